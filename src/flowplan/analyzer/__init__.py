@@ -1,0 +1,1 @@
+"""Static analysis of step source with libcst (imported lazily: see ``analyze``)."""

@@ -1,0 +1,103 @@
+"""What the analyzer learns about a step from its source: the ``StepSignature``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from flowplan.diagnostics import Diagnostic, Severity
+
+ParamKind = Literal["positional_only", "positional_or_keyword", "keyword_only"]
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One step input, as written in the ``def``."""
+
+    name: str
+    annotation: str | None  # source text of the annotation; None when missing
+    has_default: bool
+    default_source: str | None  # source text of the default value, if any
+    kind: ParamKind = "positional_or_keyword"
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """One step output: its name and the source text of its type (``Annotated`` stripped)."""
+
+    name: str
+    annotation: str | None
+
+
+@dataclass(frozen=True)
+class StepSignature:
+    """Inputs, outputs (decided by DESIGN decisions 1-2) and the code hash of one step."""
+
+    name: str
+    qualname: str
+    path: str | None
+    line: int | None
+    column: int | None
+    inputs: tuple[InputSpec, ...]
+    outputs: tuple[OutputSpec, ...]
+    multi_output: bool
+    return_annotation: str | None
+    code_hash: str
+    diagnostics: tuple[Diagnostic, ...] = field(default_factory=tuple)
+    # Names of inputs lacking an annotation, and whether the return lacks one; the
+    # FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS check is applied on top of this when a step is used.
+    missing_annotations: tuple[str, ...] = field(default_factory=tuple)
+    source_available: bool = True
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(o.name for o in self.outputs)
+
+    @property
+    def input_names(self) -> tuple[str, ...]:
+        return tuple(i.name for i in self.inputs)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "qualname": self.qualname,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "inputs": [vars(i).copy() for i in self.inputs],
+            "outputs": [vars(o).copy() for o in self.outputs],
+            "multi_output": self.multi_output,
+            "return_annotation": self.return_annotation,
+            "code_hash": self.code_hash,
+            "diagnostics": [d.to_json() for d in self.diagnostics],
+            "missing_annotations": list(self.missing_annotations),
+            "source_available": self.source_available,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> StepSignature:
+        diags = []
+        for d in data["diagnostics"]:
+            d = dict(d)
+            d["severity"] = Severity(d["severity"])
+            d["notes"] = tuple(d.get("notes", ()))
+            diags.append(Diagnostic(**d))
+        return cls(
+            name=data["name"],
+            qualname=data["qualname"],
+            path=data["path"],
+            line=data["line"],
+            column=data["column"],
+            inputs=tuple(InputSpec(**i) for i in data["inputs"]),
+            outputs=tuple(OutputSpec(**o) for o in data["outputs"]),
+            multi_output=data["multi_output"],
+            return_annotation=data["return_annotation"],
+            code_hash=data["code_hash"],
+            diagnostics=tuple(diags),
+            missing_annotations=tuple(data["missing_annotations"]),
+            source_available=data["source_available"],
+        )

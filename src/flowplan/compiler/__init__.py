@@ -1,0 +1,1 @@
+"""Tracing front end, Plan IR, validator."""
