@@ -68,6 +68,9 @@ CATALOG: dict[str, Code] = {
         Code("FP213", "pipeline-arguments", "a pipeline is called with unknown or missing parameters"),
         Code("FP214", "step-outside-pipeline-body", "a step object is used where a call is meant"),
         Code("FP215", "invalid-after", "after= holds something other than artifacts or id strings"),
+        Code("FP216", "no-outputs", "the result of a step without outputs is used as an input"),
+        Code("FP217", "pipeline-return", "a pipeline returns something other than artifacts"),
+        Code("FP218", "unknown-artifact", "an input refers to a step output that does not exist"),
         # FP3xx -- parameters and settings
         Code("FP301", "non-json-parameter", "a parameter is not JSON-serialisable"),
         Code("FP302", "set-parameter", "a parameter is a set, whose order is unstable"),

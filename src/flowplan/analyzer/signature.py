@@ -48,6 +48,9 @@ class StepSignature:
     # FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS check is applied on top of this when a step is used.
     missing_annotations: tuple[str, ...] = field(default_factory=tuple)
     source_available: bool = True
+    # (line, column) of each entry of ``missing_annotations``, in the same order: the parameter,
+    # or the def's name for "return".  Empty when the source is unavailable.
+    missing_annotation_sites: tuple[tuple[int, int], ...] = field(default_factory=tuple)
 
     @property
     def output_names(self) -> tuple[str, ...]:
@@ -76,6 +79,7 @@ class StepSignature:
             "diagnostics": [d.to_json() for d in self.diagnostics],
             "missing_annotations": list(self.missing_annotations),
             "source_available": self.source_available,
+            "missing_annotation_sites": [list(s) for s in self.missing_annotation_sites],
         }
 
     @classmethod
@@ -100,4 +104,7 @@ class StepSignature:
             diagnostics=tuple(diags),
             missing_annotations=tuple(data["missing_annotations"]),
             source_available=data["source_available"],
+            missing_annotation_sites=tuple(
+                (int(s[0]), int(s[1])) for s in data.get("missing_annotation_sites", ())
+            ),
         )

@@ -98,6 +98,7 @@ class StepConfig(_Model):
     on_failure: HookRef | None = None
     settings: dict[str, JsonValue] = {}
     extra: dict[str, JsonValue] = {}
+    cacheable: bool = True  # False when the code hash cannot cover the step (decision 7)
 
 
 class StepSource(_Model):

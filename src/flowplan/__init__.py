@@ -1,0 +1,55 @@
+"""flowplan: machine-learning pipelines, compiled.
+
+Public API re-exports only.  Heavy parts (the store, the client) load on first use, so
+``import flowplan`` stays fast.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flowplan.compiler.pipeline import Pipeline, pipeline
+from flowplan.compiler.step import BaseStep, step
+from flowplan.config.retry_config import StepRetryConfig
+from flowplan.diagnostics import CompileError, Diagnostic, FlowplanError
+from flowplan.enums import ExecutionMode, ExecutionStatus
+
+__version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from flowplan.client import Client
+    from flowplan.executor.context import get_step_context
+    from flowplan.executor.errors import RunFailedError
+
+_LAZY = {
+    "Client": "flowplan.client",
+    "get_step_context": "flowplan.executor.context",
+    "RunFailedError": "flowplan.executor.errors",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'flowplan' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = [
+    "BaseStep",
+    "Client",
+    "CompileError",
+    "Diagnostic",
+    "ExecutionMode",
+    "ExecutionStatus",
+    "FlowplanError",
+    "Pipeline",
+    "RunFailedError",
+    "StepRetryConfig",
+    "__version__",
+    "get_step_context",
+    "pipeline",
+    "step",
+]

@@ -1,0 +1,121 @@
+"""The analyzer's entry points: a live function (library path) or a module's text (lint path).
+
+``analyze_function`` finds the function's source file and its def -- by the line of its first
+decorator (``co_firstlineno``) and its name -- and reads the signature from the analysis of the
+whole file, cached on disk (:mod:`flowplan.analyzer.cache`): a warm call does not import libcst.
+Without readable source it falls back to the live objects (:mod:`flowplan.analyzer.fallback`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import linecache
+import os
+from collections.abc import Callable
+from typing import Any
+
+from flowplan import codes
+from flowplan.analyzer import cache
+from flowplan.analyzer.fallback import signature_without_source
+from flowplan.analyzer.module_analysis import ModuleAnalysis
+from flowplan.analyzer.signature import StepSignature
+from flowplan.diagnostics import CompileError, Diagnostic
+from flowplan.env import env_flag
+
+__all__ = ["ModuleAnalysis", "analyze_function", "analyze_source", "enforce_annotations"]
+
+
+def analyze_function(func: Callable[..., Any]) -> StepSignature:
+    """The signature of a step function, from the source of the file that defines it."""
+    func = inspect.unwrap(func)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        raise CompileError(
+            codes.make(
+                "FP109",
+                f"{func!r} is not a function; a step must be a plain `def`",
+                fix="apply @step to a function defined with `def`",
+            )
+        )
+    filename = code.co_filename
+    analysis = _analysis_of_file(filename)
+    if analysis is None:
+        return signature_without_source(func, f"no source file `{filename}`")
+    sig = analysis.by_line.get(code.co_firstlineno)
+    if sig is None or sig.name != code.co_name:
+        reason = f"no def `{code.co_name}` at {filename}:{code.co_firstlineno}"
+        if analysis.syntax_error is not None:
+            reason = f"{filename} does not parse any more"
+        return signature_without_source(func, f"{reason}; was the file changed after import?")
+    return sig
+
+
+def analyze_source(source: str, path: str) -> ModuleAnalysis:
+    """Every function def of ``source`` (top-level and nested) with its signature; static."""
+    from flowplan.analyzer.module import analyze_module  # imports libcst: only when parsing
+
+    return analyze_module(source, path)
+
+
+def enforce_annotations(sig: StepSignature) -> list[Diagnostic]:
+    """FP101 errors for missing annotations when FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS is truthy."""
+    if not env_flag("ENFORCE_TYPE_ANNOTATIONS"):
+        return []
+    sites = sig.missing_annotation_sites
+    problems = []
+    for i, name in enumerate(sig.missing_annotations):
+        line, column = sites[i] if i < len(sites) else (sig.line, sig.column)
+        if name == "return":
+            message = f"step `{sig.name}` has no return annotation"
+            fix = "annotate what it returns, e.g. `-> int`, or `-> None` when it returns nothing"
+        else:
+            message = f"input `{name}` of step `{sig.name}` has no type annotation"
+            fix = f"annotate it, e.g. `{name}: int`"
+        problems.append(
+            codes.make(
+                "FP101",
+                message,
+                path=sig.path,
+                line=line,
+                column=column,
+                fix=fix,
+                why="FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS is set, so every step input and output"
+                " needs a type annotation",
+            )
+        )
+    return problems
+
+
+def _analysis_of_file(filename: str) -> ModuleAnalysis | None:
+    """The analysis of the file ``filename`` (a path, or a name ``linecache`` knows)."""
+    try:
+        stat = os.stat(filename)
+    except (OSError, ValueError):
+        lines = linecache.getlines(filename)  # e.g. notebook cells registered by IPython
+        return _analysis_of_bytes(filename, "".join(lines).encode()) if lines else None
+    token = ("stat", os.path.abspath(filename), stat.st_mtime_ns, stat.st_size)
+    analysis = cache.remembered(token)
+    if analysis is None:
+        try:
+            with open(filename, "rb") as file:
+                data = file.read()
+        except OSError:
+            return None
+        analysis = _analysis_of_bytes(filename, data)
+        if analysis is not None:
+            cache.remember(token, analysis)
+    return analysis
+
+
+def _analysis_of_bytes(filename: str, data: bytes) -> ModuleAnalysis | None:
+    key = cache.entry_key(filename, data)
+    analysis = cache.load(key)
+    if analysis is None:
+        try:
+            source = importlib.util.decode_source(data)
+        except (SyntaxError, UnicodeDecodeError, LookupError):
+            return None
+        analysis = analyze_source(source, filename)
+        cache.store(key, analysis)
+    return analysis

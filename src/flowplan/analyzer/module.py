@@ -1,0 +1,188 @@
+"""``analyze_module``: the signature of every function in a module's source, with libcst.
+
+libcst reads the structure and the exact source text of annotations and defaults.  The same
+source is also parsed with :mod:`ast`, which is fast, gives every def's and parameter's position
+for free, and is what the code hash normalises.  libcst positions (``PositionProvider``, slow)
+are computed only for modules with a problem to report.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from flowplan import codes
+from flowplan.analyzer.codehash import FunctionNode, ModuleIndex
+from flowplan.analyzer.module_analysis import ModuleAnalysis
+from flowplan.analyzer.returns import (
+    Finding,
+    OutputDecision,
+    child_suites,
+    decide_outputs,
+    source_text,
+)
+from flowplan.analyzer.signature import InputSpec, ParamKind, StepSignature
+from flowplan.diagnostics import Diagnostic, FlowplanError
+
+_DEF_KEYWORD = re.compile(r"(?:async\s+)?def\s+")
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def analyze_module(source: str, path: str) -> ModuleAnalysis:
+    """Analyse every function def of ``source``; never imports or runs it."""
+    try:
+        tree = ast.parse(source, filename=path)
+        module = cst.parse_module(source)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        column = getattr(exc, "offset", None)
+        message = getattr(exc, "msg", None) or str(exc)
+        return ModuleAnalysis.of(path, [], _syntax_error(message, path, line, column))
+    except cst.ParserSyntaxError as exc:
+        error = _syntax_error(exc.message, path, exc.raw_line, exc.raw_column + 1)
+        return ModuleAnalysis.of(path, [], error)
+    except RecursionError:
+        error = _syntax_error("an expression is nested too deeply to analyse", path, None, None)
+        return ModuleAnalysis.of(path, [], error)
+    index = ModuleIndex(tree)
+    defs = list(_functions(module.body))
+    if [f.name.value for f in defs] != [node.name for _, node in index.functions]:
+        raise FlowplanError(codes.make("FP901", "libcst and ast disagree on the defs", path=path))
+    decisions = [decide_outputs(func, module) for func in defs]
+    positions = _positions(module) if any(d.findings for d in decisions) else {}
+    m = _Module(path, module, index, _Locator(source), positions)
+    signatures = [
+        _signature(m, qualname, node, func, decision)
+        for (qualname, node), func, decision in zip(index.functions, defs, decisions, strict=True)
+    ]
+    return ModuleAnalysis.of(path, signatures)
+
+
+def _syntax_error(message: str, path: str, line: int | None, column: int | None) -> Diagnostic:
+    return codes.make(
+        "FP001",
+        f"syntax error: {message}",
+        path=path,
+        line=line,
+        column=column,
+        fix="fix the syntax; Python itself cannot import this file",
+    )
+
+
+def _functions(body: Sequence[cst.BaseStatement]) -> Iterator[cst.FunctionDef]:
+    """Every def in source order, a def before the defs nested in it (like ``ModuleIndex``)."""
+    for stmt in body:
+        if isinstance(stmt, cst.FunctionDef):
+            yield stmt
+        if isinstance(stmt, cst.BaseCompoundStatement):
+            for suite in child_suites(stmt):
+                if isinstance(suite, cst.IndentedBlock):
+                    yield from _functions(suite.body)
+
+
+def _positions(module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    return dict(wrapper.resolve(PositionProvider))
+
+
+class _Locator:
+    """1-based character positions from ``ast`` nodes, whose columns count UTF-8 bytes."""
+
+    def __init__(self, source: str) -> None:
+        self.lines = _NEWLINE.split(source)
+
+    def column(self, line: int, byte_offset: int) -> int:
+        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        if text.isascii():
+            return byte_offset + 1
+        return len(text.encode()[:byte_offset].decode("utf-8", "replace")) + 1
+
+    def name_site(self, node: FunctionNode) -> tuple[int, int]:
+        """Where the def's name is written (for a missing return annotation)."""
+        start = self.column(node.lineno, node.col_offset)
+        text = self.lines[node.lineno - 1] if node.lineno <= len(self.lines) else ""
+        match = _DEF_KEYWORD.match(text, start - 1)
+        return node.lineno, (match.end() + 1 if match else start)
+
+
+@dataclass(frozen=True)
+class _Module:
+    """What every function of one module is analysed against."""
+
+    path: str
+    tree: cst.Module
+    index: ModuleIndex
+    locator: _Locator
+    positions: dict[cst.CSTNode, CodeRange]
+
+
+def _inputs(func: cst.FunctionDef, module: cst.Module) -> list[InputSpec]:
+    """Named parameters; ``*args`` and ``**kwargs`` are left to the compiler (FP110)."""
+    params = func.params
+    groups: list[tuple[ParamKind, Sequence[cst.Param]]] = [
+        ("positional_only", params.posonly_params),
+        ("positional_or_keyword", params.params),
+        ("keyword_only", params.kwonly_params),
+    ]
+    return [
+        InputSpec(
+            name=p.name.value,
+            annotation=None
+            if p.annotation is None
+            else source_text(p.annotation.annotation, module),
+            has_default=p.default is not None,
+            default_source=None if p.default is None else source_text(p.default, module),
+            kind=kind,
+        )
+        for kind, group in groups
+        for p in group
+    ]
+
+
+def _signature(
+    m: _Module, qualname: str, node: FunctionNode, func: cst.FunctionDef, decision: OutputDecision
+) -> StepSignature:
+    inputs = _inputs(func, m.tree)
+    args = node.args
+    arg_sites = {
+        a.arg: (a.lineno, m.locator.column(a.lineno, a.col_offset))
+        for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    }
+    missing = [(i.name, arg_sites[i.name]) for i in inputs if i.annotation is None]
+    if func.returns is None and decision.returns_value:
+        missing.append(("return", m.locator.name_site(node)))
+    first_line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+    return StepSignature(
+        name=node.name,
+        qualname=qualname,
+        path=m.path,
+        line=first_line,
+        column=m.locator.column(node.lineno, node.col_offset),
+        inputs=tuple(inputs),
+        outputs=decision.outputs,
+        multi_output=decision.multi_output,
+        return_annotation=decision.return_annotation,
+        code_hash=m.index.code_hash(node),
+        diagnostics=tuple(_located(f, m) for f in decision.findings),
+        missing_annotations=tuple(name for name, _ in missing),
+        missing_annotation_sites=tuple(site for _, site in missing),
+    )
+
+
+def _located(finding: Finding, m: _Module) -> Diagnostic:
+    where = m.positions[finding.node]
+    return codes.make(
+        finding.code,
+        finding.message,
+        path=m.path,
+        line=where.start.line,
+        column=where.start.column + 1,
+        end_line=where.end.line,
+        end_column=where.end.column + 1,
+        fix=finding.fix,
+    )

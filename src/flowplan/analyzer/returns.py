@@ -1,0 +1,272 @@
+"""How many outputs a step has, and their names, decided from its source (DESIGN decisions 1-2).
+
+A step has several outputs exactly when every ``return`` with a value in its own body is a
+tuple literal and its annotation is a fixed-length ``Tuple[...]``.  A step with no ``return``
+of a value is never split, whatever its annotation says (the seeds: "all other cases are
+treated as a step with a single output").  Problems found on the way are :class:`Finding`\\ s:
+diagnostics still waiting for a position, which the caller resolves only when there are some.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import libcst as cst
+
+from flowplan.analyzer.signature import OutputSpec
+
+Shape = Literal["none", "tuple", "value"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A diagnostic without its position yet: it points at ``node``."""
+
+    code: str
+    message: str
+    fix: str
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True)
+class OutputDecision:
+    outputs: tuple[OutputSpec, ...]
+    multi_output: bool
+    return_annotation: str | None
+    returns_value: bool  # some ``return`` in the own body carries a value other than None
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class _Return:
+    node: cst.Return
+    shape: Shape
+    arity: int | None  # length of a tuple literal; None when a starred element hides it
+
+
+def own_returns(func: cst.FunctionDef) -> list[cst.Return]:
+    """The ``return`` statements of ``func`` itself, not of nested functions or classes."""
+    found: list[cst.Return] = []
+    _collect_returns(func.body, found)
+    return found
+
+
+def _collect_returns(suite: cst.BaseSuite, found: list[cst.Return]) -> None:
+    if isinstance(suite, cst.SimpleStatementSuite):
+        found.extend(s for s in suite.body if isinstance(s, cst.Return))
+        return
+    for stmt in suite.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            found.extend(s for s in stmt.body if isinstance(s, cst.Return))
+        elif not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            for sub in child_suites(stmt):
+                _collect_returns(sub, found)
+
+
+def child_suites(node: cst.CSTNode) -> Iterator[cst.BaseSuite]:
+    """The blocks of a compound statement, in source order."""
+    if isinstance(node, cst.If):
+        yield node.body
+        if node.orelse is not None:
+            yield from child_suites(node.orelse)
+    elif isinstance(node, (cst.For, cst.While)):
+        yield node.body
+        if node.orelse is not None:
+            yield node.orelse.body
+    elif isinstance(node, (cst.Try, cst.TryStar)):
+        yield node.body
+        for handler in node.handlers:
+            yield handler.body
+        if node.orelse is not None:
+            yield node.orelse.body
+        if node.finalbody is not None:
+            yield node.finalbody.body
+    elif isinstance(node, cst.Match):
+        for case in node.cases:
+            yield case.body
+    elif isinstance(node, (cst.With, cst.Else, cst.FunctionDef, cst.ClassDef)):
+        yield node.body
+
+
+def _classify(node: cst.Return) -> _Return:
+    value = node.value
+    if value is None or (isinstance(value, cst.Name) and value.value == "None"):
+        return _Return(node, "none", None)
+    if isinstance(value, cst.Tuple):
+        starred = any(isinstance(e, cst.StarredElement) for e in value.elements)
+        return _Return(node, "tuple", None if starred else len(value.elements))
+    return _Return(node, "value", None)
+
+
+def source_text(node: cst.CSTNode, module: cst.Module) -> str:
+    """The source of ``node`` as written (names and literals without running codegen)."""
+    if isinstance(node, (cst.Name, cst.SimpleString, cst.Integer, cst.Float)) and not node.lpar:
+        return node.value
+    return module.code_for_node(node)
+
+
+def dotted_name(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        base = dotted_name(expr.value)
+        return None if base is None else f"{base}.{expr.attr.value}"
+    return None
+
+
+def _generic(expr: cst.BaseExpression, name: str) -> list[cst.BaseExpression] | None:
+    """The elements of ``name[...]`` (any module prefix), or None when ``expr`` is not one."""
+    if not isinstance(expr, cst.Subscript):
+        return None
+    base = dotted_name(expr.value)
+    if base is None or base.rsplit(".", 1)[-1] != name:
+        return None
+    elements = [e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index)]
+    return elements if len(elements) == len(expr.slice) else None
+
+
+def _tuple_elements(
+    expr: cst.BaseExpression,
+) -> list[cst.BaseExpression] | Literal["variadic"] | None:
+    elements = _generic(expr, "Tuple")
+    if elements is None:
+        elements = _generic(expr, "tuple")
+    if elements is None:
+        return None
+    if len(elements) == 2 and isinstance(elements[1], cst.Ellipsis):
+        return "variadic"
+    if len(elements) == 1 and isinstance(elements[0], cst.Tuple) and not elements[0].elements:
+        return []  # Tuple[()]
+    return elements
+
+
+class _Decider:
+    def __init__(self, func: cst.FunctionDef, module: cst.Module) -> None:
+        self.module = module
+        self.step = func.name.value
+        self.findings: list[Finding] = []
+
+    def text(self, node: cst.CSTNode) -> str:
+        return source_text(node, self.module)
+
+    def report(self, code: str, message: str, fix: str, node: cst.CSTNode) -> None:
+        self.findings.append(Finding(code, f"step `{self.step}` {message}", fix, node))
+
+    def unwrap(self, expr: cst.BaseExpression) -> tuple[cst.BaseExpression, str | None]:
+        """Strip ``Annotated[...]`` (nested ones too); return the type and the output name."""
+        metadata: list[cst.BaseExpression] = []
+        outer = expr
+        while (elements := _generic(expr, "Annotated")) is not None and elements:
+            expr, metadata = elements[0], elements[1:] + metadata
+        if outer is expr:
+            return expr, None
+        name = _output_name(metadata)
+        if name is None:
+            bad = next((m for m in metadata if _string_value(m) is None), outer)
+            self.report(
+                "FP106",
+                f"annotates an output `{self.text(outer)}`, but `Annotated` metadata must be"
+                " exactly one string, the output name",
+                'write `Annotated[T, "name"]` with a single non-empty string literal',
+                bad,
+            )
+        return expr, name
+
+    def check_shapes(self, valued: Sequence[_Return]) -> None:
+        first = valued[0].shape
+        for ret in valued[1:]:
+            if ret.shape != first:
+                is_tuple = "returns a tuple literal" if ret.shape == "tuple" else "returns a value"
+                other = "a single value" if ret.shape == "tuple" else "a tuple literal"
+                self.report(
+                    "FP104",
+                    f"{is_tuple} here but {other} elsewhere; every `return` must have the"
+                    " same shape",
+                    "return tuple literals everywhere (several outputs), or build the tuple in"
+                    " a variable and return that everywhere (one output)",
+                    ret.node,
+                )
+
+    def several(
+        self, elements: Sequence[cst.BaseExpression], tuples: Sequence[_Return], ann: str
+    ) -> tuple[OutputSpec, ...]:
+        for ret in tuples:
+            if ret.arity != len(elements):
+                got = "a starred tuple literal" if ret.arity is None else f"{ret.arity} values"
+                self.report(
+                    "FP103",
+                    f"returns {got} but its annotation `{ann}` declares {len(elements)} outputs",
+                    "make every returned tuple literal as long as the Tuple[...] annotation",
+                    ret.node,
+                )
+        outputs: list[OutputSpec] = []
+        seen: set[str] = set()
+        for i, element in enumerate(elements):
+            inner, name = self.unwrap(element)
+            name = name or f"output_{i}"
+            if name in seen:
+                self.report(
+                    "FP105",
+                    f"has two outputs named `{name}`",
+                    'give each output its own name with `Annotated[T, "name"]`',
+                    element,
+                )
+            seen.add(name)
+            outputs.append(OutputSpec(name, self.text(inner)))
+        return tuple(outputs)
+
+    def variadic(self, tuples: Sequence[_Return], ann: str) -> None:
+        for ret in tuples:
+            self.report(
+                "FP102",
+                f"returns a tuple literal but is annotated `{ann}`, a tuple of any length;"
+                " several outputs need a fixed-length Tuple",
+                "annotate each output (`-> Tuple[int, int]`), or return a variable to keep one"
+                ' tuple output, or name it: `Annotated[Tuple[int, ...], "name"]`',
+                ret.node,
+            )
+
+
+def _string_value(expr: cst.BaseExpression) -> str | None:
+    if isinstance(expr, cst.SimpleString):
+        value = expr.evaluated_value
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def _output_name(metadata: Sequence[cst.BaseExpression]) -> str | None:
+    return _string_value(metadata[0]) if len(metadata) == 1 else None
+
+
+def decide_outputs(func: cst.FunctionDef, module: cst.Module) -> OutputDecision:
+    """Outputs of ``func`` from its return annotation and the shapes of its own returns."""
+    d = _Decider(func, module)
+    valued = [r for r in map(_classify, own_returns(func)) if r.shape != "none"]
+    tuples = [r for r in valued if r.shape == "tuple"]
+    if valued:
+        d.check_shapes(valued)
+    all_tuples = bool(valued) and len(tuples) == len(valued)
+    ann = func.returns.annotation if func.returns is not None else None
+    outputs: tuple[OutputSpec, ...] = ()
+    multi = False
+    if ann is None:
+        outputs = (OutputSpec("output", None),) if valued else ()
+    elif not (isinstance(ann, cst.Name) and ann.value == "None"):
+        inner, name = d.unwrap(ann)
+        shape = _tuple_elements(inner) if inner is ann and all_tuples else None
+        if shape == "variadic":
+            d.variadic(tuples, d.text(ann))
+        if isinstance(shape, list):
+            outputs, multi = d.several(shape, tuples, d.text(ann)), True
+        else:
+            outputs = (OutputSpec(name or "output", d.text(inner)),)
+    return OutputDecision(
+        outputs=outputs,
+        multi_output=multi,
+        return_annotation=None if ann is None else d.text(ann),
+        returns_value=bool(valued),
+        findings=tuple(d.findings),
+    )

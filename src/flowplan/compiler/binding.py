@@ -1,0 +1,63 @@
+"""Binding a step call's arguments to the step's inputs -- shared by both front ends."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from flowplan.analyzer.signature import InputSpec
+from flowplan.codes import make
+from flowplan.diagnostics import Diagnostic
+
+Location = tuple[str | None, int | None, int | None]
+
+
+@dataclass
+class Binding:
+    """Which input each positional argument fills, and the keyword names accepted."""
+
+    positional: list[str] = field(default_factory=list)
+    keywords: list[str] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+
+
+def bind(
+    step_id: str, inputs: Sequence[InputSpec], n_positional: int, keywords: Sequence[str],
+    where: Location,
+) -> Binding:
+    """Map ``n_positional`` positional and ``keywords`` keyword arguments onto ``inputs``."""
+    path, line, column = where
+    result = Binding()
+    positional_ok = [i.name for i in inputs if i.kind != "keyword_only"]
+    if n_positional > len(positional_ok):
+        result.problems.append(
+            make("FP209", f"step `{step_id}` takes {len(positional_ok)} positional input(s) but "
+                 f"{n_positional} were given", path=path, line=line, column=column,
+                 fix="pass the extra values by keyword, or remove them")
+        )
+    result.positional = positional_ok[:n_positional]
+    known = {i.name: i for i in inputs}
+    for name in keywords:
+        spec = known.get(name)
+        if spec is None:
+            close = difflib.get_close_matches(name, list(known), n=1)
+            hint = f"did you mean `{close[0]}`?" if close else (
+                f"`{step_id}` takes: {', '.join(known) or 'no inputs'}")
+            result.problems.append(
+                make("FP208", f"step `{step_id}` has no input `{name}`", path=path, line=line,
+                     column=column, fix=hint)
+            )
+        elif name in result.positional:
+            result.problems.append(
+                make("FP210", f"input `{name}` of step `{step_id}` is given twice", path=path,
+                     line=line, column=column, fix="pass it either by position or by keyword")
+            )
+        elif spec.kind == "positional_only":
+            result.problems.append(
+                make("FP208", f"input `{name}` of step `{step_id}` is positional-only",
+                     path=path, line=line, column=column, fix=f"pass `{name}` by position")
+            )
+        else:
+            result.keywords.append(name)
+    return result

@@ -1,0 +1,148 @@
+"""Compile a pipeline: bind its parameters, trace its body, validate the Plan."""
+
+from __future__ import annotations
+
+import inspect
+import traceback
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from flowplan.codes import make
+from flowplan.compiler.invocation import hook_ref, type_hints
+from flowplan.compiler.params import to_parameter
+from flowplan.compiler.placeholders import Artifact, _is_unpacking
+from flowplan.compiler.trace import Tracer, function_code
+from flowplan.diagnostics import CompileError, Diagnostic, Severity
+
+if TYPE_CHECKING:
+    from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
+    from flowplan.compiler.plan import ArtifactRef, Plan
+
+
+def bind_parameters(
+    pipe: Pipeline, args: Sequence[Any], params: dict[str, Any]
+) -> tuple[inspect.BoundArguments, list[Diagnostic]]:
+    path, line = pipe.location
+    try:
+        bound = inspect.signature(pipe.entrypoint).bind(*args, **params)
+    except TypeError as exc:
+        names = ", ".join(inspect.signature(pipe.entrypoint).parameters) or "no parameters"
+        raise CompileError(make("FP213", f"pipeline `{pipe.name}`: {exc}", path=path, line=line,
+                                fix=f"`{pipe.name}` takes: {names}")) from None
+    bound.apply_defaults()
+    return bound, []
+
+
+def _json_parameters(pipe: Pipeline, bound: inspect.BoundArguments) -> tuple[dict[str, Any], list[Diagnostic]]:
+    path, line = pipe.location
+    hints = type_hints(pipe.entrypoint)
+    out: dict[str, Any] = {}
+    problems: list[Diagnostic] = []
+    for name, value in bound.arguments.items():
+        converted, bad = to_parameter(value, hints.get(name), f"pipeline `{pipe.name}`", name,
+                                      (path, line, None))
+        problems += bad
+        out[name] = converted
+    return out, problems
+
+
+def _trace_body(pipe: Pipeline, tracer: Tracer, bound: inspect.BoundArguments) -> Any:
+    code = function_code(pipe.entrypoint)
+    if code is not None:
+        tracer.body_codes.add(code)
+    try:
+        return pipe.entrypoint(*bound.args, **bound.kwargs)
+    except ValueError as exc:
+        unpack = _unpack_error(exc, tracer)
+        if unpack is None:
+            raise
+        raise CompileError(unpack) from None
+
+
+def _unpack_error(exc: ValueError, tracer: Tracer) -> Diagnostic | None:
+    """Turn Python's "too many/not enough values to unpack" in a pipeline body into FP205."""
+    if "unpack" not in str(exc):
+        return None
+    tb = exc.__traceback__
+    while tb is not None:
+        frame = tb.tb_frame
+        if frame.f_code in tracer.body_codes and tb.tb_next is None and _is_unpacking(frame):
+            summary = traceback.extract_tb(tb, limit=1)[0]
+            return make("FP205", f"unpacking a step call in pipeline `{tracer.pipeline_name}` "
+                        f"failed: {exc}", path=summary.filename, line=summary.lineno,
+                        column=(summary.colno + 1) if summary.colno is not None else None,
+                        fix="unpack exactly as many variables as the step has outputs")
+        tb = tb.tb_next
+    return None
+
+
+def _output_refs(pipe: Pipeline, result: Any) -> tuple[list[ArtifactRef], list[Diagnostic]]:
+    from flowplan.compiler.plan import ArtifactRef
+
+    if result is None:
+        return [], []
+    items = list(result) if isinstance(result, tuple) else [result]
+    refs, problems = [], []
+    for item in items:
+        if isinstance(item, Artifact) and item.output_name is not None:
+            refs.append(ArtifactRef(step=item.invocation_id, output=item.output_name))
+        else:
+            path, line = pipe.location
+            problems.append(make("FP217", f"pipeline `{pipe.name}` returns {item!r}, not a step "
+                                 "output", path=path, line=line,
+                                 fix="return step outputs (artifacts), or nothing"))
+    return refs, problems
+
+
+def compile_pipeline(pipe: Pipeline, args: Sequence[Any], params: dict[str, Any]) -> CompiledPipeline:
+    from flowplan.compiler.pipeline import CompiledPipeline
+    from flowplan.compiler.plan import Plan, StepSource
+    from flowplan.compiler.validate import validate
+
+    bound, _ = bind_parameters(pipe, args, params)
+    parameters, problems = _json_parameters(pipe, bound)
+    if problems:
+        raise CompileError(problems)
+    tracer = Tracer(pipe.name)
+    with tracer.active():
+        result = _trace_body(pipe, tracer, bound)
+    outputs, problems = _output_refs(pipe, result)
+    if problems:
+        raise CompileError(problems)
+    path, line = pipe.location
+    plan = Plan(
+        pipeline=pipe.name,
+        source=StepSource(module=pipe.entrypoint.__module__, qualname=pipe.entrypoint.__qualname__,
+                          path=path, line=line),
+        parameters=parameters,
+        config=_pipeline_config(pipe),
+        invocations=tracer.invocations,
+        outputs=outputs,
+    )
+    diagnostics = validate(plan)
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if errors:
+        raise CompileError(errors)
+    warnings = tracer.diagnostics + [d for d in diagnostics if d.severity is Severity.WARNING]
+    return CompiledPipeline(plan=plan, steps=tracer.steps, pipeline=pipe, warnings=warnings)
+
+
+def _pipeline_config(pipe: Pipeline) -> Any:
+    from flowplan.compiler.plan import PipelineConfig
+
+    return PipelineConfig(
+        enable_cache=pipe.enable_cache,
+        execution_mode=pipe.execution_mode.value,
+        run_name=pipe.run_name,
+        substitutions=dict(pipe.substitutions),
+        settings=dict(pipe.settings),
+        on_success=hook_ref(pipe.on_success),
+        on_failure=hook_ref(pipe.on_failure),
+        extra={**pipe.extra, **({"retry": pipe.retry.to_json()} if pipe.retry else {})},
+    )
+
+
+def inline_pipeline(pipe: Pipeline, tracer: Tracer, args: Sequence[Any], params: dict[str, Any]) -> Any:
+    """A pipeline called inside another pipeline: its steps join the outer plan."""
+    bound, _ = bind_parameters(pipe, args, params)
+    return _trace_body(pipe, tracer, bound)

@@ -1,0 +1,117 @@
+"""From a step object and a traced call to an ``Invocation`` of the Plan."""
+
+from __future__ import annotations
+
+import hashlib
+import typing
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from flowplan.codes import make
+from flowplan.compiler.hooks import hook_parameters, hook_path
+from flowplan.compiler.plan import (
+    HookRef,
+    InputDef,
+    Invocation,
+    OutputDef,
+    RetryDef,
+    SourceLocation,
+    StepConfig,
+    StepInput,
+    StepSource,
+)
+from flowplan.compiler.types import type_expr
+from flowplan.diagnostics import CompileError, Diagnostic
+
+if TYPE_CHECKING:
+    from flowplan.compiler.step import BaseStep
+
+
+def type_hints(func: Callable[..., Any]) -> dict[str, Any]:
+    """Resolved annotations (``Annotated`` kept); unresolvable ones are left out."""
+    try:
+        return typing.get_type_hints(func, include_extras=True)
+    except Exception:
+        hints: dict[str, Any] = {}
+        for name, value in getattr(func, "__annotations__", {}).items():
+            if not isinstance(value, str):
+                hints[name] = value
+        return hints
+
+
+def output_types(step: BaseStep) -> list[object]:
+    """The annotation object of each output, in order (None where unknown)."""
+    sig = step.signature
+    hint = type_hints(step.entrypoint).get("return")
+    if sig.multi_output:
+        args = typing.get_args(hint) if hint is not None else ()
+        return [args[i] if i < len(args) else None for i in range(len(sig.outputs))]
+    return [hint] * len(sig.outputs)
+
+
+def hook_ref(hook: Callable[..., Any] | None) -> HookRef | None:
+    if hook is None:
+        return None
+    return HookRef(path=hook_path(hook), parameters=hook_parameters(hook))
+
+
+def materializer_path(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    return f"{getattr(value, '__module__', '?')}:{getattr(value, '__qualname__', repr(value))}"
+
+
+def build_invocation(
+    step: BaseStep, inv_id: str, pipeline: str, inputs: dict[str, StepInput], after: list[str],
+    where: tuple[str | None, int | None, int | None],
+) -> Invocation:
+    from flowplan.analyzer.analyze import enforce_annotations
+
+    sig = step.signature
+    problems: list[Diagnostic] = list(sig.errors) + enforce_annotations(sig)
+    hints = type_hints(step.entrypoint)
+    materializers = dict(step.output_materializers)
+    default_materializer = materializers.pop("*", None)
+    outputs = []
+    for out, tp in zip(sig.outputs, output_types(step), strict=True):
+        custom = out.name not in ("output",) and not out.name.startswith("output_")
+        chosen = materializers.pop(out.name, default_materializer)
+        outputs.append(OutputDef(
+            name=out.name,
+            type=type_expr(tp),
+            artifact_name=out.name if custom else f"{pipeline}::{inv_id}::{out.name}",
+            materializer=materializer_path(chosen) if chosen is not None else None,
+        ))
+    path, line = step.location
+    for name in materializers:
+        problems.append(make("FP112", f"output_materializers of step `{step.name}` names "
+                             f"`{name}`, which is not one of its outputs "
+                             f"({', '.join(sig.output_names) or 'none'})", path=path, line=line,
+                             fix="use the output names from the step's annotation"))
+    if problems:
+        raise CompileError(problems)
+    closure, warning = step.closure_key()
+    code_hash = hashlib.sha256(f"{sig.code_hash}|{closure or ''}".encode()).hexdigest()
+    retry = step.retry
+    return Invocation(
+        id=inv_id,
+        step=step.name,
+        source=StepSource(module=step.entrypoint.__module__, qualname=step.entrypoint.__qualname__,
+                          path=path, line=line),
+        location=SourceLocation(path=where[0], line=where[1], column=where[2]),
+        inputs=inputs,
+        after=after,
+        input_defs=[InputDef(name=i.name, type=type_expr(hints.get(i.name)), required=not i.has_default)
+                    for i in sig.inputs],
+        outputs=outputs,
+        config=StepConfig(
+            enable_cache=step.enable_cache,
+            retry=RetryDef(**retry.to_json()) if retry else None,  # type: ignore[arg-type]
+            on_success=hook_ref(step.on_success),
+            on_failure=hook_ref(step.on_failure),
+            settings=dict(step.settings),
+            extra=dict(step.extra),
+            cacheable=warning is None,
+        ),
+        code_hash=code_hash,
+    )

@@ -1,0 +1,169 @@
+"""Placeholder artifacts: what step calls return while a pipeline function is traced.
+
+Artifacts exist only when the pipeline runs, so using a placeholder as a value -- ``if a:``,
+``a + 1``, ``a["k"]``, ``for x in a`` -- is a diagnostic (FP204) naming the pipeline line.
+"""
+
+from __future__ import annotations
+
+import dis
+import sys
+from types import CodeType, FrameType
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from flowplan.codes import make
+from flowplan.diagnostics import CompileError
+
+if TYPE_CHECKING:
+    from flowplan.compiler.trace import Tracer
+
+_UNPACK = dis.opmap["UNPACK_SEQUENCE"]
+_UNPACK_EX = dis.opmap["UNPACK_EX"]
+
+
+def frame_location(frame: FrameType) -> tuple[str, int, int | None]:
+    """File, line and 1-based column of the instruction a frame is executing."""
+    code = frame.f_code
+    line = frame.f_lineno
+    column: int | None = None
+    positions = getattr(code, "co_positions", None)
+    if positions is not None and frame.f_lasti >= 0:
+        for index, pos in enumerate(positions()):
+            if index == frame.f_lasti // 2:
+                if pos[0] is not None:
+                    line = pos[0]
+                if pos[2] is not None:
+                    column = pos[2] + 1
+                break
+    return code.co_filename, line, column
+
+
+def body_frame(codes: set[CodeType]) -> FrameType | None:
+    """The innermost frame running one of the traced pipeline functions."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code in codes:
+            return frame
+        frame = frame.f_back
+    return None
+
+
+def _is_unpacking(frame: FrameType) -> bool:
+    code = frame.f_code.co_code
+    if 0 <= frame.f_lasti < len(code):
+        return code[frame.f_lasti] in (_UNPACK, _UNPACK_EX)
+    return False
+
+
+class Artifact:
+    """A step output inside a traced pipeline body: a reference, not a value."""
+
+    __slots__ = ("_output", "_step", "_tracer")
+
+    def __init__(self, tracer: Tracer, step: str, output: str | None) -> None:
+        object.__setattr__(self, "_tracer", tracer)
+        object.__setattr__(self, "_step", step)
+        object.__setattr__(self, "_output", output)
+
+    @property
+    def invocation_id(self) -> str:
+        return str(object.__getattribute__(self, "_step"))
+
+    @property
+    def output_name(self) -> str | None:
+        out: str | None = object.__getattribute__(self, "_output")
+        return out
+
+    def __repr__(self) -> str:
+        output = self.output_name
+        return f"<artifact {self.invocation_id}.{output}>" if output else f"<step run {self.invocation_id}>"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def _refuse(self, what: str) -> NoReturn:
+        tracer: Tracer = object.__getattribute__(self, "_tracer")
+        frame = body_frame(tracer.body_codes)
+        path, line, column = frame_location(frame) if frame else (None, None, None)
+        if what == "iterated" and frame is not None and _is_unpacking(frame):
+            raise CompileError(make(
+                "FP205",
+                f"step `{self.invocation_id}` has one output, which cannot be unpacked",
+                path=path, line=line, column=column,
+                fix="annotate several outputs as Tuple[...] and return a tuple literal, or keep "
+                "the single output in one variable"))
+        raise CompileError(make(
+            "FP204",
+            f"{self!r} is {what} inside pipeline `{tracer.pipeline_name}`, but artifacts exist "
+            "only at run time",
+            path=path, line=line, column=column,
+            why="the pipeline function runs once, at compile time, to record which steps run "
+            "and how they connect; step outputs are placeholders there",
+            fix="move the logic into a step that takes the artifact as an input"))
+
+    def __bool__(self) -> bool:
+        self._refuse("used as a condition")
+
+    def __iter__(self) -> NoReturn:
+        self._refuse("iterated")
+
+    def __len__(self) -> int:
+        self._refuse("measured with len()")
+
+    def __contains__(self, item: object) -> bool:
+        self._refuse("searched with `in`")
+
+    def __getitem__(self, key: object) -> NoReturn:
+        self._refuse("indexed")
+
+    def __setitem__(self, key: object, value: object) -> None:
+        self._refuse("assigned into")
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)
+        self._refuse(f"asked for its attribute `{name}`")
+
+    def __setattr__(self, name: str, value: object) -> None:
+        self._refuse(f"given an attribute `{name}`")
+
+    def __call__(self, *args: object, **kwargs: object) -> NoReturn:
+        self._refuse("called")
+
+    def __int__(self) -> int:
+        self._refuse("converted with int()")
+
+    def __float__(self) -> float:
+        self._refuse("converted with float()")
+
+    def __index__(self) -> int:
+        self._refuse("used as an index")
+
+    def __lt__(self, other: object) -> bool:
+        self._refuse("compared")
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+
+def _binary(name: str) -> Any:
+    def refuse(self: Artifact, *other: object) -> NoReturn:
+        self._refuse(f"used in arithmetic (`{name}`)")
+
+    refuse.__name__ = name
+    return refuse
+
+
+for _op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or",
+            "xor", "lshift", "rshift"):
+    for _name in (f"__{_op}__", f"__r{_op}__", f"__i{_op}__"):
+        setattr(Artifact, _name, _binary(_name))
+for _name in ("__neg__", "__pos__", "__abs__", "__invert__"):
+    setattr(Artifact, _name, _binary(_name))

@@ -1,0 +1,200 @@
+"""``@step``: a function turned into a step object that pipelines wire together."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+from flowplan.codes import make
+from flowplan.compiler import options as opts
+from flowplan.compiler.hooks import Hook, check_hook
+from flowplan.config.retry_config import StepRetryConfig
+from flowplan.diagnostics import CompileError, Diagnostic
+from flowplan.env import env_flag
+
+if TYPE_CHECKING:
+    from flowplan.analyzer.signature import StepSignature
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _location(func: Callable[..., Any]) -> tuple[str | None, int | None]:
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return None, None
+    return code.co_filename, code.co_firstlineno
+
+
+class BaseStep:
+    """A step: the user's function plus its configuration.  Calling it inside a pipeline
+    records an invocation; calling it anywhere else runs it as a one-step run."""
+
+    def __init__(self, func: Callable[..., Any], **options: Any) -> None:
+        if not inspect.isfunction(func):
+            raise CompileError(
+                make("FP109", f"@step applies to functions, not {type(func).__name__}",
+                     fix="decorate a plain `def` function with @step")
+            )
+        if inspect.iscoroutinefunction(func) or inspect.isgeneratorfunction(func):
+            path, line = _location(func)
+            raise CompileError(
+                make("FP109", f"step `{func.__name__}` is a coroutine or generator function",
+                     path=path, line=line, fix="make the step a plain function that returns its outputs")
+            )
+        self.entrypoint: Callable[..., Any] = func
+        self.name: str = func.__name__
+        self.enable_cache: bool | None = None
+        self.retry: StepRetryConfig | None = None
+        self.on_success: Hook | None = None
+        self.on_failure: Hook | None = None
+        self.settings: dict[str, Any] = {}
+        self.output_materializers: dict[str, Any] = {}
+        self.extra: dict[str, Any] = {}
+        self._signature: StepSignature | None = None
+        functools.update_wrapper(self, func)
+        self._apply(options)
+
+    # -- configuration -------------------------------------------------------------------
+    @property
+    def location(self) -> tuple[str | None, int | None]:
+        return _location(self.entrypoint)
+
+    def _apply(self, options: Mapping[str, Any]) -> None:
+        where = self.location
+        owner = f"step `{self.name}`"
+        problems = opts.check_option_names(options, opts.STEP_OPTIONS, owner, where)
+        if "enable_cache" in options:
+            problems += opts.check_enable_cache(options["enable_cache"], owner, where)
+        for kind in ("on_success", "on_failure"):
+            if options.get(kind) is not None:
+                hook, hook_problems = check_hook(options[kind], kind, owner, where)  # type: ignore[arg-type]
+                problems += hook_problems
+                if hook is not None:
+                    setattr(self, kind, hook)
+        problems += _check_mapping(options, "settings", owner, where)
+        if problems:
+            raise CompileError(problems)
+        if "retry" in options:
+            self.retry = opts.coerce_retry(options["retry"], owner, where)
+        if "enable_cache" in options:
+            self.enable_cache = options["enable_cache"]
+        if options.get("name"):
+            self.name = str(options["name"])
+        if options.get("settings"):
+            self.settings = {**self.settings, **options["settings"]}
+        if options.get("extra"):
+            self.extra = {**self.extra, **options["extra"]}
+        if "output_materializers" in options:
+            self.output_materializers = _normalise_materializers(options["output_materializers"])
+
+    def configure(self, **options: Any) -> BaseStep:
+        """Change this step's configuration in place; returns the step."""
+        self._apply(options)
+        return self
+
+    def with_options(self, **options: Any) -> BaseStep:
+        """A copy of this step with changed configuration; the original is unchanged."""
+        clone = copy.copy(self)
+        clone.settings = dict(self.settings)
+        clone.extra = dict(self.extra)
+        clone.output_materializers = dict(self.output_materializers)
+        clone._apply(options)
+        return clone
+
+    # -- analysis ------------------------------------------------------------------------
+    @property
+    def signature(self) -> StepSignature:
+        """What the analyzer read from this step's source (memoised; disk-cached)."""
+        if self._signature is None:
+            from flowplan.analyzer.analyze import analyze_function
+
+            self._signature = analyze_function(self.entrypoint)
+        return self._signature
+
+    def closure_key(self) -> tuple[str | None, Diagnostic | None]:
+        """Values of the closure's free variables as canonical JSON (DESIGN decision 7).
+
+        Returns (json, None), or (None, FP113 warning) when a value is not JSON."""
+        func = self.entrypoint
+        if not func.__closure__:
+            return "", None
+        values: dict[str, Any] = {}
+        for name, cell in zip(func.__code__.co_freevars, func.__closure__, strict=True):
+            try:
+                value = cell.cell_contents
+            except ValueError:
+                continue
+            if isinstance(value, BaseStep) or inspect.isfunction(value) or inspect.ismodule(value):
+                values[name] = f"<{type(value).__name__} {getattr(value, '__qualname__', name)}>"
+                continue
+            try:
+                values[name] = json.loads(json.dumps(value, sort_keys=True))
+            except (TypeError, ValueError):
+                path, line = self.location
+                return None, make(
+                    "FP113",
+                    f"step `{self.name}` closes over `{name}` ({type(value).__name__}), which is "
+                    "not JSON, so the step is not cached",
+                    path=path,
+                    line=line,
+                    fix=f"pass `{name}` as a step parameter or input instead of closing over it",
+                )
+        return json.dumps(values, sort_keys=True), None
+
+    # -- calling -------------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from flowplan.compiler.trace import current_tracer
+
+        tracer = current_tracer()
+        if tracer is not None:
+            return tracer.call_step(self, args, kwargs)
+        if env_flag("RUN_SINGLE_STEPS_WITHOUT_STACK"):
+            return self.entrypoint(*args, **kwargs)
+        from flowplan.executor.single import run_single_step
+
+        return run_single_step(self, args, kwargs)
+
+    def __repr__(self) -> str:
+        return f"<step {self.name}>"
+
+
+def _check_mapping(
+    options: Mapping[str, Any], key: str, owner: str, where: tuple[str | None, int | None]
+) -> list[Diagnostic]:
+    value = options.get(key)
+    if value is None or isinstance(value, Mapping):
+        return []
+    return [make("FP114", f"{key} of {owner} must be a mapping, not {type(value).__name__}",
+                 path=where[0], line=where[1], fix=f"pass {key}={{...}}")]
+
+
+def _normalise_materializers(value: object) -> dict[str, Any]:
+    """``{output_name: class or import path}``, or one class for every output (key ``*``)."""
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return dict(value)
+    return {"*": value}
+
+
+@overload
+def step(func: F) -> BaseStep: ...
+
+
+@overload
+def step(func: None = None, **options: Any) -> Callable[[F], BaseStep]: ...
+
+
+def step(func: Callable[..., Any] | None = None, **options: Any) -> Any:
+    """Turn a function into a step: ``@step`` or ``@step(enable_cache=False, ...)``."""
+    if func is not None:
+        return BaseStep(func, **options)
+
+    def decorate(f: Callable[..., Any]) -> BaseStep:
+        return BaseStep(f, **options)
+
+    return decorate

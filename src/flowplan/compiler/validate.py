@@ -1,0 +1,202 @@
+"""The validator: every invariant of a Plan is a small named check; all problems are collected.
+
+Both front ends feed it, so ``flow check`` and a real run report a problem with the same code
+and message.  A clean verdict is cached on disk by the plan's fingerprint, so a warm run of an
+unchanged pipeline does not import networkx.
+"""
+
+from __future__ import annotations
+
+import difflib
+import string
+from collections.abc import Callable, Iterable
+
+from flowplan.codes import make
+from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, Plan
+from flowplan.compiler.types import describe_mismatch, is_compatible
+from flowplan.config.retry_config import retry_problems
+from flowplan.diagnostics import Diagnostic
+from flowplan.enums import ExecutionMode
+
+Check = Callable[[Plan], Iterable[Diagnostic]]
+STANDARD_PLACEHOLDERS = ("date", "time")
+
+
+def _at(inv: Invocation) -> dict[str, object]:
+    return {"path": inv.location.path, "line": inv.location.line, "column": inv.location.column}
+
+
+def _suggest(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f"did you mean `{close[0]}`?" if close else ""
+
+
+def check_unique_ids(plan: Plan) -> Iterable[Diagnostic]:
+    seen: set[str] = set()
+    for inv in plan.invocations:
+        if inv.id in seen:
+            yield make("FP203", f"invocation id `{inv.id}` is used twice in pipeline "
+                       f"`{plan.pipeline}`", fix="give each call its own id= value", **_at(inv))  # type: ignore[arg-type]
+        seen.add(inv.id)
+
+
+def check_references(plan: Plan) -> Iterable[Diagnostic]:
+    by_id = {inv.id: inv for inv in plan.invocations}
+    for inv in plan.invocations:
+        for dep in inv.after:
+            if dep not in by_id:
+                hint = _suggest(dep, by_id) or "after= takes ids of step calls in this pipeline"
+                yield make("FP202", f"`{inv.id}` runs after `{dep}`, but pipeline "
+                           f"`{plan.pipeline}` has no step call with that id", fix=hint, **_at(inv))  # type: ignore[arg-type]
+        for name, ref in _artifact_inputs(inv):
+            producer = by_id.get(ref.step)
+            if producer is None or producer.output(ref.output) is None:
+                yield make("FP218", f"input `{name}` of `{inv.id}` reads `{ref.step}.{ref.output}`, "
+                           "which no step produces", fix=_suggest(ref.step, by_id) or None, **_at(inv))  # type: ignore[arg-type]
+
+
+def _artifact_inputs(inv: Invocation) -> Iterable[tuple[str, ArtifactRef]]:
+    for name, value in inv.inputs.items():
+        if isinstance(value, ArtifactRef):
+            yield name, value
+        elif isinstance(value, ArtifactListInput):
+            for item in value.items:
+                yield name, item
+
+
+def check_acyclic(plan: Plan) -> Iterable[Diagnostic]:
+    import networkx as nx
+
+    graph = nx.DiGraph()
+    graph.add_nodes_from(plan.ids())
+    graph.add_edges_from(plan.edges())
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return
+    path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
+    inv = plan.invocation(cycle[-1][0]) if cycle[-1][0] in plan.ids() else plan.invocations[0]
+    yield make("FP201", f"the steps of pipeline `{plan.pipeline}` form a cycle: {path}",
+               fix="remove one of the after= or data dependencies on the cycle", **_at(inv))  # type: ignore[arg-type]
+
+
+def check_inputs(plan: Plan) -> Iterable[Diagnostic]:
+    for inv in plan.invocations:
+        defined = {d.name: d for d in inv.input_defs}
+        for name in inv.inputs:
+            if name not in defined:
+                yield make("FP208", f"step `{inv.id}` has no input `{name}`",
+                           fix=_suggest(name, defined) or None, **_at(inv))  # type: ignore[arg-type]
+        missing = [d.name for d in inv.input_defs if d.required and d.name not in inv.inputs]
+        if missing:
+            names = ", ".join(f"`{m}`" for m in missing)
+            yield make("FP207", f"step `{inv.id}` is called without its required input(s) {names}",
+                       fix="pass each one as an artifact or a parameter", **_at(inv))  # type: ignore[arg-type]
+
+
+def check_edge_types(plan: Plan) -> Iterable[Diagnostic]:
+    by_id = {inv.id: inv for inv in plan.invocations}
+    for inv in plan.invocations:
+        defined = {d.name: d for d in inv.input_defs}
+        for name, ref in _artifact_inputs(inv):
+            producer = by_id.get(ref.step)
+            out = producer.output(ref.output) if producer else None
+            target = defined.get(name)
+            if out is None or target is None:
+                continue
+            consumer_type = target.type
+            if isinstance(inv.inputs[name], ArtifactListInput):
+                consumer_type = _element_type(consumer_type)
+            if not is_compatible(out.type, consumer_type):
+                yield make("FP206", f"input `{name}` of `{inv.id}` receives `{ref.step}.{ref.output}`: "
+                           f"{describe_mismatch(out.type, consumer_type)}",
+                           fix="change one of the annotations, or convert the value in a step",
+                           **_at(inv))  # type: ignore[arg-type]
+
+
+def _element_type(tp: object) -> object:
+    """The element type of a list-like consumer annotation fed by a list of artifacts."""
+    from flowplan.compiler.plan import TypeExpr
+
+    if isinstance(tp, TypeExpr) and tp.args and tp.name.rsplit(".", 1)[-1] in {
+        "list", "List", "Sequence", "Iterable", "Collection", "tuple"
+    }:
+        return tp.args[0]
+    return None
+
+
+def check_run_name(plan: Plan) -> Iterable[Diagnostic]:
+    template = plan.config.run_name
+    if not template:
+        return
+    allowed = set(STANDARD_PLACEHOLDERS) | set(plan.config.substitutions)
+    path, line = plan.source.path, plan.source.line
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        yield make("FP303", f"run name {template!r} of pipeline `{plan.pipeline}` is malformed: "
+                   f"{exc}", path=path, line=line, fix="write placeholders as {name}, literal braces as {{ }}")
+        return
+    for name in fields:
+        if name not in allowed:
+            known = ", ".join(f"{{{a}}}" for a in sorted(allowed))
+            yield make("FP303", f"run name {template!r} of pipeline `{plan.pipeline}` uses the "
+                       f"unknown placeholder {{{name}}}", path=path, line=line,
+                       fix=f"known placeholders: {known}; add others with substitutions={{...}}")
+
+
+def check_execution_mode(plan: Plan) -> Iterable[Diagnostic]:
+    if plan.config.execution_mode not in {m.value for m in ExecutionMode}:
+        yield make("FP305", f"pipeline `{plan.pipeline}` has the unknown execution mode "
+                   f"{plan.config.execution_mode!r}", path=plan.source.path, line=plan.source.line,
+                   fix="use continue_on_failure, stop_on_failure or fail_fast")
+
+
+def check_retries(plan: Plan) -> Iterable[Diagnostic]:
+    for inv in plan.invocations:
+        retry = inv.config.retry
+        if retry is not None:
+            for problem in retry_problems(retry.max_retries, retry.delay, retry.backoff):
+                yield problem.with_location(inv.source.path, inv.source.line, None)
+
+
+def check_settings(plan: Plan) -> Iterable[Diagnostic]:
+    from flowplan.compiler.settings import settings_problems
+
+    yield from settings_problems(plan.config.settings, f"pipeline `{plan.pipeline}`",
+                                 (plan.source.path, plan.source.line))
+    for inv in plan.invocations:
+        yield from settings_problems(inv.config.settings, f"step `{inv.id}`",
+                                     (inv.source.path, inv.source.line))
+
+
+CHECKS: tuple[Check, ...] = (
+    check_unique_ids,
+    check_references,
+    check_inputs,
+    check_edge_types,
+    check_run_name,
+    check_execution_mode,
+    check_retries,
+    check_settings,
+)
+
+
+def validate(plan: Plan, *, use_cache: bool = True) -> list[Diagnostic]:
+    """Every problem of ``plan`` (errors and warnings), sorted by location."""
+    from flowplan.compiler.verdicts import load_verdict, store_verdict
+
+    fingerprint = plan.fingerprint() if use_cache else None
+    if fingerprint is not None:
+        cached = load_verdict(fingerprint)
+        if cached is not None:
+            return cached
+    problems: list[Diagnostic] = []
+    for check in CHECKS:
+        problems.extend(check(plan))
+    if not any(d.code in ("FP202", "FP218") for d in problems):
+        problems.extend(check_acyclic(plan))
+    problems.sort(key=Diagnostic.sort_key)
+    if fingerprint is not None:
+        store_verdict(fingerprint, problems)
+    return problems

@@ -1,0 +1,1 @@
+"""Running validated plans: scheduler, execution modes, retries, hooks, step context."""

@@ -1,0 +1,39 @@
+"""Cache keys (DESIGN decision 7)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flowplan.compiler.plan import Invocation
+
+CACHE_KEY_FORMAT = "1"
+
+
+def cache_key(
+    inv: Invocation, input_hashes: Mapping[str, Sequence[str]], parameters: Mapping[str, Any]
+) -> str:
+    """A hash of the step's code, its inputs' contents, its parameters and its output shape.
+
+    Hooks, retry settings and ``enable_cache`` do not count."""
+    payload = {
+        "format": CACHE_KEY_FORMAT,
+        "code": inv.code_hash,
+        "inputs": {k: list(v) for k, v in sorted(input_hashes.items())},
+        "parameters": parameters,
+        "outputs": [[o.name, o.materializer, o.type.model_dump() if o.type else None]
+                    for o in inv.outputs],
+    }
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def caching_enabled(inv: Invocation, pipeline_enable_cache: bool | None) -> bool:
+    """A step's own setting wins; unset, it inherits the pipeline's; both unset means on."""
+    if not inv.config.cacheable:
+        return False
+    if inv.config.enable_cache is not None:
+        return inv.config.enable_cache
+    return pipeline_enable_cache is not False

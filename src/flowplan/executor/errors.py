@@ -1,0 +1,34 @@
+"""Errors a run raises."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flowplan.codes import make
+from flowplan.diagnostics import FlowplanError
+
+if TYPE_CHECKING:
+    from flowplan.client import PipelineRun
+
+
+class RunFailedError(FlowplanError, RuntimeError):
+    """A synchronous run in which a step failed; raised after the execution mode played out."""
+
+    def __init__(self, run: PipelineRun, failures: dict[str, str]) -> None:
+        self.run = run
+        self.failures = failures
+        lines = [f"`{step}`: {error}" for step, error in failures.items()]
+        super().__init__(make(
+            "FP502",
+            f"pipeline run {run.name} failed: {len(failures)} step(s) failed: " + "; ".join(lines),
+            fix=f"see the logs with: flow runs logs {run.name} STEP",
+        ))
+
+
+class StepFailure(Exception):
+    """Carries a user exception out of a step attempt, with its formatted traceback."""
+
+    def __init__(self, original: BaseException, text: str) -> None:
+        super().__init__(str(original))
+        self.original = original
+        self.text = text

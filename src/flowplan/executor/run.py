@@ -1,0 +1,61 @@
+"""Running a compiled pipeline: name the run, drive it, report, return the ``PipelineRun``."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from flowplan.compiler.settings import orchestrator_settings
+from flowplan.enums import ExecutionStatus
+from flowplan.executor.capture import capturing_run
+from flowplan.executor.driver import Driver, RunState, default_workers
+from flowplan.executor.errors import RunFailedError
+from flowplan.executor.naming import run_name
+from flowplan.executor.progress import Progress
+
+if TYPE_CHECKING:
+    from flowplan.client import PipelineRun
+    from flowplan.compiler.pipeline import CompiledPipeline
+    from flowplan.store.local import LocalStore
+
+S = ExecutionStatus
+
+
+def start_run(compiled: CompiledPipeline, store: LocalStore, *, unlisted: bool = False) -> RunState:
+    """Create the run record; a taken run name is refused here, before any step runs."""
+    plan = compiled.plan
+    name = run_name(plan.pipeline, plan.config.run_name, plan.config.substitutions)
+    run_id = store.metadata.create_run(
+        name, plan.pipeline, plan.parameters, plan.to_json(),
+        plan.config.model_dump(mode="json"), unlisted=unlisted)
+    return RunState(run_id=run_id, run_name=name, warnings=list(compiled.warnings))
+
+
+def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> ExecutionStatus:
+    """Run every step of the plan; returns the run's final status."""
+    plan = compiled.plan
+    settings = orchestrator_settings(plan.config.settings)
+    progress = Progress(state.run_name, len(plan.invocations))
+    started = time.perf_counter()
+    store.metadata.set_run_status(state.run_id, S.RUNNING)
+    progress.run_started(plan.pipeline)
+    with capturing_run():
+        Driver(compiled, store, state, settings.max_workers or default_workers(), progress).run()
+    status = S.FAILED if state.failures else S.COMPLETED
+    store.metadata.finish_run(state.run_id, status, [w.to_json() for w in state.warnings])
+    print(f"Pipeline run {state.run_name} has finished in {time.perf_counter() - started:.3f}s.")
+    return status
+
+
+def run_compiled(compiled: CompiledPipeline) -> PipelineRun:
+    """Run a compiled pipeline synchronously; raise ``RunFailedError`` if a step failed."""
+    from flowplan.client import PipelineRun
+    from flowplan.store.local import LocalStore
+
+    store = LocalStore.open()
+    state = start_run(compiled, store)
+    drive(compiled, store, state)
+    run = PipelineRun(store.metadata.get_run(state.run_id), store)
+    if state.failures:
+        raise RunFailedError(run, state.failures)
+    return run

@@ -1,0 +1,172 @@
+"""One step invocation, start to end: inputs, attempts with retries, outputs, hooks.
+
+``execute_step`` is what a worker runs -- in a thread of the driver, or in a worker process.
+It writes artifacts but never run metadata: it returns a ``StepResult`` for the driver.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from flowplan.codes import make
+from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, ParameterInput
+from flowplan.diagnostics import Diagnostic, FlowplanError
+from flowplan.executor.capture import capture_step
+from flowplan.executor.context import StepContext, step_context
+from flowplan.executor.hooks import run_failure_hook, run_success_hook
+from flowplan.executor.values import fits, parameter_value
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from flowplan.config.retry_config import StepRetryConfig
+    from flowplan.store.local import LocalStore
+
+
+@dataclass
+class SavedOutput:
+    name: str
+    content_hash: str
+    uri: str
+    data_type: str
+    materializer: str
+
+
+@dataclass
+class Attempt:
+    number: int
+    started: float
+    ended: float
+    error: str | None = None
+
+
+@dataclass
+class StepTask:
+    """Everything a worker needs to run one invocation (picklable for worker processes)."""
+
+    invocation: Invocation
+    func: Callable[..., Any]
+    inputs: dict[str, Any]  # input name -> artifact record, or list of records (fan-in)
+    retry: StepRetryConfig | None
+    on_success: Callable[..., Any] | None
+    on_failure: Callable[..., Any] | None
+    context: StepContext
+    annotations: dict[str, Any] = field(default_factory=dict)
+    output_annotations: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class StepResult:
+    id: str
+    ok: bool
+    outputs: list[SavedOutput] = field(default_factory=list)
+    attempts: list[Attempt] = field(default_factory=list)
+    stdout: str = ""
+    stderr: str = ""
+    error: str | None = None
+    warnings: list[Diagnostic] = field(default_factory=list)
+    values: list[Any] = field(default_factory=list)  # the outputs themselves (thread workers)
+
+
+def _arguments(task: StepTask, store: LocalStore) -> dict[str, Any]:
+    inv = task.invocation
+    args: dict[str, Any] = {}
+    for name, spec in inv.inputs.items():
+        annotation = task.annotations.get(name)
+        if isinstance(spec, ParameterInput):
+            args[name] = parameter_value(spec.value, annotation)
+        elif isinstance(spec, ArtifactRef):
+            args[name] = _checked(store.load_artifact(task.inputs[name]), annotation, inv.id, name)
+        elif isinstance(spec, ArtifactListInput):
+            args[name] = [store.load_artifact(rec) for rec in task.inputs[name]]
+    return args
+
+
+def _checked(value: Any, annotation: Any, step: str, name: str) -> Any:
+    if annotation is not None and not fits(value, annotation):
+        raise FlowplanError(make(
+            "FP506", f"input `{name}` of step `{step}` received a {type(value).__name__}, which "
+            f"does not fit its annotation {annotation!r}",
+            fix="fix the producing step's output or this step's annotation"))
+    return value
+
+
+def _split_outputs(task: StepTask, value: Any) -> list[Any]:
+    inv = task.invocation
+    n = len(inv.outputs)
+    if n == 0:
+        return []
+    if n == 1:
+        return [value]
+    if not isinstance(value, tuple) or len(value) != n:
+        got = f"a tuple of {len(value)}" if isinstance(value, tuple) else type(value).__name__
+        raise FlowplanError(make("FP514", f"step `{inv.id}` declares {n} outputs but returned {got}",
+                                 fix="return a tuple literal with one value per output"))
+    return list(value)
+
+
+def _attempt(task: StepTask, store: LocalStore, result: StepResult) -> list[Any]:
+    values = _split_outputs(task, task.func(**_arguments(task, store)))
+    saved = []
+    for out, value, annotation in zip(task.invocation.outputs, values,
+                                      task.output_annotations or [None] * len(values), strict=True):
+        stored = store.save_output(value, annotation, out.materializer)
+        saved.append(SavedOutput(out.name, stored.content_hash, stored.uri, stored.data_type,
+                                 stored.materializer))
+        result.warnings.extend(stored.warnings)
+    result.outputs = saved
+    return values
+
+
+def execute_step(task: StepTask, store: LocalStore, should_stop: Callable[[], bool] = lambda: False) -> StepResult:
+    """Run one invocation with its retries and hooks; never raises for a user error."""
+    result = StepResult(id=task.invocation.id, ok=False)
+    attempts = task.retry.attempts if task.retry else 1
+    last: BaseException | None = None
+    values: list[Any] = []
+    with capture_step() as (out, err), step_context(task.context):
+        for number in range(1, attempts + 1):
+            if number > 1:
+                assert task.retry is not None
+                if _sleep(task.retry.wait_before(number - 1), should_stop):
+                    break
+            started = time.time()
+            try:
+                values = _attempt(task, store, result)
+            except Exception as exc:
+                last = exc
+                result.attempts.append(Attempt(number, started, time.time(), _format(exc)))
+                continue
+            result.attempts.append(Attempt(number, started, time.time()))
+            result.ok = True
+            break
+        if result.ok:
+            result.values = values
+            hook_value = values[0] if len(values) == 1 else (tuple(values) if values else None)
+            result.warnings += run_success_hook(task.on_success, task.invocation.id, hook_value)
+        elif last is not None:
+            result.error = _format(last)
+            result.warnings += run_failure_hook(task.on_failure, task.invocation.id, last)
+        result.stdout, result.stderr = out.getvalue(), err.getvalue()
+    return result
+
+
+def _sleep(seconds: float, should_stop: Callable[[], bool]) -> bool:
+    """Wait ``seconds``; True when the run asked the step to stop meanwhile."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if should_stop():
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        time.sleep(min(left, 0.05))
+
+
+def _format(exc: BaseException) -> str:
+    if isinstance(exc, FlowplanError):
+        return str(exc)
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()

@@ -1,0 +1,72 @@
+"""A step called outside any pipeline runs as an unlisted one-step run (DESIGN decision 10).
+
+Its arguments are stored as artifacts first (they need not be JSON), so the run is complete
+and its step can be cached like any other.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
+from flowplan.compiler.plan import ArtifactRef, Plan, StepSource
+
+if TYPE_CHECKING:
+    from flowplan.compiler.step import BaseStep
+
+
+def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    from flowplan.compiler.binding import bind
+    from flowplan.compiler.invocation import build_invocation
+    from flowplan.diagnostics import CompileError
+    from flowplan.executor.driver import RunState
+    from flowplan.executor.errors import RunFailedError
+    from flowplan.executor.run import drive
+    from flowplan.client import PipelineRun
+    from flowplan.store.local import LocalStore
+
+    path, line = step.location
+    sig = step.signature
+    binding = bind(step.name, sig.inputs, len(args), list(kwargs), (path, line, None))
+    if binding.problems:
+        raise CompileError(binding.problems)
+    values = dict(zip(binding.positional, args, strict=False))
+    values.update({k: kwargs[k] for k in binding.keywords})
+    pipeline_name = f"{step.name}_single_step"
+    invocation = build_invocation(step, step.name, pipeline_name, {}, [], (path, line, None))
+    missing = [d.name for d in invocation.input_defs if d.required and d.name not in values]
+    if missing:
+        from flowplan.codes import make
+
+        raise CompileError(make("FP207", f"step `{step.name}` is called without its required "
+                                f"input(s) {', '.join(missing)}", path=path, line=line))
+    store = LocalStore.open()
+    plan = Plan(pipeline=pipeline_name, source=StepSource(module=step.entrypoint.__module__,
+                qualname=step.entrypoint.__qualname__, path=path, line=line),
+                invocations=[invocation])
+    compiled = CompiledPipeline(plan=plan, steps={step.name: step},
+                                pipeline=Pipeline(step.entrypoint))
+    from flowplan.executor.run import start_run
+
+    state = start_run(compiled, store, unlisted=True)
+    for name, value in values.items():
+        record, _ = store.write_artifact(f"{pipeline_name}::input::{name}", value,
+                                         _annotation(step, name))
+        producer = f"<input {name}>"
+        state.produced[producer] = {"output": record}
+        invocation.inputs[name] = ArtifactRef(step=producer, output="output")
+    drive(compiled, store, state)
+    run = PipelineRun(store.metadata.get_run(state.run_id), store)
+    if state.failures:
+        raise RunFailedError(run, state.failures)
+    outputs = state.values.get(step.name, [])
+    if not outputs:
+        return None
+    return tuple(outputs) if sig.multi_output else outputs[0]
+
+
+def _annotation(step: BaseStep, name: str) -> Any:
+    from flowplan.compiler.invocation import type_hints
+
+    return type_hints(step.entrypoint).get(name)
+

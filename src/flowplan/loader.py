@@ -1,0 +1,75 @@
+"""Import user code named as ``path/to/file.py:attribute`` or ``package.module:attribute``."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+from flowplan.codes import make
+from flowplan.diagnostics import ConfigError
+
+
+def load_target(spec: str) -> Any:
+    """The object named by ``spec``; a clear diagnostic when it cannot be found."""
+    target, sep, attr = spec.rpartition(":")
+    if not sep or not target or not attr:
+        raise ConfigError(make("FP009", f"{spec!r} does not name a pipeline",
+                               fix="write FILE.py:PIPELINE or package.module:PIPELINE"))
+    module = load_module(target)
+    obj: Any = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise ConfigError(make("FP009", f"{target} has no attribute `{attr}`",
+                                   path=getattr(module, "__file__", None),
+                                   fix="check the name after the colon"))
+        obj = getattr(obj, part)
+    return obj
+
+
+def load_module(target: str) -> Any:
+    path = Path(target)
+    if target.endswith(".py") or path.exists():
+        if not path.is_file():
+            raise ConfigError(make("FP009", f"no such file: {target}", fix="check the path"))
+        return _import_path(path.resolve())
+    try:
+        return importlib.import_module(target)
+    except ModuleNotFoundError as exc:
+        raise ConfigError(make("FP009", f"cannot import {target}: {exc}",
+                               fix="check the module name, or pass a file path")) from None
+
+
+def module_name_for(path: Path) -> str:
+    """A stable module name for a file: its dotted path below the nearest non-package folder."""
+    parts = [path.stem]
+    folder = path.parent
+    while (folder / "__init__.py").exists():
+        parts.insert(0, folder.name)
+        folder = folder.parent
+    return ".".join(parts)
+
+
+def _import_path(path: Path) -> Any:
+    name = module_name_for(path)
+    existing = sys.modules.get(name)
+    if existing is not None and getattr(existing, "__file__", None) == str(path):
+        return existing
+    root = path.parent
+    for _ in range(name.count(".")):
+        root = root.parent
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ConfigError(make("FP002", f"cannot load {path}", path=str(path)))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module

@@ -1,0 +1,260 @@
+"""Run lookups, artifact versions and snapshots: the half of the metadata store that the
+``Client`` mostly reads.  :class:`flowplan.store.db.MetadataStore` adds the run, step-run and
+cache-index writes on top.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import sqlite3
+import time
+import uuid
+from typing import Any
+from uuid import UUID
+
+from flowplan import codes
+from flowplan.diagnostics import Diagnostic, StoreError
+from flowplan.enums import ExecutionStatus
+from flowplan.store.connection import Database
+from flowplan.store.records import ArtifactRecord, RunRecord, SnapshotRecord
+
+
+def dumps(value: Any) -> str:
+    """Canonical JSON text for a JSON column (pydantic-serialisable values are converted)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Diagnostic):
+        return value.to_json()
+    from pydantic_core import PydanticSerializationError, to_jsonable_python
+
+    try:
+        return to_jsonable_python(value)
+    except PydanticSerializationError:
+        raise TypeError(f"a `{type(value).__name__}` cannot be stored as JSON") from None
+
+
+class Catalog:
+    """Runs (read), artifact versions and snapshots over one :class:`Database`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- runs ---------------------------------------------------------------------------
+    def get_run(self, name_or_id: UUID | str) -> RunRecord:
+        """A run by UUID, UUID string or name (``FP509`` when none matches)."""
+        key = _normalise_id(name_or_id)
+        row = self.db.read(
+            lambda c: c.execute(
+                "SELECT * FROM runs WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1",
+                (key, str(name_or_id), key),
+            ).fetchone()
+        )
+        if row is None:
+            raise StoreError(
+                codes.make(
+                    "FP509",
+                    f"no pipeline run has the name or id `{name_or_id}`"
+                    + self._run_hint(name_or_id),
+                    fix="list runs with `flow runs` or `Client().list_pipeline_runs()`",
+                )
+            )
+        return RunRecord.from_row(row)
+
+    def _run_hint(self, wanted: UUID | str) -> str:
+        names = self.db.read(
+            lambda c: [
+                r[0] for r in c.execute("SELECT name FROM runs ORDER BY created DESC LIMIT 500")
+            ]
+        )
+        close = difflib.get_close_matches(str(wanted), names, n=1)
+        return f"; did you mean `{close[0]}`?" if close else ""
+
+    def list_runs(
+        self,
+        pipeline: str | None = None,
+        status: ExecutionStatus | None = None,
+        limit: int | None = None,
+        *,
+        include_unlisted: bool = True,
+    ) -> list[RunRecord]:
+        """Runs, newest first."""
+        clauses, params = ["1 = 1"], []
+        if pipeline is not None:
+            clauses.append("pipeline = ?")
+            params.append(pipeline)
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status.value)
+        if not include_unlisted:
+            clauses.append("unlisted = 0")
+        sql = f"SELECT * FROM runs WHERE {' AND '.join(clauses)} ORDER BY created DESC, rowid DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = self.db.read(lambda c: c.execute(sql, params).fetchall())
+        return [RunRecord.from_row(r) for r in rows]
+
+    def list_pipelines(self) -> list[str]:
+        """Names of pipelines that have runs, oldest first."""
+        return self.db.read(
+            lambda c: [r[0] for r in c.execute("SELECT name FROM pipelines ORDER BY created")]
+        )
+
+    # -- artifacts -----------------------------------------------------------------------
+    def record_artifact(
+        self,
+        name: str,
+        uri: str,
+        content_hash: str,
+        data_type: str,
+        materializer: str,
+        step_run_id: UUID | str | None = None,
+        output_name: str | None = None,
+    ) -> ArtifactRecord:
+        """Record a new version of artifact ``name`` (1, 2, …) whose file is already written."""
+        artifact_id = str(uuid.uuid4())
+        producer = None if step_run_id is None else str(step_run_id)
+
+        def insert(conn: sqlite3.Connection) -> sqlite3.Row:
+            conn.execute(
+                "INSERT INTO artifacts (id, name, version, uri, content_hash, data_type,"
+                " materializer, step_run_id, output_name, created) VALUES (?, ?,"
+                " (SELECT COALESCE(MAX(version), 0) + 1 FROM artifacts WHERE name = ?),"
+                " ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    artifact_id,
+                    name,
+                    name,
+                    uri,
+                    content_hash,
+                    data_type,
+                    materializer,
+                    producer,
+                    output_name,
+                    time.time(),
+                ),
+            )
+            row: sqlite3.Row = conn.execute(
+                "SELECT * FROM artifacts WHERE id = ?", (artifact_id,)
+            ).fetchone()
+            return row
+
+        return ArtifactRecord.from_row(self.db.write(insert))
+
+    def get_artifact(self, artifact_id: UUID | str) -> ArtifactRecord:
+        row = self.db.read(
+            lambda c: c.execute(
+                "SELECT * FROM artifacts WHERE id = ?", (str(artifact_id),)
+            ).fetchone()
+        )
+        if row is None:
+            raise StoreError(codes.make("FP510", f"no artifact version has the id `{artifact_id}`"))
+        return ArtifactRecord.from_row(row)
+
+    def get_artifact_by_name(self, name: str, version: int | None = None) -> ArtifactRecord:
+        """Version ``version`` of artifact ``name``, the latest when ``None`` (``FP510``)."""
+        if version is None:
+            sql = "SELECT * FROM artifacts WHERE name = ? ORDER BY version DESC LIMIT 1"
+            params: tuple[object, ...] = (name,)
+        else:
+            sql, params = "SELECT * FROM artifacts WHERE name = ? AND version = ?", (name, version)
+        row = self.db.read(lambda c: c.execute(sql, params).fetchone())
+        if row is not None:
+            return ArtifactRecord.from_row(row)
+        names = self.db.read(
+            lambda c: [r[0] for r in c.execute("SELECT DISTINCT name FROM artifacts")]
+        )
+        which = f"version {version} of " if version is not None and name in names else ""
+        close = difflib.get_close_matches(name, names, n=1) if name not in names else []
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        raise StoreError(codes.make("FP510", f"no artifact has {which}the name `{name}`{hint}"))
+
+    def list_artifact_versions(self, name: str | None = None) -> list[ArtifactRecord]:
+        """Artifact versions (of one name, or all), newest first."""
+        where, params = ("WHERE name = ?", (name,)) if name is not None else ("", ())
+        rows = self.db.read(
+            lambda c: c.execute(
+                f"SELECT * FROM artifacts {where} ORDER BY created DESC, rowid DESC", params
+            ).fetchall()
+        )
+        return [ArtifactRecord.from_row(r) for r in rows]
+
+    # -- snapshots -----------------------------------------------------------------------
+    def create_snapshot(
+        self,
+        name: str,
+        pipeline: str,
+        plan_json: str,
+        module: str | None = None,
+        path: str | None = None,
+        description: str | None = None,
+    ) -> SnapshotRecord:
+        """Store a compiled plan and where its code lives.  Reusing a name makes a newer
+        snapshot that the name resolves to from then on."""
+        snapshot_id = str(uuid.uuid4())
+        row = (snapshot_id, name, pipeline, plan_json, module, path, description, time.time())
+
+        def insert(conn: sqlite3.Connection) -> sqlite3.Row:
+            conn.execute(
+                "INSERT INTO snapshots (id, name, pipeline, plan, module, path, description,"
+                " created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            found: sqlite3.Row = conn.execute(
+                "SELECT * FROM snapshots WHERE id = ?", (snapshot_id,)
+            ).fetchone()
+            return found
+
+        return SnapshotRecord.from_row(self.db.write(insert))
+
+    def get_snapshot(self, name_or_id: UUID | str) -> SnapshotRecord:
+        """A snapshot by id, or the newest with this name (``FP516``)."""
+        row = self.db.read(
+            lambda c: c.execute(
+                "SELECT * FROM snapshots WHERE id = ? OR name = ?"
+                " ORDER BY id = ? DESC, created DESC, rowid DESC LIMIT 1",
+                (str(name_or_id).lower(), str(name_or_id), str(name_or_id).lower()),
+            ).fetchone()
+        )
+        if row is None:
+            raise StoreError(
+                codes.make(
+                    "FP516",
+                    f"no snapshot has the name or id `{name_or_id}`",
+                    fix="create one with `my_pipeline.create_snapshot(name=...)`",
+                )
+            )
+        return SnapshotRecord.from_row(row)
+
+    def latest_snapshot(self, pipeline: str) -> SnapshotRecord:
+        """The most recently created snapshot of ``pipeline`` (``FP516``)."""
+        found = self.list_snapshots(pipeline, limit=1)
+        if not found:
+            raise StoreError(
+                codes.make(
+                    "FP516",
+                    f"pipeline `{pipeline}` has no snapshot",
+                    fix=f"create one with `{pipeline}.create_snapshot(name=...)`",
+                )
+            )
+        return found[0]
+
+    def list_snapshots(
+        self, pipeline: str | None = None, limit: int | None = None
+    ) -> list[SnapshotRecord]:
+        """Snapshots, newest first."""
+        where, params = ("WHERE pipeline = ?", (pipeline,)) if pipeline is not None else ("", ())
+        sql = f"SELECT * FROM snapshots {where} ORDER BY created DESC, rowid DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        rows = self.db.read(lambda c: c.execute(sql, params).fetchall())
+        return [SnapshotRecord.from_row(r) for r in rows]
+
+
+def _normalise_id(value: UUID | str) -> str:
+    try:
+        return str(value if isinstance(value, UUID) else UUID(str(value)))
+    except ValueError:
+        return str(value)

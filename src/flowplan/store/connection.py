@@ -1,0 +1,164 @@
+"""SQLite connections for the metadata store: one per thread, WAL, bounded waits.
+
+* **WAL** lets readers run while one writer commits, across threads and processes.
+* ``synchronous=NORMAL``: in WAL mode a commit is appended to the WAL file and the OS holds it,
+  so a crash of the *application* (exception, ``kill -9``) never loses or corrupts a committed
+  transaction; only a power failure or OS crash may roll back the last few commits, leaving a
+  consistent older database.  That saves an fsync per commit (most of a write's cost).
+* Every write is a short ``BEGIN IMMEDIATE`` transaction: the write lock is taken up front, so
+  two writers never deadlock upgrading a read lock (the case SQLite cannot wait out).
+* ``SQLITE_BUSY`` never reaches users: SQLite's busy handler waits, then we retry with
+  jittered backoff, and after ``busy_timeout`` seconds in all raise ``FP515``.  Any other
+  SQLite error becomes a :class:`StoreError` too (``FP901``, with the database's path).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TypeVar
+
+from flowplan import codes
+from flowplan.diagnostics import StoreError
+from flowplan.store.schema import MIGRATIONS, Migration, migrate
+
+T = TypeVar("T")
+
+_BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (their extended codes share the low byte)
+
+
+class Database:
+    """A SQLite file shared by threads (a connection each) and processes (WAL + retries)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout: float = 30.0,
+        migrations: Sequence[Migration] = MIGRATIONS,
+    ) -> None:
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        # Weak, so a finished thread's connection is closed when its thread-local goes away.
+        self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.schema_version = self.write(lambda conn: migrate(conn, str(self.path), migrations))
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (a new one after ``fork``)."""
+        pid = os.getpid()
+        conn: _Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.pid != pid:
+            conn = self._retry(self._connect)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.add(conn)
+        return conn
+
+    def _connect(self) -> _Connection:
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self.busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,
+            factory=_Connection,
+        )
+        conn.pid = os.getpid()
+        conn.row_factory = sqlite3.Row
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")  # durable against app crashes in WAL
+            conn.execute("PRAGMA foreign_keys=ON")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in one short write transaction, retried while the database is busy."""
+        return self._retry(lambda: self._transaction("BEGIN IMMEDIATE", work))
+
+    def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in one read transaction (a consistent snapshot)."""
+        return self._retry(lambda: self._transaction("BEGIN", work))
+
+    def _transaction(self, begin: str, work: Callable[[sqlite3.Connection], T]) -> T:
+        conn = self.connection()
+        conn.execute(begin)
+        try:
+            result = work(conn)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return result
+
+    def _retry(self, attempt: Callable[[], T]) -> T:
+        deadline = time.monotonic() + self.busy_timeout
+        delay = 0.002
+        while True:
+            try:
+                return attempt()
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise self._failure(exc) from exc
+                if time.monotonic() >= deadline:
+                    raise self._busy() from None
+            except sqlite3.Error as exc:
+                raise self._failure(exc) from exc
+            time.sleep(delay * random.uniform(0.5, 1.5))
+            delay = min(delay * 2, 0.2)
+
+    def _busy(self) -> StoreError:
+        return StoreError(
+            codes.make(
+                "FP515",
+                f"the store stayed locked by another process for {self.busy_timeout:g} s",
+                path=str(self.path),
+                fix="wait for the other flowplan process to finish, or stop it if it hangs",
+            )
+        )
+
+    def _failure(self, exc: sqlite3.Error) -> StoreError:
+        return StoreError(
+            codes.make(
+                "FP901",
+                f"the metadata database failed: {exc}",
+                path=str(self.path),
+                fix="check that the folder is writable and the disk not full; if the file is "
+                "damaged, move it aside (runs recorded in it are then forgotten)",
+            )
+        )
+
+    def close(self) -> None:
+        """Close every connection this process opened (call when no thread uses the store)."""
+        pid = os.getpid()
+        with self._lock:
+            mine = [conn for conn in self._connections if conn.pid == pid]
+            self._connections = weakref.WeakSet()
+        for conn in mine:
+            conn.close()
+        self._local = threading.local()
+
+
+class _Connection(sqlite3.Connection):
+    """A connection that can be weakly referenced and knows the process that opened it."""
+
+    pid: int = 0
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    code = getattr(exc, "sqlite_errorcode", None)  # Python >= 3.11
+    if code is not None:
+        return (int(code) & 0xFF) in _BUSY_CODES
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text

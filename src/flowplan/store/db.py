@@ -1,0 +1,270 @@
+"""The metadata store: runs, step runs, artifacts, the cache index and snapshots in SQLite.
+
+Every write is one short transaction (see :mod:`flowplan.store.connection` for WAL, locking and
+retries).  Rows that reference an artifact are written only after its file is complete, so a
+crash never leaves a row pointing at a missing file; :meth:`MetadataStore.lookup_cache`
+still checks the files, because people delete things.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from flowplan import codes
+from flowplan.diagnostics import StoreError
+from flowplan.enums import ExecutionStatus
+from flowplan.store import queries
+from flowplan.store.catalog import Catalog, dumps
+from flowplan.store.connection import Database
+from flowplan.store.records import ArtifactRecord, StepRunRecord
+from flowplan.store.schema import MIGRATIONS, Migration
+
+DB_FILENAME = "flowplan.db"
+IdLike = queries.IdLike
+OutputIds = queries.Links
+
+
+class MetadataStore(Catalog):
+    """Typed reads and writes over ``flowplan.db``; safe for many threads and processes."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout: float = 30.0,
+        artifact_exists: Callable[[ArtifactRecord], bool] | None = None,
+        migrations: Sequence[Migration] = MIGRATIONS,
+    ) -> None:
+        super().__init__(Database(path, busy_timeout=busy_timeout, migrations=migrations))
+        self._artifact_exists = artifact_exists or (lambda record: Path(record.uri).is_file())
+
+    @property
+    def path(self) -> Path:
+        return self.db.path
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- runs ---------------------------------------------------------------------------
+    def create_run(
+        self,
+        name: str,
+        pipeline: str,
+        parameters: Mapping[str, Any],
+        plan_json: str | None,
+        config: Mapping[str, Any],
+        unlisted: bool = False,
+    ) -> UUID:
+        """Record a new run (status ``initializing``); a taken name raises ``FP501``."""
+        run_id = uuid.uuid4()
+        now = time.time()
+        row = (
+            str(run_id),
+            name,
+            pipeline,
+            ExecutionStatus.INITIALIZING.value,
+            dumps(parameters),
+            plan_json,
+            dumps(config),
+            now,
+            int(unlisted),
+            os.getpid(),
+        )
+
+        def insert(conn: sqlite3.Connection) -> bool:
+            try:
+                conn.execute(
+                    "INSERT INTO runs (id, name, pipeline, status, parameters, plan, config,"
+                    " created, unlisted, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+            except sqlite3.IntegrityError as exc:
+                if "runs.name" in str(exc):  # the UNIQUE constraint settles any race
+                    return False
+                raise
+            conn.execute(
+                "INSERT OR IGNORE INTO pipelines (id, name, created) VALUES (?, ?, ?)",
+                (str(uuid.uuid4()), pipeline, now),
+            )
+            return True
+
+        if not self.db.write(insert):
+            raise StoreError(
+                codes.make(
+                    "FP501",
+                    f"a pipeline run named `{name}` exists already",
+                    fix="choose another run name, or use the `{date}` and `{time}` placeholders",
+                )
+            )
+        return run_id
+
+    def set_run_status(
+        self, run_id: IdLike, status: ExecutionStatus, pid: int | None = None
+    ) -> None:
+        """Move a run to ``status`` (``running`` also stamps its start and the running pid)."""
+
+        def update(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE runs SET status = ?, pid = COALESCE(?, pid),"
+                " started = CASE WHEN ? = 'running' THEN COALESCE(started, ?) ELSE started END"
+                " WHERE id = ?",
+                (status.value, pid, status.value, time.time(), _id(run_id)),
+            )
+
+        self.db.write(update)
+
+    def finish_run(
+        self, run_id: IdLike, status: ExecutionStatus, warnings: Sequence[Any] = ()
+    ) -> None:
+        """Record a run's end; steps still ``running`` in it become ``stopped``."""
+        now = time.time()
+
+        def update(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE runs SET status = ?, ended = ?, warnings = ? WHERE id = ?",
+                (status.value, now, dumps(list(warnings)), _id(run_id)),
+            )
+            conn.execute(
+                "UPDATE step_runs SET status = 'stopped', ended = ?"
+                " WHERE run_id = ? AND status IN ('running', 'initializing')",
+                (now, _id(run_id)),
+            )
+
+        self.db.write(update)
+
+    # -- step runs ------------------------------------------------------------------------
+    def start_step(
+        self,
+        run_id: IdLike,
+        invocation_id: str,
+        step_name: str,
+        parameters: Mapping[str, Any],
+        config: Mapping[str, Any],
+        cache_key: str | None = None,
+        *,
+        inputs: OutputIds | None = None,
+        status: ExecutionStatus = ExecutionStatus.RUNNING,
+    ) -> UUID:
+        """Record a step run (position = start order in its run) and its input artifacts."""
+        step_run_id = uuid.uuid4()
+        started = time.time() if status is ExecutionStatus.RUNNING else None
+        row = (
+            str(step_run_id),
+            _id(run_id),
+            invocation_id,
+            step_name,
+            status.value,
+            cache_key,
+            started,
+            dumps(parameters),
+            dumps(config),
+            _id(run_id),
+        )
+
+        def insert(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT INTO step_runs (id, run_id, invocation_id, step_name, status, cache_key,"
+                " started, parameters, config, position) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                " (SELECT COALESCE(MAX(position), -1) + 1 FROM step_runs WHERE run_id = ?))",
+                row,
+            )
+            queries.link(conn, "step_inputs", step_run_id, inputs or {})
+
+        self.db.write(insert)
+        return step_run_id
+
+    def record_attempt(
+        self,
+        step_run_id: IdLike,
+        number: int,
+        started: float,
+        ended: float | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record (or update) attempt ``number`` (1-based) of a step run; times in epoch seconds."""
+        self.db.write(
+            lambda c: c.execute(
+                "INSERT OR REPLACE INTO attempts (step_run_id, number, started, ended, error)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (_id(step_run_id), number, started, ended, error),
+            )
+        )
+
+    def finish_step(
+        self,
+        step_run_id: IdLike,
+        status: ExecutionStatus,
+        outputs: OutputIds | None = None,
+        *,
+        cache_key: str | None = None,
+        stdout: str | None = None,
+        stderr: str | None = None,
+        error: str | None = None,
+    ) -> bool:
+        """Record a step's end, its outputs and (when ``completed`` with a ``cache_key``) its
+        cache entry, in one transaction (DESIGN decision 13).
+
+        Returns False, changing nothing, when the step had already finished (a late result of
+        a step the run marked ``stopped`` is discarded).
+        """
+
+        def update(conn: sqlite3.Connection) -> bool:
+            changed = conn.execute(
+                "UPDATE step_runs SET status = ?, ended = ?, stdout = ?, stderr = ?, error = ?,"
+                " cache_key = COALESCE(?, cache_key)"
+                " WHERE id = ? AND status IN ('running', 'initializing')",
+                (status.value, time.time(), stdout, stderr, error, cache_key, _id(step_run_id)),
+            ).rowcount
+            if not changed:
+                return False
+            queries.link(conn, "step_outputs", step_run_id, outputs or {})
+            if cache_key is not None and status is ExecutionStatus.COMPLETED:
+                conn.execute(
+                    "INSERT OR REPLACE INTO cache_entries (cache_key, step_run_id, created)"
+                    " VALUES (?, ?, ?)",
+                    (cache_key, _id(step_run_id), time.time()),
+                )
+            return True
+
+        return self.db.write(update)
+
+    def get_step_runs(self, run_id: IdLike) -> list[StepRunRecord]:
+        """A run's step runs in the order they started, with outputs, inputs and attempts."""
+        return self.db.read(lambda c: queries.step_runs(c, "run_id", _id(run_id)))
+
+    def get_step_run(self, step_run_id: IdLike) -> StepRunRecord:
+        found = self.db.read(lambda c: queries.step_runs(c, "id", _id(step_run_id)))
+        if not found:
+            raise StoreError(codes.make("FP509", f"no step run has the id `{step_run_id}`"))
+        return found[0]
+
+    # -- cache ----------------------------------------------------------------------------
+    def lookup_cache(self, cache_key: str) -> dict[str, list[ArtifactRecord]] | None:
+        """The outputs of the step run cached under ``cache_key``, or ``None`` on a miss.
+
+        An entry whose artifact files are gone is deleted and reported as a miss.
+        """
+        found = self.db.read(lambda c: queries.cached_outputs(c, cache_key))
+        if found is None:
+            return None
+        step_run_id, outputs = found
+        if all(self._artifact_exists(a) for records in outputs.values() for a in records):
+            return outputs
+        self.db.write(
+            lambda c: c.execute(
+                "DELETE FROM cache_entries WHERE cache_key = ? AND step_run_id = ?",
+                (cache_key, step_run_id),
+            )
+        )
+        return None
+
+
+def _id(value: IdLike) -> str:
+    return str(value)

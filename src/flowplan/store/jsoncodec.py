@@ -1,0 +1,145 @@
+"""JSON encoding of artifact values (DESIGN decision 8).
+
+Plain JSON values (``dict``/``list``/``str``/``int``/``float``/``bool``/``None``, nested, with
+string keys and finite floats) under a plain or absent annotation take a fast path through
+the standard library.  Anything else goes through ``pydantic.TypeAdapter`` for the annotated
+type (or, without an annotation, the value's own type), and is accepted only when loading the
+dumped JSON gives back a value equal to the original -- the check that decides between JSON
+and the pickle fallback.  pydantic is imported only when that path is taken.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import typing
+from typing import TYPE_CHECKING, Any
+
+from flowplan.store.typespec import format_type, is_recordable
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+#: Types whose JSON is loaded by ``json.loads`` as is.
+PLAIN_TYPES: frozenset[Any] = frozenset(
+    {dict, list, str, int, float, bool, type(None), None, typing.Any, object}
+)
+_UNANNOTATED: frozenset[Any] = frozenset({None, typing.Any, object})
+
+
+def is_plain_type(tp: Any) -> bool:
+    try:
+        return tp in PLAIN_TYPES
+    except TypeError:  # unhashable annotation objects
+        return False
+
+
+def is_unannotated(tp: Any) -> bool:
+    try:
+        return tp in _UNANNOTATED
+    except TypeError:
+        return False
+
+
+def is_plain_json(value: Any) -> bool:
+    """True for nested dict/list/str/int/float/bool/None with str keys and finite floats."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if kind is float:
+            if not math.isfinite(item):
+                return False
+        elif kind is list:
+            stack.extend(item)
+        elif kind is dict:
+            if any(type(key) is not str for key in item):
+                return False
+            stack.extend(item.values())
+        else:
+            return False
+    return True
+
+
+def dumps_plain(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def encode(value: Any, annotation: Any = None) -> tuple[bytes, str] | None:
+    """``(json bytes, recorded type)`` when ``value`` round-trips through JSON, else ``None``."""
+    if is_plain_type(annotation) and is_plain_json(value):
+        plain = type(value) if is_unannotated(annotation) else annotation
+        try:
+            return dumps_plain(value), format_type(plain)
+        except ValueError:  # e.g. an int beyond Python's int/str conversion limit
+            return None
+    candidates = [] if is_unannotated(annotation) else [annotation]
+    if type(value) not in candidates:
+        candidates.append(type(value))
+    for tp in candidates:
+        data = _roundtrip(value, tp)
+        if data is not None:
+            return data, format_type(tp)
+    return None
+
+
+def decode(data: bytes, data_type: Any) -> Any:
+    """Load JSON written by :func:`encode` as ``data_type`` (plain JSON when ``None``)."""
+    if data_type is None or is_plain_type(data_type):
+        return json.loads(data)
+    adapter = adapter_for(data_type)
+    if adapter is None:
+        raise TypeError(f"pydantic cannot build a schema for `{format_type(data_type)}`")
+    return adapter.validate_json(data)
+
+
+def _roundtrip(value: Any, tp: Any) -> bytes | None:
+    if not _recordable(tp):
+        return None
+    adapter = adapter_for(tp)
+    if adapter is None:
+        return None
+    try:
+        data = adapter.dump_json(value, warnings="error")
+        same = adapter.validate_json(data) == value
+        return data if bool(same) else None
+    except Exception:  # any failure to dump, load or compare means "not JSON"
+        return None
+
+
+def _recordable(tp: Any) -> bool:
+    try:
+        return _recordable_cached(tp)
+    except TypeError:  # unhashable annotation
+        return is_recordable(tp)
+
+
+@functools.lru_cache(maxsize=512)
+def _recordable_cached(tp: Any) -> bool:
+    return is_recordable(tp)
+
+
+def adapter_for(tp: Any) -> TypeAdapter[Any] | None:
+    """A cached ``TypeAdapter`` for ``tp``, or ``None`` when pydantic has no schema for it."""
+    try:
+        return _cached_adapter(tp)
+    except TypeError:  # unhashable annotation: build it uncached
+        return _build_adapter(tp)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_adapter(tp: Any) -> TypeAdapter[Any] | None:
+    return _build_adapter(tp)
+
+
+def _build_adapter(tp: Any) -> TypeAdapter[Any] | None:
+    from pydantic import PydanticUserError, TypeAdapter
+    from pydantic.errors import PydanticSchemaGenerationError
+
+    try:
+        return TypeAdapter(tp)
+    except (PydanticSchemaGenerationError, PydanticUserError, TypeError, NameError):
+        return None

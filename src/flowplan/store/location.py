@@ -1,0 +1,37 @@
+"""Where the local stack lives: ``FLOWPLAN_HOME`` or ``<project root>/.flowplan``.
+
+Resolved each time it is asked for (when a run starts or a ``Client()`` is made), never once
+at import, so a test or a script that changes directory or environment gets what it expects.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+HOME_ENV = "FLOWPLAN_HOME"
+HOME_DIRNAME = ".flowplan"
+_ROOT_MARKERS = ("pyproject.toml", ".git")
+
+
+def find_project_root(start: Path | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` (default: cwd) holding a project marker."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in _ROOT_MARKERS):
+            return folder
+    return None
+
+
+def resolve_home(start: Path | None = None) -> Path:
+    """The store's folder: ``$FLOWPLAN_HOME``, else ``<project root>/.flowplan``.
+
+    The project root is the nearest folder upward from ``start`` (default: the current
+    directory) that holds ``pyproject.toml`` or ``.git``; without one, the start folder.
+    """
+    configured = os.environ.get(HOME_ENV)
+    if configured:
+        return Path(configured).expanduser().resolve()
+    base = (start or Path.cwd()).resolve()
+    root = find_project_root(base) or base
+    return root / HOME_DIRNAME

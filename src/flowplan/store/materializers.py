@@ -1,0 +1,261 @@
+"""Materializers turn step outputs into bytes and back; the artifact store owns the files.
+
+Choice, for one output (:func:`materialize`): the output's own materializer
+(``"module:Class"``), else one registered for the value's type or the annotated type (by MRO),
+else JSON when the value round-trips through it (:mod:`flowplan.store.jsoncodec`), else a
+signed cloudpickle with an ``FP512`` warning.  Each artifact records the materializer's import
+path and the type it was stored as, so loading picks the same materializer back.
+"""
+
+from __future__ import annotations
+
+import abc
+import importlib
+import pickle
+from collections.abc import Callable
+from typing import Any, ClassVar, NamedTuple
+
+from flowplan import codes
+from flowplan.diagnostics import Diagnostic, StoreError
+from flowplan.store import jsoncodec, pickling
+from flowplan.store.typespec import describe_type
+
+
+class BaseMaterializer(abc.ABC):
+    """Subclass this, set ``ASSOCIATED_TYPES`` and ``NAME``, and implement ``save``/``load``.
+
+    ``load`` receives the type the artifact was stored as (a class or a generic alias such as
+    ``list[UUID]``), or ``None`` when it is unknown.
+    """
+
+    ASSOCIATED_TYPES: ClassVar[tuple[type, ...]] = ()
+    NAME: ClassVar[str] = ""
+    #: Whether ``load`` cannot do without the recorded type.  When False and the type cannot
+    #: be imported in the loading process, ``load`` gets ``None``; when True, loading fails
+    #: with ``FP511`` instead.
+    USES_DATA_TYPE: ClassVar[bool] = False
+
+    @abc.abstractmethod
+    def save(self, value: Any) -> bytes:
+        """The value as bytes."""
+
+    @abc.abstractmethod
+    def load(self, data: bytes, data_type: Any) -> Any:
+        """The value stored by :meth:`save` as ``data``."""
+
+
+class BytesMaterializer(BaseMaterializer):
+    ASSOCIATED_TYPES = (bytes,)
+    NAME = "bytes"
+
+    def save(self, value: Any) -> bytes:
+        if not isinstance(value, bytes):
+            raise TypeError(f"expected bytes, got {type(value).__name__}")
+        return bytes(value)
+
+    def load(self, data: bytes, data_type: Any) -> Any:
+        return data
+
+
+class JsonMaterializer(BaseMaterializer):
+    """JSON through pydantic for the annotated type (stdlib ``json`` for plain values)."""
+
+    ASSOCIATED_TYPES = ()
+    NAME = "json"
+    USES_DATA_TYPE = True  # without it, a model would silently load as a dict
+
+    def __init__(self, annotation: Any = None) -> None:
+        self.annotation = annotation
+
+    def save(self, value: Any) -> bytes:
+        encoded = jsoncodec.encode(value, self.annotation)
+        if encoded is None:
+            raise TypeError(
+                f"a `{describe_type(type(value))}` does not round-trip through JSON as "
+                f"`{describe_type(self.annotation or type(value))}`"
+            )
+        return encoded[0]
+
+    def load(self, data: bytes, data_type: Any) -> Any:
+        return jsoncodec.decode(data, data_type)
+
+
+class CloudpickleMaterializer(BaseMaterializer):
+    """The last resort: cloudpickle, signed with the store's key (DESIGN decision 12)."""
+
+    ASSOCIATED_TYPES = (object,)
+    NAME = "cloudpickle"
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def save(self, value: Any) -> bytes:
+        import cloudpickle
+
+        body: bytes = cloudpickle.dumps(value, protocol=pickle.DEFAULT_PROTOCOL)
+        return pickling.sign(body, self._key)
+
+    def load(self, data: bytes, data_type: Any) -> Any:
+        body = pickling.open_signed(data, self._key)  # raises FP504/FP505 before unpickling
+        return pickle.loads(body)
+
+
+_REGISTRY: dict[type, type[BaseMaterializer]] = {bytes: BytesMaterializer}
+
+
+def register_materializer(type_: type, materializer_cls: type[BaseMaterializer]) -> None:
+    """Store values of ``type_`` (and its subclasses) with ``materializer_cls``."""
+    if not (isinstance(materializer_cls, type) and issubclass(materializer_cls, BaseMaterializer)):
+        raise TypeError(f"{materializer_cls!r} is not a BaseMaterializer subclass")
+    _REGISTRY[type_] = materializer_cls
+
+
+def materializer_for(value_or_type: Any, annotation: Any = None) -> type[BaseMaterializer] | None:
+    """The registered materializer for a value's type (or a type), else the annotation's.
+
+    ``None`` means the choice depends on the value: JSON when it round-trips, else cloudpickle.
+    """
+    kind = value_or_type if isinstance(value_or_type, type) else type(value_or_type)
+    return _registered(kind, annotation)
+
+
+def _registered(kind: type, annotation: Any) -> type[BaseMaterializer] | None:
+    for tp in (kind, annotation):
+        if isinstance(tp, type):
+            for base in tp.__mro__:
+                found = _REGISTRY.get(base)
+                if found is not None:
+                    return found
+    return None
+
+
+def materializer_path(cls: type[BaseMaterializer]) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def import_materializer(path: str) -> type[BaseMaterializer]:
+    """The materializer class at ``"module:Class"`` (``FP511`` when it is not one)."""
+    module_name, _, qualname = path.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in qualname.split(".") if qualname else ():
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise _failed(f"materializer `{path}` cannot be imported: {exc}", fix=_PATH_FIX) from exc
+    if not (qualname and isinstance(obj, type) and issubclass(obj, BaseMaterializer)):
+        raise _failed(f"`{path}` is not a BaseMaterializer subclass", fix=_PATH_FIX)
+    return obj
+
+
+#: The store's pickle signing key, or a function that reads (or creates) it when first needed.
+PickleKey = bytes | Callable[[], bytes]
+
+
+def create_materializer(
+    cls_or_path: type[BaseMaterializer] | str, *, pickle_key: PickleKey | None = None
+) -> BaseMaterializer:
+    """An instance of a materializer class; the pickle materializer gets the store's key."""
+    cls = import_materializer(cls_or_path) if isinstance(cls_or_path, str) else cls_or_path
+    if issubclass(cls, CloudpickleMaterializer):
+        if pickle_key is None:
+            raise _failed("the pickle materializer needs the store's signing key")
+        return cls(pickle_key if isinstance(pickle_key, bytes) else pickle_key())
+    try:
+        return cls()
+    except TypeError as exc:
+        raise _failed(
+            f"materializer `{materializer_path(cls)}` cannot be created: {exc}",
+            fix="a materializer class must be constructible without arguments",
+        ) from exc
+
+
+class Materialized(NamedTuple):
+    data: bytes
+    materializer: str  # import path, "module:Class"
+    data_type: str  # the type the value was stored as, see flowplan.store.typespec
+    warnings: tuple[Diagnostic, ...]
+
+
+def materialize(
+    value: Any, annotation: Any = None, materializer: str | None = None, *, pickle_key: PickleKey
+) -> Materialized:
+    """Turn one output into bytes with the materializer chosen as the module doc says."""
+    annotation = _strip_annotated(annotation)
+    cls = (
+        import_materializer(materializer) if materializer else _registered(type(value), annotation)
+    )
+    if cls is not None:
+        return _save_with(cls, value, annotation, pickle_key)
+    encoded = jsoncodec.encode(value, annotation)
+    if encoded is not None:
+        return Materialized(encoded[0], materializer_path(JsonMaterializer), encoded[1], ())
+    return _save_with(CloudpickleMaterializer, value, annotation, pickle_key)
+
+
+def _save_with(
+    cls: type[BaseMaterializer], value: Any, annotation: Any, pickle_key: PickleKey
+) -> Materialized:
+    if cls is JsonMaterializer:
+        encoded = jsoncodec.encode(value, annotation)
+        if encoded is not None:
+            return Materialized(encoded[0], materializer_path(cls), encoded[1], ())
+    instance = create_materializer(cls, pickle_key=pickle_key)
+    pickled = issubclass(cls, CloudpickleMaterializer)
+    stored_as = type(value) if pickled or jsoncodec.is_unannotated(annotation) else annotation
+    type_name = describe_type(stored_as)
+    try:
+        data = instance.save(value)
+    except Exception as exc:
+        raise _failed(
+            f"materializer `{cls.NAME or cls.__qualname__}` could not save a "
+            f"`{describe_type(type(value))}`: {exc}",
+            fix=_SAVE_FIX,
+        ) from exc
+    if not isinstance(data, bytes):
+        raise _failed(f"materializer `{materializer_path(cls)}`.save() did not return bytes")
+    warnings: tuple[Diagnostic, ...] = ()
+    if pickled:
+        warnings = (_pickle_warning(type_name),)
+    return Materialized(data, materializer_path(cls), type_name, warnings)
+
+
+_PATH_FIX = "name a BaseMaterializer subclass as `package.module:ClassName`"
+_SAVE_FIX = (
+    "annotate the output with a type pydantic can serialise, or register a materializer for "
+    "it with `register_materializer(type, MaterializerClass)`"
+)
+
+
+def _pickle_warning(type_name: str) -> Diagnostic:
+    return codes.make(
+        "FP512",
+        f"a `{type_name}` output is stored with cloudpickle; only Python "
+        f"{pickling.python_version()} and this store can load it",
+        fix=_SAVE_FIX,
+    )
+
+
+def _strip_annotated(annotation: Any) -> Any:
+    while hasattr(annotation, "__metadata__") and hasattr(annotation, "__origin__"):
+        annotation = annotation.__origin__
+    return annotation
+
+
+def _failed(message: str, fix: str | None = None) -> StoreError:
+    return StoreError(codes.make("FP511", message, fix=fix))
+
+
+__all__ = [
+    "BaseMaterializer",
+    "BytesMaterializer",
+    "CloudpickleMaterializer",
+    "JsonMaterializer",
+    "Materialized",
+    "PickleKey",
+    "create_materializer",
+    "import_materializer",
+    "materialize",
+    "materializer_for",
+    "materializer_path",
+    "register_materializer",
+]

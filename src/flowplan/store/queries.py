@@ -1,0 +1,122 @@
+"""Multi-table reads and link writes used by the metadata store, as functions of a connection.
+
+Each runs inside a transaction the caller opened (:meth:`Database.read` / :meth:`write`).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Mapping, Sequence
+from uuid import UUID
+
+from flowplan.store.records import (
+    ArtifactRecord,
+    AttemptRecord,
+    StepRunRecord,
+    required_datetime,
+    to_datetime,
+)
+
+IdLike = UUID | str
+Links = Mapping[str, Sequence[IdLike]]
+_LINK_TABLES = {"step_outputs": "output_name", "step_inputs": "input_name"}
+
+
+def link(conn: sqlite3.Connection, table: str, step_run_id: IdLike, links: Links) -> None:
+    """Record a step run's output (or input) artifacts, keeping each name's list order."""
+    conn.executemany(
+        f"INSERT INTO {table} (step_run_id, {_LINK_TABLES[table]}, position, artifact_id)"
+        " VALUES (?, ?, ?, ?)",
+        [
+            (str(step_run_id), name, position, str(artifact_id))
+            for name, artifact_ids in links.items()
+            for position, artifact_id in enumerate(artifact_ids)
+        ],
+    )
+
+
+def step_runs(conn: sqlite3.Connection, column: str, value: str) -> list[StepRunRecord]:
+    """Step runs whose ``column`` (``id`` or ``run_id``) is ``value``, in start order."""
+    rows = conn.execute(
+        f"SELECT * FROM step_runs WHERE {column} = ? ORDER BY position", (value,)
+    ).fetchall()
+    ids = [r["id"] for r in rows]
+    grouped = {table: _grouped_links(conn, table, ids) for table in _LINK_TABLES}
+    tries: dict[str, list[AttemptRecord]] = {i: [] for i in ids}
+    for owner, attempt in attempts(conn, ids):
+        tries[owner].append(attempt)
+    return [
+        StepRunRecord.from_row(
+            r,
+            grouped["step_outputs"][r["id"]],
+            grouped["step_inputs"][r["id"]],
+            tuple(tries[r["id"]]),
+        )
+        for r in rows
+    ]
+
+
+def _grouped_links(
+    conn: sqlite3.Connection, table: str, ids: Sequence[str]
+) -> dict[str, dict[str, tuple[ArtifactRecord, ...]]]:
+    grouped: dict[str, dict[str, tuple[ArtifactRecord, ...]]] = {i: {} for i in ids}
+    for (owner, name), record in linked(conn, table, ids):
+        grouped[owner][name] = (*grouped[owner].get(name, ()), record)
+    return grouped
+
+
+def linked(
+    conn: sqlite3.Connection, table: str, step_run_ids: Sequence[str]
+) -> Iterator[tuple[tuple[str, str], ArtifactRecord]]:
+    """``((step_run_id, name), artifact)`` for the links of some step runs, in order."""
+    for chunk in _chunks(step_run_ids):
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT l.step_run_id AS owner, l.{_LINK_TABLES[table]} AS link_name, a.*"
+            f" FROM {table} l JOIN artifacts a ON a.id = l.artifact_id"
+            f" WHERE l.step_run_id IN ({marks}) ORDER BY l.step_run_id, link_name, l.position",
+            list(chunk),
+        )
+        for row in rows:
+            yield (row["owner"], row["link_name"]), ArtifactRecord.from_row(row)
+
+
+def attempts(
+    conn: sqlite3.Connection, step_run_ids: Sequence[str]
+) -> Iterator[tuple[str, AttemptRecord]]:
+    """``(step_run_id, attempt)`` for some step runs, by attempt number."""
+    for chunk in _chunks(step_run_ids):
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT * FROM attempts WHERE step_run_id IN ({marks}) ORDER BY step_run_id, number",
+            list(chunk),
+        )
+        for row in rows:
+            attempt = AttemptRecord(
+                row["number"],
+                required_datetime(row["started"]),
+                to_datetime(row["ended"]),
+                row["error"],
+            )
+            yield row["step_run_id"], attempt
+
+
+def cached_outputs(
+    conn: sqlite3.Connection, cache_key: str
+) -> tuple[str, dict[str, list[ArtifactRecord]]] | None:
+    """``(step_run_id, outputs)`` of the cache entry for ``cache_key``, if there is one."""
+    entry = conn.execute(
+        "SELECT step_run_id FROM cache_entries WHERE cache_key = ?", (cache_key,)
+    ).fetchone()
+    if entry is None:
+        return None
+    step_run_id: str = entry[0]
+    outputs: dict[str, list[ArtifactRecord]] = {}
+    for (_, name), record in linked(conn, "step_outputs", [step_run_id]):
+        outputs.setdefault(name, []).append(record)
+    return step_run_id, outputs
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

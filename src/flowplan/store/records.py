@@ -1,0 +1,170 @@
+"""Frozen records returned by the metadata store (the ``Client`` builds its objects on them).
+
+Times are timezone-aware UTC datetimes; JSON columns come back parsed.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from flowplan.enums import ExecutionStatus
+
+
+def to_datetime(stamp: float | None) -> datetime | None:
+    return None if stamp is None else datetime.fromtimestamp(stamp, tz=timezone.utc)
+
+
+def required_datetime(stamp: float) -> datetime:
+    return datetime.fromtimestamp(stamp, tz=timezone.utc)
+
+
+@dataclass(frozen=True)
+class ArtifactRecord:
+    id: UUID
+    name: str
+    version: int
+    uri: str
+    content_hash: str
+    data_type: str
+    materializer: str
+    step_run_id: UUID | None
+    output_name: str | None
+    created: datetime
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> ArtifactRecord:
+        return cls(
+            id=UUID(row["id"]),
+            name=row["name"],
+            version=row["version"],
+            uri=row["uri"],
+            content_hash=row["content_hash"],
+            data_type=row["data_type"],
+            materializer=row["materializer"],
+            step_run_id=UUID(row["step_run_id"]) if row["step_run_id"] else None,
+            output_name=row["output_name"],
+            created=required_datetime(row["created"]),
+        )
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    number: int
+    started: datetime
+    ended: datetime | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: UUID
+    name: str
+    pipeline: str
+    status: ExecutionStatus
+    parameters: dict[str, Any]
+    plan: str | None  # the compiled plan's JSON text
+    config: dict[str, Any]
+    created: datetime
+    started: datetime | None
+    ended: datetime | None
+    unlisted: bool
+    warnings: tuple[Any, ...]
+    pid: int | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> RunRecord:
+        return cls(
+            id=UUID(row["id"]),
+            name=row["name"],
+            pipeline=row["pipeline"],
+            status=ExecutionStatus(row["status"]),
+            parameters=json.loads(row["parameters"]),
+            plan=row["plan"],
+            config=json.loads(row["config"]),
+            created=required_datetime(row["created"]),
+            started=to_datetime(row["started"]),
+            ended=to_datetime(row["ended"]),
+            unlisted=bool(row["unlisted"]),
+            warnings=tuple(json.loads(row["warnings"])),
+            pid=row["pid"],
+        )
+
+
+@dataclass(frozen=True)
+class StepRunRecord:
+    id: UUID
+    run_id: UUID
+    invocation_id: str
+    step_name: str
+    status: ExecutionStatus
+    cache_key: str | None
+    started: datetime | None
+    ended: datetime | None
+    parameters: dict[str, Any]
+    config: dict[str, Any]
+    stdout: str | None
+    stderr: str | None
+    error: str | None
+    position: int
+    outputs: Mapping[str, tuple[ArtifactRecord, ...]] = field(default_factory=dict)
+    inputs: Mapping[str, tuple[ArtifactRecord, ...]] = field(default_factory=dict)
+    attempts: tuple[AttemptRecord, ...] = ()
+
+    @classmethod
+    def from_row(
+        cls,
+        row: sqlite3.Row,
+        outputs: Mapping[str, tuple[ArtifactRecord, ...]],
+        inputs: Mapping[str, tuple[ArtifactRecord, ...]],
+        attempts: tuple[AttemptRecord, ...],
+    ) -> StepRunRecord:
+        return cls(
+            id=UUID(row["id"]),
+            run_id=UUID(row["run_id"]),
+            invocation_id=row["invocation_id"],
+            step_name=row["step_name"],
+            status=ExecutionStatus(row["status"]),
+            cache_key=row["cache_key"],
+            started=to_datetime(row["started"]),
+            ended=to_datetime(row["ended"]),
+            parameters=json.loads(row["parameters"]),
+            config=json.loads(row["config"]),
+            stdout=row["stdout"],
+            stderr=row["stderr"],
+            error=row["error"],
+            position=row["position"],
+            outputs=outputs,
+            inputs=inputs,
+            attempts=attempts,
+        )
+
+
+@dataclass(frozen=True)
+class SnapshotRecord:
+    id: UUID
+    name: str
+    pipeline: str
+    plan: str  # the compiled plan's JSON text
+    module: str | None
+    path: str | None
+    description: str | None
+    created: datetime
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> SnapshotRecord:
+        return cls(
+            id=UUID(row["id"]),
+            name=row["name"],
+            pipeline=row["pipeline"],
+            plan=row["plan"],
+            module=row["module"],
+            path=row["path"],
+            description=row["description"],
+            created=required_datetime(row["created"]),
+        )

@@ -1,0 +1,139 @@
+"""The metadata schema and its migrations.
+
+``schema_version`` holds one row: the number of migrations applied.  Opening a database
+applies the missing ones, in order, inside one ``BEGIN IMMEDIATE`` transaction (so two
+processes opening a new store at once apply them exactly once); a database whose version is
+newer than this flowplan knows is refused with ``FP508``.  A migration is a tuple of single
+SQL statements -- never ``executescript``, which would commit halfway.  Append new
+migrations; never edit a released one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+from flowplan import codes
+from flowplan.diagnostics import StoreError
+
+Migration = tuple[str, ...]
+
+_V1: Migration = (
+    """CREATE TABLE pipelines (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created REAL NOT NULL)""",
+    """CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        pipeline TEXT NOT NULL,
+        status TEXT NOT NULL,
+        parameters TEXT NOT NULL,
+        plan TEXT,
+        config TEXT NOT NULL,
+        created REAL NOT NULL,
+        started REAL,
+        ended REAL,
+        unlisted INTEGER NOT NULL DEFAULT 0,
+        warnings TEXT NOT NULL DEFAULT '[]',
+        pid INTEGER)""",
+    "CREATE INDEX runs_by_pipeline ON runs (pipeline, created)",
+    "CREATE INDEX runs_by_created ON runs (created)",
+    """CREATE TABLE step_runs (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs (id),
+        invocation_id TEXT NOT NULL,
+        step_name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        cache_key TEXT,
+        started REAL,
+        ended REAL,
+        parameters TEXT NOT NULL,
+        config TEXT NOT NULL,
+        stdout TEXT,
+        stderr TEXT,
+        error TEXT,
+        position INTEGER NOT NULL,
+        UNIQUE (run_id, invocation_id))""",
+    """CREATE TABLE attempts (
+        step_run_id TEXT NOT NULL REFERENCES step_runs (id),
+        number INTEGER NOT NULL,
+        started REAL NOT NULL,
+        ended REAL,
+        error TEXT,
+        PRIMARY KEY (step_run_id, number))""",
+    """CREATE TABLE artifacts (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        uri TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        data_type TEXT NOT NULL,
+        materializer TEXT NOT NULL,
+        step_run_id TEXT REFERENCES step_runs (id),
+        output_name TEXT,
+        created REAL NOT NULL,
+        UNIQUE (name, version))""",
+    "CREATE INDEX artifacts_by_step_run ON artifacts (step_run_id)",
+    """CREATE TABLE step_outputs (
+        step_run_id TEXT NOT NULL REFERENCES step_runs (id),
+        output_name TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        artifact_id TEXT NOT NULL REFERENCES artifacts (id),
+        PRIMARY KEY (step_run_id, output_name, position))""",
+    """CREATE TABLE step_inputs (
+        step_run_id TEXT NOT NULL REFERENCES step_runs (id),
+        input_name TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        artifact_id TEXT NOT NULL REFERENCES artifacts (id),
+        PRIMARY KEY (step_run_id, input_name, position))""",
+    """CREATE TABLE cache_entries (
+        cache_key TEXT PRIMARY KEY,
+        step_run_id TEXT NOT NULL REFERENCES step_runs (id),
+        created REAL NOT NULL)""",
+    """CREATE TABLE snapshots (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        pipeline TEXT NOT NULL,
+        plan TEXT NOT NULL,
+        module TEXT,
+        path TEXT,
+        description TEXT,
+        created REAL NOT NULL)""",
+    "CREATE INDEX snapshots_by_pipeline ON snapshots (pipeline, created)",
+    "CREATE INDEX snapshots_by_name ON snapshots (name, created)",
+)
+
+#: Every migration, oldest first; the schema version is the number applied.
+MIGRATIONS: tuple[Migration, ...] = (_V1,)
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def migrate(
+    conn: sqlite3.Connection, path: str, migrations: Sequence[Migration] = MIGRATIONS
+) -> int:
+    """Bring the schema up to date inside the caller's write transaction; return its version."""
+    version = current_version(conn)
+    if version > len(migrations):
+        raise StoreError(
+            codes.make(
+                "FP508",
+                f"the store's schema is version {version}, newer than this flowplan knows "
+                f"(version {len(migrations)})",
+                path=path,
+                fix="upgrade flowplan (`pip install -U flowplan`), or point FLOWPLAN_HOME at "
+                "another folder",
+            )
+        )
+    for number in range(version, len(migrations)):
+        for statement in migrations[number]:
+            conn.execute(statement)
+    if version < len(migrations):
+        conn.execute("DELETE FROM schema_version")
+        conn.execute("INSERT INTO schema_version (version) VALUES (?)", (len(migrations),))
+    return len(migrations)

@@ -1,0 +1,282 @@
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from flowplan.diagnostics import StoreError
+from flowplan.enums import ExecutionStatus as Status
+from flowplan.store import queries
+from flowplan.store.db import MetadataStore
+from flowplan.store.local import LocalStore
+from flowplan.store.records import ArtifactRecord
+
+
+@pytest.fixture
+def meta(tmp_path: Path) -> MetadataStore:
+    return MetadataStore(tmp_path / "flowplan.db")
+
+
+def _artifact(
+    meta: MetadataStore, name: str = "p::s::output", step: uuid.UUID | None = None
+) -> ArtifactRecord:
+    return meta.record_artifact(name, f"/nowhere/{name}", "0" * 64, "int", "m:M", step, "output")
+
+
+def test_run_round_trip_by_id_string_and_name(meta: MetadataStore) -> None:
+    run_id = meta.create_run("first", "train", {"lr": 0.1}, '{"plan": 1}', {"mode": "x"})
+    for key in (run_id, str(run_id), str(run_id).upper(), "first"):
+        run = meta.get_run(key)
+        assert (run.id, run.name, run.pipeline) == (run_id, "first", "train")
+    assert run.status is Status.INITIALIZING
+    assert run.parameters == {"lr": 0.1} and run.config == {"mode": "x"}
+    assert run.plan == '{"plan": 1}' and run.unlisted is False and run.started is None
+    assert meta.list_pipelines() == ["train"]
+
+
+def test_run_lifecycle(meta: MetadataStore) -> None:
+    run_id = meta.create_run("r", "p", {}, None, {})
+    meta.set_run_status(run_id, Status.RUNNING, pid=4242)
+    running = meta.get_run(run_id)
+    assert running.status is Status.RUNNING and running.started is not None
+    assert running.pid == 4242
+    step = meta.start_step(run_id, "s", "s", {}, {})
+    meta.finish_run(run_id, Status.FAILED, ["hook failed", {"code": "FP513"}])
+    done = meta.get_run("r")
+    assert done.status is Status.FAILED and done.ended is not None
+    assert done.warnings == ("hook failed", {"code": "FP513"})
+    assert meta.get_step_run(step).status is Status.STOPPED
+
+
+def test_unknown_run_is_fp509_with_did_you_mean(meta: MetadataStore) -> None:
+    meta.create_run("training-2024", "p", {}, None, {})
+    with pytest.raises(StoreError) as caught:
+        meta.get_run("training-2042")
+    assert caught.value.code == "FP509"
+    assert "did you mean `training-2024`" in caught.value.diagnostic.message
+    with pytest.raises(StoreError):
+        meta.get_run(uuid.uuid4())
+
+
+def test_list_runs_newest_first_with_filters(meta: MetadataStore) -> None:
+    for i in range(5):
+        run_id = meta.create_run(f"r{i}", "even" if i % 2 == 0 else "odd", {}, None, {}, i == 4)
+        if i == 3:
+            meta.finish_run(run_id, Status.COMPLETED)
+    assert [r.name for r in meta.list_runs()] == ["r4", "r3", "r2", "r1", "r0"]
+    assert [r.name for r in meta.list_runs(pipeline="even")] == ["r4", "r2", "r0"]
+    assert [r.name for r in meta.list_runs(status=Status.COMPLETED)] == ["r3"]
+    assert [r.name for r in meta.list_runs(limit=2)] == ["r4", "r3"]
+    assert [r.name for r in meta.list_runs(include_unlisted=False, limit=1)] == ["r3"]
+
+
+def test_duplicate_run_name_is_fp501(meta: MetadataStore) -> None:
+    meta.create_run("same", "p", {}, None, {})
+    with pytest.raises(StoreError) as caught:
+        meta.create_run("same", "other", {}, None, {})
+    assert caught.value.code == "FP501"
+    assert [r.pipeline for r in meta.list_runs()] == ["p"]
+    assert meta.list_pipelines() == ["p"]  # the refused run left nothing behind
+
+
+def test_duplicate_run_name_race_has_one_winner(tmp_path: Path) -> None:
+    meta = MetadataStore(tmp_path / "flowplan.db")
+    barrier = threading.Barrier(16)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def create() -> None:
+        barrier.wait()
+        try:
+            meta.create_run("contested", "p", {}, None, {})
+            result = "won"
+        except StoreError as exc:
+            result = exc.code
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=create) for _ in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["FP501"] * 15 + ["won"]
+
+
+def test_step_runs_in_start_order_with_links_and_attempts(meta: MetadataStore) -> None:
+    run_id = meta.create_run("r", "p", {}, None, {})
+    first = meta.start_step(run_id, "load", "load", {"n": 1}, {"retry": None}, "k-load")
+    data = _artifact(meta, "p::load::output", first)
+    meta.record_attempt(first, 1, time.time(), time.time(), "boom")
+    meta.record_attempt(first, 2, time.time())
+    assert meta.finish_step(first, Status.COMPLETED, {"output": [data.id]}, stdout="hi\n")
+    second = meta.start_step(run_id, "train", "train", {}, {}, inputs={"xs": [data.id, data.id]})
+    skipped = meta.start_step(run_id, "late", "late", {}, {}, status=Status.SKIPPED)
+    steps = meta.get_step_runs(run_id)
+    assert [s.invocation_id for s in steps] == ["load", "train", "late"]
+    assert [s.position for s in steps] == [0, 1, 2]
+    load, train, late = steps
+    assert load.outputs == {"output": (data,)} and load.stdout == "hi\n"
+    assert load.parameters == {"n": 1} and load.cache_key == "k-load"
+    assert [(a.number, a.error) for a in load.attempts] == [(1, "boom"), (2, None)]
+    assert train.inputs == {"xs": (data, data)} and train.id == second
+    assert late.status is Status.SKIPPED and late.started is None and late.id == skipped
+
+
+def test_finish_step_commits_status_and_cache_entry_together(meta: MetadataStore) -> None:
+    run_id = meta.create_run("r", "p", {}, None, {})
+    step = meta.start_step(run_id, "s", "s", {}, {}, "key")
+    art = _artifact(meta, step=step)
+    assert meta.lookup_cache("key") is None
+    meta.finish_step(step, Status.COMPLETED, {"output": [art.id]}, cache_key="key")
+    assert meta.get_step_run(step).status is Status.COMPLETED
+    hit = meta.db.read(lambda c: queries.cached_outputs(c, "key"))
+    assert hit is not None and hit[1] == {"output": [art]}
+
+
+def test_a_failure_inside_finish_step_commits_neither(
+    meta: MetadataStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run_id = meta.create_run("r", "p", {}, None, {})
+    step = meta.start_step(run_id, "s", "s", {}, {}, "key")
+
+    def crash(*args: object) -> None:
+        raise RuntimeError("crash between the two writes")
+
+    monkeypatch.setattr(queries, "link", crash)
+    with pytest.raises(RuntimeError):
+        meta.finish_step(step, Status.COMPLETED, {"output": []}, cache_key="key")
+    assert meta.get_step_run(step).status is Status.RUNNING
+    assert meta.db.read(lambda c: queries.cached_outputs(c, "key")) is None
+
+
+def test_only_completed_steps_are_cached(meta: MetadataStore) -> None:
+    run_id = meta.create_run("r", "p", {}, None, {})
+    step = meta.start_step(run_id, "s", "s", {}, {}, "key")
+    meta.finish_step(step, Status.FAILED, cache_key="key", error="Traceback ...")
+    assert meta.db.read(lambda c: queries.cached_outputs(c, "key")) is None
+    assert meta.get_step_run(step).error == "Traceback ..."
+
+
+def test_late_result_of_a_stopped_step_is_discarded(meta: MetadataStore) -> None:
+    run_id = meta.create_run("r", "p", {}, None, {})
+    step = meta.start_step(run_id, "s", "s", {}, {}, "key")
+    meta.finish_step(step, Status.STOPPED)
+    assert meta.finish_step(step, Status.COMPLETED, {}, cache_key="key") is False
+    assert meta.get_step_run(step).status is Status.STOPPED
+    assert meta.lookup_cache("key") is None
+
+
+def test_cache_entry_with_deleted_artifact_file_is_not_served(store: LocalStore) -> None:
+    meta = store.metadata
+    run_id = meta.create_run("r", "p", {}, None, {})
+    step = meta.start_step(run_id, "s", "s", {}, {}, "key")
+    saved = store.save_output([1, 2, 3])
+    art = meta.record_artifact(
+        "p::s::output", saved.uri, saved.content_hash, saved.data_type, saved.materializer, step
+    )
+    meta.finish_step(step, Status.COMPLETED, {"output": [art.id]}, cache_key="key")
+    hit = meta.lookup_cache("key")
+    assert hit is not None and store.load_artifact(hit["output"][0]) == [1, 2, 3]
+    Path(saved.uri).unlink()
+    assert meta.lookup_cache("key") is None
+    assert meta.db.read(lambda c: queries.cached_outputs(c, "key")) is None  # entry deleted
+
+
+def test_a_step_without_outputs_is_a_cache_hit(meta: MetadataStore) -> None:
+    run_id = meta.create_run("r", "p", {}, None, {})
+    step = meta.start_step(run_id, "s", "s", {}, {}, "key")
+    meta.finish_step(step, Status.COMPLETED, {}, cache_key="key")
+    assert meta.lookup_cache("key") == {}
+
+
+def test_artifact_versions_and_lookups(meta: MetadataStore) -> None:
+    first, second = _artifact(meta, "model"), _artifact(meta, "model")
+    other = _artifact(meta, "metrics")
+    assert (first.version, second.version, other.version) == (1, 2, 1)
+    assert meta.get_artifact(first.id) == first
+    assert meta.get_artifact(str(second.id)) == second
+    assert meta.get_artifact_by_name("model") == second
+    assert meta.get_artifact_by_name("model", 1) == first
+    assert [a.version for a in meta.list_artifact_versions("model")] == [2, 1]
+    calls: list[Callable[[], object]] = [
+        lambda: meta.get_artifact(uuid.uuid4()),
+        lambda: meta.get_artifact_by_name("model", 3),
+        lambda: meta.get_artifact_by_name("modle"),
+    ]
+    for call in calls:
+        with pytest.raises(StoreError) as caught:
+            call()
+        assert caught.value.code == "FP510"
+    assert "did you mean `model`" in caught.value.diagnostic.message
+
+
+def test_snapshots(meta: MetadataStore) -> None:
+    first = meta.create_snapshot("snap", "chunks", '{"v": 1}', "app.flows", "/src/app/flows.py")
+    second = meta.create_snapshot("snap", "chunks", '{"v": 2}', description="again")
+    meta.create_snapshot("other", "else", "{}")
+    assert meta.get_snapshot(first.id) == first
+    assert meta.get_snapshot(str(first.id)).plan == '{"v": 1}'
+    assert meta.get_snapshot("snap") == second
+    assert meta.latest_snapshot("chunks") == second
+    assert [s.id for s in meta.list_snapshots("chunks")] == [second.id, first.id]
+    assert len(meta.list_snapshots()) == 3
+    missing: list[Callable[[], object]] = [
+        lambda: meta.get_snapshot("nope"),
+        lambda: meta.latest_snapshot("none"),
+    ]
+    for call in missing:
+        with pytest.raises(StoreError) as caught:
+            call()
+        assert caught.value.code == "FP516"
+
+
+def test_a_long_lock_is_fp515_not_database_is_locked(tmp_path: Path) -> None:
+    path = tmp_path / "flowplan.db"
+    meta = MetadataStore(path, busy_timeout=0.3)
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        with pytest.raises(StoreError) as caught:
+            meta.create_run("blocked", "p", {}, None, {})
+        assert caught.value.code == "FP515"
+        assert "database is locked" not in str(caught.value)
+        assert time.monotonic() - started < 5
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    meta.create_run("unblocked", "p", {}, None, {})
+
+
+def test_a_short_lock_is_waited_out(tmp_path: Path) -> None:
+    path = tmp_path / "flowplan.db"
+    meta = MetadataStore(path, busy_timeout=10)
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    meta.create_run("waited", "p", {}, None, {})
+    release.join()
+    holder.close()
+    assert meta.get_run("waited").name == "waited"
+
+
+def test_parameters_with_pydantic_values_are_stored_as_json(meta: MetadataStore) -> None:
+    ident = uuid.uuid4()
+    run_id = meta.create_run("r", "p", {"id": ident, "path": Path("/x")}, None, {})
+    assert meta.get_run(run_id).parameters == {"id": str(ident), "path": "/x"}
+
+
+def test_sqlite_errors_never_reach_users_raw(meta: MetadataStore) -> None:
+    run_id = meta.create_run("r", "p", {}, None, {})
+    step = meta.start_step(run_id, "s", "s", {}, {})
+    with pytest.raises(StoreError) as caught:  # an output id with no artifact row
+        meta.finish_step(step, Status.COMPLETED, {"output": [uuid.uuid4()]})
+    assert caught.value.diagnostic.path == str(meta.path)
+    assert meta.get_step_run(step).status is Status.RUNNING
