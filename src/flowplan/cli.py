@@ -57,3 +57,102 @@ def compile_cmd(target: str, params: tuple[str, ...], as_json: bool) -> None:
         click.echo(compiled.plan.to_json(indent=2))
     else:
         click.echo(describe_plan(compiled.plan))
+
+
+def _pipeline(target: str) -> Any:
+    from flowplan.compiler.pipeline import Pipeline
+    from flowplan.loader import load_target
+
+    obj = load_target(target)
+    if not isinstance(obj, Pipeline):
+        click.echo(f"error: {target} is not a @pipeline (it is {type(obj).__name__})", err=True)
+        sys.exit(2)
+    return obj
+
+
+@main.command("run")
+@click.argument("target")
+@click.option("-p", "--param", "params", multiple=True, help="pipeline parameter KEY=VALUE (JSON)")
+@click.option("--run-name", default=None, help="name of the run (placeholders {date}, {time})")
+@click.option("--no-cache", is_flag=True, help="run every step, ignoring cached results")
+def run_cmd(target: str, params: tuple[str, ...], run_name: str | None, no_cache: bool) -> None:
+    """Compile and run FILE.py:PIPELINE (or package.module:PIPELINE)."""
+    from flowplan.executor.errors import RunFailedError
+
+    try:
+        pipe = _pipeline(target)
+        options: dict[str, Any] = {}
+        if run_name:
+            options["run_name"] = run_name
+        if no_cache:
+            options["enable_cache"] = False
+        if options:
+            pipe = pipe.with_options(**options)
+        run = pipe(**dict(parse_param(p) for p in params))
+    except RunFailedError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    except FlowplanError as exc:
+        fail(exc)
+        return
+    click.echo(f"{run.name}: {run.status.value}")
+
+
+@main.group("runs")
+def runs_group() -> None:
+    """Inspect pipeline runs in the store."""
+
+
+@runs_group.command("list")
+@click.option("--pipeline", default=None, help="only runs of this pipeline")
+@click.option("--status", default=None, help="only runs with this status")
+@click.option("--limit", default=20, show_default=True, type=int)
+def runs_list(pipeline: str | None, status: str | None, limit: int) -> None:
+    """List runs, newest first."""
+    from flowplan.client import Client
+    from flowplan.report import describe_runs
+
+    try:
+        runs = Client().list_pipeline_runs(pipeline=pipeline, status=status, limit=limit)
+    except (FlowplanError, ValueError) as exc:
+        if isinstance(exc, FlowplanError):
+            fail(exc)
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    click.echo(describe_runs(runs))
+
+
+@runs_group.command("show")
+@click.argument("run")
+def runs_show(run: str) -> None:
+    """Show a run's steps: status, duration, cached or not, outputs."""
+    from flowplan.client import Client
+    from flowplan.report import describe_run
+
+    try:
+        click.echo(describe_run(Client().get_pipeline_run(run)))
+    except FlowplanError as exc:
+        fail(exc)
+
+
+@runs_group.command("logs")
+@click.argument("run")
+@click.argument("step")
+def runs_logs(run: str, step: str) -> None:
+    """Print what STEP of RUN wrote to stdout and stderr (and its error)."""
+    from flowplan.client import Client
+
+    try:
+        pipeline_run = Client().get_pipeline_run(run)
+    except FlowplanError as exc:
+        fail(exc)
+        return
+    step_run = pipeline_run.steps.get(step)
+    if step_run is None:
+        click.echo(f"error: run {pipeline_run.name} has no step {step!r}; steps: "
+                   f"{', '.join(pipeline_run.steps)}", err=True)
+        sys.exit(2)
+    click.echo(step_run.logs["stdout"], nl=False)
+    click.echo(step_run.logs["stderr"], nl=False, err=True)
+    if step_run.error:
+        click.echo(step_run.error, err=True)

@@ -6,6 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from flowplan.client import PipelineRun
     from flowplan.compiler.plan import Plan, StepInput
 
 
@@ -29,3 +30,35 @@ def describe_plan(plan: Plan) -> str:
         after = f"  after {', '.join(inv.after)}" if inv.after else ""
         lines.append(f"  {inv.id}: {inv.step}({args}) -> {outs}{after}")
     return "\n".join(lines)
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}s"
+
+
+def describe_runs(runs: list[PipelineRun]) -> str:
+    if not runs:
+        return "no runs"
+    rows = [("NAME", "PIPELINE", "STATUS", "STARTED")]
+    for run in runs:
+        started = run.start_time.strftime("%Y-%m-%d %H:%M:%S") if run.start_time else "-"
+        rows.append((run.name, run.pipeline_name, run.status.value, started))
+    return _table(rows)
+
+
+def describe_run(run: PipelineRun) -> str:
+    lines = [f"run {run.name} ({run.id})", f"pipeline {run.pipeline_name}, status {run.status.value}"]
+    if run.parameters:
+        lines.append("parameters: " + json.dumps(run.parameters))
+    rows = [("STEP", "STATUS", "DURATION", "CACHED", "OUTPUTS")]
+    for name, step in run.steps.items():
+        outputs = ", ".join(f"{k}={v[0].data_type}" for k, v in step.outputs.items() if v) or "-"
+        cached = "yes" if step.status.value == "cached" else "no"
+        rows.append((name, step.status.value, _seconds(step.duration), cached, outputs))
+    lines.append(_table(rows))
+    return "\n".join(lines)
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
