@@ -149,8 +149,11 @@ def runs_logs(run: str, step: str) -> None:
         return
     step_run = pipeline_run.steps.get(step)
     if step_run is None:
-        click.echo(f"error: run {pipeline_run.name} has no step {step!r}; steps: "
-                   f"{', '.join(pipeline_run.steps)}", err=True)
+        click.echo(
+            f"error: run {pipeline_run.name} has no step {step!r}; steps: "
+            f"{', '.join(pipeline_run.steps)}",
+            err=True,
+        )
         sys.exit(2)
     click.echo(step_run.logs["stdout"], nl=False)
     click.echo(step_run.logs["stderr"], nl=False, err=True)

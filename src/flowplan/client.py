@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from flowplan.codes import make
 from flowplan.diagnostics import FlowplanError
 from flowplan.enums import ExecutionStatus
 
@@ -159,7 +157,9 @@ class Client:
         return PipelineRun(self.store.metadata.get_run(name_or_id), self.store)
 
     def list_pipeline_runs(
-        self, pipeline: str | None = None, status: str | ExecutionStatus | None = None,
+        self,
+        pipeline: str | None = None,
+        status: str | ExecutionStatus | None = None,
         limit: int | None = None,
     ) -> list[PipelineRun]:
         """Runs, newest first, optionally of one pipeline and/or one status."""
@@ -167,7 +167,9 @@ class Client:
         records = self.store.metadata.list_runs(pipeline=pipeline, status=wanted, limit=limit)
         return [PipelineRun(r, self.store) for r in records]
 
-    def get_artifact_version(self, name_or_id: str | UUID, version: int | None = None) -> ArtifactVersion:
+    def get_artifact_version(
+        self, name_or_id: str | UUID, version: int | None = None
+    ) -> ArtifactVersion:
         """An artifact version by name (latest, or ``version``) or by id."""
         meta = self.store.metadata
         try:
@@ -177,15 +179,3 @@ class Client:
         except FlowplanError:
             record = meta.get_artifact_by_name(str(name_or_id), version)
         return ArtifactVersion(record, self.store)
-
-    @property
-    def active_stack(self) -> Any:
-        from flowplan.stack import active_stack
-
-        return active_stack()
-
-
-def require_mapping(value: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise FlowplanError(make("FP005", f"{what} must be a mapping, not {type(value).__name__}"))
-    return value

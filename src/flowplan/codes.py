@@ -33,24 +33,47 @@ CATALOG: dict[str, Code] = {
         Code("FP003", "yaml-syntax", "a YAML configuration file is malformed"),
         Code("FP004", "config-unknown-key", "a configuration holds a key flowplan does not know"),
         Code("FP005", "config-invalid-value", "a configuration value has the wrong type or range"),
-        Code("FP006", "config-unknown-step", "a run configuration names a step id the pipeline lacks"),
+        Code(
+            "FP006", "config-unknown-step", "a run configuration names a step id the pipeline lacks"
+        ),
         Code("FP007", "config-unknown-parameter", "a run configuration sets an unknown parameter"),
         Code("FP008", "project-settings", "[tool.flowplan] or a FLOWPLAN_* variable is invalid"),
         Code("FP009", "config-file-missing", "a configuration file does not exist"),
         # FP1xx -- step definitions
         Code("FP101", "missing-annotation", "a step input or output lacks a type annotation"),
-        Code("FP102", "variadic-tuple-outputs", "Tuple[T, ...] annotation with a tuple-literal return"),
-        Code("FP103", "tuple-arity-mismatch", "a tuple-literal return's length differs from the annotation"),
+        Code(
+            "FP102",
+            "variadic-tuple-outputs",
+            "Tuple[T, ...] annotation with a tuple-literal return",
+        ),
+        Code(
+            "FP103",
+            "tuple-arity-mismatch",
+            "a tuple-literal return's length differs from the annotation",
+        ),
         Code("FP104", "mixed-return-shapes", "some returns are tuple literals and others are not"),
         Code("FP105", "duplicate-output-name", "two outputs of one step share a name"),
-        Code("FP106", "invalid-output-annotation", "Annotated output metadata is not one string name"),
-        Code("FP107", "source-unavailable", "a step's source cannot be read; bytecode is hashed", _W),
+        Code(
+            "FP106", "invalid-output-annotation", "Annotated output metadata is not one string name"
+        ),
+        Code(
+            "FP107", "source-unavailable", "a step's source cannot be read; bytecode is hashed", _W
+        ),
         Code("FP108", "invalid-hook", "a hook is not callable or has an unsupported signature"),
         Code("FP109", "not-a-function", "@step or @pipeline is applied to something else"),
-        Code("FP110", "unsupported-step-signature", "a step uses *args, **kwargs or reserved names"),
+        Code(
+            "FP110", "unsupported-step-signature", "a step uses *args, **kwargs or reserved names"
+        ),
         Code("FP111", "invalid-retry", "StepRetryConfig holds invalid values"),
-        Code("FP112", "invalid-materializer", "an output materializer is invalid or names no output"),
-        Code("FP113", "uncacheable-closure", "a step closes over values that cannot join its cache key", _W),
+        Code(
+            "FP112", "invalid-materializer", "an output materializer is invalid or names no output"
+        ),
+        Code(
+            "FP113",
+            "uncacheable-closure",
+            "a step closes over values that cannot join its cache key",
+            _W,
+        ),
         Code("FP114", "invalid-option", "an unknown or ill-typed option was passed to a decorator"),
         # FP2xx -- pipeline wiring and the DAG
         Code("FP201", "cycle", "the steps' dependencies form a cycle"),
@@ -61,11 +84,17 @@ CATALOG: dict[str, Code] = {
         Code("FP206", "type-mismatch", "an artifact's type does not fit the input it feeds"),
         Code("FP207", "missing-input", "a required step input is not given"),
         Code("FP208", "unknown-argument", "a step call passes an argument the step does not take"),
-        Code("FP209", "too-many-arguments", "a step call passes more positional arguments than inputs"),
+        Code(
+            "FP209",
+            "too-many-arguments",
+            "a step call passes more positional arguments than inputs",
+        ),
         Code("FP210", "duplicate-argument", "a step input is given twice"),
         Code("FP211", "foreign-artifact", "an artifact from another pipeline or compile is used"),
         Code("FP212", "invalid-id", "a step invocation id is empty or not a string"),
-        Code("FP213", "pipeline-arguments", "a pipeline is called with unknown or missing parameters"),
+        Code(
+            "FP213", "pipeline-arguments", "a pipeline is called with unknown or missing parameters"
+        ),
         Code("FP214", "step-outside-pipeline-body", "a step object is used where a call is meant"),
         Code("FP215", "invalid-after", "after= holds something other than artifacts or id strings"),
         Code("FP216", "no-outputs", "the result of a step without outputs is used as an input"),
@@ -92,14 +121,26 @@ CATALOG: dict[str, Code] = {
         Code("FP511", "materializer-failed", "a materializer could not save or load a value"),
         Code("FP512", "pickle-fallback", "an output is stored with cloudpickle", _W),
         Code("FP513", "hook-failed", "a hook raised; the step's status is unchanged", _W),
-        Code("FP514", "output-count", "a step returned a different number of values than it declares"),
+        Code(
+            "FP514", "output-count", "a step returned a different number of values than it declares"
+        ),
         Code("FP515", "store-busy", "the store stayed locked by another process"),
         Code("FP516", "snapshot-not-found", "no snapshot has this name or id"),
         # FP8xx -- lint-only advice
         Code("FP801", "step-name-alias", "step_name= is used where id= is meant", _W),
-        Code("FP802", "nondeterministic-cached-step", "a cached step reads clock, randomness, environment or network", _W),
+        Code(
+            "FP802",
+            "nondeterministic-cached-step",
+            "a cached step reads clock, randomness, environment or network",
+            _W,
+        ),
         Code("FP803", "mutable-default", "a step parameter has a mutable default", _W),
-        Code("FP804", "step-call-at-import", "a step is called outside any pipeline at import time", _W),
+        Code(
+            "FP804",
+            "step-call-at-import",
+            "a step is called outside any pipeline at import time",
+            _W,
+        ),
         # FP9xx -- internal errors
         Code("FP901", "internal-error", "flowplan failed unexpectedly; please report it"),
     ]

@@ -16,15 +16,25 @@ def load_target(spec: str) -> Any:
     """The object named by ``spec``; a clear diagnostic when it cannot be found."""
     target, sep, attr = spec.rpartition(":")
     if not sep or not target or not attr:
-        raise ConfigError(make("FP009", f"{spec!r} does not name a pipeline",
-                               fix="write FILE.py:PIPELINE or package.module:PIPELINE"))
+        raise ConfigError(
+            make(
+                "FP009",
+                f"{spec!r} does not name a pipeline",
+                fix="write FILE.py:PIPELINE or package.module:PIPELINE",
+            )
+        )
     module = load_module(target)
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):
-            raise ConfigError(make("FP009", f"{target} has no attribute `{attr}`",
-                                   path=getattr(module, "__file__", None),
-                                   fix="check the name after the colon"))
+            raise ConfigError(
+                make(
+                    "FP009",
+                    f"{target} has no attribute `{attr}`",
+                    path=getattr(module, "__file__", None),
+                    fix="check the name after the colon",
+                )
+            )
         obj = getattr(obj, part)
     return obj
 
@@ -38,8 +48,13 @@ def load_module(target: str) -> Any:
     try:
         return importlib.import_module(target)
     except ModuleNotFoundError as exc:
-        raise ConfigError(make("FP009", f"cannot import {target}: {exc}",
-                               fix="check the module name, or pass a file path")) from None
+        raise ConfigError(
+            make(
+                "FP009",
+                f"cannot import {target}: {exc}",
+                fix="check the module name, or pass a file path",
+            )
+        ) from None
 
 
 def module_name_for(path: Path) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -20,8 +21,10 @@ def _input_text(value: StepInput) -> str:
 
 
 def describe_plan(plan: Plan) -> str:
-    lines = [f"pipeline {plan.pipeline}  ({len(plan.invocations)} steps, "
-             f"execution mode {plan.config.execution_mode})"]
+    lines = [
+        f"pipeline {plan.pipeline}  ({len(plan.invocations)} steps, "
+        f"execution mode {plan.config.execution_mode})"
+    ]
     if plan.parameters:
         lines.append("parameters: " + json.dumps(plan.parameters))
     for inv in plan.invocations:
@@ -47,7 +50,10 @@ def describe_runs(runs: list[PipelineRun]) -> str:
 
 
 def describe_run(run: PipelineRun) -> str:
-    lines = [f"run {run.name} ({run.id})", f"pipeline {run.pipeline_name}, status {run.status.value}"]
+    lines = [
+        f"run {run.name} ({run.id})",
+        f"pipeline {run.pipeline_name}, status {run.status.value}",
+    ]
     if run.parameters:
         lines.append("parameters: " + json.dumps(run.parameters))
     rows = [("STEP", "STATUS", "DURATION", "CACHED", "OUTPUTS")]
@@ -59,6 +65,8 @@ def describe_run(run: PipelineRun) -> str:
     return "\n".join(lines)
 
 
-def _table(rows: list[tuple[str, ...]]) -> str:
+def _table(rows: Sequence[tuple[str, ...]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )

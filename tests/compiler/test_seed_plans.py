@@ -18,9 +18,14 @@ def edges(plan: Plan) -> set[tuple[str, str]]:
 def test_simple_pipeline_wires_load_into_train() -> None:
     plan = basics.simple_ml_pipeline.compile()
     assert plan.ids() == ["load_data", "train_model"]
-    assert plan.invocation("train_model").inputs == {"data": ArtifactRef(step="load_data", output="output")}
+    assert plan.invocation("train_model").inputs == {
+        "data": ArtifactRef(step="load_data", output="output")
+    }
     assert [o.name for o in plan.invocation("load_data").outputs] == ["output"]
-    assert plan.invocation("load_data").outputs[0].artifact_name == "simple_ml_pipeline::load_data::output"
+    assert (
+        plan.invocation("load_data").outputs[0].artifact_name
+        == "simple_ml_pipeline::load_data::output"
+    )
     assert plan.invocation("train_model").outputs == []
 
 
@@ -48,8 +53,12 @@ def test_after_edges_from_artifacts_and_ids() -> None:
 def test_composed_pipelines_are_inlined_with_suffixed_ids() -> None:
     plan = basics.training_pipeline.compile()
     assert plan.ids() == [
-        "training_data_loader_step", "preprocessing_step", "train_model_on",
-        "test_data_loader_step", "preprocessing_step_2", "evaluate_model",
+        "training_data_loader_step",
+        "preprocessing_step",
+        "train_model_on",
+        "test_data_loader_step",
+        "preprocessing_step_2",
+        "evaluate_model",
     ]
     assert edges(plan) == {
         ("training_data_loader_step", "preprocessing_step"),
@@ -85,16 +94,25 @@ def test_retry_and_hooks_are_in_the_plan() -> None:
     plan = basics.hooked_pipeline.compile()
     unreliable = plan.invocation("unreliable_step").config
     assert unreliable.retry is not None
-    assert (unreliable.retry.max_retries, unreliable.retry.delay, unreliable.retry.backoff) == (3, 10.0, 2.0)
+    assert (unreliable.retry.max_retries, unreliable.retry.delay, unreliable.retry.backoff) == (
+        3,
+        10.0,
+        2.0,
+    )
     hooked = plan.invocation("hooked_step").config
     assert hooked.on_success is not None and hooked.on_success.path.endswith(":success_hook")
     assert hooked.on_success.parameters == ["step_name", "step_output"]
-    assert plan.config.on_failure is not None and plan.config.on_failure.path.endswith(":failure_hook")
+    assert plan.config.on_failure is not None and plan.config.on_failure.path.endswith(
+        ":failure_hook"
+    )
 
 
 def test_fan_out_and_fan_in_with_a_list_of_artifacts() -> None:
     plan = basics.fan_pipeline.compile()
-    assert plan.ids() == [*(["process_chunk"] + [f"process_chunk_{i}" for i in range(2, 6)]), "combine_results"]
+    assert plan.ids() == [
+        *(["process_chunk"] + [f"process_chunk_{i}" for i in range(2, 6)]),
+        "combine_results",
+    ]
     fan_in = plan.invocation("combine_results").inputs["results"]
     assert isinstance(fan_in, ArtifactListInput)
     assert [ref.step for ref in fan_in.items] == plan.ids()[:5]
@@ -137,10 +155,15 @@ def test_run_name_with_placeholders() -> None:
         run_name="custom_pipeline_run_name_{experiment_name}_{date}_{time}",
         substitutions={"experiment_name": "exp1"},
     )
-    assert named.compile().config.run_name == "custom_pipeline_run_name_{experiment_name}_{date}_{time}"
+    assert (
+        named.compile().config.run_name
+        == "custom_pipeline_run_name_{experiment_name}_{date}_{time}"
+    )
 
 
-@pytest.mark.parametrize("pipe", ["simple_ml_pipeline", "training_pipeline", "fan_pipeline", "hooked_pipeline"])
+@pytest.mark.parametrize(
+    "pipe", ["simple_ml_pipeline", "training_pipeline", "fan_pipeline", "hooked_pipeline"]
+)
 def test_plans_round_trip_through_json(pipe: str) -> None:
     plan = getattr(basics, pipe).compile()
     assert Plan.from_json(plan.to_json()) == plan

@@ -23,7 +23,10 @@ class Binding:
 
 
 def bind(
-    step_id: str, inputs: Sequence[InputSpec], n_positional: int, keywords: Sequence[str],
+    step_id: str,
+    inputs: Sequence[InputSpec],
+    n_positional: int,
+    keywords: Sequence[str],
     where: Location,
 ) -> Binding:
     """Map ``n_positional`` positional and ``keywords`` keyword arguments onto ``inputs``."""
@@ -32,9 +35,15 @@ def bind(
     positional_ok = [i.name for i in inputs if i.kind != "keyword_only"]
     if n_positional > len(positional_ok):
         result.problems.append(
-            make("FP209", f"step `{step_id}` takes {len(positional_ok)} positional input(s) but "
-                 f"{n_positional} were given", path=path, line=line, column=column,
-                 fix="pass the extra values by keyword, or remove them")
+            make(
+                "FP209",
+                f"step `{step_id}` takes {len(positional_ok)} positional input(s) but "
+                f"{n_positional} were given",
+                path=path,
+                line=line,
+                column=column,
+                fix="pass the extra values by keyword, or remove them",
+            )
         )
     result.positional = positional_ok[:n_positional]
     known = {i.name: i for i in inputs}
@@ -42,21 +51,42 @@ def bind(
         spec = known.get(name)
         if spec is None:
             close = difflib.get_close_matches(name, list(known), n=1)
-            hint = f"did you mean `{close[0]}`?" if close else (
-                f"`{step_id}` takes: {', '.join(known) or 'no inputs'}")
+            hint = (
+                f"did you mean `{close[0]}`?"
+                if close
+                else (f"`{step_id}` takes: {', '.join(known) or 'no inputs'}")
+            )
             result.problems.append(
-                make("FP208", f"step `{step_id}` has no input `{name}`", path=path, line=line,
-                     column=column, fix=hint)
+                make(
+                    "FP208",
+                    f"step `{step_id}` has no input `{name}`",
+                    path=path,
+                    line=line,
+                    column=column,
+                    fix=hint,
+                )
             )
         elif name in result.positional:
             result.problems.append(
-                make("FP210", f"input `{name}` of step `{step_id}` is given twice", path=path,
-                     line=line, column=column, fix="pass it either by position or by keyword")
+                make(
+                    "FP210",
+                    f"input `{name}` of step `{step_id}` is given twice",
+                    path=path,
+                    line=line,
+                    column=column,
+                    fix="pass it either by position or by keyword",
+                )
             )
         elif spec.kind == "positional_only":
             result.problems.append(
-                make("FP208", f"input `{name}` of step `{step_id}` is positional-only",
-                     path=path, line=line, column=column, fix=f"pass `{name}` by position")
+                make(
+                    "FP208",
+                    f"input `{name}` of step `{step_id}` is positional-only",
+                    path=path,
+                    line=line,
+                    column=column,
+                    fix=f"pass `{name}` by position",
+                )
             )
         else:
             result.keywords.append(name)

@@ -16,7 +16,7 @@ from flowplan.diagnostics import CompileError, Diagnostic, Severity
 
 if TYPE_CHECKING:
     from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
-    from flowplan.compiler.plan import ArtifactRef, Plan
+    from flowplan.compiler.plan import ArtifactRef
 
 
 def bind_parameters(
@@ -27,20 +27,30 @@ def bind_parameters(
         bound = inspect.signature(pipe.entrypoint).bind(*args, **params)
     except TypeError as exc:
         names = ", ".join(inspect.signature(pipe.entrypoint).parameters) or "no parameters"
-        raise CompileError(make("FP213", f"pipeline `{pipe.name}`: {exc}", path=path, line=line,
-                                fix=f"`{pipe.name}` takes: {names}")) from None
+        raise CompileError(
+            make(
+                "FP213",
+                f"pipeline `{pipe.name}`: {exc}",
+                path=path,
+                line=line,
+                fix=f"`{pipe.name}` takes: {names}",
+            )
+        ) from None
     bound.apply_defaults()
     return bound, []
 
 
-def _json_parameters(pipe: Pipeline, bound: inspect.BoundArguments) -> tuple[dict[str, Any], list[Diagnostic]]:
+def _json_parameters(
+    pipe: Pipeline, bound: inspect.BoundArguments
+) -> tuple[dict[str, Any], list[Diagnostic]]:
     path, line = pipe.location
     hints = type_hints(pipe.entrypoint)
     out: dict[str, Any] = {}
     problems: list[Diagnostic] = []
     for name, value in bound.arguments.items():
-        converted, bad = to_parameter(value, hints.get(name), f"pipeline `{pipe.name}`", name,
-                                      (path, line, None))
+        converted, bad = to_parameter(
+            value, hints.get(name), f"pipeline `{pipe.name}`", name, (path, line, None)
+        )
         problems += bad
         out[name] = converted
     return out, problems
@@ -68,10 +78,14 @@ def _unpack_error(exc: ValueError, tracer: Tracer) -> Diagnostic | None:
         frame = tb.tb_frame
         if frame.f_code in tracer.body_codes and tb.tb_next is None and _is_unpacking(frame):
             summary = traceback.extract_tb(tb, limit=1)[0]
-            return make("FP205", f"unpacking a step call in pipeline `{tracer.pipeline_name}` "
-                        f"failed: {exc}", path=summary.filename, line=summary.lineno,
-                        column=(summary.colno + 1) if summary.colno is not None else None,
-                        fix="unpack exactly as many variables as the step has outputs")
+            return make(
+                "FP205",
+                f"unpacking a step call in pipeline `{tracer.pipeline_name}` failed: {exc}",
+                path=summary.filename,
+                line=summary.lineno,
+                column=_column(summary),
+                fix="unpack exactly as many variables as the step has outputs",
+            )
         tb = tb.tb_next
     return None
 
@@ -88,13 +102,21 @@ def _output_refs(pipe: Pipeline, result: Any) -> tuple[list[ArtifactRef], list[D
             refs.append(ArtifactRef(step=item.invocation_id, output=item.output_name))
         else:
             path, line = pipe.location
-            problems.append(make("FP217", f"pipeline `{pipe.name}` returns {item!r}, not a step "
-                                 "output", path=path, line=line,
-                                 fix="return step outputs (artifacts), or nothing"))
+            problems.append(
+                make(
+                    "FP217",
+                    f"pipeline `{pipe.name}` returns {item!r}, not a step output",
+                    path=path,
+                    line=line,
+                    fix="return step outputs (artifacts), or nothing",
+                )
+            )
     return refs, problems
 
 
-def compile_pipeline(pipe: Pipeline, args: Sequence[Any], params: dict[str, Any]) -> CompiledPipeline:
+def compile_pipeline(
+    pipe: Pipeline, args: Sequence[Any], params: dict[str, Any]
+) -> CompiledPipeline:
     from flowplan.compiler.pipeline import CompiledPipeline
     from flowplan.compiler.plan import Plan, StepSource
     from flowplan.compiler.validate import validate
@@ -112,8 +134,12 @@ def compile_pipeline(pipe: Pipeline, args: Sequence[Any], params: dict[str, Any]
     path, line = pipe.location
     plan = Plan(
         pipeline=pipe.name,
-        source=StepSource(module=pipe.entrypoint.__module__, qualname=pipe.entrypoint.__qualname__,
-                          path=path, line=line),
+        source=StepSource(
+            module=pipe.entrypoint.__module__,
+            qualname=pipe.entrypoint.__qualname__,
+            path=path,
+            line=line,
+        ),
         parameters=parameters,
         config=_pipeline_config(pipe),
         invocations=tracer.invocations,
@@ -142,7 +168,14 @@ def _pipeline_config(pipe: Pipeline) -> Any:
     )
 
 
-def inline_pipeline(pipe: Pipeline, tracer: Tracer, args: Sequence[Any], params: dict[str, Any]) -> Any:
+def inline_pipeline(
+    pipe: Pipeline, tracer: Tracer, args: Sequence[Any], params: dict[str, Any]
+) -> Any:
     """A pipeline called inside another pipeline: its steps join the outer plan."""
     bound, _ = bind_parameters(pipe, args, params)
     return _trace_body(pipe, tracer, bound)
+
+
+def _column(summary: traceback.FrameSummary) -> int | None:
+    colno = getattr(summary, "colno", None)  # Python 3.11+
+    return colno + 1 if isinstance(colno, int) else None

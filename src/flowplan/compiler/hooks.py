@@ -32,7 +32,7 @@ def resolve_hook(hook: object) -> Hook:
         target = getattr(target, part)
     if not callable(target):
         raise TypeError(f"{hook!r} does not name a function")
-    return target  # type: ignore[no-any-return]
+    return target
 
 
 def hook_path(hook: Hook) -> str:
@@ -64,9 +64,7 @@ def check_hook(
                 fix="pass a function, or an import path such as 'mypackage.hooks.notify'",
             )
         ]
-    problem = (
-        _success_problem(params) if kind == "on_success" else _failure_problem(params)
-    )
+    problem = _success_problem(params) if kind == "on_success" else _failure_problem(params)
     if problem is None:
         return func, []
     fix = (
@@ -98,7 +96,10 @@ def _failure_problem(params: list[inspect.Parameter]) -> str | None:
         annotation = params[0].annotation
         if annotation is not inspect.Parameter.empty and not _is_exception_type(annotation):
             return f"annotates `{params[0].name}` as {annotation!r}, not an exception type"
-        if params[0].kind is inspect.Parameter.KEYWORD_ONLY and params[0].default is params[0].empty:
+        if (
+            params[0].kind is inspect.Parameter.KEYWORD_ONLY
+            and params[0].default is params[0].empty
+        ):
             return f"takes `{params[0].name}` as keyword-only; it must be positional"
     return None
 

@@ -62,7 +62,11 @@ def materializer_path(value: object) -> str:
 
 
 def build_invocation(
-    step: BaseStep, inv_id: str, pipeline: str, inputs: dict[str, StepInput], after: list[str],
+    step: BaseStep,
+    inv_id: str,
+    pipeline: str,
+    inputs: dict[str, StepInput],
+    after: list[str],
     where: tuple[str | None, int | None, int | None],
 ) -> Invocation:
     from flowplan.analyzer.analyze import enforce_annotations
@@ -76,18 +80,27 @@ def build_invocation(
     for out, tp in zip(sig.outputs, output_types(step), strict=True):
         custom = out.name not in ("output",) and not out.name.startswith("output_")
         chosen = materializers.pop(out.name, default_materializer)
-        outputs.append(OutputDef(
-            name=out.name,
-            type=type_expr(tp),
-            artifact_name=out.name if custom else f"{pipeline}::{inv_id}::{out.name}",
-            materializer=materializer_path(chosen) if chosen is not None else None,
-        ))
+        outputs.append(
+            OutputDef(
+                name=out.name,
+                type=type_expr(tp),
+                artifact_name=out.name if custom else f"{pipeline}::{inv_id}::{out.name}",
+                materializer=materializer_path(chosen) if chosen is not None else None,
+            )
+        )
     path, line = step.location
     for name in materializers:
-        problems.append(make("FP112", f"output_materializers of step `{step.name}` names "
-                             f"`{name}`, which is not one of its outputs "
-                             f"({', '.join(sig.output_names) or 'none'})", path=path, line=line,
-                             fix="use the output names from the step's annotation"))
+        problems.append(
+            make(
+                "FP112",
+                f"output_materializers of step `{step.name}` names "
+                f"`{name}`, which is not one of its outputs "
+                f"({', '.join(sig.output_names) or 'none'})",
+                path=path,
+                line=line,
+                fix="use the output names from the step's annotation",
+            )
+        )
     if problems:
         raise CompileError(problems)
     closure, warning = step.closure_key()
@@ -96,13 +109,19 @@ def build_invocation(
     return Invocation(
         id=inv_id,
         step=step.name,
-        source=StepSource(module=step.entrypoint.__module__, qualname=step.entrypoint.__qualname__,
-                          path=path, line=line),
+        source=StepSource(
+            module=step.entrypoint.__module__,
+            qualname=step.entrypoint.__qualname__,
+            path=path,
+            line=line,
+        ),
         location=SourceLocation(path=where[0], line=where[1], column=where[2]),
         inputs=inputs,
         after=after,
-        input_defs=[InputDef(name=i.name, type=type_expr(hints.get(i.name)), required=not i.has_default)
-                    for i in sig.inputs],
+        input_defs=[
+            InputDef(name=i.name, type=type_expr(hints.get(i.name)), required=not i.has_default)
+            for i in sig.inputs
+        ],
         outputs=outputs,
         config=StepConfig(
             enable_cache=step.enable_cache,

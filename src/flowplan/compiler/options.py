@@ -40,21 +40,36 @@ PIPELINE_OPTIONS = frozenset(
 
 
 def check_option_names(
-    given: Mapping[str, Any], allowed: frozenset[str], owner: str, where: tuple[str | None, int | None]
+    given: Mapping[str, Any],
+    allowed: frozenset[str],
+    owner: str,
+    where: tuple[str | None, int | None],
 ) -> list[Diagnostic]:
     problems = []
     for key in given:
         if key in allowed:
             continue
         close = difflib.get_close_matches(key, sorted(allowed), n=1)
-        hint = f"did you mean `{close[0]}`?" if close else f"known options: {', '.join(sorted(allowed))}"
+        hint = (
+            f"did you mean `{close[0]}`?"
+            if close
+            else f"known options: {', '.join(sorted(allowed))}"
+        )
         problems.append(
-            make("FP114", f"{owner} got an unknown option `{key}`", path=where[0], line=where[1], fix=hint)
+            make(
+                "FP114",
+                f"{owner} got an unknown option `{key}`",
+                path=where[0],
+                line=where[1],
+                fix=hint,
+            )
         )
     return problems
 
 
-def coerce_retry(value: object, owner: str, where: tuple[str | None, int | None]) -> StepRetryConfig | None:
+def coerce_retry(
+    value: object, owner: str, where: tuple[str | None, int | None]
+) -> StepRetryConfig | None:
     """Accept a ``StepRetryConfig`` or a mapping of its fields."""
     if value is None or isinstance(value, StepRetryConfig):
         return value
@@ -62,11 +77,18 @@ def coerce_retry(value: object, owner: str, where: tuple[str | None, int | None]
         try:
             return StepRetryConfig(**value)
         except CompileError as exc:
-            raise CompileError([d.with_location(where[0], where[1], None) for d in exc.diagnostics]) from None
+            raise CompileError(
+                [d.with_location(where[0], where[1], None) for d in exc.diagnostics]
+            ) from None
         except TypeError as exc:
             raise CompileError(
-                make("FP111", f"retry of {owner}: {exc}", path=where[0], line=where[1],
-                     fix="use StepRetryConfig(max_retries=..., delay=..., backoff=...)")
+                make(
+                    "FP111",
+                    f"retry of {owner}: {exc}",
+                    path=where[0],
+                    line=where[1],
+                    fix="use StepRetryConfig(max_retries=..., delay=..., backoff=...)",
+                )
             ) from None
     raise CompileError(
         make(
@@ -79,10 +101,17 @@ def coerce_retry(value: object, owner: str, where: tuple[str | None, int | None]
     )
 
 
-def check_enable_cache(value: object, owner: str, where: tuple[str | None, int | None]) -> list[Diagnostic]:
+def check_enable_cache(
+    value: object, owner: str, where: tuple[str | None, int | None]
+) -> list[Diagnostic]:
     if value is None or isinstance(value, bool):
         return []
     return [
-        make("FP114", f"enable_cache of {owner} must be True or False, not {value!r}",
-             path=where[0], line=where[1], fix="pass enable_cache=True or enable_cache=False")
+        make(
+            "FP114",
+            f"enable_cache of {owner} must be True or False, not {value!r}",
+            path=where[0],
+            line=where[1],
+            fix="pass enable_cache=True or enable_cache=False",
+        )
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -38,12 +39,70 @@ def plain_json(value: object, where: str = "") -> Any:
     raise NotJson(where, value)
 
 
-def _pydantic_json(value: object, annotation: object) -> tuple[bool, Any]:
-    from pydantic import TypeAdapter, ValidationError
-    from pydantic_core import PydanticSerializationError
+@functools.lru_cache(maxsize=1024)
+def _cached_adapter(annotation: Any) -> Any:
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(annotation)
+
+
+def adapter_for(annotation: Any) -> Any | None:
+    """A pydantic TypeAdapter for ``annotation``, or None when pydantic cannot build one."""
+    try:
+        return _cached_adapter(annotation)
+    except TypeError:  # unhashable annotation: build it uncached
+        from pydantic import TypeAdapter
+
+        try:
+            return TypeAdapter(annotation)
+        except Exception:
+            return None
+    except Exception:
+        return None
+
+
+def _type_problems(
+    value: object, annotation: object, owner: str, name: str,
+    where: tuple[str | None, int | None, int | None],
+) -> list[Diagnostic]:
+    """FP306 when a JSON parameter does not validate against its annotation."""
+    if annotation is None or annotation is Any:
+        return []
+    adapter = adapter_for(annotation)
+    if adapter is None:
+        return []
+    from pydantic import ValidationError
 
     try:
-        adapter: TypeAdapter[Any] = TypeAdapter(annotation)
+        adapter.validate_python(value)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return [
+            make(
+                "FP306",
+                f"parameter `{name}` of {owner} is {value!r}, which does not fit its "
+                f"annotation {_spelling(annotation)}: {first['msg'].lower()}",
+                path=where[0],
+                line=where[1],
+                column=where[2],
+                fix=f"pass a value of type {_spelling(annotation)}, or change the annotation",
+            )
+        ]
+    return []
+
+
+def _spelling(annotation: object) -> str:
+    return getattr(annotation, "__name__", None) or repr(annotation).replace("typing.", "")
+
+
+def _pydantic_json(value: object, annotation: object) -> tuple[bool, Any]:
+    from pydantic import ValidationError
+    from pydantic_core import PydanticSerializationError
+
+    adapter = adapter_for(annotation)
+    if adapter is None:
+        return False, None
+    try:
         dumped = adapter.dump_python(value, mode="json")
         restored = adapter.validate_python(dumped)
     except (ValidationError, PydanticSerializationError, TypeError, ValueError):
@@ -56,33 +115,58 @@ def _pydantic_json(value: object, annotation: object) -> tuple[bool, Any]:
 
 
 def to_parameter(
-    value: object, annotation: object, owner: str, name: str, where: tuple[str | None, int | None, int | None]
+    value: object,
+    annotation: object,
+    owner: str,
+    name: str,
+    where: tuple[str | None, int | None, int | None],
 ) -> tuple[Any, list[Diagnostic]]:
     """The JSON form of a parameter, or the FP301/FP302 diagnostics that refuse it."""
     path, line, column = where
     if isinstance(value, (set, frozenset)):
-        return None, [make(
-            "FP302", f"parameter `{name}` of {owner} is a {type(value).__name__}; sets have no JSON "
-            "form and an unstable order", path=path, line=line, column=column,
-            fix=f"pass a sorted list instead: sorted({name})")]
+        return None, [
+            make(
+                "FP302",
+                f"parameter `{name}` of {owner} is a {type(value).__name__}; sets have no JSON "
+                "form and an unstable order",
+                path=path,
+                line=line,
+                column=column,
+                fix=f"pass a sorted list instead: sorted({name})",
+            )
+        ]
     try:
-        return plain_json(value), []
+        json_value = plain_json(value)
     except NotJson as exc:
-        bad = exc.value
+        bad, bad_where = exc.value, exc.where
+    else:
+        return json_value, _type_problems(value, annotation, owner, name, where)
     if annotation is not None and annotation is not Any:
         ok, dumped = _pydantic_json(value, annotation)
         if ok:
             return dumped, []
-    part = f" (at {name}{exc.where})" if exc.where else ""
+    part = f" (at {name}{bad_where})" if bad_where else ""
     if isinstance(bad, (set, frozenset)):
-        return None, [make(
-            "FP302", f"parameter `{name}` of {owner} holds a set{part}", path=path, line=line,
-            column=column, fix="pass a sorted list instead")]
-    return None, [make(
-        "FP301",
-        f"parameter `{name}` of {owner} is a {type(bad).__name__}{part}, which is not "
-        "JSON-serialisable",
-        path=path, line=line, column=column,
-        fix="pass JSON data (str, int, float, bool, None, lists, dicts with str keys), annotate "
-        "the input with a type pydantic can serialise, or produce the value in a step and pass "
-        "the artifact")]
+        return None, [
+            make(
+                "FP302",
+                f"parameter `{name}` of {owner} holds a set{part}",
+                path=path,
+                line=line,
+                column=column,
+                fix="pass a sorted list instead",
+            )
+        ]
+    return None, [
+        make(
+            "FP301",
+            f"parameter `{name}` of {owner} is a {type(bad).__name__}{part}, which is not "
+            "JSON-serialisable",
+            path=path,
+            line=line,
+            column=column,
+            fix="pass JSON data (str, int, float, bool, None, lists, dicts with str keys), "
+            "annotate the input with a type pydantic can serialise, or produce the value in a "
+            "step and pass the artifact",
+        )
+    ]

@@ -41,9 +41,15 @@ def execution_mode(value: object, where: tuple[str | None, int | None]) -> Execu
         for mode in ExecutionMode:
             if key in (mode.value, mode.name.lower()):
                 return mode
-    raise CompileError(make(
-        "FP305", f"execution_mode must be an ExecutionMode, not {value!r}", path=where[0],
-        line=where[1], fix="use ExecutionMode.CONTINUE_ON_FAILURE, STOP_ON_FAILURE or FAIL_FAST"))
+    raise CompileError(
+        make(
+            "FP305",
+            f"execution_mode must be an ExecutionMode, not {value!r}",
+            path=where[0],
+            line=where[1],
+            fix="use ExecutionMode.CONTINUE_ON_FAILURE, STOP_ON_FAILURE or FAIL_FAST",
+        )
+    )
 
 
 class Pipeline:
@@ -51,8 +57,13 @@ class Pipeline:
 
     def __init__(self, func: Callable[..., Any], **options: Any) -> None:
         if not inspect.isfunction(func):
-            raise CompileError(make("FP109", f"@pipeline applies to functions, not {type(func).__name__}",
-                                    fix="decorate a plain `def` function with @pipeline"))
+            raise CompileError(
+                make(
+                    "FP109",
+                    f"@pipeline applies to functions, not {type(func).__name__}",
+                    fix="decorate a plain `def` function with @pipeline",
+                )
+            )
         self.entrypoint = func
         self.name: str = func.__name__
         self.enable_cache: bool | None = None
@@ -82,15 +93,22 @@ class Pipeline:
         hooks: dict[str, Hook] = {}
         for kind in ("on_success", "on_failure"):
             if options.get(kind) is not None:
-                hook, hook_problems = check_hook(options[kind], kind, owner, where)  # type: ignore[arg-type]
+                hook, hook_problems = check_hook(options[kind], kind, owner, where)
                 problems += hook_problems
                 if hook is not None:
                     hooks[kind] = hook
         for key in ("settings", "substitutions"):
             value = options.get(key)
             if value is not None and not isinstance(value, Mapping):
-                problems.append(make("FP114", f"{key} of {owner} must be a mapping",
-                                     path=where[0], line=where[1], fix=f"pass {key}={{...}}"))
+                problems.append(
+                    make(
+                        "FP114",
+                        f"{key} of {owner} must be a mapping",
+                        path=where[0],
+                        line=where[1],
+                        fix=f"pass {key}={{...}}",
+                    )
+                )
         if problems:
             raise CompileError(problems)
         for kind, hook in hooks.items():
@@ -165,4 +183,3 @@ def pipeline(func: Callable[..., Any] | None = None, **options: Any) -> Any:
         return Pipeline(f, **options)
 
     return decorate
-

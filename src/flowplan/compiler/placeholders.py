@@ -76,7 +76,11 @@ class Artifact:
 
     def __repr__(self) -> str:
         output = self.output_name
-        return f"<artifact {self.invocation_id}.{output}>" if output else f"<step run {self.invocation_id}>"
+        return (
+            f"<artifact {self.invocation_id}.{output}>"
+            if output
+            else f"<step run {self.invocation_id}>"
+        )
 
     __str__ = __repr__
 
@@ -94,20 +98,30 @@ class Artifact:
         frame = body_frame(tracer.body_codes)
         path, line, column = frame_location(frame) if frame else (None, None, None)
         if what == "iterated" and frame is not None and _is_unpacking(frame):
-            raise CompileError(make(
-                "FP205",
-                f"step `{self.invocation_id}` has one output, which cannot be unpacked",
-                path=path, line=line, column=column,
-                fix="annotate several outputs as Tuple[...] and return a tuple literal, or keep "
-                "the single output in one variable"))
-        raise CompileError(make(
-            "FP204",
-            f"{self!r} is {what} inside pipeline `{tracer.pipeline_name}`, but artifacts exist "
-            "only at run time",
-            path=path, line=line, column=column,
-            why="the pipeline function runs once, at compile time, to record which steps run "
-            "and how they connect; step outputs are placeholders there",
-            fix="move the logic into a step that takes the artifact as an input"))
+            raise CompileError(
+                make(
+                    "FP205",
+                    f"step `{self.invocation_id}` has one output, which cannot be unpacked",
+                    path=path,
+                    line=line,
+                    column=column,
+                    fix="annotate several outputs as Tuple[...] and return a tuple literal, "
+                    "or keep the single output in one variable",
+                )
+            )
+        raise CompileError(
+            make(
+                "FP204",
+                f"{self!r} is {what} inside pipeline `{tracer.pipeline_name}`, but artifacts exist "
+                "only at run time",
+                path=path,
+                line=line,
+                column=column,
+                why="the pipeline function runs once, at compile time, to record which steps run "
+                "and how they connect; step outputs are placeholders there",
+                fix="move the logic into a step that takes the artifact as an input",
+            )
+        )
 
     def __bool__(self) -> bool:
         self._refuse("used as a condition")
@@ -161,8 +175,21 @@ def _binary(name: str) -> Any:
     return refuse
 
 
-for _op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or",
-            "xor", "lshift", "rshift"):
+for _op in (
+    "add",
+    "sub",
+    "mul",
+    "truediv",
+    "floordiv",
+    "mod",
+    "pow",
+    "matmul",
+    "and",
+    "or",
+    "xor",
+    "lshift",
+    "rshift",
+):
     for _name in (f"__{_op}__", f"__r{_op}__", f"__i{_op}__"):
         setattr(Artifact, _name, _binary(_name))
 for _name in ("__neg__", "__pos__", "__abs__", "__invert__"):

@@ -8,7 +8,7 @@ round-trips through JSON unchanged.
 from __future__ import annotations
 
 import hashlib
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -60,9 +60,7 @@ class ArtifactListInput(_Model):
     items: list[ArtifactRef]
 
 
-StepInput = Annotated[
-    Union[ArtifactRef, ParameterInput, ArtifactListInput], Field(discriminator="kind")
-]
+StepInput = Annotated[ArtifactRef | ParameterInput | ArtifactListInput, Field(discriminator="kind")]
 
 
 class InputDef(_Model):

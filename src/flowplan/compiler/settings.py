@@ -36,7 +36,9 @@ def normalise_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def orchestrator_settings(settings: Mapping[str, Any]) -> OrchestratorSettings:
-    return OrchestratorSettings.model_validate(normalise_settings(settings).get("orchestrator") or {})
+    return OrchestratorSettings.model_validate(
+        normalise_settings(settings).get("orchestrator") or {}
+    )
 
 
 def settings_problems(
@@ -46,16 +48,26 @@ def settings_problems(
     for key, value in normalise_settings(settings).items():
         if key not in SETTINGS_KEYS:
             close = difflib.get_close_matches(key, SETTINGS_KEYS, n=1)
-            yield make("FP304", f"settings of {owner} have the unknown key `{key}`", path=path,
-                       line=line, fix=f"did you mean `{close[0]}`?" if close else
-                       f"known settings: {', '.join(SETTINGS_KEYS)}")
+            yield make(
+                "FP304",
+                f"settings of {owner} have the unknown key `{key}`",
+                path=path,
+                line=line,
+                fix=f"did you mean `{close[0]}`?"
+                if close
+                else f"known settings: {', '.join(SETTINGS_KEYS)}",
+            )
             continue
         try:
             OrchestratorSettings.model_validate(value)
         except ValidationError as exc:
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"])
-                yield make("FP304", f"settings of {owner}: `{key}.{loc}` {err['msg'].lower()}",
-                           path=path, line=line,
-                           fix="orchestrator settings: synchronous (bool), max_workers (int >= 1), "
-                           "isolation ('thread' or 'process'), dask_address (str)")
+                yield make(
+                    "FP304",
+                    f"settings of {owner}: `{key}.{loc}` {err['msg'].lower()}",
+                    path=path,
+                    line=line,
+                    fix="orchestrator settings: synchronous (bool), max_workers (int >= 1), "
+                    "isolation ('thread' or 'process'), dask_address (str)",
+                )

@@ -36,14 +36,22 @@ class BaseStep:
     def __init__(self, func: Callable[..., Any], **options: Any) -> None:
         if not inspect.isfunction(func):
             raise CompileError(
-                make("FP109", f"@step applies to functions, not {type(func).__name__}",
-                     fix="decorate a plain `def` function with @step")
+                make(
+                    "FP109",
+                    f"@step applies to functions, not {type(func).__name__}",
+                    fix="decorate a plain `def` function with @step",
+                )
             )
         if inspect.iscoroutinefunction(func) or inspect.isgeneratorfunction(func):
             path, line = _location(func)
             raise CompileError(
-                make("FP109", f"step `{func.__name__}` is a coroutine or generator function",
-                     path=path, line=line, fix="make the step a plain function that returns its outputs")
+                make(
+                    "FP109",
+                    f"step `{func.__name__}` is a coroutine or generator function",
+                    path=path,
+                    line=line,
+                    fix="make the step a plain function that returns its outputs",
+                )
             )
         self.entrypoint: Callable[..., Any] = func
         self.name: str = func.__name__
@@ -71,7 +79,7 @@ class BaseStep:
             problems += opts.check_enable_cache(options["enable_cache"], owner, where)
         for kind in ("on_success", "on_failure"):
             if options.get(kind) is not None:
-                hook, hook_problems = check_hook(options[kind], kind, owner, where)  # type: ignore[arg-type]
+                hook, hook_problems = check_hook(options[kind], kind, owner, where)
                 problems += hook_problems
                 if hook is not None:
                     setattr(self, kind, hook)
@@ -168,8 +176,15 @@ def _check_mapping(
     value = options.get(key)
     if value is None or isinstance(value, Mapping):
         return []
-    return [make("FP114", f"{key} of {owner} must be a mapping, not {type(value).__name__}",
-                 path=where[0], line=where[1], fix=f"pass {key}={{...}}")]
+    return [
+        make(
+            "FP114",
+            f"{key} of {owner} must be a mapping, not {type(value).__name__}",
+            path=where[0],
+            line=where[1],
+            fix=f"pass {key}={{...}}",
+        )
+    ]
 
 
 def _normalise_materializers(value: object) -> dict[str, Any]:

@@ -18,10 +18,12 @@ from flowplan.compiler.placeholders import Artifact, body_frame, frame_location
 from flowplan.diagnostics import CompileError, Diagnostic
 
 if TYPE_CHECKING:
-    from flowplan.compiler.plan import Invocation, StepInput
+    from flowplan.compiler.plan import ArtifactRef, Invocation, StepInput
     from flowplan.compiler.step import BaseStep
 
-_CURRENT: contextvars.ContextVar[Tracer | None] = contextvars.ContextVar("flowplan_tracer", default=None)
+_CURRENT: contextvars.ContextVar[Tracer | None] = contextvars.ContextVar(
+    "flowplan_tracer", default=None
+)
 
 Where = tuple[str | None, int | None, int | None]
 
@@ -100,26 +102,48 @@ class Tracer:
             return tuple(outputs)
         return outputs[0]
 
-    def _assign_id(self, step: BaseStep, custom: object, where: Where, problems: list[Diagnostic]) -> str:
+    def _assign_id(
+        self, step: BaseStep, custom: object, where: Where, problems: list[Diagnostic]
+    ) -> str:
         path, line, column = where
         if custom is None:
             inv_id = self._next_id(step.name)
         elif not isinstance(custom, str) or not custom.strip():
-            problems.append(make("FP212", f"the id of a `{step.name}` call must be a non-empty "
-                                 f"string, not {custom!r}", path=path, line=line, column=column,
-                                 fix='pass id="a_unique_name"'))
+            problems.append(
+                make(
+                    "FP212",
+                    f"the id of a `{step.name}` call must be a non-empty string, not {custom!r}",
+                    path=path,
+                    line=line,
+                    column=column,
+                    fix='pass id="a_unique_name"',
+                )
+            )
             inv_id = self._next_id(step.name)
         else:
             inv_id = custom
             if inv_id in self._ids:
-                problems.append(make("FP203", f"invocation id `{inv_id}` is used twice in "
-                                     f"pipeline `{self.pipeline_name}`", path=path, line=line,
-                                     column=column, fix="give each call its own id= value"))
+                problems.append(
+                    make(
+                        "FP203",
+                        f"invocation id `{inv_id}` is used twice in "
+                        f"pipeline `{self.pipeline_name}`",
+                        path=path,
+                        line=line,
+                        column=column,
+                        fix="give each call its own id= value",
+                    )
+                )
         self._ids.add(inv_id)
         return inv_id
 
     def _convert_input(
-        self, inv_id: str, name: str, value: Any, hint: object, where: Where,
+        self,
+        inv_id: str,
+        name: str,
+        value: Any,
+        hint: object,
+        where: Where,
         problems: list[Diagnostic],
     ) -> StepInput | None:
         from flowplan.compiler.plan import ArtifactListInput, ParameterInput
@@ -127,45 +151,81 @@ class Tracer:
         path, line, column = where
         if isinstance(value, Artifact):
             return self._ref(inv_id, name, value, where, problems)
-        if isinstance(value, (list, tuple)) and value and all(isinstance(v, Artifact) for v in value):
+        if (
+            isinstance(value, (list, tuple))
+            and value
+            and all(isinstance(v, Artifact) for v in value)
+        ):
             refs = [self._ref(inv_id, name, v, where, problems) for v in value]
             return ArtifactListInput(items=[r for r in refs if r is not None])
         if isinstance(value, (list, tuple, dict)) and _holds_artifact(value):
-            problems.append(make("FP204", f"input `{name}` of `{inv_id}` mixes artifacts with "
-                                 "other values", path=path, line=line, column=column,
-                                 fix="pass a list made only of artifacts, or combine the values in a step"))
+            problems.append(
+                make(
+                    "FP204",
+                    f"input `{name}` of `{inv_id}` mixes artifacts with other values",
+                    path=path,
+                    line=line,
+                    column=column,
+                    fix="pass a list made only of artifacts, or combine the values in a step",
+                )
+            )
             return None
         from flowplan.compiler.step import BaseStep
 
         if isinstance(value, BaseStep):
-            problems.append(make("FP214", f"input `{name}` of `{inv_id}` is the step `{value.name}` "
-                                 "itself, not its output", path=path, line=line, column=column,
-                                 fix=f"call it: {value.name}()"))
+            problems.append(
+                make(
+                    "FP214",
+                    f"input `{name}` of `{inv_id}` is the step `{value.name}` "
+                    "itself, not its output",
+                    path=path,
+                    line=line,
+                    column=column,
+                    fix=f"call it: {value.name}()",
+                )
+            )
             return None
         json_value, param_problems = to_parameter(value, hint, f"step `{inv_id}`", name, where)
         problems += param_problems
         return None if param_problems else ParameterInput(value=json_value)
 
-    def _ref(self, inv_id: str, name: str, value: Artifact, where: Where,
-             problems: list[Diagnostic]) -> Any:
+    def _ref(
+        self, inv_id: str, name: str, value: Artifact, where: Where, problems: list[Diagnostic]
+    ) -> ArtifactRef | None:
         from flowplan.compiler.plan import ArtifactRef
 
         path, line, column = where
         if object.__getattribute__(value, "_tracer") is not self:
-            problems.append(make("FP211", f"input `{name}` of `{inv_id}` is {value!r}, an artifact "
-                                 "of another pipeline", path=path, line=line, column=column,
-                                 fix="pass artifacts produced inside this pipeline only"))
+            problems.append(
+                make(
+                    "FP211",
+                    f"input `{name}` of `{inv_id}` is {value!r}, an artifact of another pipeline",
+                    path=path,
+                    line=line,
+                    column=column,
+                    fix="pass artifacts produced inside this pipeline only",
+                )
+            )
             return None
         if value.output_name is None:
-            problems.append(make("FP216", f"input `{name}` of `{inv_id}` is the result of "
-                                 f"`{value.invocation_id}`, which has no outputs", path=path,
-                                 line=line, column=column,
-                                 fix=f"use after=\"{value.invocation_id}\" to order the steps, or "
-                                 "give the step an output"))
+            problems.append(
+                make(
+                    "FP216",
+                    f"input `{name}` of `{inv_id}` is the result of "
+                    f"`{value.invocation_id}`, which has no outputs",
+                    path=path,
+                    line=line,
+                    column=column,
+                    fix=f'use after="{value.invocation_id}" to order the steps, or '
+                    "give the step an output",
+                )
+            )
             return None
         return ArtifactRef(step=value.invocation_id, output=value.output_name)
 
-    def _after_ids(self, inv_id: str, after: object, where: Where, problems: list[Diagnostic]) -> list[str]:
+    def _after_ids(
+        self, inv_id: str, after: object, where: Where, problems: list[Diagnostic]
+    ) -> list[str]:
         if after is None:
             return []
         items = list(after) if isinstance(after, (list, tuple)) else [after]
@@ -177,9 +237,16 @@ class Tracer:
                 ids.append(item)
             else:
                 path, line, column = where
-                problems.append(make("FP215", f"after= of `{inv_id}` holds {item!r}",
-                                     path=path, line=line, column=column,
-                                     fix="pass step outputs or invocation id strings"))
+                problems.append(
+                    make(
+                        "FP215",
+                        f"after= of `{inv_id}` holds {item!r}",
+                        path=path,
+                        line=line,
+                        column=column,
+                        fix="pass step outputs or invocation id strings",
+                    )
+                )
         return list(dict.fromkeys(ids))
 
 

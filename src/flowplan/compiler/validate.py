@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import string
 from collections.abc import Callable, Iterable
+from typing import TypedDict
 
 from flowplan.codes import make
-from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, Plan
+from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, Plan, TypeExpr
 from flowplan.compiler.types import describe_mismatch, is_compatible
 from flowplan.config.retry_config import retry_problems
 from flowplan.diagnostics import Diagnostic
@@ -22,7 +23,13 @@ Check = Callable[[Plan], Iterable[Diagnostic]]
 STANDARD_PLACEHOLDERS = ("date", "time")
 
 
-def _at(inv: Invocation) -> dict[str, object]:
+class _Location(TypedDict):
+    path: str | None
+    line: int | None
+    column: int | None
+
+
+def _at(inv: Invocation) -> _Location:
     return {"path": inv.location.path, "line": inv.location.line, "column": inv.location.column}
 
 
@@ -35,8 +42,12 @@ def check_unique_ids(plan: Plan) -> Iterable[Diagnostic]:
     seen: set[str] = set()
     for inv in plan.invocations:
         if inv.id in seen:
-            yield make("FP203", f"invocation id `{inv.id}` is used twice in pipeline "
-                       f"`{plan.pipeline}`", fix="give each call its own id= value", **_at(inv))  # type: ignore[arg-type]
+            yield make(
+                "FP203",
+                f"invocation id `{inv.id}` is used twice in pipeline `{plan.pipeline}`",
+                fix="give each call its own id= value",
+                **_at(inv),
+            )
         seen.add(inv.id)
 
 
@@ -46,13 +57,23 @@ def check_references(plan: Plan) -> Iterable[Diagnostic]:
         for dep in inv.after:
             if dep not in by_id:
                 hint = _suggest(dep, by_id) or "after= takes ids of step calls in this pipeline"
-                yield make("FP202", f"`{inv.id}` runs after `{dep}`, but pipeline "
-                           f"`{plan.pipeline}` has no step call with that id", fix=hint, **_at(inv))  # type: ignore[arg-type]
+                yield make(
+                    "FP202",
+                    f"`{inv.id}` runs after `{dep}`, but pipeline "
+                    f"`{plan.pipeline}` has no step call with that id",
+                    fix=hint,
+                    **_at(inv),
+                )
         for name, ref in _artifact_inputs(inv):
             producer = by_id.get(ref.step)
             if producer is None or producer.output(ref.output) is None:
-                yield make("FP218", f"input `{name}` of `{inv.id}` reads `{ref.step}.{ref.output}`, "
-                           "which no step produces", fix=_suggest(ref.step, by_id) or None, **_at(inv))  # type: ignore[arg-type]
+                yield make(
+                    "FP218",
+                    f"input `{name}` of `{inv.id}` reads `{ref.step}.{ref.output}`, "
+                    "which no step produces",
+                    fix=_suggest(ref.step, by_id) or None,
+                    **_at(inv),
+                )
 
 
 def _artifact_inputs(inv: Invocation) -> Iterable[tuple[str, ArtifactRef]]:
@@ -76,8 +97,12 @@ def check_acyclic(plan: Plan) -> Iterable[Diagnostic]:
         return
     path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
     inv = plan.invocation(cycle[-1][0]) if cycle[-1][0] in plan.ids() else plan.invocations[0]
-    yield make("FP201", f"the steps of pipeline `{plan.pipeline}` form a cycle: {path}",
-               fix="remove one of the after= or data dependencies on the cycle", **_at(inv))  # type: ignore[arg-type]
+    yield make(
+        "FP201",
+        f"the steps of pipeline `{plan.pipeline}` form a cycle: {path}",
+        fix="remove one of the after= or data dependencies on the cycle",
+        **_at(inv),
+    )
 
 
 def check_inputs(plan: Plan) -> Iterable[Diagnostic]:
@@ -85,13 +110,21 @@ def check_inputs(plan: Plan) -> Iterable[Diagnostic]:
         defined = {d.name: d for d in inv.input_defs}
         for name in inv.inputs:
             if name not in defined:
-                yield make("FP208", f"step `{inv.id}` has no input `{name}`",
-                           fix=_suggest(name, defined) or None, **_at(inv))  # type: ignore[arg-type]
+                yield make(
+                    "FP208",
+                    f"step `{inv.id}` has no input `{name}`",
+                    fix=_suggest(name, defined) or None,
+                    **_at(inv),
+                )
         missing = [d.name for d in inv.input_defs if d.required and d.name not in inv.inputs]
         if missing:
             names = ", ".join(f"`{m}`" for m in missing)
-            yield make("FP207", f"step `{inv.id}` is called without its required input(s) {names}",
-                       fix="pass each one as an artifact or a parameter", **_at(inv))  # type: ignore[arg-type]
+            yield make(
+                "FP207",
+                f"step `{inv.id}` is called without its required input(s) {names}",
+                fix="pass each one as an artifact or a parameter",
+                **_at(inv),
+            )
 
 
 def check_edge_types(plan: Plan) -> Iterable[Diagnostic]:
@@ -108,19 +141,25 @@ def check_edge_types(plan: Plan) -> Iterable[Diagnostic]:
             if isinstance(inv.inputs[name], ArtifactListInput):
                 consumer_type = _element_type(consumer_type)
             if not is_compatible(out.type, consumer_type):
-                yield make("FP206", f"input `{name}` of `{inv.id}` receives `{ref.step}.{ref.output}`: "
-                           f"{describe_mismatch(out.type, consumer_type)}",
-                           fix="change one of the annotations, or convert the value in a step",
-                           **_at(inv))  # type: ignore[arg-type]
+                yield make(
+                    "FP206",
+                    f"input `{name}` of `{inv.id}` receives `{ref.step}.{ref.output}`: "
+                    f"{describe_mismatch(out.type, consumer_type)}",
+                    fix="change one of the annotations, or convert the value in a step",
+                    **_at(inv),
+                )
 
 
-def _element_type(tp: object) -> object:
+def _element_type(tp: TypeExpr | None) -> TypeExpr | None:
     """The element type of a list-like consumer annotation fed by a list of artifacts."""
     from flowplan.compiler.plan import TypeExpr
 
-    if isinstance(tp, TypeExpr) and tp.args and tp.name.rsplit(".", 1)[-1] in {
-        "list", "List", "Sequence", "Iterable", "Collection", "tuple"
-    }:
+    if (
+        isinstance(tp, TypeExpr)
+        and tp.args
+        and tp.name.rsplit(".", 1)[-1]
+        in {"list", "List", "Sequence", "Iterable", "Collection", "tuple"}
+    ):
         return tp.args[0]
     return None
 
@@ -134,22 +173,37 @@ def check_run_name(plan: Plan) -> Iterable[Diagnostic]:
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     except ValueError as exc:
-        yield make("FP303", f"run name {template!r} of pipeline `{plan.pipeline}` is malformed: "
-                   f"{exc}", path=path, line=line, fix="write placeholders as {name}, literal braces as {{ }}")
+        yield make(
+            "FP303",
+            f"run name {template!r} of pipeline `{plan.pipeline}` is malformed: {exc}",
+            path=path,
+            line=line,
+            fix="write placeholders as {name}, literal braces as {{ }}",
+        )
         return
     for name in fields:
         if name not in allowed:
             known = ", ".join(f"{{{a}}}" for a in sorted(allowed))
-            yield make("FP303", f"run name {template!r} of pipeline `{plan.pipeline}` uses the "
-                       f"unknown placeholder {{{name}}}", path=path, line=line,
-                       fix=f"known placeholders: {known}; add others with substitutions={{...}}")
+            yield make(
+                "FP303",
+                f"run name {template!r} of pipeline `{plan.pipeline}` uses the "
+                f"unknown placeholder {{{name}}}",
+                path=path,
+                line=line,
+                fix=f"known placeholders: {known}; add others with substitutions={{...}}",
+            )
 
 
 def check_execution_mode(plan: Plan) -> Iterable[Diagnostic]:
     if plan.config.execution_mode not in {m.value for m in ExecutionMode}:
-        yield make("FP305", f"pipeline `{plan.pipeline}` has the unknown execution mode "
-                   f"{plan.config.execution_mode!r}", path=plan.source.path, line=plan.source.line,
-                   fix="use continue_on_failure, stop_on_failure or fail_fast")
+        yield make(
+            "FP305",
+            f"pipeline `{plan.pipeline}` has the unknown execution mode "
+            f"{plan.config.execution_mode!r}",
+            path=plan.source.path,
+            line=plan.source.line,
+            fix="use continue_on_failure, stop_on_failure or fail_fast",
+        )
 
 
 def check_retries(plan: Plan) -> Iterable[Diagnostic]:
@@ -163,11 +217,13 @@ def check_retries(plan: Plan) -> Iterable[Diagnostic]:
 def check_settings(plan: Plan) -> Iterable[Diagnostic]:
     from flowplan.compiler.settings import settings_problems
 
-    yield from settings_problems(plan.config.settings, f"pipeline `{plan.pipeline}`",
-                                 (plan.source.path, plan.source.line))
+    yield from settings_problems(
+        plan.config.settings, f"pipeline `{plan.pipeline}`", (plan.source.path, plan.source.line)
+    )
     for inv in plan.invocations:
-        yield from settings_problems(inv.config.settings, f"step `{inv.id}`",
-                                     (inv.source.path, inv.source.line))
+        yield from settings_problems(
+            inv.config.settings, f"step `{inv.id}`", (inv.source.path, inv.source.line)
+        )
 
 
 CHECKS: tuple[Check, ...] = (

@@ -23,8 +23,9 @@ def cache_key(
         "code": inv.code_hash,
         "inputs": {k: list(v) for k, v in sorted(input_hashes.items())},
         "parameters": parameters,
-        "outputs": [[o.name, o.materializer, o.type.model_dump() if o.type else None]
-                    for o in inv.outputs],
+        "outputs": [
+            [o.name, o.materializer, o.type.model_dump() if o.type else None] for o in inv.outputs
+        ],
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode()).hexdigest()

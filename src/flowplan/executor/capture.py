@@ -56,8 +56,8 @@ def capturing_run() -> Iterator[None]:
     global _DEPTH
     with _LOCK:
         if _DEPTH == 0:
-            sys.stdout = _Proxy(sys.stdout, 0)  # type: ignore[assignment]
-            sys.stderr = _Proxy(sys.stderr, 1)  # type: ignore[assignment]
+            sys.stdout = _Proxy(sys.stdout, 0)
+            sys.stderr = _Proxy(sys.stderr, 1)
         _DEPTH += 1
     try:
         yield

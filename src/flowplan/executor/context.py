@@ -52,9 +52,13 @@ def get_step_context() -> StepContext:
     """The context of the step (or hook) that is running now."""
     ctx = _CONTEXT.get()
     if ctx is None:
-        raise StepContextError(make(
-            "FP507", "get_step_context() was called outside a running step or hook",
-            fix="call it from inside a @step function or one of its on_success/on_failure hooks"))
+        raise StepContextError(
+            make(
+                "FP507",
+                "get_step_context() was called outside a running step or hook",
+                fix="call it inside a @step function or one of its on_success/on_failure hooks",
+            )
+        )
     return ctx
 
 

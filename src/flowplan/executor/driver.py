@@ -16,7 +16,13 @@ from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, P
 from flowplan.diagnostics import Diagnostic
 from flowplan.enums import ExecutionMode, ExecutionStatus
 from flowplan.executor.cache import cache_key, caching_enabled
-from flowplan.executor.context import PipelineInfo, PipelineRunInfo, StepContext, StepRunConfig, StepRunInfo
+from flowplan.executor.context import (
+    PipelineInfo,
+    PipelineRunInfo,
+    StepContext,
+    StepRunConfig,
+    StepRunInfo,
+)
 from flowplan.executor.progress import Progress
 from flowplan.executor.runner import StepResult, StepTask, execute_step
 from flowplan.executor.scheduler import Scheduler
@@ -43,8 +49,14 @@ class RunState:
 
 
 class Driver:
-    def __init__(self, compiled: CompiledPipeline, store: LocalStore, state: RunState,
-                 max_workers: int, progress: Progress) -> None:
+    def __init__(
+        self,
+        compiled: CompiledPipeline,
+        store: LocalStore,
+        state: RunState,
+        max_workers: int,
+        progress: Progress,
+    ) -> None:
         self.compiled = compiled
         self.plan = compiled.plan
         self.store = store
@@ -55,8 +67,12 @@ class Driver:
         self.by_id = {inv.id: inv for inv in self.plan.invocations}
         mode = ExecutionMode(self.plan.config.execution_mode)
         self.scheduler = Scheduler(
-            {inv.id: [d for d in inv.upstream() if d in self.by_id] for inv in self.plan.invocations},
-            mode)
+            {
+                inv.id: [d for d in inv.upstream() if d in self.by_id]
+                for inv in self.plan.invocations
+            },
+            mode,
+        )
 
     # -- inputs, parameters, cache --------------------------------------------------------
     def _input_records(self, inv: Invocation) -> dict[str, Any]:
@@ -75,13 +91,17 @@ class Driver:
     def _cache_key(self, inv: Invocation, records: dict[str, Any]) -> str | None:
         if not caching_enabled(inv, self.plan.config.enable_cache):
             return None
-        hashes = {name: [r.content_hash for r in (rec if isinstance(rec, list) else [rec])]
-                  for name, rec in records.items()}
+        hashes = {
+            name: [r.content_hash for r in (rec if isinstance(rec, list) else [rec])]
+            for name, rec in records.items()
+        }
         return cache_key(inv, hashes, self._parameters(inv))
 
     def _links(self, records: dict[str, Any]) -> dict[str, list[UUID]]:
-        return {name: [r.id for r in (rec if isinstance(rec, list) else [rec])]
-                for name, rec in records.items()}
+        return {
+            name: [r.id for r in (rec if isinstance(rec, list) else [rec])]
+            for name, rec in records.items()
+        }
 
     # -- starting steps --------------------------------------------------------------------
     def _try_cache(self, inv: Invocation, key: str | None, records: dict[str, Any]) -> bool:
@@ -90,8 +110,15 @@ class Driver:
         hit = self.meta.lookup_cache(key)
         if hit is None or any(o.name not in hit for o in inv.outputs):
             return False
-        step_run = self.meta.start_step(self.state.run_id, inv.id, inv.step, self._parameters(inv),
-                                        {}, key, inputs=self._links(records))
+        step_run = self.meta.start_step(
+            self.state.run_id,
+            inv.id,
+            inv.step,
+            self._parameters(inv),
+            {},
+            key,
+            inputs=self._links(records),
+        )
         outputs = {name: [r.id for r in recs] for name, recs in hit.items()}
         self.meta.finish_step(step_run, S.CACHED, outputs)
         self.state.produced[inv.id] = {name: recs[0] for name, recs in hit.items()}
@@ -106,16 +133,22 @@ class Driver:
         hints = type_hints(step.entrypoint)
         hints.pop("return", None)
         context = StepContext(
-            step_run=StepRunInfo(name=inv.id, config=StepRunConfig(parameters=self._parameters(inv))),
+            step_run=StepRunInfo(
+                name=inv.id, config=StepRunConfig(parameters=self._parameters(inv))
+            ),
             pipeline_run=PipelineRunInfo(id=self.state.run_id, name=self.state.run_name),
             pipeline=PipelineInfo(name=self.plan.pipeline),
         )
         return StepTask(
-            invocation=inv, func=step.entrypoint, inputs=self._input_records(inv),
+            invocation=inv,
+            func=step.entrypoint,
+            inputs=self._input_records(inv),
             retry=step.retry or pipe.retry,
             on_success=step.on_success or pipe.on_success,
             on_failure=step.on_failure or pipe.on_failure,
-            context=context, annotations=hints, output_annotations=output_types(step),
+            context=context,
+            annotations=hints,
+            output_annotations=output_types(step),
         )
 
     def _start(self, inv_id: str) -> StepTask | None:
@@ -127,8 +160,14 @@ class Driver:
             return None
         self.state.keys[inv_id] = key
         self.state.step_run_ids[inv_id] = self.meta.start_step(
-            self.state.run_id, inv.id, inv.step, self._parameters(inv), {}, key,
-            inputs=self._links(records))
+            self.state.run_id,
+            inv.id,
+            inv.step,
+            self._parameters(inv),
+            {},
+            key,
+            inputs=self._links(records),
+        )
         self.progress.step_started(inv_id)
         return self._task(inv)
 
@@ -139,17 +178,24 @@ class Driver:
         if self.scheduler.status.get(result.id) is S.STOPPED:
             return
         for attempt in result.attempts:
-            self.meta.record_attempt(step_run, attempt.number, attempt.started, attempt.ended,
-                                     attempt.error)
+            self.meta.record_attempt(
+                step_run, attempt.number, attempt.started, attempt.ended, attempt.error
+            )
         outputs: dict[str, list[UUID]] = {}
         if result.ok:
             produced = {}
             for saved in result.outputs:
                 out = inv.output(saved.name)
                 assert out is not None
-                record = self.meta.record_artifact(out.artifact_name, saved.uri, saved.content_hash,
-                                                   saved.data_type, saved.materializer, step_run,
-                                                   saved.name)
+                record = self.meta.record_artifact(
+                    out.artifact_name,
+                    saved.uri,
+                    saved.content_hash,
+                    saved.data_type,
+                    saved.materializer,
+                    step_run,
+                    saved.name,
+                )
                 produced[saved.name] = record
                 outputs[saved.name] = [record.id]
             self.state.produced[inv.id] = produced
@@ -157,12 +203,20 @@ class Driver:
         else:
             self.state.failures[inv.id] = (result.error or "failed").splitlines()[-1]
         status = S.COMPLETED if result.ok else S.FAILED
-        self.meta.finish_step(step_run, status, outputs,
-                              cache_key=self.state.keys.get(inv.id) if result.ok else None,
-                              stdout=result.stdout, stderr=result.stderr, error=result.error)
+        self.meta.finish_step(
+            step_run,
+            status,
+            outputs,
+            cache_key=self.state.keys.get(inv.id) if result.ok else None,
+            stdout=result.stdout,
+            stderr=result.stderr,
+            error=result.error,
+        )
         self.state.warnings.extend(result.warnings)
         self.scheduler.finish(inv.id, status)
-        duration = (result.attempts[-1].ended - result.attempts[0].started) if result.attempts else 0.0
+        duration = (
+            (result.attempts[-1].ended - result.attempts[0].started) if result.attempts else 0.0
+        )
         self.progress.step_finished(inv.id, status, duration, result.error)
 
     # -- the loop ---------------------------------------------------------------------------
@@ -182,7 +236,9 @@ class Driver:
                         self._finish(execute_step(task, self.store, stop))
                         continue
                     if pool is None:
-                        pool = cf.ThreadPoolExecutor(self.max_workers, thread_name_prefix="flowplan-step")
+                        pool = cf.ThreadPoolExecutor(
+                            self.max_workers, thread_name_prefix="flowplan-step"
+                        )
                     running[pool.submit(execute_step, task, self.store, stop)] = inv_id
                 self.scheduler.settle()
                 if progressed:
@@ -204,8 +260,12 @@ class Driver:
         self._record_unstarted()
 
     def _mark_stopped(self, inv_id: str) -> None:
-        self.meta.finish_step(self.state.step_run_ids[inv_id], S.STOPPED, {},
-                              error="stopped: another step failed under FAIL_FAST")
+        self.meta.finish_step(
+            self.state.step_run_ids[inv_id],
+            S.STOPPED,
+            {},
+            error="stopped: another step failed under FAIL_FAST",
+        )
         self.progress.step_finished(inv_id, S.STOPPED, 0.0)
 
     def _record_unstarted(self) -> None:
@@ -213,8 +273,14 @@ class Driver:
             if inv.id not in self.state.step_run_ids:
                 status = self.scheduler.status.get(inv.id, S.SKIPPED)
                 self.state.step_run_ids[inv.id] = self.meta.start_step(
-                    self.state.run_id, inv.id, inv.step, self._parameters(inv), {}, None,
-                    status=status)
+                    self.state.run_id,
+                    inv.id,
+                    inv.step,
+                    self._parameters(inv),
+                    {},
+                    None,
+                    status=status,
+                )
                 self.progress.step_finished(inv.id, status, 0.0)
 
 

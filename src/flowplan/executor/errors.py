@@ -18,11 +18,14 @@ class RunFailedError(FlowplanError, RuntimeError):
         self.run = run
         self.failures = failures
         lines = [f"`{step}`: {error}" for step, error in failures.items()]
-        super().__init__(make(
-            "FP502",
-            f"pipeline run {run.name} failed: {len(failures)} step(s) failed: " + "; ".join(lines),
-            fix=f"see the logs with: flow runs logs {run.name} STEP",
-        ))
+        super().__init__(
+            make(
+                "FP502",
+                f"pipeline run {run.name} failed: {len(failures)} step(s) failed: "
+                + "; ".join(lines),
+                fix=f"see the logs with: flow runs logs {run.name} STEP",
+            )
+        )
 
 
 class StepFailure(Exception):

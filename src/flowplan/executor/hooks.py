@@ -12,8 +12,11 @@ from flowplan.diagnostics import Diagnostic
 
 def _warning(kind: str, step: str, hook: Callable[..., Any], exc: BaseException) -> Diagnostic:
     name = getattr(hook, "__qualname__", repr(hook))
-    return make("FP513", f"{kind} hook `{name}` of step `{step}` raised "
-                f"{type(exc).__name__}: {exc}", fix="fix the hook; the step's status is unchanged")
+    return make(
+        "FP513",
+        f"{kind} hook `{name}` of step `{step}` raised {type(exc).__name__}: {exc}",
+        fix="fix the hook; the step's status is unchanged",
+    )
 
 
 def run_success_hook(hook: Callable[..., Any] | None, step: str, output: Any) -> list[Diagnostic]:
@@ -28,7 +31,9 @@ def run_success_hook(hook: Callable[..., Any] | None, step: str, output: Any) ->
     return []
 
 
-def run_failure_hook(hook: Callable[..., Any] | None, step: str, error: BaseException) -> list[Diagnostic]:
+def run_failure_hook(
+    hook: Callable[..., Any] | None, step: str, error: BaseException
+) -> list[Diagnostic]:
     if hook is None:
         return []
     try:

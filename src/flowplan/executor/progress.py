@@ -36,8 +36,9 @@ class Progress:
     def step_started(self, step: str) -> None:
         self._emit(f"Step {step} has started.")
 
-    def step_finished(self, step: str, status: ExecutionStatus, seconds: float,
-                      error: str | None = None) -> None:
+    def step_finished(
+        self, step: str, status: ExecutionStatus, seconds: float, error: str | None = None
+    ) -> None:
         self.counts[status] = self.counts.get(status, 0) + 1
         if status is S.COMPLETED:
             self._emit(f"Step {step} has finished in {seconds:.3f}s.")

@@ -26,8 +26,13 @@ def start_run(compiled: CompiledPipeline, store: LocalStore, *, unlisted: bool =
     plan = compiled.plan
     name = run_name(plan.pipeline, plan.config.run_name, plan.config.substitutions)
     run_id = store.metadata.create_run(
-        name, plan.pipeline, plan.parameters, plan.to_json(),
-        plan.config.model_dump(mode="json"), unlisted=unlisted)
+        name,
+        plan.pipeline,
+        plan.parameters,
+        plan.to_json(),
+        plan.config.model_dump(mode="json"),
+        unlisted=unlisted,
+    )
     return RunState(run_id=run_id, run_name=name, warnings=list(compiled.warnings))
 
 

@@ -87,10 +87,14 @@ def _arguments(task: StepTask, store: LocalStore) -> dict[str, Any]:
 
 def _checked(value: Any, annotation: Any, step: str, name: str) -> Any:
     if annotation is not None and not fits(value, annotation):
-        raise FlowplanError(make(
-            "FP506", f"input `{name}` of step `{step}` received a {type(value).__name__}, which "
-            f"does not fit its annotation {annotation!r}",
-            fix="fix the producing step's output or this step's annotation"))
+        raise FlowplanError(
+            make(
+                "FP506",
+                f"input `{name}` of step `{step}` received a {type(value).__name__}, which "
+                f"does not fit its annotation {annotation!r}",
+                fix="fix the producing step's output or this step's annotation",
+            )
+        )
     return value
 
 
@@ -103,25 +107,39 @@ def _split_outputs(task: StepTask, value: Any) -> list[Any]:
         return [value]
     if not isinstance(value, tuple) or len(value) != n:
         got = f"a tuple of {len(value)}" if isinstance(value, tuple) else type(value).__name__
-        raise FlowplanError(make("FP514", f"step `{inv.id}` declares {n} outputs but returned {got}",
-                                 fix="return a tuple literal with one value per output"))
+        raise FlowplanError(
+            make(
+                "FP514",
+                f"step `{inv.id}` declares {n} outputs but returned {got}",
+                fix="return a tuple literal with one value per output",
+            )
+        )
     return list(value)
 
 
 def _attempt(task: StepTask, store: LocalStore, result: StepResult) -> list[Any]:
     values = _split_outputs(task, task.func(**_arguments(task, store)))
     saved = []
-    for out, value, annotation in zip(task.invocation.outputs, values,
-                                      task.output_annotations or [None] * len(values), strict=True):
+    for out, value, annotation in zip(
+        task.invocation.outputs,
+        values,
+        task.output_annotations or [None] * len(values),
+        strict=True,
+    ):
         stored = store.save_output(value, annotation, out.materializer)
-        saved.append(SavedOutput(out.name, stored.content_hash, stored.uri, stored.data_type,
-                                 stored.materializer))
+        saved.append(
+            SavedOutput(
+                out.name, stored.content_hash, stored.uri, stored.data_type, stored.materializer
+            )
+        )
         result.warnings.extend(stored.warnings)
     result.outputs = saved
     return values
 
 
-def execute_step(task: StepTask, store: LocalStore, should_stop: Callable[[], bool] = lambda: False) -> StepResult:
+def execute_step(
+    task: StepTask, store: LocalStore, should_stop: Callable[[], bool] = lambda: False
+) -> StepResult:
     """Run one invocation with its retries and hooks; never raises for a user error."""
     result = StepResult(id=task.invocation.id, ok=False)
     attempts = task.retry.attempts if task.retry else 1

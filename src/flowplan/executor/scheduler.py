@@ -85,7 +85,9 @@ class Scheduler:
 
     @property
     def finished(self) -> bool:
-        return not self.running and (len(self.status) == len(self.order) or (self.halted and not self.running))
+        return not self.running and (
+            len(self.status) == len(self.order) or (self.halted and not self.running)
+        )
 
     def failed(self) -> list[str]:
         return [n for n in self.order if self.status.get(n) is S.FAILED]

@@ -16,13 +16,12 @@ if TYPE_CHECKING:
 
 
 def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    from flowplan.client import PipelineRun
     from flowplan.compiler.binding import bind
     from flowplan.compiler.invocation import build_invocation
     from flowplan.diagnostics import CompileError
-    from flowplan.executor.driver import RunState
     from flowplan.executor.errors import RunFailedError
     from flowplan.executor.run import drive
-    from flowplan.client import PipelineRun
     from flowplan.store.local import LocalStore
 
     path, line = step.location
@@ -38,20 +37,35 @@ def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any
     if missing:
         from flowplan.codes import make
 
-        raise CompileError(make("FP207", f"step `{step.name}` is called without its required "
-                                f"input(s) {', '.join(missing)}", path=path, line=line))
+        raise CompileError(
+            make(
+                "FP207",
+                f"step `{step.name}` is called without its required input(s) {', '.join(missing)}",
+                path=path,
+                line=line,
+            )
+        )
     store = LocalStore.open()
-    plan = Plan(pipeline=pipeline_name, source=StepSource(module=step.entrypoint.__module__,
-                qualname=step.entrypoint.__qualname__, path=path, line=line),
-                invocations=[invocation])
-    compiled = CompiledPipeline(plan=plan, steps={step.name: step},
-                                pipeline=Pipeline(step.entrypoint))
+    plan = Plan(
+        pipeline=pipeline_name,
+        source=StepSource(
+            module=step.entrypoint.__module__,
+            qualname=step.entrypoint.__qualname__,
+            path=path,
+            line=line,
+        ),
+        invocations=[invocation],
+    )
+    compiled = CompiledPipeline(
+        plan=plan, steps={step.name: step}, pipeline=Pipeline(step.entrypoint)
+    )
     from flowplan.executor.run import start_run
 
     state = start_run(compiled, store, unlisted=True)
     for name, value in values.items():
-        record, _ = store.write_artifact(f"{pipeline_name}::input::{name}", value,
-                                         _annotation(step, name))
+        record, _ = store.write_artifact(
+            f"{pipeline_name}::input::{name}", value, _annotation(step, name)
+        )
         producer = f"<input {name}>"
         state.produced[producer] = {"output": record}
         invocation.inputs[name] = ArtifactRef(step=producer, output="output")
@@ -69,4 +83,3 @@ def _annotation(step: BaseStep, name: str) -> Any:
     from flowplan.compiler.invocation import type_hints
 
     return type_hints(step.entrypoint).get(name)
-

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import types
 import typing
 from typing import Any
+
+from flowplan.compiler.params import adapter_for
 
 _NUMERIC = {float: (int, float), complex: (int, float, complex)}
 
@@ -39,13 +40,6 @@ def fits(value: object, annotation: Any) -> bool:
         return True
 
 
-@functools.lru_cache(maxsize=512)
-def _adapter(annotation: Any) -> Any:
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(annotation)
-
-
 def parameter_value(json_value: Any, annotation: Any) -> Any:
     """A parameter as the step expects it: JSON data revived through pydantic when needed."""
     annotation = _strip(annotation)
@@ -53,9 +47,12 @@ def parameter_value(json_value: Any, annotation: Any) -> Any:
         return json_value
     if _plain(json_value) and isinstance(annotation, type) and fits(json_value, annotation):
         return json_value
+    adapter = adapter_for(annotation)
+    if adapter is None:  # an annotation pydantic cannot build: hand over the JSON value as is
+        return json_value
     try:
-        return _adapter(annotation).validate_python(json_value)
-    except Exception:  # an annotation pydantic cannot build: hand over the JSON value as is
+        return adapter.validate_python(json_value)
+    except Exception:
         return json_value
 
 
