@@ -135,7 +135,7 @@ def compile_pipeline(
     plan = Plan(
         pipeline=pipe.name,
         source=StepSource(
-            module=pipe.entrypoint.__module__,
+            module=pipe.entrypoint.__module__ or "__main__",
             qualname=pipe.entrypoint.__qualname__,
             path=path,
             line=line,

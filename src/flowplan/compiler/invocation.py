@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import typing
+from dataclasses import dataclass
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +20,10 @@ from flowplan.compiler.plan import (
     StepConfig,
     StepInput,
     StepSource,
+    TypeExpr,
 )
 from flowplan.compiler.types import type_expr
-from flowplan.diagnostics import CompileError, Diagnostic
+from flowplan.diagnostics import CompileError, Diagnostic, Severity
 
 if TYPE_CHECKING:
     from flowplan.compiler.step import BaseStep
@@ -42,7 +44,7 @@ def type_hints(func: Callable[..., Any]) -> dict[str, Any]:
 def output_types(step: BaseStep) -> list[object]:
     """The annotation object of each output, in order (None where unknown)."""
     sig = step.signature
-    hint = type_hints(step.entrypoint).get("return")
+    hint = step.type_hints.get("return")
     if sig.multi_output:
         args = typing.get_args(hint) if hint is not None else ()
         return [args[i] if i < len(args) else None for i in range(len(sig.outputs))]
@@ -61,33 +63,33 @@ def materializer_path(value: object) -> str:
     return f"{getattr(value, '__module__', '?')}:{getattr(value, '__qualname__', repr(value))}"
 
 
-def build_invocation(
-    step: BaseStep,
-    inv_id: str,
-    pipeline: str,
-    inputs: dict[str, StepInput],
-    after: list[str],
-    where: tuple[str | None, int | None, int | None],
-) -> Invocation:
-    from flowplan.analyzer.analyze import enforce_annotations
+@dataclass(frozen=True)
+class StepTemplate:
+    """What every invocation of one configured step shares; built once per configuration."""
 
+    source: StepSource
+    input_defs: list[InputDef]
+    outputs: list[tuple[str, TypeExpr | None, str | None, bool]]  # name, type, materializer, custom
+    config: StepConfig
+    problems: list[Diagnostic]
+    warnings: list[Diagnostic]
+
+
+def step_template(step: BaseStep) -> StepTemplate:
+    cached = step.template_cache
+    if cached is not None:
+        return cached  # type: ignore[return-value]
     sig = step.signature
-    problems: list[Diagnostic] = list(sig.errors) + enforce_annotations(sig)
-    hints = type_hints(step.entrypoint)
+    hints = step.type_hints
+    problems: list[Diagnostic] = list(sig.errors)
     materializers = dict(step.output_materializers)
     default_materializer = materializers.pop("*", None)
     outputs = []
     for out, tp in zip(sig.outputs, output_types(step), strict=True):
-        custom = out.name not in ("output",) and not out.name.startswith("output_")
+        custom = out.name != "output" and not out.name.startswith("output_")
         chosen = materializers.pop(out.name, default_materializer)
-        outputs.append(
-            OutputDef(
-                name=out.name,
-                type=type_expr(tp),
-                artifact_name=out.name if custom else f"{pipeline}::{inv_id}::{out.name}",
-                materializer=materializer_path(chosen) if chosen is not None else None,
-            )
-        )
+        path_ = materializer_path(chosen) if chosen is not None else None
+        outputs.append((out.name, type_expr(tp), path_, custom))
     path, line = step.location
     for name in materializers:
         problems.append(
@@ -101,23 +103,14 @@ def build_invocation(
                 fix="use the output names from the step's annotation",
             )
         )
-    if problems:
-        raise CompileError(problems)
-    closure, warning = step.closure_key()
-    code_hash = hashlib.sha256(f"{sig.code_hash}|{closure or ''}".encode()).hexdigest()
     retry = step.retry
-    return Invocation(
-        id=inv_id,
-        step=step.name,
+    template = StepTemplate(
         source=StepSource(
-            module=step.entrypoint.__module__,
+            module=step.entrypoint.__module__ or "__main__",
             qualname=step.entrypoint.__qualname__,
             path=path,
             line=line,
         ),
-        location=SourceLocation(path=where[0], line=where[1], column=where[2]),
-        inputs=inputs,
-        after=after,
         input_defs=[
             InputDef(name=i.name, type=type_expr(hints.get(i.name)), required=not i.has_default)
             for i in sig.inputs
@@ -130,7 +123,54 @@ def build_invocation(
             on_failure=hook_ref(step.on_failure),
             settings=dict(step.settings),
             extra=dict(step.extra),
-            cacheable=warning is None,
         ),
+        problems=problems,
+        warnings=[d for d in sig.diagnostics if d.severity is Severity.WARNING],
+    )
+    step.template_cache = template
+    return template
+
+
+def build_invocation(
+    step: BaseStep,
+    inv_id: str,
+    pipeline: str,
+    inputs: dict[str, StepInput],
+    after: list[str],
+    where: tuple[str | None, int | None, int | None],
+) -> tuple[Invocation, list[Diagnostic]]:
+    """The invocation, and the warnings (FP107, FP113) compiling it produced."""
+    from flowplan.analyzer.analyze import enforce_annotations
+
+    template = step_template(step)
+    sig = step.signature
+    problems = template.problems + enforce_annotations(sig)
+    if problems:
+        raise CompileError(problems)
+    closure, warning = step.closure_key()
+    code_hash = hashlib.sha256(f"{sig.code_hash}|{closure or ''}".encode()).hexdigest()
+    config = template.config
+    if warning is not None:
+        config = config.model_copy(update={"cacheable": False})
+    outputs = [
+        OutputDef(
+            name=name,
+            type=tp,
+            artifact_name=name if custom else f"{pipeline}::{inv_id}::{name}",
+            materializer=materializer,
+        )
+        for name, tp, materializer, custom in template.outputs
+    ]
+    invocation = Invocation(
+        id=inv_id,
+        step=step.name,
+        source=template.source,
+        location=SourceLocation(path=where[0], line=where[1], column=where[2]),
+        inputs=inputs,
+        after=after,
+        input_defs=template.input_defs,
+        outputs=outputs,
+        config=config,
         code_hash=code_hash,
     )
+    return invocation, template.warnings + ([warning] if warning else [])

@@ -9,6 +9,7 @@ import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from flowplan.callsite import caller_location
 from flowplan.codes import make
 from flowplan.compiler import options as opts
 from flowplan.compiler.hooks import Hook, check_hook
@@ -29,30 +30,71 @@ def _location(func: Callable[..., Any]) -> tuple[str | None, int | None]:
     return code.co_filename, code.co_firstlineno
 
 
+# Names a step call takes for itself (``id="..."``, ``after=...``), so no input can have them.
+RESERVED_INPUTS = ("id", "after")
+
+
+def _definition_problems(func: object) -> list[Diagnostic]:
+    """FP109/FP110: why ``func`` cannot be a step, found when ``@step`` is applied."""
+    if not inspect.isfunction(func):
+        path, line = caller_location()
+        return [
+            make(
+                "FP109",
+                f"@step applies to functions, not {type(func).__name__}",
+                path=path,
+                line=line,
+                fix="decorate a plain `def` function with @step",
+            )
+        ]
+    path, line = _location(func)
+    name = func.__name__
+    if inspect.iscoroutinefunction(func) or inspect.isgeneratorfunction(func):
+        return [
+            make(
+                "FP109",
+                f"step `{name}` is a coroutine or generator function",
+                path=path,
+                line=line,
+                fix="make the step a plain function that returns its outputs",
+            )
+        ]
+    problems = []
+    for p in inspect.signature(func).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            star = "*" if p.kind is p.VAR_POSITIONAL else "**"
+            problems.append(
+                make(
+                    "FP110",
+                    f"step `{name}` takes `{star}{p.name}`, but every step input must be named",
+                    path=path,
+                    line=line,
+                    fix="list each input as a parameter, or take one list or dict input",
+                )
+            )
+        elif p.name in RESERVED_INPUTS:
+            problems.append(
+                make(
+                    "FP110",
+                    f"step `{name}` has an input named `{p.name}`, which a step call takes "
+                    f"as its own option (`{p.name}=`)",
+                    path=path,
+                    line=line,
+                    fix=f"rename the input, e.g. `{p.name}_`",
+                )
+            )
+    return problems
+
+
 class BaseStep:
     """A step: the user's function plus its configuration.  Calling it inside a pipeline
     records an invocation; calling it anywhere else runs it as a one-step run."""
 
     def __init__(self, func: Callable[..., Any], **options: Any) -> None:
-        if not inspect.isfunction(func):
-            raise CompileError(
-                make(
-                    "FP109",
-                    f"@step applies to functions, not {type(func).__name__}",
-                    fix="decorate a plain `def` function with @step",
-                )
-            )
-        if inspect.iscoroutinefunction(func) or inspect.isgeneratorfunction(func):
-            path, line = _location(func)
-            raise CompileError(
-                make(
-                    "FP109",
-                    f"step `{func.__name__}` is a coroutine or generator function",
-                    path=path,
-                    line=line,
-                    fix="make the step a plain function that returns its outputs",
-                )
-            )
+        problems = _definition_problems(func)
+        if problems:
+            raise CompileError(problems)
+        _check_parameters(func)
         self.entrypoint: Callable[..., Any] = func
         self.name: str = func.__name__
         self.enable_cache: bool | None = None
@@ -63,6 +105,8 @@ class BaseStep:
         self.output_materializers: dict[str, Any] = {}
         self.extra: dict[str, Any] = {}
         self._signature: StepSignature | None = None
+        self._type_hints: dict[str, Any] | None = None
+        self.template_cache: object | None = None  # compiler.invocation.StepTemplate
         functools.update_wrapper(self, func)
         self._apply(options)
 
@@ -72,6 +116,7 @@ class BaseStep:
         return _location(self.entrypoint)
 
     def _apply(self, options: Mapping[str, Any]) -> None:
+        self.template_cache = None
         where = self.location
         owner = f"step `{self.name}`"
         problems = opts.check_option_names(options, opts.STEP_OPTIONS, owner, where)
@@ -123,6 +168,15 @@ class BaseStep:
             self._signature = analyze_function(self.entrypoint)
         return self._signature
 
+    @property
+    def type_hints(self) -> dict[str, Any]:
+        """Resolved annotations of the step function (``Annotated`` kept), memoised."""
+        if self._type_hints is None:
+            from flowplan.compiler.invocation import type_hints
+
+            self._type_hints = type_hints(self.entrypoint)
+        return dict(self._type_hints)
+
     def closure_key(self) -> tuple[str | None, Diagnostic | None]:
         """Values of the closure's free variables as canonical JSON (DESIGN decision 7).
 
@@ -168,6 +222,41 @@ class BaseStep:
 
     def __repr__(self) -> str:
         return f"<step {self.name}>"
+
+
+RESERVED_INPUTS = ("id", "after")
+
+
+def _check_parameters(func: Callable[..., Any]) -> None:
+    """FP110: steps take named inputs only, and none named like a call keyword."""
+    path, line = _location(func)
+    problems = []
+    for param in inspect.signature(func).parameters.values():
+        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            star = "*" if param.kind is param.VAR_POSITIONAL else "**"
+            problems.append(
+                make(
+                    "FP110",
+                    f"step `{func.__name__}` takes {star}{param.name}; step inputs must be "
+                    "named, so the pipeline graph can be built",
+                    path=path,
+                    line=line,
+                    fix="list each input as its own parameter, or take one list/dict input",
+                )
+            )
+        elif param.name in RESERVED_INPUTS:
+            problems.append(
+                make(
+                    "FP110",
+                    f"step `{func.__name__}` has an input named `{param.name}`, which is "
+                    f"reserved for step calls (`{param.name}=`)",
+                    path=path,
+                    line=line,
+                    fix=f"rename the input, e.g. `{param.name}_`",
+                )
+            )
+    if problems:
+        raise CompileError(problems)
 
 
 def _check_mapping(

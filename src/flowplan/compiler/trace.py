@@ -92,7 +92,10 @@ class Tracer:
         after_ids = self._after_ids(inv_id, after, where, problems)
         if problems:
             raise CompileError(problems)
-        invocation = build_invocation(step, inv_id, self.pipeline_name, inputs, after_ids, where)
+        invocation, warnings = build_invocation(
+            step, inv_id, self.pipeline_name, inputs, after_ids, where
+        )
+        self.diagnostics.extend(w for w in warnings if w not in self.diagnostics)
         self.invocations.append(invocation)
         self.steps[inv_id] = step
         outputs = [Artifact(self, inv_id, out.name) for out in invocation.outputs]
@@ -261,9 +264,7 @@ def _holds_artifact(value: Any) -> bool:
 
 
 def _input_hints(step: BaseStep) -> dict[str, object]:
-    from flowplan.compiler.invocation import type_hints
-
-    hints = type_hints(step.entrypoint)
+    hints = step.type_hints
     hints.pop("return", None)
     return hints
 

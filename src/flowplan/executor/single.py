@@ -32,7 +32,7 @@ def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any
     values = dict(zip(binding.positional, args, strict=False))
     values.update({k: kwargs[k] for k in binding.keywords})
     pipeline_name = f"{step.name}_single_step"
-    invocation = build_invocation(step, step.name, pipeline_name, {}, [], (path, line, None))
+    invocation, _ = build_invocation(step, step.name, pipeline_name, {}, [], (path, line, None))
     missing = [d.name for d in invocation.input_defs if d.required and d.name not in values]
     if missing:
         from flowplan.codes import make
@@ -49,7 +49,7 @@ def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any
     plan = Plan(
         pipeline=pipeline_name,
         source=StepSource(
-            module=step.entrypoint.__module__,
+            module=step.entrypoint.__module__ or "__main__",
             qualname=step.entrypoint.__qualname__,
             path=path,
             line=line,

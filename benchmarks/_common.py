@@ -1,0 +1,30 @@
+"""Helpers shared by the benchmark scripts: timing, medians, isolated stores."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+
+def isolate() -> Path:
+    """Point flowplan's store and cache at a fresh temporary folder."""
+    root = Path(tempfile.mkdtemp(prefix="flowplan-bench-"))
+    os.environ["FLOWPLAN_HOME"] = str(root / "home")
+    os.environ["FLOWPLAN_CACHE_DIR"] = str(root / "cache")
+    os.environ["FLOWPLAN_QUIET"] = "1"
+    return root
+
+
+def median_time(func: Callable[[], object], repeat: int = 5, before: Callable[[], object] | None = None) -> float:
+    times = []
+    for _ in range(repeat):
+        if before is not None:
+            before()
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
