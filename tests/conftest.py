@@ -37,3 +37,18 @@ def load_fixture(relative: str) -> Any:
     from flowplan.loader import load_module
 
     return load_module(str(FIXTURES / relative))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens",
+        action="store_true",
+        default=False,
+        help="rewrite golden files (tests/golden/) from the current output instead of comparing",
+    )
+
+
+@pytest.fixture
+def update_goldens(request: pytest.FixtureRequest) -> bool:
+    """Whether this run rewrites golden files (``pytest --update-goldens``)."""
+    return bool(request.config.getoption("--update-goldens"))

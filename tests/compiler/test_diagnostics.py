@@ -162,7 +162,7 @@ def test_all_problems_of_a_plan_are_reported_together() -> None:
     module = load_fixture("bad/fp206_type_mismatch.py")
     with pytest.raises(CompileError) as info:
         module.mismatch_pipeline.compile()
-    assert len(info.value.diagnostics) == 3
+    assert len(info.value.diagnostics) == 4
     assert str(info.value).startswith(f"{BAD / 'fp206_type_mismatch.py'}:30:5: FP206 ")
 
 

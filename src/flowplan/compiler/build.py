@@ -11,7 +11,7 @@ from flowplan.codes import make
 from flowplan.compiler.invocation import hook_ref, type_hints
 from flowplan.compiler.params import to_parameter
 from flowplan.compiler.placeholders import Artifact, _is_unpacking
-from flowplan.compiler.trace import Tracer, function_code
+from flowplan.compiler.trace import Tracer, Where, function_code
 from flowplan.diagnostics import CompileError, Diagnostic, Severity
 
 if TYPE_CHECKING:
@@ -20,9 +20,14 @@ if TYPE_CHECKING:
 
 
 def bind_parameters(
-    pipe: Pipeline, args: Sequence[Any], params: dict[str, Any]
+    pipe: Pipeline,
+    args: Sequence[Any],
+    params: dict[str, Any],
+    where: Where | None = None,
 ) -> tuple[inspect.BoundArguments, list[Diagnostic]]:
-    path, line = pipe.location
+    """Bind a pipeline's arguments; FP213 at ``where`` (the call inside an outer pipeline's
+    body), else at the pipeline's def."""
+    path, line, column = where or (*pipe.location, None)
     try:
         bound = inspect.signature(pipe.entrypoint).bind(*args, **params)
     except TypeError as exc:
@@ -33,6 +38,7 @@ def bind_parameters(
                 f"pipeline `{pipe.name}`: {exc}",
                 path=path,
                 line=line,
+                column=column,
                 fix=f"`{pipe.name}` takes: {names}",
             )
         ) from None
@@ -172,7 +178,7 @@ def inline_pipeline(
     pipe: Pipeline, tracer: Tracer, args: Sequence[Any], params: dict[str, Any]
 ) -> Any:
     """A pipeline called inside another pipeline: its steps join the outer plan."""
-    bound, _ = bind_parameters(pipe, args, params)
+    bound, _ = bind_parameters(pipe, args, params, tracer.call_location())
     return _trace_body(pipe, tracer, bound)
 
 

@@ -103,7 +103,7 @@ def _pydantic_json(value: object, annotation: object) -> tuple[bool, Any]:
     if adapter is None:
         return False, None
     try:
-        dumped = adapter.dump_python(value, mode="json")
+        dumped = adapter.dump_python(value, mode="json", warnings=False)  # no raw UserWarning
         restored = adapter.validate_python(dumped)
     except (ValidationError, PydanticSerializationError, TypeError, ValueError):
         return False, None

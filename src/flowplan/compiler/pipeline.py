@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from flowplan.callsite import caller_location
 from flowplan.codes import make
 from flowplan.compiler import options as opts
 from flowplan.compiler.hooks import Hook, check_hook
@@ -57,10 +58,13 @@ class Pipeline:
 
     def __init__(self, func: Callable[..., Any], **options: Any) -> None:
         if not inspect.isfunction(func):
+            path, line = caller_location()
             raise CompileError(
                 make(
                     "FP109",
                     f"@pipeline applies to functions, not {type(func).__name__}",
+                    path=path,
+                    line=line,
                     fix="decorate a plain `def` function with @pipeline",
                 )
             )

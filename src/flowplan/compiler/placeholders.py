@@ -19,23 +19,43 @@ if TYPE_CHECKING:
 
 _UNPACK = dis.opmap["UNPACK_SEQUENCE"]
 _UNPACK_EX = dis.opmap["UNPACK_EX"]
+# Instructions whose position is their whole statement (``if``/``while``/``for``/``assert``)
+# rather than the value they test or iterate: that value is what the previous one pushed.
+_STATEMENT_OPS = frozenset(
+    op for name, op in dis.opmap.items() if "JUMP_IF" in name or name.startswith("POP_JUMP")
+) | {dis.opmap["GET_ITER"]}
+_NOT_INSTRUCTIONS = frozenset(dis.opmap[n] for n in ("CACHE", "EXTENDED_ARG") if n in dis.opmap)
 
 
 def frame_location(frame: FrameType) -> tuple[str, int, int | None]:
-    """File, line and 1-based column of the instruction a frame is executing."""
+    """File, line and 1-based column of the expression a frame is evaluating: the current
+    instruction, or for a branch or a loop the value it tests or iterates."""
     code = frame.f_code
     line = frame.f_lineno
     column: int | None = None
     positions = getattr(code, "co_positions", None)
     if positions is not None and frame.f_lasti >= 0:
-        for index, pos in enumerate(positions()):
-            if index == frame.f_lasti // 2:
-                if pos[0] is not None:
-                    line = pos[0]
-                if pos[2] is not None:
-                    column = pos[2] + 1
-                break
+        table = list(positions())
+        index = frame.f_lasti // 2
+        if code.co_code[2 * index] in _STATEMENT_OPS:
+            index = _previous_instruction(code, index, table)
+        if 0 <= index < len(table):
+            pos = table[index]
+            if pos[0] is not None:
+                line = pos[0]
+            if pos[2] is not None:
+                column = pos[2] + 1
     return code.co_filename, line, column
+
+
+def _previous_instruction(code: CodeType, index: int, table: list[Any]) -> int:
+    """The code unit of the instruction before the one at ``index`` (itself if none has a
+    position)."""
+    raw = code.co_code
+    previous = index - 1
+    while previous >= 0 and raw[2 * previous] in _NOT_INSTRUCTIONS:
+        previous -= 1
+    return previous if previous >= 0 and table[previous][0] is not None else index
 
 
 def body_frame(codes: set[CodeType]) -> FrameType | None:
@@ -98,10 +118,11 @@ class Artifact:
         frame = body_frame(tracer.body_codes)
         path, line, column = frame_location(frame) if frame else (None, None, None)
         if what == "iterated" and frame is not None and _is_unpacking(frame):
+            count = "one output" if self.output_name else "no outputs"
             raise CompileError(
                 make(
                     "FP205",
-                    f"step `{self.invocation_id}` has one output, which cannot be unpacked",
+                    f"step `{self.invocation_id}` has {count}, which cannot be unpacked",
                     path=path,
                     line=line,
                     column=column,

@@ -30,12 +30,9 @@ def _location(func: Callable[..., Any]) -> tuple[str | None, int | None]:
     return code.co_filename, code.co_firstlineno
 
 
-# Names a step call takes for itself (``id="..."``, ``after=...``), so no input can have them.
-RESERVED_INPUTS = ("id", "after")
-
-
 def _definition_problems(func: object) -> list[Diagnostic]:
-    """FP109/FP110: why ``func`` cannot be a step, found when ``@step`` is applied."""
+    """FP109: why ``func`` cannot be a step, found when ``@step`` is applied (FP110:
+    :func:`_check_parameters`)."""
     if not inspect.isfunction(func):
         path, line = caller_location()
         return [
@@ -59,31 +56,7 @@ def _definition_problems(func: object) -> list[Diagnostic]:
                 fix="make the step a plain function that returns its outputs",
             )
         ]
-    problems = []
-    for p in inspect.signature(func).parameters.values():
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
-            star = "*" if p.kind is p.VAR_POSITIONAL else "**"
-            problems.append(
-                make(
-                    "FP110",
-                    f"step `{name}` takes `{star}{p.name}`, but every step input must be named",
-                    path=path,
-                    line=line,
-                    fix="list each input as a parameter, or take one list or dict input",
-                )
-            )
-        elif p.name in RESERVED_INPUTS:
-            problems.append(
-                make(
-                    "FP110",
-                    f"step `{name}` has an input named `{p.name}`, which a step call takes "
-                    f"as its own option (`{p.name}=`)",
-                    path=path,
-                    line=line,
-                    fix=f"rename the input, e.g. `{p.name}_`",
-                )
-            )
-    return problems
+    return []
 
 
 class BaseStep:

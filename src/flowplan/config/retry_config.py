@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from flowplan.callsite import caller_location
 from flowplan.codes import make
 from flowplan.diagnostics import CompileError, Diagnostic
 
@@ -23,7 +24,8 @@ class StepRetryConfig:
     def __post_init__(self) -> None:
         problems = retry_problems(self.max_retries, self.delay, self.backoff)
         if problems:
-            raise CompileError(problems)
+            path, line = caller_location()  # the user's StepRetryConfig(...) call
+            raise CompileError([p.with_location(path, line, None) for p in problems])
         object.__setattr__(self, "delay", float(self.delay))
         object.__setattr__(self, "backoff", float(self.backoff))
 

@@ -1,0 +1,45 @@
+"""A warm run of an unchanged pipeline imports neither libcst nor networkx."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = '''
+import sys
+from flowplan import pipeline, step
+
+@step
+def one() -> int:
+    return 1
+
+@step
+def two(x: int) -> int:
+    return x + 1
+
+@pipeline
+def pipe() -> None:
+    two(one())
+
+pipe()
+print("HEAVY", sorted(m for m in ("libcst", "networkx") if m in sys.modules))
+'''
+
+
+@pytest.mark.slow
+def test_second_process_skips_libcst_and_networkx(tmp_path: Path) -> None:
+    (tmp_path / "pipe.py").write_text(SCRIPT)
+    env = {**os.environ, "FLOWPLAN_HOME": str(tmp_path / "home"),
+           "FLOWPLAN_CACHE_DIR": str(tmp_path / "cache")}
+
+    def heavy() -> str:
+        out = subprocess.run([sys.executable, "pipe.py"], cwd=tmp_path, env=env, text=True,
+                             capture_output=True, timeout=60, check=True).stdout
+        return next(line for line in out.splitlines() if line.startswith("HEAVY"))
+
+    assert heavy() == "HEAVY ['libcst', 'networkx']"
+    assert heavy() == "HEAVY []"
