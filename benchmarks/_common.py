@@ -19,7 +19,9 @@ def isolate() -> Path:
     return root
 
 
-def median_time(func: Callable[[], object], repeat: int = 5, before: Callable[[], object] | None = None) -> float:
+def median_time(
+    func: Callable[[], object], repeat: int = 5, before: Callable[[], object] | None = None
+) -> float:
     times = []
     for _ in range(repeat):
         if before is not None:

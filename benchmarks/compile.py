@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import isolate, median_time  # noqa: E402
+from _common import isolate, median_time
 
 root = isolate()
 
@@ -59,8 +59,10 @@ def main() -> None:
         warm = median_time(pipe.compile, repeat=repeat)
         per = cold / (n + 2)
         baseline = baseline or per
-        print(f"{n:>6}  {cold:>16.3f}s  {per * 1e6:>7.0f}us  {warm:>14.3f}s"
-              f"   (per-step ratio vs 100: {per / baseline:.2f})")
+        print(
+            f"{n:>6}  {cold:>16.3f}s  {per * 1e6:>7.0f}us  {warm:>14.3f}s"
+            f"   (per-step ratio vs 100: {per / baseline:.2f})"
+        )
     shutil.rmtree(root, ignore_errors=True)
 
 
