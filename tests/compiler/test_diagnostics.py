@@ -31,6 +31,7 @@ from flowplan.compiler.plan import (
 )
 from flowplan.compiler.validate import validate
 from flowplan.diagnostics import CompileError, Diagnostic, Severity
+from flowplan.enums import ExecutionMode
 from tests.conftest import FIXTURES, load_fixture
 
 BAD = FIXTURES / "bad"
@@ -225,3 +226,22 @@ def test_clean_plan_has_no_problems() -> None:
     assert clean.compiled().warnings == []
     plan = hand_built(invocation("a", 10), invocation("b", 11, x=ArtifactRef(step="a", output="output")))
     assert validate(plan, use_cache=False) == []
+
+
+@pytest.mark.parametrize(
+    ("spelling", "mode"),
+    [
+        ("fail_fast", ExecutionMode.FAIL_FAST),
+        ("STOP_ON_FAILURE", ExecutionMode.STOP_ON_FAILURE),
+        ("continue_on_error", ExecutionMode.CONTINUE_ON_FAILURE),
+        ("CONTINUE_ON_ERROR", ExecutionMode.CONTINUE_ON_FAILURE),
+    ],
+)
+def test_fp305_is_not_raised_for_the_documented_spellings(
+    spelling: str, mode: ExecutionMode
+) -> None:
+    @pipeline(execution_mode=spelling)
+    def training() -> None:
+        pass
+
+    assert training.execution_mode is mode

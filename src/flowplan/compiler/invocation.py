@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import typing
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flowplan.codes import make

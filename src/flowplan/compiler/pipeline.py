@@ -39,8 +39,8 @@ def execution_mode(value: object, where: tuple[str | None, int | None]) -> Execu
         return value
     if isinstance(value, str):
         key = value.strip().lower()
-        for mode in ExecutionMode:
-            if key in (mode.value, mode.name.lower()):
+        for name, mode in ExecutionMode.__members__.items():  # aliases too (CONTINUE_ON_ERROR)
+            if key in (mode.value, name.lower()):
                 return mode
     raise CompileError(
         make(

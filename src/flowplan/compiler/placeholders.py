@@ -7,6 +7,7 @@ Artifacts exist only when the pipeline runs, so using a placeholder as a value -
 from __future__ import annotations
 
 import dis
+import itertools
 import sys
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -35,27 +36,23 @@ def frame_location(frame: FrameType) -> tuple[str, int, int | None]:
     column: int | None = None
     positions = getattr(code, "co_positions", None)
     if positions is not None and frame.f_lasti >= 0:
-        table = list(positions())
         index = frame.f_lasti // 2
         if code.co_code[2 * index] in _STATEMENT_OPS:
-            index = _previous_instruction(code, index, table)
-        if 0 <= index < len(table):
-            pos = table[index]
-            if pos[0] is not None:
-                line = pos[0]
-            if pos[2] is not None:
-                column = pos[2] + 1
+            index = _previous_instruction(code, index)
+        pos = next(itertools.islice(positions(), index, None), None)
+        if pos is not None and pos[0] is not None:
+            line = pos[0]
+            column = None if pos[2] is None else pos[2] + 1
     return code.co_filename, line, column
 
 
-def _previous_instruction(code: CodeType, index: int, table: list[Any]) -> int:
-    """The code unit of the instruction before the one at ``index`` (itself if none has a
-    position)."""
+def _previous_instruction(code: CodeType, index: int) -> int:
+    """The code unit of the instruction before the one at ``index`` (itself if none)."""
     raw = code.co_code
     previous = index - 1
     while previous >= 0 and raw[2 * previous] in _NOT_INSTRUCTIONS:
         previous -= 1
-    return previous if previous >= 0 and table[previous][0] is not None else index
+    return previous if previous >= 0 else index
 
 
 def body_frame(codes: set[CodeType]) -> FrameType | None:

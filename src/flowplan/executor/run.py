@@ -5,13 +5,17 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
+from flowplan.codes import make
 from flowplan.compiler.settings import orchestrator_settings
+from flowplan.diagnostics import FlowplanError
 from flowplan.enums import ExecutionStatus
 from flowplan.executor.capture import capturing_run
-from flowplan.executor.driver import Driver, RunState, default_workers
+from flowplan.executor.driver import Driver
 from flowplan.executor.errors import RunFailedError
+from flowplan.executor.ledger import RunState
 from flowplan.executor.naming import run_name
 from flowplan.executor.progress import Progress
+from flowplan.executor.worker import refuses_runs
 
 if TYPE_CHECKING:
     from flowplan.client import PipelineRun
@@ -24,6 +28,16 @@ S = ExecutionStatus
 def start_run(compiled: CompiledPipeline, store: LocalStore, *, unlisted: bool = False) -> RunState:
     """Create the run record; a taken run name is refused here, before any step runs."""
     plan = compiled.plan
+    if refuses_runs():
+        raise FlowplanError(
+            make(
+                "FP502",
+                f"pipeline `{plan.pipeline}` was called while a worker process imported the "
+                "code of a step; worker processes never run the pipelines a module calls at "
+                "import time",
+                fix="call the pipeline under `if __name__ == '__main__':` in that module",
+            )
+        )
     name = run_name(plan.pipeline, plan.config.run_name, plan.config.substitutions)
     run_id = store.metadata.create_run(
         name,
@@ -37,17 +51,32 @@ def start_run(compiled: CompiledPipeline, store: LocalStore, *, unlisted: bool =
 
 
 def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> ExecutionStatus:
-    """Run every step of the plan; returns the run's final status."""
+    """Run every step of the plan; returns the run's final status.
+
+    If the driver itself fails (or is interrupted), the run is closed as failed (stopped)
+    and the error propagates."""
     plan = compiled.plan
     settings = orchestrator_settings(plan.config.settings)
+    by_value = None
+    if settings.isolation == "process":
+        from flowplan.executor.wire import modules_importing_now
+
+        by_value = modules_importing_now()
     progress = Progress(state.run_name, len(plan.invocations))
     started = time.perf_counter()
     store.metadata.set_run_status(state.run_id, S.RUNNING)
     progress.run_started(plan.pipeline)
-    with capturing_run():
-        Driver(compiled, store, state, settings.max_workers or default_workers(), progress).run()
+    try:
+        with capturing_run():
+            Driver(compiled, store, state, settings, progress, by_value).run()
+    except BaseException as exc:
+        status = S.STOPPED if isinstance(exc, KeyboardInterrupt) else S.FAILED
+        store.metadata.finish_run(state.run_id, status, [w.to_json() for w in state.warnings])
+        progress.run_finished(status)
+        raise
     status = S.FAILED if state.failures else S.COMPLETED
     store.metadata.finish_run(state.run_id, status, [w.to_json() for w in state.warnings])
+    progress.run_finished(status)
     print(f"Pipeline run {state.run_name} has finished in {time.perf_counter() - started:.3f}s.")
     return status
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 import traceback
+import typing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 
     from flowplan.config.retry_config import StepRetryConfig
     from flowplan.store.local import LocalStore
+    from flowplan.store.records import ArtifactRecord
 
 
 @dataclass
@@ -69,6 +71,7 @@ class StepResult:
     error: str | None = None
     warnings: list[Diagnostic] = field(default_factory=list)
     values: list[Any] = field(default_factory=list)  # the outputs themselves (thread workers)
+    stopped: bool = False  # the run stopped the step before it finished (FAIL_FAST)
 
 
 def _arguments(task: StepTask, store: LocalStore) -> dict[str, Any]:
@@ -79,10 +82,20 @@ def _arguments(task: StepTask, store: LocalStore) -> dict[str, Any]:
         if isinstance(spec, ParameterInput):
             args[name] = parameter_value(spec.value, annotation)
         elif isinstance(spec, ArtifactRef):
-            args[name] = _checked(store.load_artifact(task.inputs[name]), annotation, inv.id, name)
+            value = _load(store, task.inputs[name], annotation)
+            args[name] = _checked(value, annotation, inv.id, name)
         elif isinstance(spec, ArtifactListInput):
-            args[name] = [store.load_artifact(rec) for rec in task.inputs[name]]
+            item = typing.get_args(annotation)[0] if typing.get_args(annotation) else None
+            args[name] = [_load(store, rec, item) for rec in task.inputs[name]]
     return args
+
+
+def _load(store: LocalStore, record: ArtifactRecord, annotation: Any) -> Any:
+    """An input's value; a type recorded in a script's ``__main__`` is taken from the
+    consuming step's annotation, since a worker process never imports ``__main__``."""
+    if annotation is not None and "__main__." in record.data_type:
+        return store.load_artifact(record, data_type=annotation)
+    return store.load_artifact(record)
 
 
 def _checked(value: Any, annotation: Any, step: str, name: str) -> Any:
@@ -140,28 +153,15 @@ def _attempt(task: StepTask, store: LocalStore, result: StepResult) -> list[Any]
 def execute_step(
     task: StepTask, store: LocalStore, should_stop: Callable[[], bool] = lambda: False
 ) -> StepResult:
-    """Run one invocation with its retries and hooks; never raises for a user error."""
+    """Run one invocation with its retries and hooks; never raises for a user error.
+
+    Hooks do not run for a step the run stopped meanwhile (FAIL_FAST)."""
     result = StepResult(id=task.invocation.id, ok=False)
-    attempts = task.retry.attempts if task.retry else 1
-    last: BaseException | None = None
-    values: list[Any] = []
     with capture_step() as (out, err), step_context(task.context):
-        for number in range(1, attempts + 1):
-            if number > 1:
-                assert task.retry is not None
-                if _sleep(task.retry.wait_before(number - 1), should_stop):
-                    break
-            started = time.time()
-            try:
-                values = _attempt(task, store, result)
-            except Exception as exc:
-                last = exc
-                result.attempts.append(Attempt(number, started, time.time(), _format(exc)))
-                continue
-            result.attempts.append(Attempt(number, started, time.time()))
-            result.ok = True
-            break
-        if result.ok:
+        last, values = _attempts(task, store, result, should_stop)
+        if should_stop():
+            result.stopped = True
+        elif result.ok:
             result.values = values
             hook_value = values[0] if len(values) == 1 else (tuple(values) if values else None)
             result.warnings += run_success_hook(task.on_success, task.invocation.id, hook_value)
@@ -170,6 +170,30 @@ def execute_step(
             result.warnings += run_failure_hook(task.on_failure, task.invocation.id, last)
         result.stdout, result.stderr = out.getvalue(), err.getvalue()
     return result
+
+
+def _attempts(
+    task: StepTask, store: LocalStore, result: StepResult, should_stop: Callable[[], bool]
+) -> tuple[BaseException | None, list[Any]]:
+    """Attempt the step up to ``1 + max_retries`` times, waiting between attempts."""
+    attempts = task.retry.attempts if task.retry else 1
+    last: BaseException | None = None
+    for number in range(1, attempts + 1):
+        if number > 1:
+            assert task.retry is not None
+            if _sleep(task.retry.wait_before(number - 1), should_stop):
+                break
+        started = time.time()
+        try:
+            values = _attempt(task, store, result)
+        except (Exception, SystemExit) as exc:
+            last = exc
+            result.attempts.append(Attempt(number, started, time.time(), _format(exc)))
+            continue
+        result.attempts.append(Attempt(number, started, time.time()))
+        result.ok = True
+        return None, values
+    return last, []
 
 
 def _sleep(seconds: float, should_stop: Callable[[], bool]) -> bool:

@@ -73,7 +73,10 @@ def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any
     run = PipelineRun(store.metadata.get_run(state.run_id), store)
     if state.failures:
         raise RunFailedError(run, state.failures)
-    outputs = state.values.get(step.name, [])
+    outputs = state.values.get(step.name)
+    if outputs is None:  # the step ran in a worker process: read its outputs back
+        produced = state.produced.get(step.name, {})
+        outputs = [store.load_artifact(produced[o.name]) for o in invocation.outputs]
     if not outputs:
         return None
     return tuple(outputs) if sig.multi_output else outputs[0]

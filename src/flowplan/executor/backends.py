@@ -1,0 +1,125 @@
+"""Where a step runs: in the driver's process (``thread``) or in a worker process (``process``).
+
+Both backends offer the same three calls to the driver: ``session()`` around a run,
+``run(task, should_stop)`` -- blocking, called from the driver thread or a step thread, never
+raising for a user error -- and ``stop(ids)`` for FAIL_FAST.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from flowplan.executor.runner import StepResult, StepTask, execute_step
+
+if TYPE_CHECKING:
+    from flowplan.executor.procpool import ProcessPool, Worker
+    from flowplan.store.local import LocalStore
+
+StopFlag = Callable[[], bool]
+
+
+class ThreadBackend:
+    """Steps run in the calling process; a stopped step's late result is discarded."""
+
+    def __init__(self, store: LocalStore) -> None:
+        self.store = store
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        yield
+
+    def run(self, task: StepTask, should_stop: StopFlag) -> StepResult:
+        return execute_step(task, self.store, should_stop)
+
+    def stop(self, ids: Iterable[str]) -> None:
+        """Threads cannot be killed: the run's stop flag ends their retry waits."""
+
+
+class ProcessBackend:
+    """Each step runs in a reused worker process; stopping a step kills its worker."""
+
+    def __init__(
+        self, store: LocalStore, pool: ProcessPool, by_value: list[ModuleType] | None = None
+    ) -> None:
+        self.store = store
+        self.pool = pool
+        self.by_value = by_value or []
+        self._active: dict[str, Worker] = {}
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def session(self) -> Iterator[None]:
+        from flowplan.executor.wire import pickled_by_value
+
+        self.pool.start()
+        with pickled_by_value(self.by_value):
+            yield
+
+    def run(self, task: StepTask, should_stop: StopFlag) -> StepResult:
+        from flowplan.executor.procpool import WorkerGone
+        from flowplan.executor.worker import failure
+
+        step_id = task.invocation.id
+        try:
+            payload = self._request(task)
+        except Exception as exc:
+            return failure(step_id, f"it cannot be sent to a worker process: {exc}")
+        worker = self.pool.acquire()
+        with self._lock:
+            self._active[step_id] = worker
+            stopped = should_stop()
+        try:
+            if stopped:
+                worker.kill()
+                raise WorkerGone("stopped before it started")
+            reply = worker.call(payload)
+        except WorkerGone:
+            if worker.killed:
+                return StepResult(id=step_id, ok=False, stopped=True)
+            worker.kill()
+            return failure(step_id, "its worker process exited before the step finished")
+        finally:
+            with self._lock:
+                self._active.pop(step_id, None)
+            self.pool.release(worker)
+        result: StepResult = pickle.loads(reply)
+        return result
+
+    def _request(self, task: StepTask) -> bytes:
+        from flowplan.executor.wire import dumps
+        from flowplan.executor.worker import Request
+
+        request = Request(
+            step_id=task.invocation.id,
+            task=dumps(task),
+            home=str(self.store.home),
+            environ=dict(os.environ),
+            cwd=os.getcwd(),
+            path=list(sys.path),
+        )
+        return pickle.dumps(request)
+
+    def stop(self, ids: Iterable[str]) -> None:
+        """Kill the workers running ``ids`` (call after setting the run's stop flag)."""
+        with self._lock:
+            for step_id in ids:
+                worker = self._active.get(step_id)
+                if worker is not None:
+                    worker.kill()
+
+
+def make_backend(
+    isolation: str, store: LocalStore, by_value: list[ModuleType] | None = None
+) -> ThreadBackend | ProcessBackend:
+    if isolation == "process":
+        from flowplan.executor.procpool import shared_pool
+
+        return ProcessBackend(store, shared_pool(), by_value)
+    return ThreadBackend(store)

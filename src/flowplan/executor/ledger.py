@@ -1,0 +1,199 @@
+"""The driver's books: it alone writes run metadata -- step starts, cache hits, results,
+stopped and never-started steps -- and builds the task a worker runs."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from flowplan.compiler.invocation import output_types
+from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, ParameterInput
+from flowplan.diagnostics import Diagnostic
+from flowplan.enums import ExecutionStatus
+from flowplan.executor.cache import cache_key, caching_enabled
+from flowplan.executor.context import (
+    PipelineInfo,
+    PipelineRunInfo,
+    StepContext,
+    StepRunConfig,
+    StepRunInfo,
+)
+from flowplan.executor.runner import StepResult, StepTask
+
+if TYPE_CHECKING:
+    from flowplan.compiler.pipeline import CompiledPipeline
+    from flowplan.executor.progress import Progress
+    from flowplan.store.local import LocalStore
+    from flowplan.store.records import ArtifactRecord
+
+S = ExecutionStatus
+Records = dict[str, Any]  # input name -> artifact record, or list of records (fan-in)
+
+
+@dataclass
+class RunState:
+    run_id: UUID
+    run_name: str
+    produced: dict[str, dict[str, ArtifactRecord]] = field(default_factory=dict)
+    step_run_ids: dict[str, UUID] = field(default_factory=dict)
+    keys: dict[str, str | None] = field(default_factory=dict)
+    failures: dict[str, str] = field(default_factory=dict)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    values: dict[str, list[Any]] = field(default_factory=dict)
+    stop_event: threading.Event = field(default_factory=threading.Event)
+
+
+def _flat(records: Records, attribute: str) -> dict[str, list[Any]]:
+    return {
+        name: [getattr(r, attribute) for r in (rec if isinstance(rec, list) else [rec])]
+        for name, rec in records.items()
+    }
+
+
+class Ledger:
+    def __init__(
+        self, compiled: CompiledPipeline, store: LocalStore, state: RunState, progress: Progress
+    ) -> None:
+        self.compiled = compiled
+        self.plan = compiled.plan
+        self.store = store
+        self.meta = store.metadata
+        self.state = state
+        self.progress = progress
+
+    # -- starting --------------------------------------------------------------------------
+    def start(self, inv: Invocation) -> StepTask | None:
+        """Record the step's start and return its task; None when a cache hit served it."""
+        records = self._input_records(inv)
+        key = self._cache_key(inv, records)
+        hit = self.meta.lookup_cache(key) if key is not None else None
+        cached = hit is not None and all(o.name in hit for o in inv.outputs)
+        step_run = self.meta.start_step(
+            self.state.run_id,
+            inv.id,
+            inv.step,
+            self._parameters(inv),
+            {},
+            key,
+            inputs=_flat(records, "id"),
+        )
+        self.state.step_run_ids[inv.id] = step_run
+        if cached and hit is not None:
+            outputs = {name: [r.id for r in recs] for name, recs in hit.items()}
+            self.meta.finish_step(step_run, S.CACHED, outputs)
+            self.state.produced[inv.id] = {name: recs[0] for name, recs in hit.items()}
+            self.progress.step_finished(inv.id, S.CACHED, 0.0)
+            return None
+        self.state.keys[inv.id] = key
+        self.progress.step_started(inv.id)
+        return self._task(inv, records)
+
+    def _input_records(self, inv: Invocation) -> Records:
+        out: Records = {}
+        for name, spec in inv.inputs.items():
+            if isinstance(spec, ArtifactRef):
+                out[name] = self.state.produced[spec.step][spec.output]
+            elif isinstance(spec, ArtifactListInput):
+                out[name] = [self.state.produced[i.step][i.output] for i in spec.items]
+        return out
+
+    @staticmethod
+    def _parameters(inv: Invocation) -> dict[str, Any]:
+        return {k: v.value for k, v in inv.inputs.items() if isinstance(v, ParameterInput)}
+
+    def _cache_key(self, inv: Invocation, records: Records) -> str | None:
+        if not caching_enabled(inv, self.plan.config.enable_cache):
+            return None
+        return cache_key(inv, _flat(records, "content_hash"), self._parameters(inv))
+
+    def _task(self, inv: Invocation, records: Records) -> StepTask:
+        step = self.compiled.steps[inv.id]
+        pipe = self.compiled.pipeline
+        hints = step.type_hints
+        hints.pop("return", None)
+        context = StepContext(
+            step_run=StepRunInfo(
+                name=inv.id, config=StepRunConfig(parameters=self._parameters(inv))
+            ),
+            pipeline_run=PipelineRunInfo(id=self.state.run_id, name=self.state.run_name),
+            pipeline=PipelineInfo(name=self.plan.pipeline),
+        )
+        return StepTask(
+            invocation=inv,
+            func=step.entrypoint,
+            inputs=records,
+            retry=step.retry or pipe.retry,
+            on_success=step.on_success or pipe.on_success,
+            on_failure=step.on_failure or pipe.on_failure,
+            context=context,
+            annotations=hints,
+            output_annotations=output_types(step),
+        )
+
+    # -- finishing -------------------------------------------------------------------------
+    def finish(self, inv: Invocation, result: StepResult) -> ExecutionStatus:
+        """Record a step's attempts, outputs and end (completed steps join the cache)."""
+        step_run = self.state.step_run_ids[inv.id]
+        for attempt in result.attempts:
+            self.meta.record_attempt(
+                step_run, attempt.number, attempt.started, attempt.ended, attempt.error
+            )
+        outputs: dict[str, list[UUID]] = {}
+        if result.ok:
+            produced = {}
+            for saved in result.outputs:
+                out = inv.output(saved.name)
+                assert out is not None
+                record = self.meta.record_artifact(
+                    out.artifact_name,
+                    saved.uri,
+                    saved.content_hash,
+                    saved.data_type,
+                    saved.materializer,
+                    step_run,
+                    saved.name,
+                )
+                produced[saved.name] = record
+                outputs[saved.name] = [record.id]
+            self.state.produced[inv.id] = produced
+            if result.values or not result.outputs:  # a worker process sends no values
+                self.state.values[inv.id] = result.values
+        else:
+            self.state.failures[inv.id] = (result.error or "failed").splitlines()[-1]
+        status = S.COMPLETED if result.ok else S.FAILED
+        self.meta.finish_step(
+            step_run,
+            status,
+            outputs,
+            cache_key=self.state.keys.get(inv.id) if result.ok else None,
+            stdout=result.stdout,
+            stderr=result.stderr,
+            error=result.error,
+        )
+        self.state.warnings.extend(result.warnings)
+        self.progress.warnings(result.warnings)
+        duration = result.attempts[-1].ended - result.attempts[0].started if result.attempts else 0
+        self.progress.step_finished(inv.id, status, duration, result.error)
+        return status
+
+    def stopped(self, inv_id: str, reason: str) -> None:
+        self.meta.finish_step(self.state.step_run_ids[inv_id], S.STOPPED, {}, error=reason)
+        self.progress.step_finished(inv_id, S.STOPPED, 0.0)
+
+    def unstarted(self, statuses: dict[str, ExecutionStatus]) -> None:
+        """Record the steps that never started (skipped), so every step has a row."""
+        for inv in self.plan.invocations:
+            if inv.id not in self.state.step_run_ids:
+                status = statuses.get(inv.id, S.SKIPPED)
+                self.state.step_run_ids[inv.id] = self.meta.start_step(
+                    self.state.run_id,
+                    inv.id,
+                    inv.step,
+                    self._parameters(inv),
+                    {},
+                    None,
+                    status=status,
+                )
+                self.progress.step_finished(inv.id, status, 0.0)

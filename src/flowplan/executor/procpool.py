@@ -1,0 +1,219 @@
+"""The driver's side of process isolation: a pool of reusable worker processes.
+
+Workers are forked by the fork server of :mod:`flowplan.executor.zygote`, which is started
+lazily, once per driver process, and shared by every run (so is the pool of idle workers).
+Each worker talks to the driver over its own Unix socket.  A worker that is killed (FAIL_FAST)
+or dies is dropped; the next request forks a fresh one in about a millisecond.
+
+Process isolation needs ``fork`` and descriptor passing (Linux, macOS and other POSIX systems).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from flowplan.codes import make
+from flowplan.diagnostics import FlowplanError
+from flowplan.executor.wire import receive_message, send_message
+
+_ZYGOTE_CODE = "from flowplan.executor.zygote import main; main()"
+
+
+class WorkerGone(Exception):
+    """The worker process ended (killed, crashed, or exited) before it answered."""
+
+
+class Worker:
+    def __init__(self, pid: int, sock: socket.socket) -> None:
+        self.pid = pid
+        self.sock = sock
+        self.killed = False
+
+    def call(self, payload: bytes) -> bytes:
+        """Send a request and wait for the answer."""
+        try:
+            send_message(self.sock, payload)
+        except OSError as exc:
+            raise WorkerGone(str(exc)) from None
+        reply = receive_message(self.sock)
+        if reply is None:
+            raise WorkerGone("the worker closed its connection")
+        return reply
+
+    def kill(self) -> None:
+        """Stop the worker (and anything it started) at once."""
+        self.killed = True
+        for kill, target in ((os.killpg, self.pid), (os.kill, self.pid)):
+            try:
+                kill(target, signal.SIGKILL)
+                break
+            except (ProcessLookupError, PermissionError):
+                continue
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class ProcessPool:
+    """Idle workers ready for the next step, and the fork server that makes new ones."""
+
+    def __init__(self, max_idle: int | None = None) -> None:
+        self.max_idle = max_idle or max(8, 2 * (os.cpu_count() or 1))
+        self._idle: list[Worker] = []
+        self._lock = threading.Lock()
+        self._fork_lock = threading.Lock()
+        self._zygote: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+
+    def start(self) -> None:
+        """Start the fork server now (it loads in the background) unless it runs already."""
+        with self._fork_lock:
+            self._ensure_zygote()
+
+    def acquire(self) -> Worker:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._fork()
+
+    def release(self, worker: Worker) -> None:
+        """Give back a worker after a task; a killed one is closed instead."""
+        if not worker.killed:
+            with self._lock:
+                if len(self._idle) < self.max_idle:
+                    self._idle.append(worker)
+                    return
+        worker.close()
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for worker in idle:
+            worker.close()  # a worker exits when its socket closes
+        with self._fork_lock:
+            self._stop_zygote()
+
+    # -- the fork server -------------------------------------------------------------------
+    def _fork(self) -> Worker:
+        with self._fork_lock:
+            for _ in range(2):  # a fork server that died is replaced once
+                self._ensure_zygote()
+                try:
+                    return self._request_worker()
+                except (OSError, WorkerGone):
+                    self._stop_zygote()
+        raise FlowplanError(
+            make(
+                "FP502",
+                "flowplan could not start a worker process for process isolation",
+                fix="see the error printed above; or run with "
+                "settings={'orchestrator': {'isolation': 'thread'}}",
+            )
+        )
+
+    def _request_worker(self) -> Worker:
+        assert self._control is not None
+        mine, theirs = socket.socketpair()
+        try:
+            socket.send_fds(self._control, [b"F"], [theirs.fileno()])
+        finally:
+            theirs.close()
+        reply = _read_pid(self._control)
+        if reply is None:
+            mine.close()
+            raise WorkerGone("the fork server ended")
+        return Worker(reply, mine)
+
+    def _ensure_zygote(self) -> None:
+        if self._zygote is not None and self._zygote.poll() is None:
+            return
+        self._stop_zygote()
+        if not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
+            raise FlowplanError(
+                make(
+                    "FP304",
+                    "isolation 'process' needs os.fork and descriptor passing, which this "
+                    "platform lacks",
+                    fix="use settings={'orchestrator': {'isolation': 'thread'}}",
+                )
+            )
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        package_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+        with theirs:
+            self._zygote = subprocess.Popen(
+                [sys.executable, "-c", _ZYGOTE_CODE, str(theirs.fileno())],
+                pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL,
+                env=env,
+            )
+        self._control = ours
+
+    def _stop_zygote(self) -> None:
+        if self._control is not None:
+            self._control.close()  # the fork server exits when this closes
+            self._control = None
+        if self._zygote is not None:
+            try:
+                self._zygote.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self._zygote.kill()
+                self._zygote.wait()
+            self._zygote = None
+
+
+def _read_pid(control: socket.socket) -> int | None:
+    from flowplan.executor.zygote import PID
+
+    data = b""
+    while len(data) < PID.size:
+        chunk = control.recv(PID.size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    pid: int = PID.unpack(data)[0]
+    return pid
+
+
+_SHARED: ProcessPool | None = None
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_pool() -> ProcessPool:
+    """The pool every run of this process uses (created on first use, closed at exit)."""
+    global _SHARED
+    with _SHARED_LOCK:
+        if _SHARED is None:
+            _SHARED = ProcessPool()
+        return _SHARED
+
+
+def close_shared_pool() -> None:
+    global _SHARED
+    with _SHARED_LOCK:
+        pool, _SHARED = _SHARED, None
+    if pool is not None:
+        pool.close()
+
+
+def _forget_shared_pool() -> None:
+    """In a forked child the parent's pool is not ours to use."""
+    global _SHARED
+    _SHARED = None
+
+
+atexit.register(close_shared_pool)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_shared_pool)

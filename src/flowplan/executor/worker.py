@@ -1,0 +1,110 @@
+"""The worker side of process isolation: run the step tasks the driver sends, one at a time.
+
+A request is a plain pickle of :class:`Request`; its ``task`` is a cloudpickled ``StepTask``.
+Before each task the worker takes on the driver's environment variables, working directory
+and ``sys.path``, so a long-lived worker behaves like a fresh one.  It writes the step's
+artifacts itself and answers with a pickled ``StepResult``; run metadata stays with the
+driver.  Importing this module is cheap: the driver imports it to ask :func:`refuses_runs`.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flowplan.executor.runner import StepResult
+    from flowplan.store.local import LocalStore
+
+_IMPORTING_TASK = False
+_STORES: dict[str, LocalStore] = {}
+
+
+@dataclass(frozen=True)
+class Request:
+    step_id: str
+    task: bytes
+    home: str
+    environ: dict[str, str]
+    cwd: str
+    path: list[str]
+
+
+def refuses_runs() -> bool:
+    """True while a worker unpickles a task: user code imported then must not run pipelines."""
+    return _IMPORTING_TASK
+
+
+def serve(sock: socket.socket) -> None:
+    """Answer requests until the driver closes the socket."""
+    from flowplan.executor.capture import capturing_run
+    from flowplan.executor.wire import receive_message, send_message
+
+    with capturing_run():
+        while True:
+            data = receive_message(sock)
+            if data is None:
+                return
+            send_message(sock, handle(data))
+            sys.stdout.flush()
+            sys.stderr.flush()
+
+
+def handle(data: bytes) -> bytes:
+    request: Request = pickle.loads(data)
+    try:
+        _adopt(request)
+        result = _run(request)
+    except Exception as exc:
+        result = failure(request.step_id, f"the worker process could not run it: {_describe(exc)}")
+    try:
+        return pickle.dumps(result)
+    except Exception as exc:
+        return pickle.dumps(failure(request.step_id, f"its result cannot be sent back: {exc}"))
+
+
+def _run(request: Request) -> StepResult:
+    from flowplan.executor.runner import execute_step
+    from flowplan.store.local import LocalStore
+
+    global _IMPORTING_TASK
+    _IMPORTING_TASK = True
+    try:
+        task = pickle.loads(request.task)
+    finally:
+        _IMPORTING_TASK = False
+    store = _STORES.get(request.home)
+    if store is None:
+        store = _STORES[request.home] = LocalStore.open(Path(request.home))
+    result = execute_step(task, store)
+    result.values = []  # the driver reads outputs from the store
+    return result
+
+
+def _adopt(request: Request) -> None:
+    """Take on the driver's environment, working directory and import path."""
+    if os.environ != request.environ:
+        os.environ.clear()
+        os.environ.update(request.environ)
+    if os.getcwd() != request.cwd:
+        os.chdir(request.cwd)
+    if sys.path != request.path:
+        sys.path[:] = request.path
+
+
+def failure(step_id: str, message: str) -> StepResult:
+    """A failed result for a step that could not run in (or come back from) a worker."""
+    from flowplan.codes import make
+    from flowplan.executor.runner import StepResult
+
+    text = make("FP502", f"step `{step_id}` failed: {message}").format()
+    return StepResult(id=step_id, ok=False, error=text)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
