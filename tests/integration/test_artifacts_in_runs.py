@@ -110,7 +110,7 @@ def _pickled_run() -> tuple[LocalStore, Any]:
 
 
 def test_tampered_pickle_is_refused(tmp_path: Path) -> None:
-    store, version = _pickled_run()
+    _store, version = _pickled_run()
     assert version.load().payload == "secret"
     path = Path(version.uri)
     data = bytearray(path.read_bytes())
