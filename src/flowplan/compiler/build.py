@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import traceback
 from collections.abc import Sequence
@@ -31,7 +32,13 @@ def bind_parameters(
     try:
         bound = inspect.signature(pipe.entrypoint).bind(*args, **params)
     except TypeError as exc:
-        names = ", ".join(inspect.signature(pipe.entrypoint).parameters) or "no parameters"
+        known = list(inspect.signature(pipe.entrypoint).parameters)
+        fix = f"`{pipe.name}` takes: {', '.join(known) or 'no parameters'}"
+        for name in params:
+            close = difflib.get_close_matches(name, known, n=1)
+            if name not in known and close:
+                fix = f"did you mean `{close[0]}`? {fix}"
+                break
         raise CompileError(
             make(
                 "FP213",
@@ -39,7 +46,7 @@ def bind_parameters(
                 path=path,
                 line=line,
                 column=column,
-                fix=f"`{pipe.name}` takes: {names}",
+                fix=fix,
             )
         ) from None
     bound.apply_defaults()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 from collections.abc import Mapping
 from typing import Any
 
@@ -67,6 +68,9 @@ def check_option_names(
     return problems
 
 
+RETRY_FIELDS = frozenset({"max_retries", "delay", "backoff"})
+
+
 def coerce_retry(
     value: object, owner: str, where: tuple[str | None, int | None]
 ) -> StepRetryConfig | None:
@@ -74,6 +78,9 @@ def coerce_retry(
     if value is None or isinstance(value, StepRetryConfig):
         return value
     if isinstance(value, Mapping):
+        unknown = check_option_names(value, RETRY_FIELDS, f"retry of {owner}", where)
+        if unknown:
+            raise CompileError([replace(d, code="FP111") for d in unknown])
         try:
             return StepRetryConfig(**value)
         except CompileError as exc:
