@@ -13,6 +13,7 @@ from flowplan.diagnostics import FlowplanError
 from flowplan.enums import ExecutionStatus
 
 if TYPE_CHECKING:
+    from flowplan.stack import Stack
     from flowplan.store.local import LocalStore
     from flowplan.store.records import ArtifactRecord, RunRecord, StepRunRecord
 
@@ -152,6 +153,13 @@ class Client:
 
             self._store = LocalStore.open(self._home)
         return self._store
+
+    @property
+    def active_stack(self) -> Stack:
+        """The stack in use: store location, orchestrator and alerter (read afresh)."""
+        from flowplan.stack import active_stack
+
+        return active_stack(home=self._home)
 
     def get_pipeline_run(self, name_or_id: str | UUID) -> PipelineRun:
         return PipelineRun(self.store.metadata.get_run(name_or_id), self.store)

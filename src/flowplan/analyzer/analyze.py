@@ -46,7 +46,7 @@ def analyze_function(func: Callable[..., Any]) -> StepSignature:
     if sig is None or sig.name != code.co_name:
         reason = f"no def `{code.co_name}` at {filename}:{code.co_firstlineno}"
         if analysis.syntax_error is not None:
-            reason = f"{filename} does not parse any more"
+            reason = f"{filename} does not parse ({analysis.syntax_error.message})"
         return signature_without_source(func, f"{reason}; was the file changed after import?")
     return sig
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import replace
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from flowplan.codes import make

@@ -11,6 +11,7 @@ Process isolation needs ``fork`` and descriptor passing (Linux, macOS and other 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import signal
 import socket
@@ -56,10 +57,8 @@ class Worker:
                 break
             except (ProcessLookupError, PermissionError):
                 continue
-        try:
+        with contextlib.suppress(OSError):
             self.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
 
     def close(self) -> None:
         self.sock.close()

@@ -1,0 +1,164 @@
+"""Project-wide settings (DESIGN decision 14): ``[tool.flowplan]`` in the project's
+``pyproject.toml``, each key overridable by a ``FLOWPLAN_<KEY>`` environment variable
+(``ZENML_<KEY>`` accepted too).
+
+Keys are kebab-case (``alerter-url``); snake_case is accepted.  Problems -- an unknown key, a
+value of the wrong type -- never stop anything: they become ``FP008`` diagnostics on the
+settings (``.diagnostics``) and the key keeps its default.  Read when asked for, never once at
+import.  On Python 3.10 (no ``tomllib``) the file is not read; environment variables still
+apply.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from flowplan.codes import make
+from flowplan.diagnostics import Diagnostic
+from flowplan.env import env_value
+from flowplan.store.location import find_project_root
+
+PYPROJECT = "pyproject.toml"
+LIST_KEYS = ("select", "ignore", "exclude")
+
+
+class ProjectSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    home: str | None = None
+    orchestrator: Literal["local", "dask"] = "local"
+    dask_address: str | None = None
+    alerter: Literal["log", "webhook"] = "log"
+    alerter_url: str | None = None
+    enforce_type_annotations: bool | None = None
+    select: list[str] = []
+    ignore: list[str] = []
+    exclude: list[str] = []
+    # Where the values came from, and what was wrong with them (not settings themselves).
+    pyproject: Path | None = None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+SETTING_NAMES = tuple(
+    name for name in ProjectSettings.model_fields if name not in ("pyproject", "diagnostics")
+)
+
+
+def kebab(name: str) -> str:
+    return name.replace("_", "-")
+
+
+def project_settings(start: Path | None = None) -> ProjectSettings:
+    """The settings of the project around ``start`` (default: the current directory)."""
+    root = find_project_root(start)
+    path = root / PYPROJECT if root is not None and (root / PYPROJECT).is_file() else None
+    table, problems = _read_table(path)
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for key, value in table.items():
+        name = key.replace("-", "_")
+        if name in SETTING_NAMES:
+            values[name], origins[name] = value, f"`{key}` in [tool.flowplan]"
+        else:
+            problems.append(_unknown_key(key, path))
+    for name in SETTING_NAMES:
+        raw = env_value(name.upper())
+        if raw is not None:
+            values[name] = _split(raw) if name in LIST_KEYS else raw
+            origins[name] = f"FLOWPLAN_{name.upper()}"
+    settings = _validated(values, origins, path, problems)
+    return settings.model_copy(update={"pyproject": path, "diagnostics": tuple(problems)})
+
+
+def _read_table(path: Path | None) -> tuple[dict[str, Any], list[Diagnostic]]:
+    if path is None:
+        return {}, []
+    try:
+        document = _load_toml(path)
+    except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
+        return {}, [make("FP008", f"{PYPROJECT} cannot be read: {exc}", path=str(path))]
+    table = document.get("tool", {}).get("flowplan", {})
+    if not isinstance(table, dict):
+        return {}, [make("FP008", "[tool.flowplan] is not a table", path=str(path))]
+    return table, []
+
+
+def _load_toml(path: Path) -> dict[str, Any]:
+    """The parsed file; empty on Python 3.10, which has no TOML parser in its library."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    return {}
+
+
+def _validated(
+    values: dict[str, Any], origins: dict[str, str], path: Path | None, problems: list[Diagnostic]
+) -> ProjectSettings:
+    """Validate; a bad value is reported and dropped, so the key keeps its default."""
+    try:
+        return ProjectSettings.model_validate(values)
+    except ValidationError as exc:
+        errors = exc.errors()
+    for error in errors:
+        name = str(error["loc"][0]) if error["loc"] else ""
+        values.pop(name, None)
+        origin = origins.get(name, name)
+        in_file = path is not None and origin.endswith("[tool.flowplan]")
+        problems.append(
+            make(
+                "FP008",
+                f"{origin}: {error['msg'].lower()}",
+                path=str(path) if in_file else None,
+                line=_line_of(path, name) if in_file else None,
+                fix=_hint(name),
+            )
+        )
+    return ProjectSettings.model_validate(values)
+
+
+def _split(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def _unknown_key(key: str, path: Path | None) -> Diagnostic:
+    known = [kebab(n) for n in SETTING_NAMES]
+    close = difflib.get_close_matches(kebab(key), known, n=1)
+    return make(
+        "FP008",
+        f"[tool.flowplan] has the unknown key `{key}`",
+        path=str(path) if path else None,
+        line=_line_of(path, key),
+        fix=f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known)}",
+    )
+
+
+def _hint(name: str) -> str:
+    hints = {
+        "orchestrator": "use `local` or `dask`",
+        "alerter": "use `log` or `webhook`",
+        "enforce_type_annotations": "use true or false",
+    }
+    return hints.get(name, "use a string" if name not in LIST_KEYS else "use a list of strings")
+
+
+def _line_of(path: Path | None, key: str) -> int | None:
+    """The line of ``key = ...`` in the file (either spelling), for the diagnostic."""
+    if path is None:
+        return None
+    pattern = re.compile(rf"^\s*({re.escape(kebab(key))}|{re.escape(key.replace('-', '_'))})\s*=")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return None
+    for number, line in enumerate(lines, 1):
+        if pattern.match(line):
+            return number
+    return None
