@@ -17,6 +17,7 @@ from flowplan.diagnostics import CompileError, Diagnostic, Severity
 
 if TYPE_CHECKING:
     from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
+    from flowplan.compiler.runconfig import RunConfiguration
     from flowplan.compiler.plan import ArtifactRef
 
 
@@ -127,13 +128,32 @@ def _output_refs(pipe: Pipeline, result: Any) -> tuple[list[ArtifactRef], list[D
     return refs, problems
 
 
+def _run_config(pipe: Pipeline, given: RunConfiguration | None) -> RunConfiguration | None:
+    if given is not None:
+        return given
+    if pipe.config_path:
+        from flowplan.compiler.runconfig import load_run_config
+
+        return load_run_config(pipe.config_path)
+    return None
+
+
 def compile_pipeline(
-    pipe: Pipeline, args: Sequence[Any], params: dict[str, Any]
+    pipe: Pipeline,
+    args: Sequence[Any],
+    params: dict[str, Any],
+    run_config: RunConfiguration | None = None,
 ) -> CompiledPipeline:
+    """Compile ``pipe``; a run configuration (given, or from ``config_path``) applies on top."""
+    from flowplan.compiler import configure_run
     from flowplan.compiler.pipeline import CompiledPipeline
     from flowplan.compiler.plan import Plan, StepSource
     from flowplan.compiler.validate import validate
 
+    config = _run_config(pipe, run_config)
+    if config is not None:
+        pipe = configure_run.configured(pipe, config)
+        params = configure_run.pipeline_parameters(pipe, config, params)
     bound, _ = bind_parameters(pipe, args, params)
     parameters, problems = _json_parameters(pipe, bound)
     if problems:
@@ -142,6 +162,10 @@ def compile_pipeline(
     with tracer.active():
         result = _trace_body(pipe, tracer, bound)
     outputs, problems = _output_refs(pipe, result)
+    if config is not None:
+        problems += configure_run.check_config(pipe, config, tracer)
+        if not problems:
+            configure_run.apply_step_overrides(config, tracer)
     if problems:
         raise CompileError(problems)
     path, line = pipe.location

@@ -153,6 +153,15 @@ class Pipeline:
 
         return compile_pipeline(self, args, params)
 
+    def compiled_with(
+        self, run_configuration: Mapping[str, Any], *args: Any, **params: Any
+    ) -> CompiledPipeline:
+        """Compile with a run configuration given as a mapping (the YAML keys)."""
+        from flowplan.compiler.build import compile_pipeline
+        from flowplan.compiler.runconfig import parse_run_config
+
+        return compile_pipeline(self, args, params, parse_run_config(run_configuration))
+
     def __call__(self, *args: Any, **params: Any) -> Any:
         from flowplan.compiler.trace import current_tracer
 
