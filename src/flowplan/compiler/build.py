@@ -17,8 +17,8 @@ from flowplan.diagnostics import CompileError, Diagnostic, Severity
 
 if TYPE_CHECKING:
     from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
-    from flowplan.compiler.runconfig import RunConfiguration
     from flowplan.compiler.plan import ArtifactRef
+    from flowplan.compiler.runconfig import RunConfiguration
 
 
 def bind_parameters(
