@@ -30,9 +30,7 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.posts.append(
-                    (self.path, self.headers["Content-Type"], json.loads(body))
-                )
+                receiver.posts.append((self.path, self.headers["Content-Type"], json.loads(body)))
                 self.send_response(status)
                 self.end_headers()
                 self.wfile.write(b"ok")

@@ -53,8 +53,10 @@ def branch(x: int, sync_dir: str) -> int:
     if me == "step_2":
         raise RuntimeError("step 2 fails")
 
+    client = Client(os.environ["FLOWPLAN_HOME"])  # a stopped thread may outlive the test
+
     def step_2_failed() -> bool:
-        run = Client().get_pipeline_run(context.pipeline_run.id)
+        run = client.get_pipeline_run(context.pipeline_run.id)
         return run.steps["step_2"].status.value == "failed"
 
     wait_for(step_2_failed, "step_2's failure to be recorded")
@@ -83,8 +85,16 @@ def eight_steps(sync_dir: str) -> None:
 EXPECTED = {
     M.FAIL_FAST: ["completed", "failed", "stopped", "stopped"] + ["skipped"] * 4,
     M.STOP_ON_FAILURE: ["completed", "failed", "completed", "completed"] + ["skipped"] * 4,
-    M.CONTINUE_ON_FAILURE: ["completed", "failed", "completed", "completed"]
-    + ["skipped", "completed", "completed", "skipped"],
+    M.CONTINUE_ON_FAILURE: [
+        "completed",
+        "failed",
+        "completed",
+        "completed",
+        "skipped",
+        "completed",
+        "completed",
+        "skipped",
+    ],
 }
 
 
@@ -149,26 +159,32 @@ def _alive(pid: int) -> bool:
 
 SCRIPT = """
     import os
+    from pydantic import BaseModel
     from flowplan import pipeline, step
 
     print("script body runs in", os.getpid(), flush=True)
 
-    @step(enable_cache=False)
-    def where() -> int:
-        print("step output from the worker")
-        return os.getpid()
+    class Report(BaseModel):  # a type of the script's __main__, stored as JSON
+        pid: int
 
     @step(enable_cache=False)
-    def double(x: int) -> int:
-        return 2 * x
+    def where() -> Report:
+        print("step output from the worker")
+        return Report(pid=os.getpid())
+
+    @step(enable_cache=False)
+    def check(report: Report) -> int:
+        assert isinstance(report, Report), type(report)
+        return report.pid
 
     @pipeline(settings={"orchestrator": {"isolation": "process"}})
     def unguarded():
-        double(where())
+        check(where())
 
     run = unguarded()
-    step_pid = run.steps["where"].output.load()
+    step_pid = run.steps["check"].output.load()
     assert step_pid != os.getpid(), "the step ran in the driver"
+    assert run.steps["where"].output.materializer.endswith("JsonMaterializer")
     print("logs:", run.steps["where"].logs["stdout"].strip())
     print("status:", run.status.value)
 """

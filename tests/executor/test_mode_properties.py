@@ -11,7 +11,15 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowplan import ExecutionMode, ExecutionStatus, RunFailedError, get_step_context, pipeline, step
+from flowplan import (
+    ExecutionMode,
+    ExecutionStatus,
+    RunFailedError,
+    get_step_context,
+    pipeline,
+    step,
+)
+from flowplan.client import PipelineRun
 from flowplan.compiler.pipeline import Pipeline
 from tests.strategies import Dag, dags, dags_with_failures, execution_modes, failure_sets
 
@@ -67,7 +75,7 @@ def reference(dag: Dag, failing: frozenset[int], mode: ExecutionMode) -> dict[st
 
 def run_dag(
     dag: Dag, failing: frozenset[int], mode: ExecutionMode, max_workers: int | None = None
-) -> tuple[dict[str, str], dict[str, list[float]]]:
+) -> tuple[dict[str, str], dict[str, list[float]], PipelineRun]:
     FAILING.clear()
     FAILING.update(f"n{i}" for i in failing)
     try:
@@ -77,7 +85,7 @@ def run_dag(
     statuses = {name: s.status.value for name, s in run.steps.items()}
     with _LOCK:
         events = {k: list(v) for k, v in EVENTS.pop(str(run.id), {}).items()}
-    return statuses, events
+    return statuses, events, run
 
 
 def check_dependencies_first(dag: Dag, events: dict[str, list[float]]) -> None:
@@ -94,7 +102,7 @@ def test_one_worker_matches_the_model_exactly(
     case: tuple[Dag, frozenset[int], ExecutionMode],
 ) -> None:
     dag, failing, mode = case
-    statuses, events = run_dag(dag, failing, mode, max_workers=1)
+    statuses, events, _ = run_dag(dag, failing, mode, max_workers=1)
     assert statuses == reference(dag, failing, mode)
     assert set(events) == {n for n, s in statuses.items() if s in ("completed", "failed")}
     check_dependencies_first(dag, events)
@@ -106,7 +114,7 @@ def test_parallel_continue_on_failure_matches_the_model(
     case: tuple[Dag, frozenset[int]],
 ) -> None:
     dag, failing = case
-    statuses, events = run_dag(dag, failing, M.CONTINUE_ON_FAILURE, max_workers=4)
+    statuses, events, _ = run_dag(dag, failing, M.CONTINUE_ON_FAILURE, max_workers=4)
     assert statuses == reference(dag, failing, M.CONTINUE_ON_FAILURE)
     check_dependencies_first(dag, events)
 
@@ -126,7 +134,7 @@ def test_parallel_stopping_modes_keep_their_invariants(
 ) -> None:
     """Which siblings were running at the first failure depends on timing; the rules do not."""
     dag, failing, mode = case
-    statuses, events = run_dag(dag, failing, mode, max_workers=4)
+    statuses, events, run = run_dag(dag, failing, mode, max_workers=4)
     allowed = {"completed", "failed", "skipped"} | ({"stopped"} if mode is M.FAIL_FAST else set())
     assert set(statuses.values()) <= allowed
     assert ("failed" in statuses.values()) == bool(failing)
@@ -146,3 +154,7 @@ def test_parallel_stopping_modes_keep_their_invariants(
         assert all(statuses[n] in ("completed", "failed") for n in started)
     check_dependencies_first(dag, {n: t for n, t in events.items() if len(t) == 2})
     assert ExecutionStatus.SKIPPED.value not in {statuses[n] for n in started}
+    if failing:  # the driver records starts and ends in order: none starts after a failure
+        steps = run.steps.values()
+        first_failure = min(s.end_time for s in steps if s.status.value == "failed")  # type: ignore[type-var]
+        assert all(s.start_time <= first_failure for s in steps if s.start_time is not None)

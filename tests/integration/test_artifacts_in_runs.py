@@ -76,7 +76,7 @@ def test_custom_materializer_per_output_and_by_type() -> None:
     run = pipe()
     version = run.steps["move"].output
     assert version.materializer.endswith(":PointMaterializer")
-    assert version.load() == Point(2, 1)
+    assert version.load() == Point(2, 2)
     assert run.steps["named"].outputs["shout"][0].load() == "LOUD"
     assert run.steps["named"].outputs["calm"][0].load() == "quiet"
 

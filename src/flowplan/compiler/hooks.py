@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from flowplan.codes import make
@@ -45,66 +46,106 @@ def hook_parameters(hook: Hook) -> list[str]:
     return list(inspect.signature(hook).parameters)
 
 
+@dataclass(frozen=True)
+class HookParam:
+    """One parameter of a hook, as both front ends see it: the tracing front end from
+    ``inspect``, the static front end from the source.  ``annotation`` is the annotation
+    object (its text under ``from __future__ import annotations``), or ``EMPTY``."""
+
+    name: str
+    kind: Literal["positional", "keyword_only", "variadic"]
+    has_default: bool
+    annotation: object = inspect.Parameter.empty
+
+    @classmethod
+    def of(cls, p: inspect.Parameter) -> HookParam:
+        kind: Literal["positional", "keyword_only", "variadic"] = "positional"
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            kind = "variadic"
+        elif p.kind is p.KEYWORD_ONLY:
+            kind = "keyword_only"
+        return cls(p.name, kind, p.default is not p.empty, p.annotation)
+
+
+EMPTY = inspect.Parameter.empty
+
+
 def check_hook(
     hook: object, kind: HookKind, owner: str, location: tuple[str | None, int | None]
 ) -> tuple[Hook | None, list[Diagnostic]]:
     """Resolve ``hook`` and check its signature; return it with every problem found."""
-    path, line = location
-    where = f"{kind} hook of {owner}"
     try:
         func = resolve_hook(hook)
-        params = list(inspect.signature(func).parameters.values())
+        params = [HookParam.of(p) for p in inspect.signature(func).parameters.values()]
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
-        return None, [
-            make(
-                "FP108",
-                f"{where} cannot be used: {exc}",
-                path=path,
-                line=line,
-                fix="pass a function, or an import path such as 'mypackage.hooks.notify'",
-            )
-        ]
-    problem = _success_problem(params) if kind == "on_success" else _failure_problem(params)
+        return None, [unusable_hook(kind, owner, location, str(exc))]
+    problem = hook_problem(kind, params)
     if problem is None:
         return func, []
+    return None, [bad_hook(kind, owner, location, hook_path(func), problem)]
+
+
+def unusable_hook(
+    kind: HookKind, owner: str, location: tuple[str | None, int | None], reason: str
+) -> Diagnostic:
+    """FP108 for a hook that cannot be resolved to a function."""
+    return make(
+        "FP108",
+        f"{kind} hook of {owner} cannot be used: {reason}",
+        path=location[0],
+        line=location[1],
+        fix="pass a function, or an import path such as 'mypackage.hooks.notify'",
+    )
+
+
+def bad_hook(
+    kind: HookKind, owner: str, location: tuple[str | None, int | None], path: str, problem: str
+) -> Diagnostic:
+    """FP108 for the hook at import path ``path`` whose signature has ``problem``."""
     fix = (
         "a success hook takes no parameters, or any of `step_name` and `step_output`"
         if kind == "on_success"
         else "a failure hook takes no parameters or one `exception: BaseException` parameter"
     )
-    return None, [
-        make("FP108", f"{where} `{hook_path(func)}` {problem}", path=path, line=line, fix=fix)
-    ]
+    return make(
+        "FP108",
+        f"{kind} hook of {owner} `{path}` {problem}",
+        path=location[0],
+        line=location[1],
+        fix=fix,
+    )
 
 
-def _success_problem(params: list[inspect.Parameter]) -> str | None:
+def hook_problem(kind: HookKind, params: Sequence[HookParam]) -> str | None:
+    """What is wrong with a hook taking ``params`` (DESIGN decision 4), or None."""
+    return _success_problem(params) if kind == "on_success" else _failure_problem(params)
+
+
+def _success_problem(params: Sequence[HookParam]) -> str | None:
     for p in params:
-        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+        if p.kind == "variadic":
             return f"takes *{p.name}/**{p.name}, which flowplan cannot fill"
-        if p.name not in SUCCESS_PARAMETERS and p.default is p.empty:
+        if p.name not in SUCCESS_PARAMETERS and not p.has_default:
             return f"takes a parameter `{p.name}`, which flowplan cannot fill"
     return None
 
 
-def _failure_problem(params: list[inspect.Parameter]) -> str | None:
-    required = [p for p in params if p.default is p.empty]
-    if any(p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) for p in params):
+def _failure_problem(params: Sequence[HookParam]) -> str | None:
+    required = [p for p in params if not p.has_default]
+    if any(p.kind == "variadic" for p in params):
         return "takes *args/**kwargs; it may take one exception parameter"
     if len(required) > 1:
         return f"takes {len(required)} parameters; it may take one exception parameter"
     if params:
         annotation = params[0].annotation
-        if annotation is not inspect.Parameter.empty and not _is_exception_type(annotation):
+        if annotation is not EMPTY and not is_exception_type(annotation):
             return f"annotates `{params[0].name}` as {annotation!r}, not an exception type"
-        if (
-            params[0].kind is inspect.Parameter.KEYWORD_ONLY
-            and params[0].default is params[0].empty
-        ):
+        if params[0].kind == "keyword_only" and not params[0].has_default:
             return f"takes `{params[0].name}` as keyword-only; it must be positional"
     return None
 
 
-def _is_exception_type(annotation: object) -> bool:
+def is_exception_type(annotation: object) -> bool:
     if isinstance(annotation, str):
         return annotation.split(".")[-1].endswith(("Exception", "Error", "BaseException"))
     return isinstance(annotation, type) and issubclass(annotation, BaseException)

@@ -72,18 +72,19 @@ class ProcessBackend:
         except Exception as exc:
             return failure(step_id, f"it cannot be sent to a worker process: {exc}")
         worker = self.pool.acquire()
-        with self._lock:
-            self._active[step_id] = worker
+        with self._lock:  # either ``stop`` sees this worker, or this sees the stop flag
             stopped = should_stop()
+            if not stopped:
+                self._active[step_id] = worker
+        if stopped:
+            self.pool.release(worker)
+            return StepResult(id=step_id, ok=False, stopped=True)
         try:
-            if stopped:
-                worker.kill()
-                raise WorkerGone("stopped before it started")
             reply = worker.call(payload)
         except WorkerGone:
             if worker.killed:
                 return StepResult(id=step_id, ok=False, stopped=True)
-            worker.kill()
+            worker.discard()
             return failure(step_id, "its worker process exited before the step finished")
         finally:
             with self._lock:

@@ -1,7 +1,7 @@
 """The driver: walks a compiled plan with the scheduler, hands ready steps to a backend (up to
 ``max_workers`` at a time), and applies the execution mode to what comes back.
 
-Each step that runs beside others gets a daemon thread that blocks in the backend (running
+Each step that runs beside others goes to a daemon thread that blocks in the backend (running
 the step, or waiting for its worker process) and puts the result on one queue; the driver
 takes results from that queue and is the only writer of run metadata (see ``ledger``).  A
 step that is ready while nothing else runs is executed in the driver's own thread.  Under
@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -32,8 +33,7 @@ if TYPE_CHECKING:
     from flowplan.store.local import LocalStore
 
 S = ExecutionStatus
-Results = queue.SimpleQueue[StepResult]
-TICK = 0.25  # seconds between redraws of a live progress view
+TICK = 0.1  # seconds between redraws of a live progress view
 
 
 class Driver:
@@ -63,17 +63,18 @@ class Driver:
         # A live view needs the driver awake to redraw, so no step runs in its thread then.
         self.inline = not progress.live
         self.first_failure: str | None = None
+        self.results: queue.SimpleQueue[StepResult] = queue.SimpleQueue()
+        self.threads = StepThreads(self.max_workers, self._work)
 
     def run(self) -> None:
-        results: Results = queue.SimpleQueue()
         running: set[str] = set()
-        with self.backend.session():
+        with self.backend.session(), self.threads:
             try:
                 while True:
-                    self._launch_ready(running, results)
+                    self._launch_ready(running)
                     if not running:
                         break
-                    self._collect(running, results)
+                    self._collect(running)
                     if running and self._fail_fast_tripped():
                         self._stop(running, f"step `{self.first_failure}` failed under FAIL_FAST")
             except BaseException:  # the run's record is closed by ``drive``
@@ -83,7 +84,7 @@ class Driver:
         self.ledger.unstarted(self.scheduler.status)
 
     # -- starting --------------------------------------------------------------------------
-    def _launch_ready(self, running: set[str], results: Results) -> None:
+    def _launch_ready(self, running: set[str]) -> None:
         while True:
             ready = self.scheduler.ready(self.max_workers - len(running))
             if not ready:
@@ -93,22 +94,20 @@ class Driver:
                 if task is None:
                     self.scheduler.finish(inv_id, S.CACHED)
                 elif self.inline and not running and len(self.scheduler.running) == 1:
-                    self._finish(self._execute(task))
+                    running.add(inv_id)  # so an interrupt stops its worker process
+                    result = self._execute(task)
+                    running.discard(inv_id)
+                    self._finish(result)
                 else:
                     running.add(inv_id)
-                    threading.Thread(
-                        target=self._work,
-                        args=(task, results),
-                        name=f"flowplan-step-{inv_id}",
-                        daemon=True,
-                    ).start()
+                    self.threads.submit(task)
 
-    def _work(self, task: StepTask, results: Results) -> None:
+    def _work(self, task: StepTask) -> None:
         try:
             result = self._execute(task)
         except BaseException as exc:  # a step thread must always report back
             result = failure(task.invocation.id, f"{type(exc).__name__}: {exc}")
-        results.put(result)
+        self.results.put(result)
 
     def _execute(self, task: StepTask) -> StepResult:
         try:
@@ -117,13 +116,13 @@ class Driver:
             return failure(task.invocation.id, f"{type(exc).__name__}: {exc}")
 
     # -- finishing -------------------------------------------------------------------------
-    def _collect(self, running: set[str], results: Results) -> None:
+    def _collect(self, running: set[str]) -> None:
         """Wait for at least one result; record every result that is in (successes first,
         so a step that finished beside a FAIL_FAST failure counts as completed)."""
-        batch = [self._next(results)]
+        batch = [self._next()]
         while True:
             try:
-                batch.append(results.get_nowait())
+                batch.append(self.results.get_nowait())
             except queue.Empty:
                 break
         for result in sorted(batch, key=lambda r: not r.ok):
@@ -134,12 +133,12 @@ class Driver:
                 running.discard(result.id)
                 self.ledger.finish(self.by_id[result.id], result)
 
-    def _next(self, results: Results) -> StepResult:
+    def _next(self) -> StepResult:
         if not self.progress.live:
-            return results.get()
+            return self.results.get()
         while True:
             try:
-                return results.get(timeout=TICK)
+                return self.results.get(timeout=TICK)
             except queue.Empty:
                 self.progress.tick()
 
@@ -161,6 +160,46 @@ class Driver:
         for inv_id in sorted(running):
             self.ledger.stopped(inv_id, f"stopped: {reason}")
         running.clear()
+
+
+class StepThreads:
+    """Daemon threads that run steps beside each other (started as needed, reused).
+
+    Daemon, so a step that FAIL_FAST stopped never keeps the interpreter from exiting."""
+
+    def __init__(self, limit: int, work: Callable[[StepTask], None]) -> None:
+        self.limit = limit
+        self.work = work
+        self.jobs: queue.SimpleQueue[StepTask | None] = queue.SimpleQueue()
+        self.threads: list[threading.Thread] = []
+        self.idle = 0
+        self.lock = threading.Lock()
+
+    def submit(self, task: StepTask) -> None:
+        with self.lock:
+            start = self.idle == 0 and len(self.threads) < self.limit
+            self.idle -= 0 if start else 1
+        if start:
+            thread = threading.Thread(target=self._loop, name="flowplan-step", daemon=True)
+            self.threads.append(thread)
+            thread.start()
+        self.jobs.put(task)
+
+    def _loop(self) -> None:
+        while True:
+            task = self.jobs.get()
+            if task is None:
+                return
+            self.work(task)
+            with self.lock:
+                self.idle += 1
+
+    def __enter__(self) -> StepThreads:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for _ in self.threads:  # busy threads (stopped steps) take theirs when they are done
+            self.jobs.put(None)
 
 
 def default_workers() -> int:

@@ -48,6 +48,21 @@ class Worker:
             raise WorkerGone("the worker closed its connection")
         return reply
 
+    def idle_and_alive(self) -> bool:
+        """True when the worker is waiting for work (not gone, nothing unexpected sent)."""
+        try:
+            self.sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        return False  # end of stream (it died while idle), or a stray message
+
+    def discard(self) -> None:
+        """Give up on a worker that has gone."""
+        self.killed = True
+        self.sock.close()
+
     def kill(self) -> None:
         """Stop the worker (and anything it started) at once."""
         self.killed = True
@@ -81,10 +96,15 @@ class ProcessPool:
             self._ensure_zygote()
 
     def acquire(self) -> Worker:
-        with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        return self._fork()
+        """An idle worker that is still alive, else a newly forked one."""
+        while True:
+            with self._lock:
+                worker = self._idle.pop() if self._idle else None
+            if worker is None:
+                return self._fork()
+            if worker.idle_and_alive():
+                return worker
+            worker.discard()
 
     def release(self, worker: Worker) -> None:
         """Give back a worker after a task; a killed one is closed instead."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.codes import make
 from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, ParameterInput
-from flowplan.diagnostics import Diagnostic, FlowplanError
+from flowplan.diagnostics import Diagnostic, FlowplanError, StoreError
 from flowplan.executor.capture import capture_step
 from flowplan.executor.context import StepContext, step_context
 from flowplan.executor.hooks import run_failure_hook, run_success_hook
@@ -91,11 +91,14 @@ def _arguments(task: StepTask, store: LocalStore) -> dict[str, Any]:
 
 
 def _load(store: LocalStore, record: ArtifactRecord, annotation: Any) -> Any:
-    """An input's value; a type recorded in a script's ``__main__`` is taken from the
-    consuming step's annotation, since a worker process never imports ``__main__``."""
-    if annotation is not None and "__main__." in record.data_type:
+    """An input's value.  A type recorded in a script's ``__main__`` that cannot be found
+    here (a worker process never imports the script) is taken from the step's annotation."""
+    try:
+        return store.load_artifact(record)
+    except StoreError:
+        if annotation is None or "__main__." not in record.data_type:
+            raise
         return store.load_artifact(record, data_type=annotation)
-    return store.load_artifact(record)
 
 
 def _checked(value: Any, annotation: Any, step: str, name: str) -> Any:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
-from flowplan.compiler.plan import ArtifactRef, Plan, StepSource
+from flowplan.compiler.plan import ArtifactRef, Invocation, Plan, StepSource
 
 if TYPE_CHECKING:
     from flowplan.compiler.step import BaseStep
@@ -17,25 +17,19 @@ if TYPE_CHECKING:
 
 def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
     from flowplan.client import PipelineRun
-    from flowplan.compiler.binding import bind
     from flowplan.compiler.invocation import build_invocation
-    from flowplan.diagnostics import CompileError
     from flowplan.executor.errors import RunFailedError
-    from flowplan.executor.run import drive
+    from flowplan.executor.run import drive, start_run
     from flowplan.store.local import LocalStore
 
     path, line = step.location
-    sig = step.signature
-    binding = bind(step.name, sig.inputs, len(args), list(kwargs), (path, line, None))
-    if binding.problems:
-        raise CompileError(binding.problems)
-    values = dict(zip(binding.positional, args, strict=False))
-    values.update({k: kwargs[k] for k in binding.keywords})
+    values = _bound_values(step, args, kwargs)
     pipeline_name = f"{step.name}_single_step"
     invocation, _ = build_invocation(step, step.name, pipeline_name, {}, [], (path, line, None))
     missing = [d.name for d in invocation.input_defs if d.required and d.name not in values]
     if missing:
         from flowplan.codes import make
+        from flowplan.diagnostics import CompileError
 
         raise CompileError(
             make(
@@ -46,21 +40,7 @@ def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any
             )
         )
     store = LocalStore.open()
-    plan = Plan(
-        pipeline=pipeline_name,
-        source=StepSource(
-            module=step.entrypoint.__module__ or "__main__",
-            qualname=step.entrypoint.__qualname__,
-            path=path,
-            line=line,
-        ),
-        invocations=[invocation],
-    )
-    compiled = CompiledPipeline(
-        plan=plan, steps={step.name: step}, pipeline=Pipeline(step.entrypoint)
-    )
-    from flowplan.executor.run import start_run
-
+    compiled = _one_step_pipeline(step, invocation, pipeline_name)
     state = start_run(compiled, store, unlisted=True)
     for name, value in values.items():
         record, _ = store.write_artifact(
@@ -70,8 +50,8 @@ def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any
         state.produced[producer] = {"output": record}
         invocation.inputs[name] = ArtifactRef(step=producer, output="output")
     drive(compiled, store, state)
-    run = PipelineRun(store.metadata.get_run(state.run_id), store)
     if state.failures:
+        run = PipelineRun(store.metadata.get_run(state.run_id), store)
         raise RunFailedError(run, state.failures)
     outputs = state.values.get(step.name)
     if outputs is None:  # the step ran in a worker process: read its outputs back
@@ -79,7 +59,36 @@ def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any
         outputs = [store.load_artifact(produced[o.name]) for o in invocation.outputs]
     if not outputs:
         return None
-    return tuple(outputs) if sig.multi_output else outputs[0]
+    return tuple(outputs) if step.signature.multi_output else outputs[0]
+
+
+def _bound_values(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The call's arguments by input name (binding problems raise ``CompileError``)."""
+    from flowplan.compiler.binding import bind
+    from flowplan.diagnostics import CompileError
+
+    path, line = step.location
+    binding = bind(step.name, step.signature.inputs, len(args), list(kwargs), (path, line, None))
+    if binding.problems:
+        raise CompileError(binding.problems)
+    values = dict(zip(binding.positional, args, strict=False))
+    values.update({k: kwargs[k] for k in binding.keywords})
+    return values
+
+
+def _one_step_pipeline(step: BaseStep, invocation: Invocation, name: str) -> CompiledPipeline:
+    path, line = step.location
+    plan = Plan(
+        pipeline=name,
+        source=StepSource(
+            module=step.entrypoint.__module__ or "__main__",
+            qualname=step.entrypoint.__qualname__,
+            path=path,
+            line=line,
+        ),
+        invocations=[invocation],
+    )
+    return CompiledPipeline(plan=plan, steps={step.name: step}, pipeline=Pipeline(step.entrypoint))
 
 
 def _annotation(step: BaseStep, name: str) -> Any:

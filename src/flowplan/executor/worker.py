@@ -13,9 +13,10 @@ import os
 import pickle
 import socket
 import sys
+import typing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from flowplan.executor.runner import StepResult
@@ -78,12 +79,29 @@ def _run(request: Request) -> StepResult:
         task = pickle.loads(request.task)
     finally:
         _IMPORTING_TASK = False
+    _expose_main_types([*task.annotations.values(), *task.output_annotations])
     store = _STORES.get(request.home)
     if store is None:
         store = _STORES[request.home] = LocalStore.open(Path(request.home))
     result = execute_step(task, store)
     result.values = []  # the driver reads outputs from the store
     return result
+
+
+def _expose_main_types(annotations: list[Any]) -> None:
+    """Put the classes the driver's ``__main__`` defines (shipped by value) into this
+    process's ``__main__``, so ``__main__.Report`` names the same class here as there."""
+    main = sys.modules["__main__"]
+    pending = list(annotations)
+    while pending:
+        annotation = pending.pop()
+        pending.extend(typing.get_args(annotation))
+        if (
+            isinstance(annotation, type)
+            and annotation.__module__ == "__main__"
+            and "." not in annotation.__qualname__
+        ):
+            setattr(main, annotation.__qualname__, annotation)
 
 
 def _adopt(request: Request) -> None:

@@ -1,0 +1,167 @@
+"""Parallel execution: how close flowplan's scheduler gets to the plain standard library.
+
+Run:  python benchmarks/parallel.py [--repeat N]
+
+1. CPU-bound: 4 independent steps on ``max_workers`` = the CPUs available, process
+   isolation, next to ``concurrent.futures.ProcessPoolExecutor`` on the same work.  Speedup is
+   serial time / parallel time; the target is >= 0.9 of the plain pool's speedup.
+2. Sleeping: 8 steps that each sleep 0.5 s, ``max_workers=8`` (target: <= 0.75 s wall).
+3. FAIL_FAST: one step fails while its sibling sleeps 3 s; how long after the failure the
+   run returns (target: <= 0.5 s).
+
+Each figure is the median of ``--repeat`` runs.  The first process-isolation run of a
+process also starts the fork server; that cold run is reported on its own line.
+Pipelines run against a throw-away store with caching off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+
+from flowplan import ExecutionMode, RunFailedError, pipeline, step
+from flowplan.executor.driver import default_workers
+
+WORK = 6_000_000  # loop iterations per CPU-bound task (~0.4 s on a 2020s core)
+
+
+def failed_at() -> str:
+    """Where the failing step notes when it failed (the store is configured at run time)."""
+    return os.path.join(os.environ["FLOWPLAN_HOME"], "failed_at")
+
+
+def burn(n: int = WORK) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+@step(enable_cache=False)
+def cpu_step(seed: int) -> int:
+    return burn() + seed
+
+
+@step(enable_cache=False)
+def sleep_step(seed: int) -> int:
+    time.sleep(0.5)
+    return seed
+
+
+@step(enable_cache=False)
+def failing_step() -> None:
+    time.sleep(0.2)
+    with open(failed_at(), "w") as handle:
+        handle.write(repr(time.time()))
+    raise RuntimeError("fails on purpose")
+
+
+@step(enable_cache=False)
+def sleeping_sibling() -> None:
+    time.sleep(3)
+
+
+@pipeline(enable_cache=False)
+def four_cpu() -> None:
+    for i in range(4):
+        cpu_step(i)
+
+
+@pipeline(enable_cache=False)
+def eight_sleepers() -> None:
+    for i in range(8):
+        sleep_step(i)
+
+
+@pipeline(enable_cache=False, execution_mode=ExecutionMode.FAIL_FAST)
+def fail_fast() -> None:
+    failing_step()
+    sleeping_sibling()
+
+
+def timed(action: Callable[[], object]) -> float:
+    """Wall time of ``action`` (the runs' own "has finished" lines are swallowed)."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        started = time.perf_counter()
+        action()
+        return time.perf_counter() - started
+
+
+def median_of(repeat: int, action: Callable[[], object]) -> float:
+    return statistics.median(timed(action) for _ in range(repeat))
+
+
+def orchestrator(isolation: str, workers: int) -> dict[str, dict[str, object]]:
+    return {"orchestrator": {"isolation": isolation, "max_workers": workers}}
+
+
+def plain_pool(workers: int) -> None:
+    with ProcessPoolExecutor(workers) as pool:
+        list(pool.map(burn, [WORK] * 4))
+
+
+def cpu_bound(repeat: int) -> None:
+    """Serial, plain pool and flowplan runs are interleaved, so load changes hit all three."""
+    workers = default_workers()
+    ours = four_cpu.with_options(settings=orchestrator("process", workers))
+    ours.compile()  # so the cold run below times the fork server, not the first compile
+    cold = timed(ours)
+    times: dict[str, list[float]] = {"serial": [], "plain": [], "flowplan": []}
+    for _ in range(repeat):
+        times["serial"].append(timed(lambda: [burn() for _ in range(4)]))
+        times["plain"].append(timed(lambda: plain_pool(workers)))
+        times["flowplan"].append(timed(ours))
+    serial, plain, flowplan = (statistics.median(times[k]) for k in times)
+    threads = median_of(repeat, four_cpu.with_options(settings=orchestrator("thread", workers)))
+    print(f"1. four CPU-bound steps, {workers} workers (serial {serial:.3f} s)")
+    print(f"   ProcessPoolExecutor         {plain:.3f} s  speedup {serial / plain:.2f}x")
+    print(f"   flowplan, process isolation {flowplan:.3f} s  speedup {serial / flowplan:.2f}x")
+    print(f"   -> ratio to plain speedup   {plain / flowplan:.2f}  (target >= 0.90)")
+    print(f"   flowplan, process, cold run {cold:.3f} s  (includes starting the fork server)")
+    print(f"   flowplan, thread isolation  {threads:.3f} s  speedup {serial / threads:.2f}x (GIL)")
+
+
+def sleeping(repeat: int) -> None:
+    print("2. eight steps sleeping 0.5 s, max_workers=8 (target <= 0.75 s)")
+    for isolation in ("thread", "process"):
+        configured = eight_sleepers.with_options(settings=orchestrator(isolation, 8))
+        timed(configured)  # warm the pool to 8 workers
+        print(f"   {isolation:<7} isolation   {median_of(repeat, configured):.3f} s")
+
+
+def fail_fast_latency(repeat: int) -> None:
+    print("3. FAIL_FAST: return after the failure, sibling sleeping 3 s (target <= 0.5 s)")
+    for isolation in ("thread", "process"):
+        configured = fail_fast.with_options(settings=orchestrator(isolation, 2))
+        delays = []
+        for _ in range(repeat):
+            try:
+                timed(configured)
+            except RunFailedError as exc:
+                assert exc.run.steps["sleeping_sibling"].status.value == "stopped"
+            with open(failed_at()) as handle:
+                delays.append(time.time() - float(handle.read()))
+        print(f"   {isolation:<7} isolation   {statistics.median(delays):.3f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    os.environ["FLOWPLAN_HOME"] = tempfile.mkdtemp(prefix="flowplan-bench-")
+    os.environ["FLOWPLAN_QUIET"] = "1"
+    print(f"python benchmarks/parallel.py  ({os.cpu_count()} CPUs, median of {args.repeat})")
+    cpu_bound(args.repeat)
+    sleeping(args.repeat)
+    fail_fast_latency(args.repeat)
+
+
+if __name__ == "__main__":
+    main()
