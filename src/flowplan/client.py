@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from flowplan.diagnostics import FlowplanError
 from flowplan.enums import ExecutionStatus
 
 if TYPE_CHECKING:
+    from flowplan.snapshots import Snapshot
     from flowplan.stack import Stack
     from flowplan.store.local import LocalStore
     from flowplan.store.records import ArtifactRecord, RunRecord, StepRunRecord
@@ -187,3 +189,33 @@ class Client:
         except FlowplanError:
             record = meta.get_artifact_by_name(str(name_or_id), version)
         return ArtifactVersion(record, self.store)
+
+    # -- snapshots and triggers ------------------------------------------------------------
+    def get_snapshot(self, name_or_id: str | UUID) -> Snapshot:
+        from flowplan.snapshots import Snapshot
+
+        return Snapshot.of(self.store.metadata.get_snapshot(name_or_id))
+
+    def list_snapshots(
+        self, pipeline: str | None = None, limit: int | None = None
+    ) -> list[Snapshot]:
+        """Snapshots, newest first."""
+        from flowplan.snapshots import Snapshot
+
+        records = self.store.metadata.list_snapshots(pipeline=pipeline, limit=limit)
+        return [Snapshot.of(r) for r in records]
+
+    def trigger_pipeline(
+        self,
+        snapshot_name_or_id: str | UUID | None = None,
+        pipeline_name_or_id: str | UUID | None = None,
+        run_configuration: Mapping[str, Any] | None = None,
+        synchronous: bool = False,
+    ) -> PipelineRun:
+        """Run a snapshot (the latest of a pipeline when only its name is given) in a
+        background process; ``synchronous=True`` waits for it to finish."""
+        from flowplan.snapshots import trigger
+
+        return trigger(
+            self.store, snapshot_name_or_id, pipeline_name_or_id, run_configuration, synchronous
+        )

@@ -162,6 +162,15 @@ class Pipeline:
 
         return compile_pipeline(self, args, params, parse_run_config(run_configuration))
 
+    def create_snapshot(
+        self, name: str, description: str | None = None,
+        parameters: Mapping[str, Any] | None = None,
+    ) -> Any:
+        """Store this pipeline's compiled plan (with ``parameters``) to trigger it later."""
+        from flowplan.snapshots import create_snapshot
+
+        return create_snapshot(self, name, description, parameters)
+
     def __call__(self, *args: Any, **params: Any) -> Any:
         from flowplan.compiler.trace import current_tracer
 

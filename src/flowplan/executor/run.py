@@ -88,6 +88,12 @@ def run_compiled(compiled: CompiledPipeline) -> PipelineRun:
 
     store = LocalStore.open()
     state = start_run(compiled, store)
+    if not orchestrator_settings(compiled.plan.config.settings).synchronous:
+        from flowplan.executor.background import start_detached
+
+        start_detached(compiled, store, state)
+        print(f"Pipeline run {state.run_name} goes on in the background.")
+        return PipelineRun(store.metadata.get_run(state.run_id), store)
     drive(compiled, store, state)
     run = PipelineRun(store.metadata.get_run(state.run_id), store)
     if state.failures:

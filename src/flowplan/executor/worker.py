@@ -14,6 +14,8 @@ import pickle
 import socket
 import sys
 import typing
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +41,17 @@ class Request:
 def refuses_runs() -> bool:
     """True while a worker unpickles a task: user code imported then must not run pipelines."""
     return _IMPORTING_TASK
+
+
+@contextmanager
+def importing_user_code() -> Iterator[None]:
+    """While user code is imported to run a step, pipelines it calls at import are refused."""
+    global _IMPORTING_TASK
+    previous, _IMPORTING_TASK = _IMPORTING_TASK, True
+    try:
+        yield
+    finally:
+        _IMPORTING_TASK = previous
 
 
 def serve(sock: socket.socket) -> None:
@@ -73,12 +86,8 @@ def _run(request: Request) -> StepResult:
     from flowplan.executor.runner import execute_step
     from flowplan.store.local import LocalStore
 
-    global _IMPORTING_TASK
-    _IMPORTING_TASK = True
-    try:
+    with importing_user_code():
         task = pickle.loads(request.task)
-    finally:
-        _IMPORTING_TASK = False
     _expose_main_types([*task.annotations.values(), *task.output_annotations])
     store = _STORES.get(request.home)
     if store is None:

@@ -1,0 +1,140 @@
+"""Runs that go on in a detached background process (``synchronous=False``, triggers).
+
+The caller creates the run record (so the run's name is reserved and its id known), writes a
+*job* -- the compiled pipeline, cloudpickled with ``__main__`` code by value and signed with
+the store's key -- and starts ``python -m flowplan.executor.background JOB`` in a new session,
+so the run outlives the caller.  The child verifies the signature, loads the job without
+re-running the user's script, and drives the run.  Its output goes to ``<home>/logs/``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from flowplan.enums import ExecutionStatus
+
+if TYPE_CHECKING:
+    from flowplan.compiler.pipeline import CompiledPipeline
+    from flowplan.executor.ledger import RunState
+    from flowplan.store.local import LocalStore
+
+
+@dataclass
+class Job:
+    """What a background process needs: a compiled pipeline, or a snapshot to trigger."""
+
+    run_id: UUID
+    run_name: str
+    compiled: CompiledPipeline | None = None
+    snapshot_id: UUID | None = None
+    run_configuration: dict[str, Any] | None = None
+    cwd: str = "."
+    sys_path: list[str] | None = None
+
+
+def _job_dir(store: LocalStore) -> Path:
+    folder = store.home / "jobs"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def launch(job: Job, store: LocalStore) -> subprocess.Popen[bytes]:
+    """Write ``job`` (signed) and start the detached process that runs it."""
+    from flowplan.executor.wire import dumps, modules_importing_now, pickled_by_value
+    from flowplan.store.pickling import sign
+
+    job.cwd = os.getcwd()
+    job.sys_path = [p for p in sys.path if p]
+    with pickled_by_value(modules_importing_now()):
+        payload = sign(dumps(job), store.pickle_key())
+    path = _job_dir(store) / f"{job.run_id}.job"
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(payload)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+    logs = store.home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "FLOWPLAN_HOME": str(store.home)}
+    with open(logs / f"{job.run_id}.log", "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flowplan.executor.background", str(path)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env=env,
+            start_new_session=True,
+            cwd=job.cwd,
+        )
+
+
+def _load(path: Path, store: LocalStore) -> Job:
+    import pickle
+
+    from flowplan.executor.worker import importing_user_code
+    from flowplan.store.pickling import open_signed
+
+    body = open_signed(path.read_bytes(), store.pickle_key())
+    with importing_user_code():
+        job = pickle.loads(body)
+    if not isinstance(job, Job):
+        raise TypeError(f"{path} does not hold a flowplan job")
+    return job
+
+
+def _compiled_for(job: Job, store: LocalStore) -> CompiledPipeline:
+    if job.compiled is not None:
+        return job.compiled
+    from flowplan.snapshots import compile_snapshot
+
+    assert job.snapshot_id is not None
+    return compile_snapshot(store, job.snapshot_id, job.run_configuration)
+
+
+def run_job(path: Path) -> int:
+    """The background process: run the job at ``path``; the exit code says how it went."""
+    from flowplan.executor.ledger import RunState
+    from flowplan.executor.run import drive
+    from flowplan.store.local import LocalStore
+
+    store = LocalStore.open()
+    job: Job | None = None
+    try:
+        job = _load(path, store)
+        os.chdir(job.cwd)
+        for entry in reversed(job.sys_path or []):
+            if entry not in sys.path:
+                sys.path.insert(0, entry)
+        compiled = _compiled_for(job, store)
+        state = RunState(run_id=job.run_id, run_name=job.run_name, warnings=list(compiled.warnings))
+        status = drive(compiled, store, state)
+    except BaseException:
+        traceback.print_exc()
+        run_id = job.run_id if job is not None else UUID(path.stem)
+        if not store.metadata.get_run(run_id).status.is_finished:
+            reason = traceback.format_exc().strip().splitlines()[-1]
+            store.metadata.finish_run(
+                run_id, ExecutionStatus.FAILED, [{"code": "FP502", "message": reason}]
+            )
+        return 1
+    finally:
+        path.unlink(missing_ok=True)
+    return 0 if status is ExecutionStatus.COMPLETED else 1
+
+
+def start_detached(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> None:
+    """Hand a created run over to a background process."""
+    launch(Job(run_id=state.run_id, run_name=state.run_name, compiled=compiled), store)
+
+
+if __name__ == "__main__":
+    # Run the importable module's ``run_job``, so that jobs unpickle against its ``Job`` class.
+    from flowplan.executor.background import run_job as _run_job
+
+    sys.exit(_run_job(Path(sys.argv[1])))
