@@ -12,6 +12,8 @@ apply.
 from __future__ import annotations
 
 import difflib
+import functools
+import os
 import re
 import sys
 from pathlib import Path
@@ -37,6 +39,7 @@ class ProjectSettings(BaseModel):
     alerter: Literal["log", "webhook"] = "log"
     alerter_url: str | None = None
     enforce_type_annotations: bool | None = None
+    synchronous: bool | None = None
     select: list[str] = []
     ignore: list[str] = []
     exclude: list[str] = []
@@ -162,3 +165,35 @@ def _line_of(path: Path | None, key: str) -> int | None:
         if pattern.match(line):
             return number
     return None
+
+
+def current_settings() -> ProjectSettings:
+    """``project_settings()`` for the current directory, memoised while neither the project's
+    pyproject.toml nor the FLOWPLAN_* environment changes (cheap enough to ask per step)."""
+    root = find_project_root()
+    path = root / PYPROJECT if root is not None else None
+    try:
+        stamp = path.stat().st_mtime_ns if path is not None else 0
+    except OSError:
+        stamp = 0
+    env = tuple(
+        sorted((k, v) for k, v in os.environ.items() if k.startswith(("FLOWPLAN_", "ZENML_")))
+    )
+    return _memoised(root, stamp, env)
+
+
+@functools.lru_cache(maxsize=8)
+def _memoised(root: Path | None, stamp: int, env: tuple[tuple[str, str], ...]) -> ProjectSettings:
+    return project_settings(root)
+
+
+def configured_home(root: Path) -> Path | None:
+    """``home`` from ``[tool.flowplan]`` of the project at ``root`` (relative to the root)."""
+    pyproject = root / PYPROJECT
+    try:
+        if b"flowplan" not in pyproject.read_bytes():
+            return None
+    except OSError:
+        return None
+    home = project_settings(root).home
+    return (root / Path(home).expanduser()).resolve() if home else None

@@ -21,7 +21,7 @@ from flowplan.analyzer.fallback import signature_without_source
 from flowplan.analyzer.module_analysis import ModuleAnalysis
 from flowplan.analyzer.signature import StepSignature
 from flowplan.diagnostics import CompileError, Diagnostic
-from flowplan.env import env_flag
+from flowplan.env import env_flag, env_value
 
 __all__ = ["ModuleAnalysis", "analyze_function", "analyze_source", "enforce_annotations"]
 
@@ -58,9 +58,18 @@ def analyze_source(source: str, path: str) -> ModuleAnalysis:
     return analyze_module(source, path)
 
 
+def enforcement_enabled() -> bool:
+    if env_value("ENFORCE_TYPE_ANNOTATIONS") is not None:
+        return env_flag("ENFORCE_TYPE_ANNOTATIONS")
+    from flowplan.project import current_settings
+
+    return bool(current_settings().enforce_type_annotations)
+
+
 def enforce_annotations(sig: StepSignature) -> list[Diagnostic]:
-    """FP101 errors for missing annotations when FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS is truthy."""
-    if not env_flag("ENFORCE_TYPE_ANNOTATIONS"):
+    """FP101 errors for missing annotations when FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS is truthy
+    (or, unset, when ``enforce-type-annotations`` is true in ``[tool.flowplan]``)."""
+    if not sig.missing_annotations or not enforcement_enabled():
         return []
     sites = sig.missing_annotation_sites
     problems = []

@@ -81,6 +81,19 @@ def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> Exe
     return status
 
 
+def synchronous(compiled: CompiledPipeline) -> bool:
+    """The pipeline's own ``synchronous`` setting, else the project's, else True."""
+    from flowplan.compiler.settings import normalise_settings
+
+    explicit = normalise_settings(compiled.plan.config.settings).get("orchestrator") or {}
+    if "synchronous" in explicit:
+        return bool(explicit["synchronous"])
+    from flowplan.project import current_settings
+
+    stack_wide = current_settings().synchronous
+    return True if stack_wide is None else stack_wide
+
+
 def run_compiled(compiled: CompiledPipeline) -> PipelineRun:
     """Run a compiled pipeline synchronously; raise ``RunFailedError`` if a step failed."""
     from flowplan.client import PipelineRun
@@ -88,7 +101,7 @@ def run_compiled(compiled: CompiledPipeline) -> PipelineRun:
 
     store = LocalStore.open()
     state = start_run(compiled, store)
-    if not orchestrator_settings(compiled.plan.config.settings).synchronous:
+    if not synchronous(compiled):
         from flowplan.executor.background import start_detached
 
         start_detached(compiled, store, state)

@@ -24,7 +24,8 @@ def find_project_root(start: Path | None = None) -> Path | None:
 
 
 def resolve_home(start: Path | None = None) -> Path:
-    """The store's folder: ``$FLOWPLAN_HOME``, else ``<project root>/.flowplan``.
+    """The store's folder: ``$FLOWPLAN_HOME``, else ``home`` of ``[tool.flowplan]`` in the
+    project's pyproject.toml, else ``<project root>/.flowplan``.
 
     The project root is the nearest folder upward from ``start`` (default: the current
     directory) that holds ``pyproject.toml`` or ``.git``; without one, the start folder.
@@ -34,4 +35,10 @@ def resolve_home(start: Path | None = None) -> Path:
         return Path(configured).expanduser().resolve()
     base = (start or Path.cwd()).resolve()
     root = find_project_root(base) or base
+    if (root / "pyproject.toml").is_file():
+        from flowplan.project import configured_home  # reads [tool.flowplan] `home`
+
+        home = configured_home(root)
+        if home is not None:
+            return home
     return root / HOME_DIRNAME
