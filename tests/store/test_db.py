@@ -280,3 +280,35 @@ def test_sqlite_errors_never_reach_users_raw(meta: MetadataStore) -> None:
         meta.finish_step(step, Status.COMPLETED, {"output": [uuid.uuid4()]})
     assert caught.value.diagnostic.path == str(meta.path)
     assert meta.get_step_run(step).status is Status.RUNNING
+
+
+def test_complete_step_writes_attempts_artifacts_status_and_cache_at_once(
+    meta: MetadataStore,
+) -> None:
+    from flowplan.store.db import NewArtifact
+
+    run_id = meta.create_run("r", "p", {}, None, {})
+    step = meta.start_step(run_id, "s", "s", {}, {}, "key")
+    new = NewArtifact("p::s::output", "/nowhere/x", "1" * 64, "int", "m:M", "output")
+    records = meta.complete_step(step, Status.COMPLETED, attempts=[(1, 1.0, 2.0, "boom"),
+                                 (2, 3.0, 4.0, None)], artifacts=[new], cache_key="key",
+                                 stdout="out")
+    assert records is not None and records["output"].version == 1
+    step_run = meta.get_step_run(step)
+    assert step_run.status is Status.COMPLETED and step_run.stdout == "out"
+    assert [(a.number, a.error) for a in step_run.attempts] == [(1, "boom"), (2, None)]
+    assert step_run.outputs == {"output": (records["output"],)}
+    hit = meta.db.read(lambda c: queries.cached_outputs(c, "key"))
+    assert hit is not None and hit[1] == {"output": [records["output"]]}
+
+
+def test_complete_step_of_a_stopped_step_writes_nothing(meta: MetadataStore) -> None:
+    from flowplan.store.db import NewArtifact
+
+    run_id = meta.create_run("r", "p", {}, None, {})
+    step = meta.start_step(run_id, "s", "s", {}, {}, "key")
+    meta.finish_step(step, Status.STOPPED)
+    new = NewArtifact("p::s::output", "/nowhere/x", "1" * 64, "int", "m:M", "output")
+    assert meta.complete_step(step, Status.COMPLETED, artifacts=[new], cache_key="key") is None
+    assert meta.list_artifact_versions("p::s::output") == []
+    assert meta.lookup_cache("key") is None

@@ -135,43 +135,40 @@ class Ledger:
     # -- finishing -------------------------------------------------------------------------
     def finish(self, inv: Invocation, result: StepResult) -> ExecutionStatus:
         """Record a step's attempts, outputs and end (completed steps join the cache)."""
+        from flowplan.store.db import NewArtifact
+
         step_run = self.state.step_run_ids[inv.id]
-        for attempt in result.attempts:
-            self.meta.record_attempt(
-                step_run, attempt.number, attempt.started, attempt.ended, attempt.error
-            )
-        outputs: dict[str, list[UUID]] = {}
-        if result.ok:
-            produced = {}
-            for saved in result.outputs:
-                out = inv.output(saved.name)
-                assert out is not None
-                record = self.meta.record_artifact(
+        status = S.COMPLETED if result.ok else S.FAILED
+        artifacts = []
+        for saved in result.outputs if result.ok else []:
+            out = inv.output(saved.name)
+            assert out is not None
+            artifacts.append(
+                NewArtifact(
                     out.artifact_name,
                     saved.uri,
                     saved.content_hash,
                     saved.data_type,
                     saved.materializer,
-                    step_run,
                     saved.name,
                 )
-                produced[saved.name] = record
-                outputs[saved.name] = [record.id]
-            self.state.produced[inv.id] = produced
-            if result.values or not result.outputs:  # a worker process sends no values
-                self.state.values[inv.id] = result.values
-        else:
-            self.state.failures[inv.id] = (result.error or "failed").splitlines()[-1]
-        status = S.COMPLETED if result.ok else S.FAILED
-        self.meta.finish_step(
+            )
+        records = self.meta.complete_step(
             step_run,
             status,
-            outputs,
+            attempts=[(a.number, a.started, a.ended, a.error) for a in result.attempts],
+            artifacts=artifacts,
             cache_key=self.state.keys.get(inv.id) if result.ok else None,
             stdout=result.stdout,
             stderr=result.stderr,
             error=result.error,
         )
+        if result.ok:
+            self.state.produced[inv.id] = records or {}
+            if result.values or not result.outputs:  # a worker process sends no values
+                self.state.values[inv.id] = result.values
+        else:
+            self.state.failures[inv.id] = (result.error or "failed").splitlines()[-1]
         self.state.warnings.extend(result.warnings)
         self.progress.warnings(result.warnings)
         duration = result.attempts[-1].ended - result.attempts[0].started if result.attempts else 0

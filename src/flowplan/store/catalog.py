@@ -16,6 +16,7 @@ from uuid import UUID
 from flowplan import codes
 from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.enums import ExecutionStatus
+from flowplan.store import queries
 from flowplan.store.connection import Database
 from flowplan.store.records import ArtifactRecord, RunRecord, SnapshotRecord
 
@@ -114,34 +115,13 @@ class Catalog:
         output_name: str | None = None,
     ) -> ArtifactRecord:
         """Record a new version of artifact ``name`` (1, 2, …) whose file is already written."""
-        artifact_id = str(uuid.uuid4())
         producer = None if step_run_id is None else str(step_run_id)
-
-        def insert(conn: sqlite3.Connection) -> sqlite3.Row:
-            conn.execute(
-                "INSERT INTO artifacts (id, name, version, uri, content_hash, data_type,"
-                " materializer, step_run_id, output_name, created) VALUES (?, ?,"
-                " (SELECT COALESCE(MAX(version), 0) + 1 FROM artifacts WHERE name = ?),"
-                " ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    artifact_id,
-                    name,
-                    name,
-                    uri,
-                    content_hash,
-                    data_type,
-                    materializer,
-                    producer,
-                    output_name,
-                    time.time(),
-                ),
+        record: ArtifactRecord = self.db.write(
+            lambda conn: queries.insert_artifact(
+                conn, name, uri, content_hash, data_type, materializer, producer, output_name
             )
-            row: sqlite3.Row = conn.execute(
-                "SELECT * FROM artifacts WHERE id = ?", (artifact_id,)
-            ).fetchone()
-            return row
-
-        return ArtifactRecord.from_row(self.db.write(insert))
+        )
+        return record
 
     def get_artifact(self, artifact_id: UUID | str) -> ArtifactRecord:
         row = self.db.read(

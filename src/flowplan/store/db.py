@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from flowplan import codes
@@ -29,6 +29,53 @@ from flowplan.store.schema import MIGRATIONS, Migration
 DB_FILENAME = "flowplan.db"
 IdLike = queries.IdLike
 OutputIds = queries.Links
+
+
+class NewArtifact(NamedTuple):
+    """An output artifact whose file is written, to be recorded with its step's end."""
+
+    name: str
+    uri: str
+    content_hash: str
+    data_type: str
+    materializer: str
+    output_name: str
+
+
+def _close_step(
+    conn: sqlite3.Connection,
+    step_run_id: IdLike,
+    status: ExecutionStatus,
+    cache_key: str | None,
+    stdout: str | None,
+    stderr: str | None,
+    error: str | None,
+) -> bool:
+    """End a step that is still running; False when it had already finished."""
+    changed: int = conn.execute(
+        "UPDATE step_runs SET status = ?, ended = ?, stdout = ?, stderr = ?, error = ?,"
+        " cache_key = COALESCE(?, cache_key)"
+        " WHERE id = ? AND status IN ('running', 'initializing')",
+        (status.value, time.time(), stdout, stderr, error, cache_key, _id(step_run_id)),
+    ).rowcount
+    return changed > 0
+
+
+def _link_outputs(
+    conn: sqlite3.Connection,
+    step_run_id: IdLike,
+    status: ExecutionStatus,
+    outputs: OutputIds,
+    cache_key: str | None,
+) -> None:
+    """Link a step's outputs; a completed step with a cache key joins the cache (decision 13)."""
+    queries.link(conn, "step_outputs", step_run_id, outputs)
+    if cache_key is not None and status is ExecutionStatus.COMPLETED:
+        conn.execute(
+            "INSERT OR REPLACE INTO cache_entries (cache_key, step_run_id, created)"
+            " VALUES (?, ?, ?)",
+            (cache_key, _id(step_run_id), time.time()),
+        )
 
 
 class MetadataStore(Catalog):
@@ -190,11 +237,7 @@ class MetadataStore(Catalog):
     ) -> None:
         """Record (or update) attempt ``number`` (1-based) of a step run; times in epoch seconds."""
         self.db.write(
-            lambda c: c.execute(
-                "INSERT OR REPLACE INTO attempts (step_run_id, number, started, ended, error)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (_id(step_run_id), number, started, ended, error),
-            )
+            lambda c: queries.insert_attempt(c, _id(step_run_id), number, started, ended, error)
         )
 
     def finish_step(
@@ -216,24 +259,55 @@ class MetadataStore(Catalog):
         """
 
         def update(conn: sqlite3.Connection) -> bool:
-            changed = conn.execute(
-                "UPDATE step_runs SET status = ?, ended = ?, stdout = ?, stderr = ?, error = ?,"
-                " cache_key = COALESCE(?, cache_key)"
-                " WHERE id = ? AND status IN ('running', 'initializing')",
-                (status.value, time.time(), stdout, stderr, error, cache_key, _id(step_run_id)),
-            ).rowcount
-            if not changed:
+            if not _close_step(conn, step_run_id, status, cache_key, stdout, stderr, error):
                 return False
-            queries.link(conn, "step_outputs", step_run_id, outputs or {})
-            if cache_key is not None and status is ExecutionStatus.COMPLETED:
-                conn.execute(
-                    "INSERT OR REPLACE INTO cache_entries (cache_key, step_run_id, created)"
-                    " VALUES (?, ?, ?)",
-                    (cache_key, _id(step_run_id), time.time()),
-                )
+            _link_outputs(conn, step_run_id, status, outputs or {}, cache_key)
             return True
 
         return self.db.write(update)
+
+    def complete_step(
+        self,
+        step_run_id: IdLike,
+        status: ExecutionStatus,
+        *,
+        attempts: Sequence[tuple[int, float, float | None, str | None]] = (),
+        artifacts: Sequence[NewArtifact] = (),
+        cache_key: str | None = None,
+        stdout: str | None = None,
+        stderr: str | None = None,
+        error: str | None = None,
+    ) -> dict[str, ArtifactRecord] | None:
+        """``finish_step`` with the step's attempts and new output artifacts, all in one
+        transaction: the cheap path for a step whose worker just returned.
+
+        Returns the artifact records by output name, or None (nothing written) when the step
+        had already finished."""
+
+        def write(conn: sqlite3.Connection) -> dict[str, ArtifactRecord] | None:
+            if not _close_step(conn, step_run_id, status, cache_key, stdout, stderr, error):
+                return None
+            owner = _id(step_run_id)
+            for number, started, ended, attempt_error in attempts:
+                queries.insert_attempt(conn, owner, number, started, ended, attempt_error)
+            records = {
+                a.output_name: queries.insert_artifact(
+                    conn,
+                    a.name,
+                    a.uri,
+                    a.content_hash,
+                    a.data_type,
+                    a.materializer,
+                    owner,
+                    a.output_name,
+                )
+                for a in artifacts
+            }
+            outputs = {name: [record.id] for name, record in records.items()}
+            _link_outputs(conn, step_run_id, status, outputs, cache_key)
+            return records
+
+        return self.db.write(write)
 
     def get_step_runs(self, run_id: IdLike) -> list[StepRunRecord]:
         """A run's step runs in the order they started, with outputs, inputs and attempts."""

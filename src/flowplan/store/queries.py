@@ -6,6 +6,8 @@ Each runs inside a transaction the caller opened (:meth:`Database.read` / :meth:
 from __future__ import annotations
 
 import sqlite3
+import time
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from uuid import UUID
 
@@ -120,3 +122,52 @@ def cached_outputs(
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def insert_artifact(
+    conn: sqlite3.Connection,
+    name: str,
+    uri: str,
+    content_hash: str,
+    data_type: str,
+    materializer: str,
+    step_run_id: str | None,
+    output_name: str | None,
+) -> ArtifactRecord:
+    """Insert the next version of artifact ``name`` (its file is already written)."""
+    artifact_id = str(uuid.uuid4())
+    conn.execute(
+        "INSERT INTO artifacts (id, name, version, uri, content_hash, data_type,"
+        " materializer, step_run_id, output_name, created) VALUES (?, ?,"
+        " (SELECT COALESCE(MAX(version), 0) + 1 FROM artifacts WHERE name = ?),"
+        " ?, ?, ?, ?, ?, ?, ?)",
+        (
+            artifact_id,
+            name,
+            name,
+            uri,
+            content_hash,
+            data_type,
+            materializer,
+            step_run_id,
+            output_name,
+            time.time(),
+        ),
+    )
+    row = conn.execute("SELECT * FROM artifacts WHERE id = ?", (artifact_id,)).fetchone()
+    return ArtifactRecord.from_row(row)
+
+
+def insert_attempt(
+    conn: sqlite3.Connection,
+    step_run_id: str,
+    number: int,
+    started: float,
+    ended: float | None,
+    error: str | None,
+) -> None:
+    conn.execute(
+        "INSERT OR REPLACE INTO attempts (step_run_id, number, started, ended, error)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (step_run_id, number, started, ended, error),
+    )
