@@ -189,11 +189,5 @@ def _memoised(root: Path | None, stamp: int, env: tuple[tuple[str, str], ...]) -
 
 def configured_home(root: Path) -> Path | None:
     """``home`` from ``[tool.flowplan]`` of the project at ``root`` (relative to the root)."""
-    pyproject = root / PYPROJECT
-    try:
-        if b"flowplan" not in pyproject.read_bytes():
-            return None
-    except OSError:
-        return None
     home = project_settings(root).home
     return (root / Path(home).expanduser()).resolve() if home else None

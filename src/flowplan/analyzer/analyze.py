@@ -61,6 +61,10 @@ def analyze_source(source: str, path: str) -> ModuleAnalysis:
 def enforcement_enabled() -> bool:
     if env_value("ENFORCE_TYPE_ANNOTATIONS") is not None:
         return env_flag("ENFORCE_TYPE_ANNOTATIONS")
+    from flowplan.store.location import find_project_root, has_project_table
+
+    if not has_project_table(find_project_root()):
+        return False
     from flowplan.project import current_settings
 
     return bool(current_settings().enforce_type_annotations)

@@ -145,13 +145,14 @@ def compile_pipeline(
     run_config: RunConfiguration | None = None,
 ) -> CompiledPipeline:
     """Compile ``pipe``; a run configuration (given, or from ``config_path``) applies on top."""
-    from flowplan.compiler import configure_run
     from flowplan.compiler.pipeline import CompiledPipeline
     from flowplan.compiler.plan import Plan, StepSource
     from flowplan.compiler.validate import validate
 
     config = _run_config(pipe, run_config)
     if config is not None:
+        from flowplan.compiler import configure_run
+
         pipe = configure_run.configured(pipe, config)
         params = configure_run.pipeline_parameters(pipe, config, params)
     bound, _ = bind_parameters(pipe, args, params)
@@ -163,6 +164,8 @@ def compile_pipeline(
         result = _trace_body(pipe, tracer, bound)
     outputs, problems = _output_refs(pipe, result)
     if config is not None:
+        from flowplan.compiler import configure_run
+
         problems += configure_run.check_config(pipe, config, tracer)
         if not problems:
             configure_run.apply_step_overrides(config, tracer)

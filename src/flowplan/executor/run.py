@@ -88,6 +88,11 @@ def synchronous(compiled: CompiledPipeline) -> bool:
     explicit = normalise_settings(compiled.plan.config.settings).get("orchestrator") or {}
     if "synchronous" in explicit:
         return bool(explicit["synchronous"])
+    from flowplan.env import env_value
+    from flowplan.store.location import find_project_root, has_project_table
+
+    if env_value("SYNCHRONOUS") is None and not has_project_table(find_project_root()):
+        return True
     from flowplan.project import current_settings
 
     stack_wide = current_settings().synchronous

@@ -35,10 +35,21 @@ def resolve_home(start: Path | None = None) -> Path:
         return Path(configured).expanduser().resolve()
     base = (start or Path.cwd()).resolve()
     root = find_project_root(base) or base
-    if (root / "pyproject.toml").is_file():
+    if has_project_table(root):
         from flowplan.project import configured_home  # reads [tool.flowplan] `home`
 
         home = configured_home(root)
         if home is not None:
             return home
     return root / HOME_DIRNAME
+
+
+def has_project_table(root: Path | None) -> bool:
+    """Whether the project's pyproject.toml has a ``[tool.flowplan]`` table (a cheap look,
+    so that runs in projects without one never parse it)."""
+    if root is None:
+        return False
+    try:
+        return b"tool.flowplan" in (root / "pyproject.toml").read_bytes()
+    except OSError:
+        return False
