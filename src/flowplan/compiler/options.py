@@ -87,16 +87,6 @@ def coerce_retry(
             raise CompileError(
                 [d.with_location(where[0], where[1], None) for d in exc.diagnostics]
             ) from None
-        except TypeError as exc:
-            raise CompileError(
-                make(
-                    "FP111",
-                    f"retry of {owner}: {exc}",
-                    path=where[0],
-                    line=where[1],
-                    fix="use StepRetryConfig(max_retries=..., delay=..., backoff=...)",
-                )
-            ) from None
     raise CompileError(
         make(
             "FP111",
