@@ -70,3 +70,101 @@ def dags_with_failures(
     """A DAG, the nodes that fail, and an execution mode."""
     dag = draw(dags(max_nodes=max_nodes))
     return dag, draw(failure_sets(dag)), draw(execution_modes())
+
+
+# -- generated pipeline programs (the static/tracing front-end property) ------------------
+
+PROGRAM_HEADER = '''\
+from typing import List, Tuple
+
+from flowplan import pipeline, step
+
+
+@step
+def produce(seed: int = 0) -> int:
+    return seed
+
+
+@step
+def combine(a: int, b: int) -> int:
+    return a + b
+
+
+@step
+def scale(x: int, factor: float = 1.0) -> int:
+    return int(x * factor)
+
+
+@step
+def total(values: List[int]) -> int:
+    return sum(values)
+
+
+@step
+def split(x: int) -> Tuple[int, int]:
+    return x, x
+
+
+@step
+def notify() -> None:
+    pass
+
+
+@pipeline
+def inner(seed: int = 1) -> int:
+    return scale(produce(seed), factor=2.0)
+'''
+
+
+@st.composite
+def pipeline_programs(draw: st.DrawFn, max_calls: int = 8) -> str:
+    """The source of a module in the static subset: a pipeline whose body is a random DAG of
+    step calls -- ids, ``after=``, literal parameters, fan-out over a literal ``range`` with
+    fan-in, a branch on a parameter with a default, a composed pipeline.  Its pipeline is
+    named ``generated``."""
+    flag = draw(st.booleans())
+    lines = [f"@pipeline\ndef generated(flag: bool = {flag}, n: int = 2) -> None:"]
+    values: list[str] = []  # variables holding int artifacts
+    ids: list[str] = []
+    used: set[str] = set()
+    for index in range(draw(st.integers(1, max_calls))):
+        kind = draw(st.sampled_from(["produce", "combine", "scale", "fan", "split", "notify",
+                                     "branch", "inner"]))
+        custom = draw(st.booleans())
+        call_id = f"call_{index}"
+        extra = f', id="{call_id}"' if custom else ""
+        if ids and draw(st.booleans()):
+            extra += f', after="{draw(st.sampled_from(ids))}"'
+        name = f"v{index}"
+        pick = (lambda: draw(st.sampled_from(values))) if values else None
+        if kind == "combine" and pick:
+            lines.append(f"    {name} = combine({pick()}, b={pick()}{extra})")
+        elif kind == "scale" and pick:
+            factor = draw(st.sampled_from(["", ", factor=0.5", ", 3.0"]))
+            lines.append(f"    {name} = scale({pick()}{factor}{extra})")
+        elif kind == "fan":
+            width = draw(st.integers(1, 4))
+            lines += [f"    parts_{index} = []", f"    for i in range({width}):",
+                      f"        parts_{index}.append(produce(i, id=f\"part_{index}_{{i}}\"))",
+                      f"    {name} = total(parts_{index}{extra})"]
+        elif kind == "split" and pick:
+            lines.append(f"    {name}, other_{index} = split({pick()}{extra})")
+        elif kind == "notify":
+            lines.append(f"    notify({extra.lstrip(', ')})")
+            name = ""
+        elif kind == "branch":
+            lines += ["    if flag:", f"        {name} = produce(1{extra})", "    else:",
+                      f"        {name} = produce(seed=2{extra})"]
+        elif kind == "inner":
+            lines.append(f"    {name} = inner(seed={draw(st.integers(0, 9))})")
+        else:
+            lines.append(f"    {name} = produce({draw(st.integers(0, 9))}{extra})")
+        if custom:
+            ids.append(call_id)
+            used.add(call_id)
+        elif kind in ("produce", "combine", "scale", "split", "notify") and kind not in used:
+            ids.append(kind)
+            used.add(kind)
+        if name:
+            values.append(name)
+    return PROGRAM_HEADER + "\n\n" + "\n".join(lines) + "\n"

@@ -159,3 +159,54 @@ def runs_logs(run: str, step: str) -> None:
     click.echo(step_run.logs["stderr"], nl=False, err=True)
     if step_run.error:
         click.echo(step_run.error, err=True)
+
+
+@main.command("check")
+@click.argument("paths", nargs=-1)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+    show_default=True, help="output format",
+)
+@click.option("--select", multiple=True, help="only these codes or prefixes (e.g. FP2,FP801)")
+@click.option("--ignore", multiple=True, help="leave out these codes or prefixes")
+@click.option("--strict", is_flag=True, help="exit with 1 on warnings too")
+@click.option("--no-cache", is_flag=True, help="neither read nor write cached results")
+@click.option("--fix", is_flag=True, help="apply the safe fixes (e.g. step_name= -> id=)")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="worker processes (default: one per CPU)")
+def check_cmd(
+    paths: tuple[str, ...], fmt: str, select: tuple[str, ...], ignore: tuple[str, ...],
+    strict: bool, no_cache: bool, fix: bool, jobs: int | None,
+) -> None:
+    """Check pipelines without importing or running them (default: the whole project)."""
+    from flowplan.lint.commands import run_check
+
+    try:
+        status = run_check(paths, fmt=fmt, select=select, ignore=ignore, strict=strict,
+                           use_cache=not no_cache, fix=fix, jobs=jobs)
+    except Exception as exc:  # never a bare traceback: exit 2 is "flowplan itself failed"
+        click.echo(f"error: flow check failed unexpectedly: {type(exc).__name__}: {exc}",
+                   err=True)
+        sys.exit(2)
+    sys.exit(status)
+
+
+@main.command("rules")
+def rules_cmd() -> None:
+    """List the codes `flow check` reports, with the rule module of each."""
+    from flowplan.lint.commands import list_rules
+
+    click.echo(list_rules())
+
+
+@main.command("rule")
+@click.argument("code")
+def rule_cmd(code: str) -> None:
+    """Explain one code: what it does, why it matters, examples."""
+    from flowplan.lint.commands import explain_rule
+
+    text = explain_rule(code)
+    if text is None:
+        click.echo(f"error: `flow check` reports no code {code!r}; see `flow rules`", err=True)
+        sys.exit(2)
+    click.echo(text, nl=False)

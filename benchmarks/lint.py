@@ -1,0 +1,226 @@
+"""`flow check` throughput on a generated corpus, against the physical limit.
+
+Run: python benchmarks/lint.py [--files 300] [--jobs N]
+
+The corpus: N pipeline files (steps with realistic bodies, pipelines with fan-out loops,
+branches on parameters, composed pipelines, a shared steps module) and N unrelated Python
+files.  Measured in one run, each with the same number of worker processes:
+
+- limit: bare ``libcst.parse_module`` over the pipeline files (one parse per file is the
+  least any libcst-based checker does);
+- cold: ``check_paths`` over the whole corpus with an empty result cache;
+- warm: ``flow check`` (a new process) with every result cached;
+- one file: ``flow check --no-cache`` on one pipeline file (a new process).
+
+Targets: cold >= 70% of the limit's throughput, warm <= 0.5 s, one file <= 0.6 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import isolate
+
+STEP_BODIES = [
+    """    rows = [[i, i * 2] for i in range({n})]
+    labels = [i % 2 for i in range({n})]
+    return {{"features": rows, "labels": labels, "source": source}}""",
+    """    total = 0.0
+    for row in rows:
+        for value in row:
+            total += value * {n} / (1 + abs(value))
+    return total""",
+    """    out = []
+    for row in rows:
+        scaled = [value / max(scale, 1e-9) for value in row]
+        out.append(scaled)
+    return out""",
+    """    if not rows:
+        return 0.0
+    errors = [abs(sum(row) * model - {n}) for row in rows]
+    return sum(errors) / len(errors)""",
+]
+STEP_SIGNATURES = [
+    ("load_{k}", "source: str, limit: int = {n}", "dict", 0),
+    ("score_{k}", "rows: list", "float", 1),
+    ("normalise_{k}", "rows: list, scale: float = 1.0", "list", 2),
+    ("evaluate_{k}", "model: float, rows: list", "float", 3),
+]
+
+
+def pipeline_file(index: int, rng: random.Random) -> str:
+    lines = [f'"""Generated pipeline module {index}."""', "", "from typing import Annotated, Tuple",
+             "", "from flowplan import pipeline, step", "from steps_common import prepare", ""]
+    names = []
+    for k in range(rng.randint(3, 6)):
+        name, params, returns, body = rng.choice(STEP_SIGNATURES)
+        name = name.format(k=k)
+        n = rng.randint(10, 99)
+        lines += ["", "@step", f"def {name}({params.format(n=n)}) -> {returns}:",
+                  f'    """Step {k} of module {index}."""',
+                  STEP_BODIES[body].format(n=n), ""]
+        names.append((name, params))
+    lines += ["", "@step", "def split(data: dict) -> Tuple[Annotated[list, \"train\"], "
+              "Annotated[list, \"test\"]]:", "    rows = data[\"features\"]",
+              "    cut = len(rows) * 8 // 10", "    return rows[:cut], rows[cut:]", ""]
+    lines += ["", "@step", "def report(scores: list) -> None:", "    print(min(scores))", ""]
+    fan = rng.randint(2, 6)
+    lines += ["", "@pipeline", f"def training_{index}(source: str = \"data.csv\", "
+              "full: bool = False) -> None:",
+              "    data = prepare(source)", "    train, test = split(data)", "    scores = []",
+              f"    for i in range({fan}):", "        rows = normalise_data(train, i)",
+              "        scores.append(evaluate_step(rows, test, i))",
+              "    if full:", "        report(scores, id=\"full_report\")", "    else:",
+              "        report(scores[:1], id=\"full_report\")", ""]
+    lines += ["", "def normalise_data(rows, i):",
+              "    return normalise(rows, scale=1.0 + i, id=f\"normalise_{i}\")", "", "",
+              "def evaluate_step(rows, test, i):",
+              "    return score(rows, id=f\"score_{i}\")", ""]
+    lines += ["", "@step", "def normalise(rows: list, scale: float = 1.0) -> list:",
+              "    return [[v / scale for v in row] for row in rows]", "",
+              "", "@step", "def score(rows: list) -> float:",
+              "    return float(sum(sum(row) for row in rows))", ""]
+    return "\n".join(lines) + "\n"
+
+
+def unrelated_file(index: int, rng: random.Random) -> str:
+    funcs = []
+    for k in range(rng.randint(4, 9)):
+        funcs.append(f"""
+def helper_{k}(values, factor={rng.randint(1, 9)}):
+    \"\"\"Helper {k} of utility module {index}.\"\"\"
+    result = []
+    for value in values:
+        if value % {rng.randint(2, 5)} == 0:
+            result.append(value * factor)
+        else:
+            result.append(value - factor)
+    return sorted(result)
+""")
+    header = f'"""Utility module {index}, unrelated to pipelines."""\n\nimport math\n'
+    return header + "".join(funcs)
+
+
+def make_corpus(root: Path, count: int) -> list[Path]:
+    rng = random.Random(20261122)
+    (root / "pyproject.toml").write_text("[project]\nname = 'corpus'\n")
+    (root / "steps_common.py").write_text(
+        "from flowplan import step\n\n\n@step\ndef prepare(source: str) -> dict:\n"
+        "    return {\"features\": [[1, 2], [3, 4]], \"source\": source}\n"
+    )
+    pipelines = [root / "steps_common.py"]
+    for i in range(count):
+        folder = root / f"pkg_{i % 10}"
+        folder.mkdir(exist_ok=True)
+        path = folder / f"pipeline_{i}.py"
+        path.write_text(pipeline_file(i, rng))
+        pipelines.append(path)
+        (folder / f"util_{i}.py").write_text(unrelated_file(i, rng))
+    return pipelines
+
+
+def _parse(paths: list[str]) -> int:
+    import libcst
+
+    for path in paths:
+        libcst.parse_module(Path(path).read_bytes())
+    return len(paths)
+
+
+def parse_limit(files: list[Path], jobs: int) -> float:
+    import libcst  # noqa: F401 -- imported before forking, like the checker's modules
+
+    ordered = sorted((str(f) for f in files), key=lambda p: -Path(p).stat().st_size)
+    chunks = [ordered[i::jobs * 4] for i in range(jobs * 4)]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+        sum(pool.map(_parse, [c for c in chunks if c]))
+    return time.perf_counter() - start
+
+
+def cold_check(root: Path, jobs: int) -> tuple[float, int]:
+    import flowplan.lint.checker  # noqa: F401 -- imports are not part of throughput
+    from flowplan.lint.config import load_config
+    from flowplan.lint.registry import all_rules
+    from flowplan.lint.runner import check_paths
+
+    all_rules()
+    config = load_config(root)
+    start = time.perf_counter()
+    report = check_paths([str(root)], config, use_cache=True, jobs=jobs)
+    return time.perf_counter() - start, len(report.diagnostics)
+
+
+def cold_check_with_libcst(root: Path, jobs: int) -> float:
+    """The same cold check with every step signature read by the analyzer (libcst), as for
+    files whose signatures the ast cannot decide for sure -- the worst case."""
+    import os
+
+    import libcst  # noqa: F401 -- imported before forking
+
+    from flowplan.analyzer.static import quick
+
+    cache = os.environ["FLOWPLAN_CACHE_DIR"]
+    os.environ["FLOWPLAN_CACHE_DIR"] = cache + "-libcst"  # cold again
+    original = quick.quick_signature
+    quick.quick_signature = lambda *args: None  # type: ignore[assignment]
+    try:
+        return cold_check(root, jobs)[0]
+    finally:
+        quick.quick_signature = original
+        os.environ["FLOWPLAN_CACHE_DIR"] = cache
+
+
+def process_time(args: list[str], repeat: int = 5) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run([str(Path(sys.executable).parent / "flow"), *args], check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=300)
+    parser.add_argument("--jobs", type=int, default=None)
+    options = parser.parse_args()
+    from flowplan.lint.runner import default_jobs
+
+    jobs = options.jobs or default_jobs()
+    base = isolate()
+    root = base / "corpus"
+    root.mkdir()
+    pipelines = make_corpus(root, options.files)
+    lines = sum(len(p.read_text().splitlines()) for p in pipelines)
+    print(f"corpus: {len(pipelines)} pipeline files ({lines} lines) + {options.files} "
+          f"unrelated files; {jobs} processes")
+    limit = parse_limit(pipelines, jobs)
+    cold, problems = cold_check(root, jobs)
+    print(f"limit (bare libcst.parse_module): {limit:.3f} s, {lines / limit:,.0f} lines/s")
+    print(f"cold flow check:                  {cold:.3f} s, {lines / cold:,.0f} lines/s "
+          f"= {limit / cold:.0%} of the limit (target >= 70%); {problems} problems")
+    worst = cold_check_with_libcst(root, jobs)
+    print(f"  ... every signature via libcst:  {worst:.3f} s, {lines / worst:,.0f} lines/s "
+          f"= {limit / worst:.0%} of the limit (no ast fast path)")
+    warm = process_time(["check", str(root)])
+    print(f"warm flow check (new process):    {warm:.3f} s (target <= 0.5 s)")
+    one = process_time(["check", "--no-cache", str(pipelines[1])])
+    print(f"one file, --no-cache (process):   {one:.3f} s (target <= 0.6 s)")
+    shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

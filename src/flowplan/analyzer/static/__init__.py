@@ -1,0 +1,31 @@
+"""The static front end: Plans from source, without importing or running it (lint path).
+
+Re-exports, loaded on first use so that importing a light submodule (``source``) stays light.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from flowplan.analyzer.static.plans import PipelineCheck, check_pipeline, validate_plan
+    from flowplan.analyzer.static.program import Program
+
+_LAZY = {
+    "PipelineCheck": "flowplan.analyzer.static.plans",
+    "check_pipeline": "flowplan.analyzer.static.plans",
+    "validate_plan": "flowplan.analyzer.static.plans",
+    "Program": "flowplan.analyzer.static.program",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = ["PipelineCheck", "Program", "check_pipeline", "validate_plan"]

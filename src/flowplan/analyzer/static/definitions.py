@@ -1,0 +1,104 @@
+"""``@step``/``@pipeline`` definitions found in a module's source."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from flowplan.analyzer.signature import StepSignature
+    from flowplan.analyzer.static.facts import ModuleFacts
+
+DefNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+@dataclass(eq=False)
+class Definition:
+    """A def (or class) decorated with ``@step``/``@pipeline``, bare or with options."""
+
+    facts: ModuleFacts
+    node: DefNode
+    qualname: str
+    decorator: ast.expr
+    kind: Literal["step", "pipeline"]
+    template: object = None  # the step's template without later options, once built
+
+    @property
+    def name(self) -> str:
+        return self.node.name
+
+    @property
+    def line(self) -> int:
+        """The def's first line -- its first decorator's -- as ``co_firstlineno`` gives it."""
+        return self.node.decorator_list[0].lineno if self.node.decorator_list else self.node.lineno
+
+    @property
+    def location(self) -> tuple[str, int]:
+        return self.facts.source.path, self.line
+
+    @property
+    def options_call(self) -> ast.Call | None:
+        return self.decorator if isinstance(self.decorator, ast.Call) else None
+
+    @property
+    def is_function(self) -> bool:
+        return not isinstance(self.node, ast.ClassDef)
+
+    @cached_property
+    def decorator_options(self) -> dict[str, Any]:
+        """The keyword options written in the decorator, evaluated in the module's scope."""
+        from flowplan.analyzer.static.evaluate import Evaluator
+
+        call = self.options_call
+        if call is None:
+            return {}
+        ev = Evaluator(self.facts)
+        return {k.arg: ev.value(k.value) for k in call.keywords if k.arg is not None}
+
+    def effective_name(self, options: tuple[tuple[str, Any], ...]) -> str:
+        """The name after ``name=`` options (the decorator's, then later ones)."""
+        name = self.name
+        for key, value in [*self.decorator_options.items(), *options]:
+            if key == "name" and isinstance(value, str) and value:
+                name = value
+        return name
+
+
+class StepDef(Definition):
+    @property
+    def signature(self) -> StepSignature:
+        return self.facts.signature(self)
+
+
+class PipelineDef(Definition):
+    pass
+
+
+def decorated_defs(body: list[ast.stmt], prefix: str = "") -> Iterator[tuple[str, DefNode]]:
+    """Every decorated def or class, at any depth, with its qualname."""
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            if stmt.decorator_list:
+                yield f"{prefix}{stmt.name}", stmt
+            yield from decorated_defs(stmt.body, f"{prefix}{stmt.name}.")
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if stmt.decorator_list:
+                yield f"{prefix}{stmt.name}", stmt
+            yield from decorated_defs(stmt.body, f"{prefix}{stmt.name}.<locals>.")
+        else:
+            for block in compound_blocks(stmt):
+                yield from decorated_defs(block, prefix)
+
+
+def compound_blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(stmt, name, None)
+        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+            yield block
+    for handler in getattr(stmt, "handlers", []):
+        yield handler.body
+    for case in getattr(stmt, "cases", []):
+        yield case.body

@@ -1,0 +1,232 @@
+"""What one module defines, read from its ``ast``: steps, pipelines, functions, imports and
+module-level values -- each name bound as it is once the module has been imported.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from flowplan.analyzer.static.definitions import (
+    Definition,
+    DefNode,
+    PipelineDef,
+    StepDef,
+    compound_blocks,
+    decorated_defs,
+)
+from flowplan.analyzer.static.imports import (
+    ImportMap,
+    import_map,
+    import_statements,
+    package_of,
+)
+from flowplan.analyzer.static.values import FunctionRef, PipelineRef, StepRef, Unknown
+
+if TYPE_CHECKING:
+    from flowplan.analyzer.signature import StepSignature
+    from flowplan.analyzer.static.program import Program
+    from flowplan.analyzer.static.source import SourceFile
+    from flowplan.diagnostics import Diagnostic
+
+STEP_DECORATORS = frozenset({"flowplan.step", "flowplan.compiler.step.step"})
+PIPELINE_DECORATORS = frozenset({"flowplan.pipeline", "flowplan.compiler.pipeline.pipeline"})
+
+
+@dataclass
+class ModuleFacts:
+    """The module-level names of one checked module, resolved lazily."""
+
+    program: Program
+    source: SourceFile
+    imports: ImportMap = field(init=False)
+    bindings: dict[str, ast.AST | str | None] = field(default_factory=dict)
+    definitions: list[Definition] = field(default_factory=list)
+    configures: dict[str, list[ast.Call]] = field(default_factory=dict)
+    problems: list[Diagnostic] = field(default_factory=list)
+    imported: set[str] = field(default_factory=set)  # files of the modules it resolved
+    types: dict[str, Any] = field(default_factory=dict)  # annotation text -> TypeExpr
+    hints: dict[str, Any] = field(default_factory=dict)  # annotation text -> typing object
+    defaults: dict[int, dict[str, Any]] = field(default_factory=dict)  # def -> its defaults
+    _values: dict[str, Any] = field(default_factory=dict)
+    _signatures: dict[int, StepSignature] | None = None
+
+    def __post_init__(self) -> None:
+        tree = self.source.tree
+        assert tree is not None
+        package = package_of(self.source.module, self.source.path.endswith("__init__.py"))
+        self.imports = import_map(import_statements(tree.body), package)
+        self._bind(tree.body, certain=True)
+        self._find_definitions()
+
+    # -- what names are bound to --------------------------------------------------------------
+    def _bind(self, body: list[ast.stmt], certain: bool) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.bindings[stmt.name] = stmt
+            elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                for alias in stmt.names:
+                    bound = alias.asname or alias.name.split(".")[0]
+                    if bound in self.imports.names:
+                        self.bindings[bound] = self.imports.names[bound]
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                self._bind_assignment(stmt, certain)
+            elif isinstance(stmt, ast.Expr) and certain:
+                self._note_configure(stmt.value)
+            elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
+                for block in _blocks(stmt):
+                    self._bind(block, certain=False)
+            else:
+                for node in ast.walk(stmt):
+                    if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                        self.bindings[node.id] = None
+
+    def _bind_assignment(self, stmt: ast.Assign | ast.AnnAssign, certain: bool) -> None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        for target in targets:
+            if isinstance(target, ast.Name):
+                self.bindings[target.id] = stmt.value if certain and stmt.value else None
+            else:
+                for node in ast.walk(target):
+                    if isinstance(node, ast.Name):
+                        self.bindings[node.id] = None
+
+    def _note_configure(self, expr: ast.expr) -> None:
+        if (
+            isinstance(expr, ast.Call)
+            and isinstance(expr.func, ast.Attribute)
+            and expr.func.attr == "configure"
+            and isinstance(expr.func.value, ast.Name)
+        ):
+            self.configures.setdefault(expr.func.value.id, []).append(expr)
+
+    def _find_definitions(self) -> None:
+        assert self.source.tree is not None
+        for qualname, node in decorated_defs(self.source.tree.body):
+            for decorator in node.decorator_list:
+                head = decorator.func if isinstance(decorator, ast.Call) else decorator
+                name = self.qualified(head)
+                if name in STEP_DECORATORS:
+                    self.definitions.append(StepDef(self, node, qualname, decorator, "step"))
+                elif name in PIPELINE_DECORATORS:
+                    self.definitions.append(
+                        PipelineDef(self, node, qualname, decorator, "pipeline")
+                    )
+
+    def qualified(self, expr: ast.expr) -> str | None:
+        """The qualified name a (dotted) name stands for through the imports, if any."""
+        parts: list[str] = []
+        while isinstance(expr, ast.Attribute):
+            parts.insert(0, expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return None
+        bound = self.bindings.get(expr.id)
+        if isinstance(bound, str):
+            return ".".join([bound, *parts])
+        return None
+
+    @cached_property
+    def type_names(self) -> dict[str, str]:
+        """Names for ``type_expr_from_source``: imports, and this module's own classes."""
+        names = dict(self.imports.names)
+        for name, bound in self.bindings.items():
+            if isinstance(bound, ast.ClassDef):
+                names[name] = f"{self.source.module}.{name}"
+        return names
+
+    @cached_property
+    def by_node(self) -> dict[int, Definition]:
+        return {id(d.node): d for d in self.definitions}
+
+    @property
+    def steps(self) -> list[StepDef]:
+        return [d for d in self.definitions if isinstance(d, StepDef)]
+
+    @property
+    def pipelines(self) -> list[PipelineDef]:
+        return [d for d in self.definitions if isinstance(d, PipelineDef)]
+
+    # -- values ----------------------------------------------------------------------------
+    def lookup(self, name: str) -> Any:
+        """What ``name`` is bound to at module level once the module has been imported."""
+        if name in self._values:
+            return self._values[name]
+        self._values[name] = Unknown(f"`{name}` refers to itself")  # a cycle stops here
+        value = self._resolve(name)
+        self._values[name] = value
+        return value
+
+    def _resolve(self, name: str) -> Any:
+        from flowplan.analyzer.static.operations import SAFE_BUILTINS
+
+        if name not in self.bindings:
+            for module in self.imports.star:
+                value = self.program.resolve(f"{module}.{name}", self)
+                if not isinstance(value, Unknown):
+                    return value
+            return SAFE_BUILTINS.get(name, Unknown(f"`{name}` is not defined here"))
+        bound = self.bindings[name]
+        if isinstance(bound, str):
+            return self.program.resolve(bound, self)
+        if isinstance(bound, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return self._definition_value(name, bound)
+        if isinstance(bound, ast.expr):
+            from flowplan.analyzer.static.evaluate import Evaluator
+
+            return Evaluator(self).value(bound)
+        return Unknown(f"`{name}` is bound conditionally or in a loop")
+
+    def _definition_value(self, name: str, node: DefNode) -> Any:
+        from flowplan.analyzer.static.references import configured
+
+        definition = self.by_node.get(id(node))
+        if isinstance(definition, StepDef):
+            return configured(StepRef(definition), self.configures.get(name, []), self)
+        if isinstance(definition, PipelineDef):
+            return configured(PipelineRef(definition), self.configures.get(name, []), self)
+        return FunctionRef(self, node, name)
+
+    def signature(self, definition: StepDef) -> StepSignature:
+        if self._signatures is None:
+            self._signatures = self._read_signatures()
+        found = self._signatures.get(id(definition.node))
+        if found is None:
+            raise LookupError(definition.name)
+        return found
+
+
+    def _read_signatures(self) -> dict[int, StepSignature]:
+        """Every step's signature: from the ast where that is certain, else from the
+        analyzer's libcst reading (parsed only for such files)."""
+        from flowplan.analyzer.static.quick import ast_functions, quick_signature
+
+        assert self.source.tree is not None
+        steps = {id(d.node) for d in self.steps}
+        found: dict[int, StepSignature] = {}
+        unsure = []
+        for qualname, node in ast_functions(self.source.tree.body):
+            if id(node) in steps:
+                quick = quick_signature(self.source, qualname, node)
+                if quick is None:
+                    unsure.append(node)
+                else:
+                    found[id(node)] = quick
+        if unsure:
+            from flowplan.analyzer.static.signatures import step_signatures
+
+            exact, error = step_signatures(self.source, unsure)
+            self.source.release_cst()  # large, and not needed once the signatures are read
+            found.update(exact)
+            if error is not None:
+                self.problems.append(error)
+        return found
+
+
+def _blocks(stmt: ast.If | ast.Try | ast.With) -> Iterator[list[ast.stmt]]:
+    yield from compound_blocks(stmt)
+
+

@@ -1,0 +1,118 @@
+"""The files a ``flow check`` reads: checked files and the modules they import, each read
+and parsed once, never imported.  Which files a check touched is recorded, so that its
+cached result can be invalidated when any of them changes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from flowplan.analyzer.static.facts import ModuleFacts
+from flowplan.analyzer.static.imports import ModuleFinder, search_folders
+from flowplan.analyzer.static.references import attribute, flowplan_object
+from flowplan.analyzer.static.source import SourceFile, digest, read_source
+from flowplan.analyzer.static.values import ModuleRef, Unknown
+from flowplan.diagnostics import Diagnostic
+
+
+class Program:
+    """Modules by file, read on demand."""
+
+    def __init__(self, roots: Sequence[Path] = ()) -> None:
+        self.roots = tuple(Path(r).resolve() for r in roots)
+        self._sources: dict[Path, SourceFile | Diagnostic] = {}
+        self._facts: dict[Path, ModuleFacts | None] = {}
+        self._finders: dict[Path, ModuleFinder] = {}
+        self.touched: dict[str, str] = {}  # path -> content digest, for the current check
+
+    def begin(self) -> None:
+        """Start recording the files one check reads."""
+        self.touched = {}
+
+    def source(self, path: Path) -> SourceFile | Diagnostic:
+        path = _normal(path)
+        found = self._sources.get(path)
+        if found is None:
+            found = read_source(path)
+            self._sources[path] = found
+        if isinstance(found, SourceFile):
+            self.touched[found.path] = found.digest
+        return found
+
+    def source_from(self, path: Path, data: bytes) -> SourceFile | Diagnostic:
+        """The source of ``path`` from ``data`` already read (by the checker)."""
+        from flowplan.analyzer.static.source import parse_source
+        from flowplan.loader import module_name_for
+
+        path = _normal(path)
+        if path not in self._sources:
+            self._sources[path] = parse_source(str(path), data, module_name_for(path))
+        return self.source(path)
+
+    def facts_for(self, path: Path) -> ModuleFacts | None:
+        """The facts of the module at ``path``; None when it cannot be read or parsed."""
+        path = _normal(path)
+        source = self.source(path)
+        if path not in self._facts:
+            ok = isinstance(source, SourceFile) and source.tree is not None
+            self._facts[path] = ModuleFacts(self, source) if ok else None  # type: ignore[arg-type]
+        return self._facts[path]
+
+    def dependencies(self) -> dict[str, str]:
+        """The files the current check read, and the modules those import, transitively
+        (a module's names may have been resolved while checking another file)."""
+        found = dict(self.touched)
+        pending = list(found)
+        while pending:
+            facts = self._facts.get(Path(pending.pop()))
+            for path in sorted(facts.imported) if facts is not None else ():
+                source = self._sources.get(Path(path))
+                if path not in found and isinstance(source, SourceFile):
+                    found[path] = source.digest
+                    pending.append(path)
+        return found
+
+    def read_text(self, path: Path) -> str | None:
+        """A non-Python file a check depends on (a run configuration), recorded as touched."""
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None
+        self.touched[str(path.resolve())] = digest(data)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+
+    def find_module(self, name: str, importer: ModuleFacts) -> Path | None:
+        path = Path(importer.source.path)
+        folders = search_folders(path, importer.source.module, self.roots)
+        finder = self._finders.get(folders[0])
+        if finder is None:
+            finder = self._finders[folders[0]] = ModuleFinder(folders)
+        return finder.find(name)
+
+    def resolve(self, qualified: str, importer: ModuleFacts) -> Any:
+        """What a qualified name imported by ``importer`` stands for."""
+        if qualified.split(".")[0] == "flowplan":
+            return flowplan_object(qualified)
+        parts = qualified.split(".")
+        for cut in range(len(parts), 0, -1):
+            module = ".".join(parts[:cut])
+            path = self.find_module(module, importer)
+            if path is None:
+                continue
+            importer.imported.add(str(_normal(path)))
+            value: Any = ModuleRef(module, self.facts_for(path))
+            for attr in parts[cut:]:
+                value = attribute(importer, value, attr)
+            return value
+        return Unknown(f"`{qualified}` is not in a checked module")
+
+
+def _normal(path: Path) -> Path:
+    """An absolute, normalised path (without a file-system call when it is absolute)."""
+    return Path(os.path.normpath(path)) if path.is_absolute() else path.resolve()

@@ -1,0 +1,250 @@
+"""Step signatures read from the ``ast`` when the reading is certain, so most files need no
+libcst parse at all.
+
+:func:`quick_signature` follows :func:`flowplan.analyzer.returns.decide_outputs` (DESIGN
+decisions 1-2) on the happy path only: as soon as the analyzer would report something
+(FP102-FP106) or a text could read differently in libcst (a parenthesised annotation, an
+implicitly concatenated string), it gives up and the caller asks the analyzer.  Every
+diagnostic about a signature therefore comes from the analyzer itself, and
+``tests/lint/test_signatures.py`` holds both readings equal on every fixture and on
+generated defs.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import sys
+from collections.abc import Iterator, Sequence
+
+from flowplan.analyzer.signature import InputSpec, OutputSpec, ParamKind, StepSignature
+from flowplan.analyzer.static.source import SourceFile
+
+FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+_DEF_KEYWORD = re.compile(r"(?:async\s+)?def\s+")
+_ONE_STRING = re.compile(r"""^[rRuU]?("[^"\\\n]*"|'[^'\\\n]*')$""")
+
+
+class Unsure(Exception):
+    """The ast reading might differ from the analyzer's: ask the analyzer."""
+
+
+def ast_functions(body: Sequence[ast.stmt], prefix: str = "") -> Iterator[tuple[str, FunctionNode]]:
+    """Every def with its qualname, in the analyzer's order (a def before those nested in it)."""
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            yield from ast_functions(stmt.body, f"{prefix}{stmt.name}.")
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield f"{prefix}{stmt.name}", stmt
+            yield from ast_functions(stmt.body, f"{prefix}{stmt.name}.<locals>.")
+        else:
+            for block in _blocks(stmt):
+                yield from ast_functions(block, prefix)
+
+
+def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists inside a compound statement other than a def or class, in order."""
+    # Two branches, one per type: mypy narrows neither through `or` with a version check.
+    if isinstance(stmt, ast.Try):  # noqa: SIM114
+        yield from _try_blocks(stmt.body, stmt.handlers, stmt.orelse, stmt.finalbody)
+    elif sys.version_info >= (3, 11) and isinstance(stmt, ast.TryStar):
+        yield from _try_blocks(stmt.body, stmt.handlers, stmt.orelse, stmt.finalbody)
+    elif isinstance(stmt, (ast.If, ast.For, ast.AsyncFor, ast.While)):
+        yield stmt.body
+        yield stmt.orelse
+    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+        yield stmt.body
+    elif isinstance(stmt, ast.Match):
+        yield from (case.body for case in stmt.cases)
+
+
+def _try_blocks(
+    body: list[ast.stmt],
+    handlers: Sequence[ast.excepthandler],
+    orelse: list[ast.stmt],
+    finalbody: list[ast.stmt],
+) -> Iterator[list[ast.stmt]]:
+    yield body
+    yield from (h.body for h in handlers if isinstance(h, ast.ExceptHandler))
+    yield orelse
+    yield finalbody
+
+
+def own_returns(body: Sequence[ast.stmt]) -> Iterator[ast.Return]:
+    """The ``return`` statements of a function itself, not of nested functions or classes."""
+    for stmt in body:
+        if isinstance(stmt, ast.Return):
+            yield stmt
+        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for block in _blocks(stmt):
+                yield from own_returns(block)
+
+
+class _Reader:
+    def __init__(self, source: SourceFile, top_level: bool) -> None:
+        self.source = source
+        self.top_level = top_level  # libcst re-indents continuation lines of nested defs
+
+    def text(self, node: ast.expr) -> str:
+        """The node's source as libcst's ``source_text`` gives it, or Unsure."""
+        segment = self.source.segment(node)
+        if segment is None or self._parenthesised(node):
+            raise Unsure
+        if node.end_lineno != node.lineno and not self.top_level:
+            raise Unsure
+        return segment
+
+    def _parenthesised(self, node: ast.expr) -> bool:
+        """Whether an opening parenthesis (or a comment: be careful) precedes the node."""
+        lines = self.source.lines
+        number = node.lineno - 1
+        before = lines[number].encode()[: node.col_offset].decode("utf-8", "replace").rstrip()
+        while not before and number > 0:
+            number -= 1
+            before = lines[number].rstrip()
+            if "#" in before:
+                return True
+        return before.endswith("(")
+
+    def generic(self, expr: ast.expr, name: str) -> list[ast.expr] | None:
+        if not isinstance(expr, ast.Subscript):
+            return None
+        base = _dotted(expr.value)
+        if base is None or base.rsplit(".", 1)[-1] != name:
+            return None
+        index = expr.slice
+        if isinstance(index, ast.Slice):
+            raise Unsure
+        if isinstance(index, ast.Tuple):
+            segment = self.source.segment(index) or "("
+            if segment.startswith("("):
+                raise Unsure  # Tuple[(int, int)] is one element for libcst
+            return list(index.elts)
+        return [index]
+
+    def unwrap(self, expr: ast.expr) -> tuple[ast.expr, str | None]:
+        metadata: list[ast.expr] = []
+        outer = expr
+        while (elements := self.generic(expr, "Annotated")) is not None and elements:
+            expr, metadata = elements[0], elements[1:] + metadata
+        if outer is expr:
+            return expr, None
+        if len(metadata) != 1 or not _ONE_STRING.match(self.text(metadata[0])):
+            raise Unsure  # FP106, or a string libcst reads differently
+        value = metadata[0]
+        if not (isinstance(value, ast.Constant) and isinstance(value.value, str) and value.value):
+            raise Unsure
+        return expr, value.value
+
+    def tuple_elements(self, expr: ast.expr) -> list[ast.expr] | None:
+        elements = self.generic(expr, "Tuple")
+        if elements is None:
+            elements = self.generic(expr, "tuple")
+        if elements is None:
+            return None
+        if len(elements) == 2 and isinstance(elements[1], ast.Constant) and (
+            elements[1].value is Ellipsis
+        ):
+            raise Unsure  # Tuple[T, ...] with tuple-literal returns: FP102
+        return elements
+
+
+def _dotted(expr: ast.expr) -> str | None:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        base = _dotted(expr.value)
+        return None if base is None else f"{base}.{expr.attr}"
+    return None
+
+
+def _shape(node: ast.Return) -> tuple[str, int | None]:
+    value = node.value
+    if value is None or (isinstance(value, ast.Constant) and value.value is None):
+        return "none", None
+    if isinstance(value, ast.Tuple):
+        starred = any(isinstance(e, ast.Starred) for e in value.elts)
+        return "tuple", None if starred else len(value.elts)
+    return "value", None
+
+
+def quick_outputs(
+    reader: _Reader, node: FunctionNode
+) -> tuple[tuple[OutputSpec, ...], bool, bool]:
+    """(outputs, multi_output, returns_value) as the analyzer decides them, or Unsure."""
+    valued = [s for s in map(_shape, own_returns(node.body)) if s[0] != "none"]
+    if len({shape for shape, _ in valued}) > 1:
+        raise Unsure  # FP104
+    all_tuples = bool(valued) and valued[0][0] == "tuple"
+    ann = node.returns
+    if ann is None:
+        return ((OutputSpec("output", None),) if valued else ()), False, bool(valued)
+    if isinstance(ann, ast.Constant) and ann.value is None:
+        return (), False, bool(valued)
+    inner, name = reader.unwrap(ann)
+    elements = reader.tuple_elements(inner) if inner is ann and all_tuples else None
+    if elements is None:
+        return (OutputSpec(name or "output", reader.text(inner)),), False, bool(valued)
+    if any(arity != len(elements) for _, arity in valued):
+        raise Unsure  # FP103
+    outputs = []
+    for i, element in enumerate(elements):
+        inner_element, element_name = reader.unwrap(element)
+        outputs.append(OutputSpec(element_name or f"output_{i}", reader.text(inner_element)))
+    if len({o.name for o in outputs}) != len(outputs):
+        raise Unsure  # FP105
+    return tuple(outputs), True, True
+
+
+def quick_signature(source: SourceFile, qualname: str, node: FunctionNode) -> StepSignature | None:
+    """The analyzer's signature of ``node``, read from the ast; None when unsure."""
+    reader = _Reader(source, node.col_offset == 0)
+    try:
+        outputs, multi, returns_value = quick_outputs(reader, node)
+        inputs = _inputs(reader, node)
+        return_annotation = None if node.returns is None else reader.text(node.returns)
+    except Unsure:
+        return None
+    sites = {a.arg: (a.lineno, source.column(a.lineno, a.col_offset))
+             for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
+    missing = [(i.name, sites[i.name]) for i in inputs if i.annotation is None]
+    if node.returns is None and returns_value:
+        missing.append(("return", _name_site(source, node)))
+    return StepSignature(
+        name=node.name, qualname=qualname, path=source.path,
+        line=node.decorator_list[0].lineno if node.decorator_list else node.lineno,
+        column=source.column(node.lineno, node.col_offset), inputs=tuple(inputs),
+        outputs=outputs, multi_output=multi, return_annotation=return_annotation,
+        code_hash="", missing_annotations=tuple(name for name, _ in missing),
+        missing_annotation_sites=tuple(site for _, site in missing),
+    )
+
+
+def _inputs(reader: _Reader, node: FunctionNode) -> list[InputSpec]:
+    args = node.args
+    positional = [*args.posonlyargs, *args.args]
+    defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+    defaults += args.defaults
+    groups: list[tuple[ParamKind, list[ast.arg], list[ast.expr | None]]] = [
+        ("positional_only", args.posonlyargs, defaults[: len(args.posonlyargs)]),
+        ("positional_or_keyword", args.args, defaults[len(args.posonlyargs):]),
+        ("keyword_only", args.kwonlyargs, list(args.kw_defaults)),
+    ]
+    return [
+        InputSpec(
+            name=arg.arg,
+            annotation=None if arg.annotation is None else reader.text(arg.annotation),
+            has_default=default is not None,
+            default_source=None if default is None else reader.text(default),
+            kind=kind,
+        )
+        for kind, group, group_defaults in groups
+        for arg, default in zip(group, group_defaults, strict=True)
+    ]
+
+
+def _name_site(source: SourceFile, node: FunctionNode) -> tuple[int, int]:
+    start = source.column(node.lineno, node.col_offset)
+    text = source.lines[node.lineno - 1] if node.lineno <= len(source.lines) else ""
+    match = _DEF_KEYWORD.match(text, start - 1)
+    return node.lineno, (match.end() + 1 if match else start)

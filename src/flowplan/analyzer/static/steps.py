@@ -1,0 +1,211 @@
+"""Recording one step call -- the static twin of ``Tracer.call_step``, with its messages."""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Any
+
+from flowplan.analyzer.static.interpret import location
+from flowplan.analyzer.static.operations import is_plain
+from flowplan.analyzer.static.values import StaticArtifact, StepRef, Unknown, is_known
+from flowplan.codes import make
+from flowplan.compiler.binding import bind
+from flowplan.compiler.params import to_parameter
+from flowplan.compiler.plan import (
+    ArtifactListInput,
+    ArtifactRef,
+    Invocation,
+    ParameterInput,
+    SourceLocation,
+    StepInput,
+)
+from flowplan.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from flowplan.analyzer.static.calls import Run
+    from flowplan.analyzer.static.evaluate import Evaluator
+    from flowplan.analyzer.static.templates import StepTemplate
+
+Where = tuple[str, int, int]
+
+
+def template_of(run: Run, step: StepRef) -> StepTemplate:
+    from flowplan.analyzer.static.templates import step_template
+
+    found = run.templates.get(id(step))
+    if found is None or found[0] is not step:
+        found = run.templates[id(step)] = (step, step_template(step))
+    template: StepTemplate = found[1]
+    return template
+
+
+def record_step_call(
+    run: Run, ev: Evaluator, step: StepRef, node: ast.Call, args: list[Any],
+    kwargs: dict[str, Any],
+) -> Any:
+    from flowplan.analyzer.static.calls import StepCall
+
+    if not step.definition.is_function:
+        return Unknown("a step that is not a function")
+    where = location(ev.site(node))
+    template = template_of(run, step)
+    sig = step.definition.signature
+    kwargs = dict(kwargs)
+    custom_id = kwargs.pop("id", None)
+    if custom_id is None and "step_name" in kwargs and "step_name" not in sig.input_names:
+        custom_id = kwargs.pop("step_name")
+    after = kwargs.pop("after", None)
+    problems: list[Diagnostic] = [*sig.errors, *template.problems, *template.options.problems]
+    inv_id = _assign_id(run, template.options.name, custom_id, where, problems)
+    binding = bind(inv_id, sig.inputs, len(args), list(kwargs), where)
+    problems += binding.problems
+    values = dict(zip(binding.positional, args, strict=False))
+    values.update({k: kwargs[k] for k in binding.keywords})
+    inputs: dict[str, StepInput] = {}
+    for name, value in values.items():
+        converted = _convert(inv_id, name, value, template.hints.get(name), where, problems)
+        if converted is not None:
+            inputs[name] = converted
+    invocation = Invocation(
+        id=inv_id,
+        step=template.options.name,
+        source=template.source,
+        location=SourceLocation(path=where[0], line=where[1], column=where[2]),
+        inputs=inputs,
+        after=_after_ids(run, inv_id, after, where, problems),
+        input_defs=template.input_defs,
+        outputs=template.output_defs(run.trace.pipeline, inv_id),
+        config=template.config,
+    )
+    run.trace.invocations.append(invocation)
+    run.trace.step_calls.append(StepCall(ev.site(node)[0], node, step, inv_id,
+                                         run.trace.pipeline))
+    for problem in problems:
+        run.trace.report(problem)
+    if problems:
+        run.trace.broken.add(where)
+    outputs = [StaticArtifact(inv_id, out.name) for out in invocation.outputs]
+    if not outputs:
+        return StaticArtifact(inv_id, None)
+    return tuple(outputs) if sig.multi_output else outputs[0]
+
+
+def _assign_id(
+    run: Run, name: str, custom: object, where: Where, problems: list[Diagnostic]
+) -> str:
+    trace = run.trace
+    path, line, column = where
+    if isinstance(custom, Unknown):
+        trace.symbolic_ids = True
+        if custom.text is None:
+            trace.partial.append(f"line {line}: an id not known statically")
+        inv_id = custom.text or trace.next_id(name)
+    elif custom is None:
+        inv_id = trace.next_id(name)
+    elif not isinstance(custom, str) or not custom.strip():
+        problems.append(make(
+            "FP212", f"the id of a `{name}` call must be a non-empty string, not {custom!r}",
+            path=path, line=line, column=column, fix='pass id="a_unique_name"',
+        ))
+        inv_id = trace.next_id(name)
+    else:
+        inv_id = custom
+        if inv_id in trace.ids:
+            problems.append(make(
+                "FP203",
+                f"invocation id `{inv_id}` is used twice in pipeline `{trace.pipeline}`",
+                path=path, line=line, column=column, fix="give each call its own id= value",
+            ))
+    trace.ids.add(inv_id)
+    return inv_id
+
+
+def _convert(
+    inv_id: str, name: str, value: Any, hint: object, where: Where, problems: list[Diagnostic]
+) -> StepInput | None:
+    path, line, column = where
+    if isinstance(value, StaticArtifact):
+        return _ref(inv_id, name, value, where, problems)
+    if isinstance(value, (list, tuple)) and value and all(
+        isinstance(v, StaticArtifact) for v in value
+    ):
+        refs = [_ref(inv_id, name, v, where, problems) for v in value]
+        return ArtifactListInput(items=[r for r in refs if r is not None])
+    if isinstance(value, (list, tuple, dict)) and _holds_artifact(value):
+        problems.append(make(
+            "FP204", f"input `{name}` of `{inv_id}` mixes artifacts with other values",
+            path=path, line=line, column=column,
+            fix="pass a list made only of artifacts, or combine the values in a step",
+        ))
+        return None
+    if isinstance(value, StepRef):
+        problems.append(make(
+            "FP214", f"input `{name}` of `{inv_id}` is the step `{value.name}` itself, not its "
+            "output", path=path, line=line, column=column, fix=f"call it: {value.name}()",
+        ))
+        return None
+    if isinstance(value, Unknown):
+        return ParameterInput(value=None, pipeline_parameter=value.parameter)
+    if not is_known(value) or not _plain(value):
+        return ParameterInput(value=None)
+    json_value, bad = to_parameter(value, hint, f"step `{inv_id}`", name, where)
+    problems += bad
+    return None if bad else ParameterInput(value=json_value)
+
+
+def _plain(value: object) -> bool:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(_plain(k) and _plain(v) for k, v in value.items())
+    return is_plain(value)
+
+
+def _ref(
+    inv_id: str, name: str, value: StaticArtifact, where: Where, problems: list[Diagnostic]
+) -> ArtifactRef | None:
+    if value.output_name is None:
+        path, line, column = where
+        problems.append(make(
+            "FP216",
+            f"input `{name}` of `{inv_id}` is the result of `{value.invocation_id}`, which has "
+            "no outputs", path=path, line=line, column=column,
+            fix=f'use after="{value.invocation_id}" to order the steps, or give the step an output',
+        ))
+        return None
+    return ArtifactRef(step=value.invocation_id, output=value.output_name)
+
+
+def _after_ids(
+    run: Run, inv_id: str, after: object, where: Where, problems: list[Diagnostic]
+) -> list[str]:
+    if after is None:
+        return []
+    items = list(after) if isinstance(after, (list, tuple)) else [after]
+    ids: list[str] = []
+    for item in items:
+        if isinstance(item, StaticArtifact):
+            ids.append(item.invocation_id)
+        elif isinstance(item, str):
+            ids.append(item)
+        elif isinstance(item, Unknown):
+            run.trace.symbolic_ids = True
+            if item.text is not None:
+                ids.append(item.text)
+        else:
+            path, line, column = where
+            problems.append(make(
+                "FP215", f"after= of `{inv_id}` holds {item!r}", path=path, line=line,
+                column=column, fix="pass step outputs or invocation id strings",
+            ))
+    return list(dict.fromkeys(ids))
+
+
+def _holds_artifact(value: Any) -> bool:
+    if isinstance(value, StaticArtifact):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(_holds_artifact(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_artifact(v) for v in value.values())
+    return False

@@ -1,0 +1,125 @@
+"""What every invocation of one configured step shares, read from source: its inputs and
+outputs with their types, its configuration -- the static counterpart of
+:func:`flowplan.compiler.invocation.step_template`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from flowplan.analyzer.static.annotations import annotation_object
+from flowplan.analyzer.static.definitions import StepDef
+from flowplan.analyzer.static.facts import ModuleFacts
+from flowplan.analyzer.static.options import Options, configure
+from flowplan.analyzer.static.values import StepRef
+from flowplan.codes import make
+from flowplan.compiler.plan import InputDef, OutputDef, StepConfig, StepSource, TypeExpr
+from flowplan.compiler.types import type_expr_from_source
+from flowplan.diagnostics import Diagnostic
+
+
+@dataclass
+class StepTemplate:
+    definition: StepDef
+    options: Options
+    source: StepSource
+    input_defs: list[InputDef]
+    outputs: list[tuple[str, TypeExpr | None, str | None, bool]]  # name, type, materializer, custom
+    config: StepConfig
+    problems: list[Diagnostic] = field(default_factory=list)
+
+    @cached_property
+    def hints(self) -> dict[str, Any]:
+        """Annotation objects of the inputs, where the standard library can build them."""
+        facts = self.definition.facts
+        inputs = self.definition.signature.inputs
+        return {spec.name: hint(spec.annotation, facts) for spec in inputs}
+
+    def output_defs(self, pipeline: str, inv_id: str) -> list[OutputDef]:
+        return [
+            OutputDef(
+                name=name,
+                type=tp,
+                artifact_name=name if custom else f"{pipeline}::{inv_id}::{name}",
+                materializer=materializer,
+            )
+            for name, tp, materializer, custom in self.outputs
+        ]
+
+
+def hint(text: str | None, facts: ModuleFacts) -> Any:
+    """The annotation ``text`` of a module as an object, where that is safe (once per text)."""
+    if text is None:
+        return None
+    if text not in facts.hints:
+        facts.hints[text] = annotation_object(text, facts.type_names)
+    return facts.hints[text]
+
+
+def _type(text: str | None, facts: ModuleFacts) -> TypeExpr | None:
+    """The annotation ``text`` of a module as a TypeExpr (each text parsed once per module)."""
+    if text is None:
+        return None
+    found = facts.types.get(text)
+    if found is None:
+        found = facts.types[text] = type_expr_from_source(text, facts.type_names)
+    return found
+
+
+def step_template(ref: StepRef) -> StepTemplate:
+    """The template of ``ref`` (its definition with every batch of options applied)."""
+    defn = ref.definition
+    if not ref.options and isinstance(defn.template, StepTemplate):
+        return defn.template
+    template = _template(ref)
+    if not ref.options:
+        defn.template = template
+    return template
+
+
+def _template(ref: StepRef) -> StepTemplate:
+    defn = ref.definition
+    options = configure(defn, [dict(ref.options)] if ref.options else [])
+    sig = defn.signature
+    facts = defn.facts
+    materializers = dict(options.materializers)
+    default = materializers.pop("*", None)
+    outputs = []
+    for out in sig.outputs:
+        custom = out.name != "output" and not out.name.startswith("output_")
+        chosen = materializers.pop(out.name, default)
+        outputs.append((out.name, _type(out.annotation, facts), chosen, custom))
+    path, line = defn.location
+    problems = [
+        make(
+            "FP112",
+            f"output_materializers of step `{options.name}` names `{name}`, which is not one "
+            f"of its outputs ({', '.join(sig.output_names) or 'none'})",
+            path=path,
+            line=line,
+            fix="use the output names from the step's annotation",
+        )
+        for name in materializers
+    ]
+    return StepTemplate(
+        definition=defn,
+        options=options,
+        source=StepSource(module=defn.facts.source.module, qualname=defn.qualname, path=path,
+                          line=line),
+        input_defs=[
+            InputDef(name=i.name, type=_type(i.annotation, facts), required=not i.has_default)
+            for i in sig.inputs
+        ],
+        outputs=outputs,
+        config=StepConfig(
+            enable_cache=options.enable_cache,
+            retry=options.retry,
+            on_success=options.hooks.get("on_success"),
+            on_failure=options.hooks.get("on_failure"),
+            settings=dict(options.settings),
+            extra=dict(options.extra),
+        ),
+        problems=problems,
+    )

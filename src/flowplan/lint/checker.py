@@ -1,0 +1,66 @@
+"""Checking one file: every rule over it, ``# noqa`` applied, and the files its result
+depends on (itself, the modules it imports, the run configurations it names)."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+
+from flowplan.analyzer.static.program import Program
+from flowplan.analyzer.static.source import SourceFile
+from flowplan.codes import make
+from flowplan.diagnostics import Diagnostic
+from flowplan.lint.config import LintConfig
+from flowplan.lint.noqa import unsilenced
+from flowplan.lint.results import FileResult
+
+
+def check_file(path: Path, data: bytes, program: Program, config: LintConfig) -> FileResult:
+    """The problems of the Python file ``path`` whose content is ``data``."""
+    from flowplan.lint.context import FileContext
+    from flowplan.lint.registry import all_rules
+
+    program.begin()
+    source = program.source_from(path, data)
+    if not isinstance(source, SourceFile):
+        return FileResult(str(path), [source], program.dependencies())
+    if source.error is not None or source.tree is None:
+        found = [source.error] if source.error else []
+        return FileResult(source.path, found, program.dependencies())
+    facts = program.facts_for(Path(source.path))
+    assert facts is not None
+    ctx = FileContext(source, facts, program, config)
+    found = []
+    for rule in all_rules():
+        try:
+            found += rule.check(ctx)
+        except Exception as exc:  # a bug in a rule must not hide the other rules' findings
+            found.append(internal_error(source.path, rule.name, exc))
+    return FileResult(source.path, finish(found, program), program.dependencies())
+
+
+def internal_error(path: str, rule: str, exc: BaseException) -> Diagnostic:
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" ({Path(where.filename).name}:{where.lineno})" if where else ""
+    return make(
+        "FP901",
+        f"rule `{rule}` failed on this file: {type(exc).__name__}: {exc}{at}",
+        path=path,
+        fix="please report it with the file; the other rules' findings are complete",
+    )
+
+
+def finish(found: list[Diagnostic], program: Program) -> list[Diagnostic]:
+    """Deduplicated, sorted, and without those a ``# noqa`` silences."""
+    unique = list(dict.fromkeys(found))
+    return sorted(unsilenced(unique, lambda p: lines_of(p, program)), key=Diagnostic.sort_key)
+
+
+def lines_of(path: str, program: Program) -> list[str]:
+    source = program.source(Path(path)) if path.endswith(".py") else None
+    if isinstance(source, SourceFile):
+        return source.lines
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []

@@ -1,0 +1,111 @@
+"""What the rules see of one checked file: its source and facts, and -- computed once, on
+first use -- the static front end's plans and every problem a real import and compile of
+its pipelines would raise."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from flowplan.analyzer.static import PipelineCheck, Program, check_pipeline
+from flowplan.analyzer.static.calls import StepCall
+from flowplan.analyzer.static.facts import ModuleFacts
+from flowplan.analyzer.static.options import configure
+from flowplan.analyzer.static.source import SourceFile
+from flowplan.analyzer.static.values import PipelineRef
+from flowplan.diagnostics import Diagnostic
+from flowplan.lint.config import LintConfig
+
+if TYPE_CHECKING:
+    from flowplan.lint.runconfigs import RunConfigs
+
+
+@dataclass
+class FileContext:
+    source: SourceFile
+    facts: ModuleFacts
+    program: Program
+    config: LintConfig
+    templates: dict[int, Any] = field(default_factory=dict)
+
+    def pipeline_refs(self) -> Iterator[PipelineRef]:
+        """The pipelines this module defines: its ``@pipeline`` defs, and module-level names
+        bound to ``<pipeline>.with_options(...)``."""
+        seen: set[int] = set()
+        for name, bound in self.facts.bindings.items():
+            if not (isinstance(bound, (ast.FunctionDef, ast.AsyncFunctionDef))
+                    or _is_with_options(bound)):
+                continue
+            value = self.facts.lookup(name)
+            if isinstance(value, PipelineRef) and id(value) not in seen:
+                seen.add(id(value))
+                yield value
+
+    @cached_property
+    def run_configs(self) -> RunConfigs:
+        from flowplan.lint.runconfigs import RunConfigs  # YAML and its models: only when used
+
+        return RunConfigs(self.program, self.config.root)
+
+    @cached_property
+    def pipeline_checks(self) -> list[PipelineCheck]:
+        checks = []
+        for ref in self.pipeline_refs():
+            options = configure(ref.definition, [dict(ref.options)] if ref.options else [])
+            loaded = self.run_configs.load(options.config_path, ref) if options.config_path \
+                else None
+            if loaded is not None and loaded.config is not None:
+                ref = self.run_configs.applied(ref, loaded.config)
+            parameters = None
+            if loaded is not None and loaded.config is not None:
+                from flowplan.lint.runconfigs import pipeline_parameter_names
+
+                known = pipeline_parameter_names(ref)
+                parameters = {k: v for k, v in loaded.config.parameters.items() if k in known}
+            check = check_pipeline(ref, parameters, self.templates)
+            if loaded is not None:
+                check.diagnostics += loaded.problems
+                if loaded.config is not None:
+                    check.diagnostics += self.run_configs.against(loaded.config, check)
+            checks.append(check)
+        return checks
+
+    @cached_property
+    def step_calls(self) -> list[StepCall]:
+        return [c for check in self.pipeline_checks for t in check.traces for c in t.step_calls]
+
+    @cached_property
+    def found(self) -> list[Diagnostic]:
+        """Every problem of the front end: definitions, pipelines, configurations."""
+        from flowplan.lint.definitions import definition_problems
+
+        found = [*self.facts.problems,
+                 *definition_problems(self.facts, self.config.enforce_annotations)]
+        for check in self.pipeline_checks:
+            found += check.diagnostics
+        return found
+
+    def reported(self, codes: Iterable[str]) -> list[Diagnostic]:
+        wanted = set(codes)
+        return [d for d in self.found if d.code in wanted]
+
+
+def _is_with_options(node: object) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr in ("with_options", "configure")
+    )
+
+
+def front_end(*codes: str) -> Any:
+    """A rule's check that reports the front end's problems with ``codes``."""
+
+    def check(ctx: FileContext) -> list[Diagnostic]:
+        return ctx.reported(codes)
+
+    check.__name__ = f"front_end_{'_'.join(codes)}"
+    return check

@@ -1,0 +1,112 @@
+"""Problems a module's ``@step``/``@pipeline`` definitions raise when it is imported (FP1xx,
+FP305), found in the order the live objects find them -- FP109, then FP110, then the
+options -- with the same messages."""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flowplan.analyzer.static.definitions import Definition, StepDef
+from flowplan.analyzer.static.facts import ModuleFacts
+from flowplan.analyzer.static.options import configure
+from flowplan.analyzer.static.templates import step_template
+from flowplan.analyzer.static.values import StepRef
+from flowplan.codes import make
+from flowplan.compiler.step import RESERVED_INPUTS
+from flowplan.diagnostics import Diagnostic
+
+_ENFORCE = "FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS"
+
+
+def definition_problems(facts: ModuleFacts, enforce: bool) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for defn in facts.definitions:
+        found += _problems(defn, enforce)
+    return found
+
+
+def _problems(defn: Definition, enforce: bool) -> list[Diagnostic]:
+    path, line = defn.location
+    if not defn.is_function:
+        return [make("FP109", f"@{defn.kind} applies to functions, not type", path=path,
+                     line=defn.decorator.lineno,
+                     fix=f"decorate a plain `def` function with @{defn.kind}")]
+    if not isinstance(defn, StepDef):
+        return list(configure(defn, []).problems)
+    generator = "yield" in defn.facts.source.text and _is_generator(defn.node)
+    if isinstance(defn.node, ast.AsyncFunctionDef) or generator:
+        return [make("FP109", f"step `{defn.name}` is a coroutine or generator function",
+                     path=path, line=line,
+                     fix="make the step a plain function that returns its outputs")]
+    shape = _parameter_problems(defn)
+    if shape:
+        return shape
+    template = step_template(StepRef(defn))
+    sig = defn.signature
+    return [*template.options.problems, *sig.diagnostics, *template.problems,
+            *(_annotation_problems(defn) if enforce else [])]
+
+
+def _is_generator(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> bool:
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
+                                 ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(item))
+    return False
+
+
+def _parameter_problems(defn: StepDef) -> list[Diagnostic]:
+    """FP110, as ``flowplan.compiler.step._check_parameters`` words it."""
+    path, line = defn.location
+    assert not isinstance(defn.node, ast.ClassDef)
+    args = defn.node.args
+    named = [(a, "") for a in [*args.posonlyargs, *args.args]]
+    named += [(args.vararg, "*")] if args.vararg else []
+    named += [(a, "") for a in args.kwonlyargs]
+    named += [(args.kwarg, "**")] if args.kwarg else []
+    problems = []
+    for arg, star in named:
+        if star:
+            problems.append(make(
+                "FP110",
+                f"step `{defn.name}` takes {star}{arg.arg}; step inputs must be named, so the "
+                "pipeline graph can be built",
+                path=path, line=line,
+                fix="list each input as its own parameter, or take one list/dict input",
+            ))
+        elif arg.arg in RESERVED_INPUTS:
+            problems.append(make(
+                "FP110",
+                f"step `{defn.name}` has an input named `{arg.arg}`, which is reserved for step "
+                f"calls (`{arg.arg}=`)",
+                path=path, line=line, fix=f"rename the input, e.g. `{arg.arg}_`",
+            ))
+    return problems
+
+
+def _annotation_problems(defn: StepDef) -> list[Diagnostic]:
+    """FP101 from the library's own check, with annotations enforced for its duration."""
+    from flowplan.analyzer.analyze import enforce_annotations
+
+    with _environment(_ENFORCE, "1"):
+        return enforce_annotations(defn.signature)
+
+
+@contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = before

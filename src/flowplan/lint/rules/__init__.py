@@ -1,0 +1,1 @@
+"""One module per rule; each exposes ``RULE`` (see :mod:`flowplan.lint.registry`)."""

@@ -1,0 +1,86 @@
+"""FP803 mutable-default: a step parameter whose default is a list, dict or set."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from flowplan.codes import make
+from flowplan.diagnostics import Diagnostic
+from flowplan.lint.context import FileContext
+from flowplan.lint.registry import Rule
+
+_LITERALS = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
+_FACTORIES = frozenset({"list", "dict", "set", "bytearray", "collections.defaultdict",
+                        "collections.OrderedDict", "collections.Counter", "collections.deque"})
+
+
+def _is_mutable(node: ast.expr, ctx: FileContext) -> bool:
+    if isinstance(node, _LITERALS):
+        return True
+    if isinstance(node, ast.Call):
+        name = ctx.facts.qualified(node.func)
+        if name is None and isinstance(node.func, ast.Name):
+            name = node.func.id if node.func.id not in ctx.facts.bindings else None
+        return name in _FACTORIES
+    return False
+
+
+def check(ctx: FileContext) -> Iterator[Diagnostic]:
+    for step in ctx.facts.steps:
+        node = step.node
+        if isinstance(node, ast.ClassDef):
+            continue
+        args = node.args
+        positional = [*args.posonlyargs, *args.args]
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults,
+                         strict=True))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d]
+        for arg, default in pairs:
+            if default is None or not _is_mutable(default, ctx):
+                continue
+            path, line, column = ctx.source.where(default)
+            end_line, end_column = ctx.source.end(default)
+            yield make(
+                "FP803",
+                f"input `{arg.arg}` of step `{step.name}` defaults to "
+                f"`{ast.unparse(default)}`, one object shared by every call in the process",
+                path=path, line=line, column=column, end_line=end_line, end_column=end_column,
+                fix=f"default to None and build the value in the step: "
+                f"`{arg.arg} = {arg.arg} if {arg.arg} is not None else {ast.unparse(default)}`",
+            )
+
+
+RULE = Rule(
+    name="mutable-default",
+    codes=("FP803",),
+    summary="a step parameter has a mutable default",
+    rationale="""
+        Python evaluates a default once, when the `def` runs; every call that does not pass
+        the parameter gets that same list, dict or set.  A step that appends to it changes
+        what later runs in the same process see, while its cache key -- which hashes the
+        parameters it was given -- does not change.
+    """,
+    check=check,
+    valid=(
+        """
+        from typing import Optional
+
+        from flowplan import step
+
+        @step
+        def select(columns: Optional[list] = None, limit: int = 10) -> list:
+            columns = columns if columns is not None else []
+            return columns[:limit]
+        """,
+    ),
+    invalid=(
+        """
+        from flowplan import step
+
+        @step
+        def select(columns: list = [], options: dict = dict()) -> list:  # expect: FP803:28 FP803:48
+            return columns
+        """,
+    ),
+)

@@ -1,0 +1,68 @@
+"""FP303, FP304, FP305: a pipeline's run name, settings and execution mode."""
+
+from __future__ import annotations
+
+from flowplan.lint.context import front_end
+from flowplan.lint.registry import Rule
+
+CODES = ("FP303", "FP304", "FP305")
+
+RULE = Rule(
+    name="pipeline-configuration",
+    codes=CODES,
+    summary="a run name placeholder, a setting or the execution mode is invalid",
+    rationale="""
+        A run name may use `{date}`, `{time}` and the keys of `substitutions=` (FP303);
+        `settings=` hold the known keys with values of the right type (FP304); the execution
+        mode is one of `ExecutionMode`'s members or their names (FP305).  These are checked
+        when the pipeline is defined or compiled, before any step runs.
+    """,
+    check=front_end(*CODES),
+    valid=(
+        """
+        from flowplan import pipeline, step
+        from flowplan.enums import ExecutionMode
+
+        @step
+        def load() -> int:
+            return 1
+
+        @pipeline(
+            run_name="{team}-{date}",
+            substitutions={"team": "vision"},
+            settings={"orchestrator": {"max_workers": 2}},
+            execution_mode=ExecutionMode.FAIL_FAST,
+        )
+        def training() -> None:
+            load()
+        """,
+    ),
+    invalid=(
+        """
+        from flowplan import pipeline, step
+
+        @step
+        def load() -> int:
+            return 1
+
+        @pipeline(settings={"orchestrater": {"max_workers": 2}})  # expect: FP304
+        def misspelt() -> None:
+            load()
+        """,
+        """
+        from flowplan import pipeline, step
+
+        @step(settings={"orchestrator": {"isolation": "container"}})  # expect: FP304
+        def load() -> int:
+            return 1
+
+        @pipeline(run_name="training-{user}")  # expect: FP303
+        def named() -> None:
+            load()
+
+        @pipeline(execution_mode="sometimes")  # expect: FP305
+        def moded() -> None:
+            load()
+        """,
+    ),
+)

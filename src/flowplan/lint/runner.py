@@ -1,0 +1,136 @@
+"""``flow check`` over many files: skip the unrelated, reuse cached results, check the rest --
+in worker processes when there are enough of them -- and gather every problem.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flowplan.diagnostics import Diagnostic
+from flowplan.lint.config import LintConfig
+from flowplan.lint.files import discover, is_excluded
+from flowplan.lint.results import FileResult, mentions_flowplan
+
+if TYPE_CHECKING:
+    from flowplan.lint.cache import ResultCache
+
+MIN_PARALLEL = 8  # fewer files to parse than this are checked in this process
+_worker_program: dict[Path, object] = {}
+
+
+@dataclass
+class Report:
+    """Everything one ``flow check`` found."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0  # files checked (Python files that mention flowplan, and YAML files)
+    missing: list[str] = field(default_factory=list)
+
+
+def default_jobs() -> int:
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def check_paths(
+    paths: Sequence[str], config: LintConfig, *, use_cache: bool = True, jobs: int | None = None
+) -> Report:
+    """Check ``paths`` (default: the project root) and report every selected problem."""
+    from flowplan.analyzer.static.source import digest
+    from flowplan.lint.cache import ResultCache
+
+    _worker_program.clear()  # files may have changed since an earlier check in this process
+    targets = discover(paths, config)
+    cache = ResultCache(_cache_folder() if use_cache else None, config.key())
+    report = Report(missing=targets.missing)
+    results: list[FileResult] = []
+    todo: list[tuple[str, bytes]] = []
+    for path in targets.python:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            from flowplan.analyzer.static.source import unreadable
+
+            results.append(FileResult(str(path), [unreadable(str(path), exc.strerror or "")]))
+            continue
+        if not mentions_flowplan(data):
+            continue
+        report.files += 1
+        key = str(path.resolve())
+        cache.remember(key, digest(data))
+        cached = cache.load(key, digest(data))
+        if cached is not None:
+            results.append(cached)
+        else:
+            todo.append((key, data))
+    results += _check_all(todo, config, cache, jobs or default_jobs())
+    if targets.yaml:
+        from flowplan.lint.yamlfiles import check_yaml_files
+
+        report.files += len(targets.yaml)
+        results += check_yaml_files(targets.yaml, config)
+    found = [*config.problems, *(d for r in results for d in r.diagnostics)]
+    report.diagnostics = _selected(dict.fromkeys(found), config)
+    return report
+
+
+def _selected(found: Iterable[Diagnostic], config: LintConfig) -> list[Diagnostic]:
+    kept = [
+        d for d in found
+        if config.selected(d.code) and not (d.path and is_excluded(Path(d.path), config))
+    ]
+    return sorted(kept, key=Diagnostic.sort_key)
+
+
+def _cache_folder() -> Path:
+    from flowplan.env import cache_dir
+
+    return cache_dir() / "lint"
+
+
+def _check_all(
+    todo: list[tuple[str, bytes]], config: LintConfig, cache: ResultCache, jobs: int
+) -> list[FileResult]:
+    if not todo:
+        return []
+    if jobs < 2 or len(todo) < MIN_PARALLEL or sys.platform == "win32":
+        return check_chunk(todo, config, cache)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    import flowplan.lint.checker  # noqa: F401 -- imported once here, inherited by the workers
+    from flowplan.lint.registry import all_rules
+
+    all_rules()
+    ordered = sorted(todo, key=lambda item: -len(item[1]))
+    chunks = [ordered[i::jobs * 4] for i in range(jobs * 4)]
+    context = multiprocessing.get_context("fork" if sys.platform != "darwin" else "spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = [pool.submit(check_chunk, chunk, config, cache) for chunk in chunks if chunk]
+        return [result for future in futures for result in future.result()]
+
+
+def check_chunk(
+    chunk: list[tuple[str, bytes]], config: LintConfig, cache: ResultCache
+) -> list[FileResult]:
+    """Check files in this process (a worker keeps one Program across its chunks)."""
+    from flowplan.analyzer.static.program import Program
+    from flowplan.lint.checker import check_file
+
+    program = _worker_program.get(config.root)
+    if not isinstance(program, Program):
+        program = _worker_program[config.root] = Program([config.root])
+    results = []
+    for path, data in chunk:
+        result = check_file(Path(path), data, program, config)
+        cache.store(result)
+        results.append(result)
+    return results
+

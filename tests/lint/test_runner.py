@@ -1,0 +1,91 @@
+"""Per-file results are cached and invalidated by any file they read; unrelated files are
+never parsed; worker processes find what a single process finds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flowplan.lint import checker
+from flowplan.lint.config import load_config
+from flowplan.lint.runner import check_paths
+from tests.lint.helpers import located, write_project
+
+STEPS = "from flowplan import step\n\n@step\ndef load() -> int:\n    return 1\n"
+PIPES = (
+    "from flowplan import pipeline\nfrom steps import load\n\n"
+    '@pipeline(config_path="run.yaml")\ndef p() -> None:\n    load()\n'
+)
+
+
+def codes(root: Path, **options: object) -> list[tuple[str, int | None]]:
+    found = check_paths([str(root)], load_config(root), **options)  # type: ignore[arg-type]
+    return [(d.code, d.line) for d in found.diagnostics]
+
+
+def count_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    seen: list[str] = []
+    real = checker.check_file
+
+    def counting(path: Path, *args: object) -> checker.FileResult:
+        seen.append(path.name)
+        return real(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(checker, "check_file", counting)
+    return seen
+
+
+def test_a_warm_run_checks_nothing_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_project(tmp_path / "p", {"steps.py": STEPS, "pipes.py": PIPES,
+                                          "run.yaml": "steps:\n  load: {}\n"})
+    assert codes(root) == []
+    seen = count_checks(monkeypatch)
+    assert codes(root) == []
+    assert seen == []
+
+
+def test_a_change_in_an_imported_module_or_a_config_invalidates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_project(tmp_path / "p", {"steps.py": STEPS, "pipes.py": PIPES,
+                                          "run.yaml": "steps:\n  load: {}\n"})
+    assert codes(root) == []
+    seen = count_checks(monkeypatch)
+    (root / "steps.py").write_text(STEPS.replace("def load()", "def load(x: int)"))
+    assert codes(root) == [("FP207", 6)]
+    assert sorted(seen) == ["pipes.py", "steps.py"]
+    seen.clear()
+    (root / "run.yaml").write_text("steps:\n  lod: {}\n")
+    assert codes(root) == [("FP207", 6), ("FP006", 2)]
+    assert seen == ["pipes.py"]
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = write_project(tmp_path / "p", {"steps.py": STEPS})
+    codes(root, use_cache=False)
+    seen = count_checks(monkeypatch)
+    codes(root, use_cache=False)
+    codes(root)
+    assert seen == ["steps.py", "steps.py"]
+
+
+def test_files_that_do_not_mention_flowplan_are_not_parsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = write_project(tmp_path / "p", {"steps.py": STEPS, "plain.py": "def f(:\n"})
+    seen = count_checks(monkeypatch)
+    assert codes(root, use_cache=False) == []
+    assert seen == ["steps.py"]
+
+
+def test_worker_processes_find_the_same_problems(tmp_path: Path) -> None:
+    bad = "from flowplan import pipeline, step\n\n@step\ndef s() -> int:\n    return 1\n\n" \
+          "@pipeline\ndef p() -> None:\n    s(x=1)\n    s(step_name='y')\n"
+    files = {f"m{i}.py": bad for i in range(12)}
+    root = write_project(tmp_path / "p", files)
+    config = load_config(root)
+    serial = check_paths([str(root)], config, use_cache=False, jobs=1).diagnostics
+    parallel = check_paths([str(root)], config, use_cache=False, jobs=2).diagnostics
+    assert located(parallel, root) == located(serial, root)
+    assert len(serial) == 24
