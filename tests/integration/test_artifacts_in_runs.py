@@ -82,7 +82,7 @@ def test_custom_materializer_per_output_and_by_type() -> None:
 
 
 def test_unknown_materializer_output_is_a_compile_error() -> None:
-    @step(output_materializers={"nope": UpperMaterializer})
+    @step(output_materializers={"nope": UpperMaterializer})  # noqa: FP112 (the error under test)
     def one() -> str:
         return "x"
 
