@@ -36,6 +36,7 @@ class ProjectSettings(BaseModel):
     home: str | None = None
     orchestrator: Literal["local", "dask"] = "local"
     dask_address: str | None = None
+    artifact_url: str | None = None
     alerter: Literal["log", "webhook"] = "log"
     alerter_url: str | None = None
     enforce_type_annotations: bool | None = None

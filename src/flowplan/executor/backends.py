@@ -1,6 +1,7 @@
-"""Where a step runs: in the driver's process (``thread``) or in a worker process (``process``).
+"""Where a step runs: in the driver's process (``thread``) or in a worker process (``process``);
+the Dask orchestrator's backend is in :mod:`flowplan.executor.dask_backend`.
 
-Both backends offer the same three calls to the driver: ``session()`` around a run,
+Every backend offers the same three calls to the driver: ``session()`` around a run,
 ``run(task, should_stop)`` -- blocking, called from the driver thread or a step thread, never
 raising for a user error -- and ``stop(ids)`` for FAIL_FAST.
 """
@@ -12,9 +13,9 @@ import pickle
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from flowplan.executor.runner import StepResult, StepTask, execute_step
 
@@ -23,6 +24,16 @@ if TYPE_CHECKING:
     from flowplan.store.local import LocalStore
 
 StopFlag = Callable[[], bool]
+
+
+class Backend(Protocol):
+    """Where the driver's steps run (see the module docstring)."""
+
+    def session(self) -> AbstractContextManager[None]: ...
+
+    def run(self, task: StepTask, should_stop: StopFlag) -> StepResult: ...
+
+    def stop(self, ids: Iterable[str]) -> None: ...
 
 
 class ThreadBackend:

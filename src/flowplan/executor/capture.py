@@ -3,6 +3,12 @@
 While a run is active, ``sys.stdout``/``sys.stderr`` are proxies: writes made by a thread that
 is running a step go to that step's buffer *and* to the real stream; other writes go straight
 through.
+
+A proxy, once made, is never freed: ``print()`` holds ``sys.stdout`` as a borrowed reference
+while it writes, so a proxy freed when the last run of one thread restores the real streams
+would crash another thread that is printing through it (runs in several threads at once, as
+the store stress test does).  Each real stream keeps one proxy, reused whenever a run installs
+it again.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ _BUFFERS: contextvars.ContextVar[tuple[io.StringIO, io.StringIO] | None] = conte
 )
 _LOCK = threading.Lock()
 _DEPTH = 0
+_PROXIES: dict[tuple[int, int], _Proxy] = {}  # (id of the real stream, index) -> its proxy
 
 
 class _Proxy(io.TextIOBase):
@@ -56,8 +63,8 @@ def capturing_run() -> Iterator[None]:
     global _DEPTH
     with _LOCK:
         if _DEPTH == 0:
-            sys.stdout = _Proxy(sys.stdout, 0)
-            sys.stderr = _Proxy(sys.stderr, 1)
+            sys.stdout = _proxy(sys.stdout, 0)
+            sys.stderr = _proxy(sys.stderr, 1)
         _DEPTH += 1
     try:
         yield
@@ -69,6 +76,17 @@ def capturing_run() -> Iterator[None]:
                     sys.stdout = sys.stdout.real
                 if isinstance(sys.stderr, _Proxy):
                     sys.stderr = sys.stderr.real
+
+
+def _proxy(real: TextIO, index: int) -> TextIO:
+    """The one proxy of ``real`` (call with ``_LOCK`` held), made on first use and kept --
+    with ``real`` -- for the life of the process, so ``id(real)`` stays its key."""
+    if isinstance(real, _Proxy):
+        return real
+    proxy = _PROXIES.get((id(real), index))
+    if proxy is None:
+        proxy = _PROXIES[(id(real), index)] = _Proxy(real, index)
+    return proxy  # type: ignore[return-value]
 
 
 @contextmanager

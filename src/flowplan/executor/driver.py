@@ -2,9 +2,10 @@
 ``max_workers`` at a time), and applies the execution mode to what comes back.
 
 Each step that runs beside others goes to a daemon thread that blocks in the backend (running
-the step, or waiting for its worker process) and puts the result on one queue; the driver
-takes results from that queue and is the only writer of run metadata (see ``ledger``).  A
-step that is ready while nothing else runs is executed in the driver's own thread.  Under
+the step, or waiting for its worker process or Dask task) and puts the result on one queue;
+the driver takes results from that queue and is the only writer of run metadata (see
+``ledger``).  A step that is ready while nothing else runs is executed in the driver's own
+thread.  Under
 FAIL_FAST the driver returns as soon as the failure is recorded: running steps are marked
 ``stopped``, their worker processes killed; a stopped step's thread may finish later, and
 its result is discarded.
@@ -20,7 +21,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from flowplan.enums import ExecutionMode, ExecutionStatus
-from flowplan.executor.backends import make_backend
+from flowplan.executor.backends import Backend, make_backend
+from flowplan.executor.dask_backend import DaskBackend, dask_target
 from flowplan.executor.ledger import Ledger, RunState
 from flowplan.executor.runner import StepResult, StepTask
 from flowplan.executor.scheduler import Scheduler
@@ -28,12 +30,14 @@ from flowplan.executor.worker import failure
 
 if TYPE_CHECKING:
     from flowplan.compiler.pipeline import CompiledPipeline
+    from flowplan.compiler.plan import Plan
     from flowplan.compiler.settings import OrchestratorSettings
     from flowplan.executor.progress import Progress
     from flowplan.store.local import LocalStore
 
 S = ExecutionStatus
 TICK = 0.1  # seconds between redraws of a live progress view
+DASK_IN_FLIGHT = 128  # steps handed to a Dask cluster at once, by default
 
 
 class Driver:
@@ -49,9 +53,9 @@ class Driver:
         self.plan = compiled.plan
         self.state = state
         self.progress = progress
-        self.max_workers = max(1, settings.max_workers or default_workers())
         self.ledger = Ledger(compiled, store, state, progress)
-        self.backend = make_backend(settings.isolation, store, by_value)
+        self.backend, workers = _backend(self.plan, settings, store, by_value)
+        self.max_workers = max(1, settings.max_workers or workers)
         self.by_id = {inv.id: inv for inv in self.plan.invocations}
         self.scheduler = Scheduler(
             {
@@ -200,6 +204,23 @@ class StepThreads:
     def __exit__(self, *exc: object) -> None:
         for _ in self.threads:  # busy threads (stopped steps) take theirs when they are done
             self.jobs.put(None)
+
+
+def _backend(
+    plan: Plan,
+    settings: OrchestratorSettings,
+    store: LocalStore,
+    by_value: list[ModuleType] | None,
+) -> tuple[Backend, int]:
+    """The backend of the run's orchestrator, and how many steps it runs at once by default:
+    the CPUs here; for Dask, whose scheduler queues what its workers cannot take yet, every
+    step (up to ``DASK_IN_FLIGHT``, each waited for by a driver thread)."""
+    target = dask_target(settings, default_workers())
+    if target is None:
+        return make_backend(settings.isolation, store, by_value), default_workers()
+    fail_fast = ExecutionMode(plan.config.execution_mode) is ExecutionMode.FAIL_FAST
+    backend = DaskBackend(store, target, by_value, fail_fast=fail_fast)
+    return backend, min(len(plan.invocations), DASK_IN_FLIGHT)
 
 
 def default_workers() -> int:

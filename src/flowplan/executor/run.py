@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from flowplan.codes import make
 from flowplan.compiler.settings import orchestrator_settings
-from flowplan.diagnostics import FlowplanError
+from flowplan.diagnostics import FlowplanError, StoreError
 from flowplan.enums import ExecutionStatus
 from flowplan.executor.capture import capturing_run
 from flowplan.executor.driver import Driver
@@ -15,14 +15,19 @@ from flowplan.executor.errors import RunFailedError
 from flowplan.executor.ledger import RunState
 from flowplan.executor.naming import run_name
 from flowplan.executor.progress import Progress
+from flowplan.executor.wire import modules_importing_now
 from flowplan.executor.worker import refuses_runs
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from flowplan.client import PipelineRun
     from flowplan.compiler.pipeline import CompiledPipeline
+    from flowplan.compiler.plan import Plan
     from flowplan.store.local import LocalStore
 
 S = ExecutionStatus
+NAME_ATTEMPTS = 5  # names taken from the clock, tried before a clash is reported
 
 
 def start_run(compiled: CompiledPipeline, store: LocalStore, *, unlisted: bool = False) -> RunState:
@@ -38,16 +43,37 @@ def start_run(compiled: CompiledPipeline, store: LocalStore, *, unlisted: bool =
                 fix="call the pipeline under `if __name__ == '__main__':` in that module",
             )
         )
-    name = run_name(plan.pipeline, plan.config.run_name, plan.config.substitutions)
-    run_id = store.metadata.create_run(
-        name,
-        plan.pipeline,
-        plan.parameters,
-        plan.to_json(),
-        plan.config.model_dump(mode="json"),
-        unlisted=unlisted,
-    )
+    run_id, name = _create_run(plan, store, unlisted)
     return RunState(run_id=run_id, run_name=name, warnings=list(compiled.warnings))
+
+
+def _create_run(plan: Plan, store: LocalStore, unlisted: bool) -> tuple[UUID, str]:
+    """Name and record the run.  Of two runs named by the clock in the same microsecond, the
+    later takes the next tick; a taken name without ``{time}`` is refused (FP501)."""
+    attempt = 0
+    while True:
+        attempt += 1
+        name = run_name(plan.pipeline, plan.config.run_name, plan.config.substitutions)
+        try:
+            run_id = store.metadata.create_run(
+                name,
+                plan.pipeline,
+                plan.parameters,
+                plan.to_json(),
+                plan.config.model_dump(mode="json"),
+                unlisted=unlisted,
+            )
+        except StoreError as exc:
+            timed = _timed(plan.config.run_name)
+            if exc.code != "FP501" or not timed or attempt == NAME_ATTEMPTS:
+                raise
+            continue
+        return run_id, name
+
+
+def _timed(template: str | None) -> bool:
+    """Whether a run name template changes with the clock (the default one does)."""
+    return not template or "{time}" in template
 
 
 def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> ExecutionStatus:
@@ -57,11 +83,9 @@ def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> Exe
     and the error propagates."""
     plan = compiled.plan
     settings = orchestrator_settings(plan.config.settings)
-    by_value = None
-    if settings.isolation == "process":
-        from flowplan.executor.wire import modules_importing_now
-
-        by_value = modules_importing_now()
+    # Modules running this pipeline as they import travel by value to worker processes (of
+    # process isolation, or Dask), which must never import them: found on this thread's stack.
+    by_value = modules_importing_now()
     progress = Progress(state.run_name, len(plan.invocations))
     started = time.perf_counter()
     store.metadata.set_run_status(state.run_id, S.RUNNING)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from flowplan.config.retry_config import StepRetryConfig
-    from flowplan.store.local import LocalStore
+    from flowplan.store.artifact_io import ArtifactIO
     from flowplan.store.records import ArtifactRecord
 
 
@@ -74,7 +74,7 @@ class StepResult:
     stopped: bool = False  # the run stopped the step before it finished (FAIL_FAST)
 
 
-def _arguments(task: StepTask, store: LocalStore) -> dict[str, Any]:
+def _arguments(task: StepTask, store: ArtifactIO) -> dict[str, Any]:
     inv = task.invocation
     args: dict[str, Any] = {}
     for name, spec in inv.inputs.items():
@@ -90,13 +90,14 @@ def _arguments(task: StepTask, store: LocalStore) -> dict[str, Any]:
     return args
 
 
-def _load(store: LocalStore, record: ArtifactRecord, annotation: Any) -> Any:
-    """An input's value.  A type recorded in a script's ``__main__`` that cannot be found
-    here (a worker process never imports the script) is taken from the step's annotation."""
+def _load(store: ArtifactIO, record: ArtifactRecord, annotation: Any) -> Any:
+    """An input's value.  A recorded type that cannot be imported here (a script's
+    ``__main__``, which a worker process never imports; a module that a Dask worker received
+    by value) is taken from the step's annotation."""
     try:
         return store.load_artifact(record)
-    except StoreError:
-        if annotation is None or "__main__." not in record.data_type:
+    except StoreError as exc:
+        if annotation is None or exc.code != "FP511":
             raise
         return store.load_artifact(record, data_type=annotation)
 
@@ -133,7 +134,7 @@ def _split_outputs(task: StepTask, value: Any) -> list[Any]:
     return list(value)
 
 
-def _attempt(task: StepTask, store: LocalStore, result: StepResult) -> list[Any]:
+def _attempt(task: StepTask, store: ArtifactIO, result: StepResult) -> list[Any]:
     values = _split_outputs(task, task.func(**_arguments(task, store)))
     saved = []
     for out, value, annotation in zip(
@@ -154,7 +155,7 @@ def _attempt(task: StepTask, store: LocalStore, result: StepResult) -> list[Any]
 
 
 def execute_step(
-    task: StepTask, store: LocalStore, should_stop: Callable[[], bool] = lambda: False
+    task: StepTask, store: ArtifactIO, should_stop: Callable[[], bool] = lambda: False
 ) -> StepResult:
     """Run one invocation with its retries and hooks; never raises for a user error.
 
@@ -176,7 +177,7 @@ def execute_step(
 
 
 def _attempts(
-    task: StepTask, store: LocalStore, result: StepResult, should_stop: Callable[[], bool]
+    task: StepTask, store: ArtifactIO, result: StepResult, should_stop: Callable[[], bool]
 ) -> tuple[BaseException | None, list[Any]]:
     """Attempt the step up to ``1 + max_retries`` times, waiting between attempts."""
     attempts = task.retry.attempts if task.retry else 1

@@ -1,0 +1,160 @@
+"""Artifact values in and out: materializers over content-addressed files, pickles signed
+with the store's key -- everything a running step needs, and no run metadata.
+
+A step's worker holds only this (a Dask worker on another machine has no database); the local
+store (:class:`~flowplan.store.local.LocalStore`) adds the metadata.  New files go to
+``artifacts``: the home's ``artifacts/`` folder, or the fsspec URL of ``artifact-url``.  A file
+is read from where its record's ``uri`` says it is -- a URL, or the local folder -- so runs
+written under either setting stay loadable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol
+
+from flowplan import codes
+from flowplan.diagnostics import Diagnostic, StoreError
+from flowplan.store.artifacts import ArtifactStore
+from flowplan.store.materializers import (
+    BaseMaterializer,
+    create_materializer,
+    import_materializer,
+    materialize,
+)
+from flowplan.store.records import ArtifactRecord
+from flowplan.store.remote import RemoteArtifactStore, base_of, is_url
+from flowplan.store.typespec import TypeSpecError, resolve_type
+
+
+class Blobs(Protocol):
+    """Immutable, content-addressed byte blobs (a local folder or an fsspec URL)."""
+
+    def put_bytes(self, data: bytes) -> tuple[str, str]: ...
+
+    def get_bytes(self, content_hash: str) -> bytes: ...
+
+    def exists(self, content_hash: str) -> bool: ...
+
+
+class SavedOutput(NamedTuple):
+    content_hash: str
+    uri: str
+    data_type: str
+    materializer: str
+    warnings: tuple[Diagnostic, ...]
+
+
+class ArtifactIO:
+    """Saves step outputs and loads artifact values; ``local`` is the home's artifact folder
+    when this process can reach it, ``url`` where new files go instead of it."""
+
+    def __init__(
+        self, local: ArtifactStore | None, url: str | None, pickle_key: Callable[[], bytes]
+    ) -> None:
+        self.local_artifacts = local
+        self._remote: dict[str, RemoteArtifactStore] = {}
+        self.artifacts: Blobs
+        if url:
+            self.artifacts = self._remote_store(url)
+        elif local is not None:
+            self.artifacts = local
+        else:
+            raise ValueError("an ArtifactIO needs a local folder or a URL")
+        self._pickle_key = pickle_key
+
+    def pickle_key(self) -> bytes:
+        """The key that signs this store's pickles."""
+        return self._pickle_key()
+
+    def blobs_for(self, uri: str) -> Blobs:
+        """Where the file of an artifact recorded at ``uri`` is read from."""
+        if is_url(uri):
+            return self._remote_store(base_of(uri))
+        if self.local_artifacts is not None:
+            return self.local_artifacts
+        return ArtifactStore(Path(uri).parent.parent)
+
+    def _remote_store(self, url: str) -> RemoteArtifactStore:
+        store = self._remote.get(url)
+        if store is None:
+            store = self._remote[url] = RemoteArtifactStore(url)
+        return store
+
+    def artifact_exists(self, record: ArtifactRecord) -> bool:
+        return self.blobs_for(record.uri).exists(record.content_hash)
+
+    def save_output(
+        self, value: Any, annotation: Any = None, materializer_path: str | None = None
+    ) -> SavedOutput:
+        """Materialize one output and write its file; the caller then records its metadata.
+
+        ``warnings`` holds ``FP512`` when the value fell back to cloudpickle.
+        """
+        result = materialize(value, annotation, materializer_path, pickle_key=self.pickle_key)
+        content_hash, uri = self.artifacts.put_bytes(result.data)
+        return SavedOutput(
+            content_hash, uri, result.data_type, result.materializer, result.warnings
+        )
+
+    def load_artifact(self, record: ArtifactRecord, data_type: Any = None) -> Any:
+        """The value of an artifact version, loaded by the materializer that stored it.
+
+        ``data_type`` overrides the recorded type (e.g. the annotation of the consuming step
+        input, when the recorded type cannot be imported here).
+        """
+        try:
+            data = self.blobs_for(record.uri).get_bytes(record.content_hash)
+            cls = import_materializer(record.materializer)
+            materializer = create_materializer(cls, pickle_key=self.pickle_key)
+            if data_type is None:
+                data_type = _recorded_type(record, cls)
+            return _load(materializer, data, data_type)
+        except StoreError as exc:
+            raise _about(record, exc) from exc.__cause__
+
+
+def _recorded_type(record: ArtifactRecord, cls: type[BaseMaterializer]) -> Any:
+    try:
+        return resolve_type(record.data_type)
+    except TypeSpecError as exc:
+        if not cls.USES_DATA_TYPE:
+            return None
+        raise StoreError(
+            codes.make(
+                "FP511",
+                f"its type `{record.data_type}` cannot be imported here ({exc})",
+                fix="import the module that defines the type first, or pass `data_type=` when "
+                "loading; types defined in a script's `__main__` load only in that script",
+            )
+        ) from None
+
+
+def _load(materializer: BaseMaterializer, data: bytes, data_type: Any) -> Any:
+    try:
+        return materializer.load(data, data_type)
+    except StoreError:
+        raise
+    except Exception as exc:
+        raise StoreError(
+            codes.make(
+                "FP511",
+                f"materializer `{materializer.NAME or type(materializer).__qualname__}` could "
+                f"not load it: {type(exc).__name__}: {exc}",
+                fix="load it with the flowplan version and packages that wrote it, or re-run "
+                "the step that produced it",
+            )
+        ) from exc
+
+
+def _about(record: ArtifactRecord, error: StoreError) -> StoreError:
+    """The same diagnostics, naming the artifact and pointing at its file."""
+    prefix = f"artifact `{record.name}` (version {record.version}): "
+    return type(error)(
+        [
+            replace(d, message=prefix + d.message, path=d.path or record.uri)
+            for d in error.diagnostics
+        ]
+    )

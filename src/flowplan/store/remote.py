@@ -1,0 +1,190 @@
+"""Content-addressed artifact files behind an fsspec URL (``s3://bucket/prefix``, ``gs://…``,
+``file:///shared/folder``): the artifact store that Dask workers on other machines can reach.
+
+The layout and the guarantees are those of the local folder (:mod:`flowplan.store.artifacts`):
+``<url>/<first 2 hex>/<sha256>``, each file written once and never changed, every read
+checked against its hash (``FP503``).  A write is atomic: object stores (S3, GCS, Azure, memory)
+publish an object only when its upload completes; on file systems the bytes go to a temporary
+file next to the target, which is then renamed over it.
+
+The URL is ``artifact-url`` in ``[tool.flowplan]`` or ``FLOWPLAN_ARTIFACT_URL``; a plain path is
+taken as ``file://``.  Records keep the full URL of their file, so a store opened without the
+setting still loads artifacts written under it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flowplan import codes
+from flowplan.diagnostics import ConfigError, StoreError
+
+#: Protocols whose uploads appear all at once (no temporary object needed).
+_ATOMIC_PUT = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "memory"})
+_TEMP_PREFIX = ".tmp-"
+_INSTALL_HINT = "pip install 'flowplan[dask]'"
+
+
+def configured_url() -> str | None:
+    """``FLOWPLAN_ARTIFACT_URL``, else ``artifact-url`` of ``[tool.flowplan]``, else None
+    (a project without that table is not parsed)."""
+    from flowplan.env import env_value
+    from flowplan.store.location import find_project_root, has_project_table
+
+    if env_value("ARTIFACT_URL") is None and not has_project_table(find_project_root()):
+        return None
+    from flowplan.project import current_settings
+
+    return current_settings().artifact_url or None
+
+
+def is_url(location: str) -> bool:
+    """True for ``scheme://…`` (an fsspec location), False for a plain file path."""
+    scheme, sep, _ = location.partition("://")
+    return bool(sep) and scheme.replace("+", "").replace("-", "").isalnum()
+
+
+def normalise_url(location: str) -> str:
+    """``location`` as a URL without a trailing slash (a plain path becomes ``file://``)."""
+    if not is_url(location):
+        return Path(location).expanduser().resolve().as_uri()
+    return location.rstrip("/")
+
+
+def base_of(uri: str) -> str:
+    """The store URL that an artifact file URL ``<base>/<ab>/<hash>`` lives under."""
+    return uri.rsplit("/", 2)[0]
+
+
+class RemoteArtifactStore:
+    """Immutable, content-addressed byte blobs under an fsspec URL."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        self.fs, self._root = _filesystem(self.url)
+        protocol = self.fs.protocol
+        protocols = {protocol} if isinstance(protocol, str) else set(protocol)
+        self._atomic_put = bool(protocols & _ATOMIC_PUT)
+
+    def uri_for(self, content_hash: str) -> str:
+        return f"{self.url}/{content_hash[:2]}/{content_hash}"
+
+    def _path(self, content_hash: str) -> str:
+        if len(content_hash) != 64 or any(c not in "0123456789abcdef" for c in content_hash):
+            raise StoreError(
+                codes.make(
+                    "FP503",
+                    f"`{content_hash}` is not a SHA-256 content hash",
+                    fix="pass the `content_hash` recorded for the artifact",
+                )
+            )
+        return f"{self._root}/{content_hash[:2]}/{content_hash}"
+
+    def exists(self, content_hash: str) -> bool:
+        try:
+            return bool(self.fs.exists(self._path(content_hash)))
+        except OSError:
+            return False
+
+    def put_bytes(self, data: bytes) -> tuple[str, str]:
+        """Store ``data``; return ``(content_hash, uri)``.  Writing the same bytes twice is free."""
+        content_hash = hashlib.sha256(data).hexdigest()
+        target = self._path(content_hash)
+        try:
+            if not self.fs.exists(target):
+                self._write_atomically(target, data)
+        except OSError as exc:
+            raise StoreError(
+                codes.make(
+                    "FP503",
+                    f"artifact file cannot be written to {self.url}: {type(exc).__name__}: {exc}",
+                    path=self.uri_for(content_hash),
+                    fix="check that the artifact store URL exists and is writable from here",
+                )
+            ) from exc
+        return content_hash, self.uri_for(content_hash)
+
+    def _write_atomically(self, target: str, data: bytes) -> None:
+        if self._atomic_put:
+            self.fs.pipe_file(target, data)
+            return
+        folder = target.rsplit("/", 1)[0]
+        self.fs.makedirs(folder, exist_ok=True)
+        token = f"{os.getpid()}-{secrets.token_hex(4)}"
+        temp = f"{folder}/{_TEMP_PREFIX}{target.rsplit('/', 1)[1][:16]}-{token}"
+        try:
+            self.fs.pipe_file(temp, data)
+            self.fs.mv(temp, target)
+        except BaseException:
+            if self.fs.exists(temp):
+                self.fs.rm_file(temp)
+            raise
+
+    def get_bytes(self, content_hash: str) -> bytes:
+        """The stored bytes, checked against their hash (``FP503`` when missing or changed)."""
+        path = self._path(content_hash)
+        uri = self.uri_for(content_hash)
+        try:
+            data: bytes = self.fs.cat_file(path)
+        except FileNotFoundError:
+            raise StoreError(
+                codes.make(
+                    "FP503",
+                    f"artifact file is missing (content hash {content_hash[:12]}…)",
+                    path=uri,
+                    fix="the file was deleted outside flowplan; re-run the step that produced it",
+                )
+            ) from None
+        except OSError as exc:
+            raise StoreError(
+                codes.make(
+                    "FP503",
+                    f"artifact file cannot be read: {type(exc).__name__}: {exc}",
+                    path=uri,
+                    fix="check that the artifact store URL is reachable and readable from here",
+                )
+            ) from exc
+        actual = hashlib.sha256(data).hexdigest()
+        if actual != content_hash:
+            raise StoreError(
+                codes.make(
+                    "FP503",
+                    f"artifact file is corrupt: its content hashes to {actual[:12]}…, "
+                    f"expected {content_hash[:12]}…",
+                    path=uri,
+                    fix="the file was changed outside flowplan; delete it and re-run the step "
+                    "that produced it",
+                )
+            )
+        return data
+
+
+def _filesystem(url: str) -> tuple[Any, str]:
+    """The fsspec file system and root path of ``url`` (``FP304`` when it cannot be used)."""
+    try:
+        from fsspec.core import url_to_fs
+    except ImportError:
+        raise ConfigError(
+            codes.make(
+                "FP304",
+                f"the artifact store URL `{url}` needs fsspec, which is not installed",
+                fix=_INSTALL_HINT,
+            )
+        ) from None
+    try:
+        fs, root = url_to_fs(url)
+    except (ImportError, ValueError) as exc:
+        raise ConfigError(
+            codes.make(
+                "FP304",
+                f"the artifact store URL `{url}` cannot be used: {exc}",
+                fix="install the fsspec implementation of its protocol (s3fs for s3://, gcsfs "
+                "for gs://, adlfs for az://), or fix the URL in `artifact-url` / "
+                "FLOWPLAN_ARTIFACT_URL",
+            )
+        ) from None
+    return fs, str(root).rstrip("/")

@@ -1,0 +1,189 @@
+"""The Dask orchestrator against a real LocalCluster with worker processes (see conftest):
+steps run in the workers, in parallel, with code the workers cannot import by name; caching,
+retries and artifacts behave as with the local orchestrator."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from flowplan import Client, ExecutionStatus, StepRetryConfig, pipeline, step
+from flowplan.diagnostics import ConfigError
+from flowplan.executor import dask_backend
+from flowplan.executor.dask_worker import module_origins
+from tests.conftest import load_fixture
+from tests.dask.helpers import on_cluster
+
+S = ExecutionStatus
+
+
+class Span(BaseModel):  # a type of this module, which the workers cannot import
+    pid: int
+    started: float
+    ended: float
+
+
+@step(enable_cache=False)
+def where(i: int) -> Span:
+    started = time.time()
+    time.sleep(0.5)
+    return Span(pid=os.getpid(), started=started, ended=time.time())
+
+
+@step(enable_cache=False)
+def gather(spans: list[Span]) -> list[int]:
+    assert all(isinstance(s, Span) for s in spans), [type(s) for s in spans]
+    return [s.pid for s in spans]
+
+
+@pipeline(enable_cache=False)
+def fan_out(width: int = 4) -> None:
+    gather([where(i) for i in range(width)])
+
+
+def test_workers_cannot_import_this_module(dask_client: Any) -> None:
+    answers = dask_client.run(module_origins, [__name__, "flowplan.executor.runner"])
+    assert len(answers) == 2
+    for found in answers.values():
+        assert found[__name__] is None  # so the steps below travel by value
+        assert found["flowplan.executor.runner"] is not None
+
+
+def test_fan_out_runs_in_parallel_on_worker_processes(dask_address: str) -> None:
+    run = fan_out.with_options(settings=on_cluster(dask_address))()
+    assert run.status is S.COMPLETED
+    spans = [run.steps[name].output.load() for name in ("where", "where_2", "where_3", "where_4")]
+    pids = {span.pid for span in spans}
+    assert os.getpid() not in pids and len(pids) >= 2
+    assert sorted(run.steps["gather"].output.load()) == sorted(s.pid for s in spans)
+    first_end = min(s.ended for s in spans)
+    assert sum(s.started < first_end for s in spans) >= 2  # some ran at the same time
+
+
+@step
+def numbers(n: int) -> list[int]:
+    return list(range(n))
+
+
+@step
+def total(values: list[int]) -> int:
+    return sum(values)
+
+
+@pipeline
+def summing(n: int = 10) -> None:
+    total(numbers(n))
+
+
+def test_caching_behaves_as_locally(dask_address: str) -> None:
+    local = summing()  # the local orchestrator fills the cache ...
+    assert [s.status for s in local.steps.values()] == [S.COMPLETED, S.COMPLETED]
+    on_dask = summing.with_options(settings=on_cluster(dask_address))
+    cached = on_dask()  # ... which the Dask run uses
+    assert [s.status for s in cached.steps.values()] == [S.CACHED, S.CACHED]
+    assert cached.steps["total"].output.load() == 45
+    fresh = on_dask(n=5)
+    assert [s.status for s in fresh.steps.values()] == [S.COMPLETED, S.COMPLETED]
+    assert fresh.steps["total"].output.load() == 10
+    again = on_dask(n=5)
+    assert [s.status for s in again.steps.values()] == [S.CACHED, S.CACHED]
+    assert again.steps["total"].output.id == fresh.steps["total"].output.id
+
+
+@step
+def made_here() -> Span:
+    return Span(pid=os.getpid(), started=0.0, ended=1.0)
+
+
+@step(enable_cache=False)
+def read_span(span: Span) -> int:
+    assert isinstance(span, Span), type(span)
+    return span.pid
+
+
+@pipeline
+def local_then_dask() -> None:
+    read_span(made_here())
+
+
+def test_a_type_the_workers_cannot_import_loads_by_its_annotation(dask_address: str) -> None:
+    local = local_then_dask()  # stored as JSON, its type named by this module's path
+    made = local.steps["made_here"].output
+    assert made.materializer.endswith("JsonMaterializer")
+    run = local_then_dask.with_options(settings=on_cluster(dask_address))()
+    assert run.steps["made_here"].status is S.CACHED
+    assert run.steps["read_span"].output.load() == os.getpid()  # read on a worker
+
+
+@step(enable_cache=False, retry=StepRetryConfig(max_retries=2, delay=0.1))
+def flaky(marker_dir: str) -> int:
+    marker = Path(marker_dir) / "attempts"
+    attempts = int(marker.read_text()) + 1 if marker.exists() else 1
+    marker.write_text(str(attempts))
+    print(f"attempt {attempts} in {os.getpid()}")
+    if attempts < 3:
+        raise RuntimeError(f"attempt {attempts} fails")
+    return attempts
+
+
+@pipeline(enable_cache=False)
+def retrying(marker_dir: str) -> None:
+    flaky(marker_dir)
+
+
+def test_retries_and_logs_happen_on_the_worker(dask_address: str, tmp_path: Path) -> None:
+    run = retrying.with_options(settings=on_cluster(dask_address))(marker_dir=str(tmp_path))
+    flaky_run = run.steps["flaky"]
+    assert flaky_run.status is S.COMPLETED and flaky_run.output.load() == 3
+    assert "attempt 3 in" in flaky_run.logs["stdout"]
+    assert str(os.getpid()) not in flaky_run.logs["stdout"]
+
+
+def test_a_module_loaded_by_file_path_runs_there(dask_address: str) -> None:
+    basics = load_fixture("seeds/basics.py")
+    run = basics.simple_ml_pipeline.with_options(settings=on_cluster(dask_address))()
+    assert run.status is S.COMPLETED
+    assert "Feature sum is 21" in run.steps["train_model"].logs["stdout"]
+
+
+def test_artifacts_go_to_an_fsspec_url(
+    dask_address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_home: Path
+) -> None:
+    shared = tmp_path / "bucket"
+    monkeypatch.setenv("FLOWPLAN_ARTIFACT_URL", shared.as_uri() + "/flowplan")
+    on_dask = summing.with_options(settings=on_cluster(dask_address))
+    run = on_dask(n=7)
+    output = run.steps["total"].output
+    assert output.uri.startswith(f"{shared.as_uri()}/flowplan/")
+    assert output.load() == 21
+    files = [p for p in (shared / "flowplan").rglob("*") if p.is_file()]
+    assert len(files) == 2 and not any(p.name.startswith(".tmp-") for p in files)
+    assert not (isolated_home / "artifacts").exists()  # nothing went to the local folder
+    monkeypatch.delenv("FLOWPLAN_ARTIFACT_URL")  # records know where their files are
+    assert Client().get_pipeline_run(run.name).steps["total"].output.load() == 21
+    again = on_dask(n=7)
+    assert [s.status for s in again.steps.values()] == [S.CACHED, S.CACHED]
+
+
+def test_a_missing_dask_install_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed fails
+    with pytest.raises(ConfigError) as info:
+        summing.with_options(settings=on_cluster("tcp://127.0.0.1:1"))()
+    assert info.value.code == "FP304"
+    assert "pip install 'flowplan[dask]'" in str(info.value)
+
+
+def test_an_unreachable_scheduler_is_a_diagnostic(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("distributed", reason="the Dask orchestrator needs flowplan[dask]")
+    monkeypatch.setattr(dask_backend, "CONNECT_TIMEOUT", 1)
+    with pytest.raises(ConfigError) as info:
+        summing.with_options(settings=on_cluster("tcp://127.0.0.1:9"))()
+    assert info.value.code == "FP304"
+    assert "cannot connect to the Dask scheduler at `tcp://127.0.0.1:9`" in str(info.value)
+
