@@ -24,21 +24,18 @@ import secrets
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from flowplan.codes import make
 from flowplan.diagnostics import ConfigError
-from flowplan.env import env_value
 from flowplan.executor.dask_shipping import ShippedModules
+from flowplan.executor.dask_target import DaskTarget
 from flowplan.executor.dask_worker import ArtifactLocation, run_task
 from flowplan.executor.runner import StepResult, StepTask
 from flowplan.executor.worker import failure
-from flowplan.store.location import find_project_root, has_project_table
 
 if TYPE_CHECKING:
-    from flowplan.compiler.settings import OrchestratorSettings
     from flowplan.executor.backends import StopFlag
     from flowplan.executor.dask_cluster import LocalDaskCluster
     from flowplan.store.local import LocalStore
@@ -47,30 +44,6 @@ INSTALL_HINT = "pip install 'flowplan[dask]'"
 CONNECT_TIMEOUT = 15  # seconds to reach a scheduler
 POLL = 0.25  # seconds between looks at the run's stop flag while a task runs (a stop
 # also cancels the task, which ends the wait at once)
-
-
-@dataclass(frozen=True)
-class DaskTarget:
-    """Where a run's steps go: the scheduler at ``address``, or (None) a LocalCluster of
-    ``n_workers`` started for the run."""
-
-    address: str | None
-    n_workers: int
-
-
-def dask_target(settings: OrchestratorSettings, cpus: int) -> DaskTarget | None:
-    """The Dask cluster a run uses, or None when the local orchestrator runs it."""
-    n_workers = min(settings.max_workers or cpus, cpus)
-    if settings.dask_address:
-        return DaskTarget(settings.dask_address, n_workers)
-    if env_value("ORCHESTRATOR") is None and not has_project_table(find_project_root()):
-        return None  # a project without [tool.flowplan] is not parsed
-    from flowplan.project import current_settings
-
-    project = current_settings()
-    if project.orchestrator != "dask":
-        return None
-    return DaskTarget(project.dask_address or None, n_workers)
 
 
 def require_distributed() -> None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from flowplan.enums import ExecutionMode, ExecutionStatus
 from flowplan.executor.backends import Backend, make_backend
-from flowplan.executor.dask_backend import DaskBackend, dask_target
+from flowplan.executor.dask_target import dask_target
 from flowplan.executor.ledger import Ledger, RunState
 from flowplan.executor.runner import StepResult, StepTask
 from flowplan.executor.scheduler import Scheduler
@@ -218,6 +218,8 @@ def _backend(
     target = dask_target(settings, default_workers())
     if target is None:
         return make_backend(settings.isolation, store, by_value), default_workers()
+    from flowplan.executor.dask_backend import DaskBackend
+
     fail_fast = ExecutionMode(plan.config.execution_mode) is ExecutionMode.FAIL_FAST
     backend = DaskBackend(store, target, by_value, fail_fast=fail_fast)
     return backend, min(len(plan.invocations), DASK_IN_FLIGHT)
