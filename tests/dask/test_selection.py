@@ -10,7 +10,7 @@ import pytest
 
 from flowplan import pipeline, step
 from flowplan.compiler.settings import OrchestratorSettings
-from flowplan.executor.dask_backend import DaskTarget, dask_target
+from flowplan.executor.dask_target import DaskTarget, dask_target
 
 
 def test_local_unless_asked(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
