@@ -14,8 +14,9 @@ from __future__ import annotations
 import ast
 import copy
 import hashlib
-import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
+
+from flowplan.analyzer.blocks import statement_blocks
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -55,7 +56,7 @@ class ModuleIndex:
                     self.functions.append((qualname, stmt))
                     self._walk(stmt.body, qualname + ".<locals>.")
             else:
-                for block in _blocks(stmt):
+                for block in statement_blocks(stmt):
                     self._walk(block, prefix)
 
     def _bind(self, body: list[ast.stmt]) -> None:
@@ -69,7 +70,7 @@ class ModuleIndex:
             else:
                 for name in _target_names(stmt):
                     self._add(name, stmt)
-                for block in _blocks(stmt):
+                for block in statement_blocks(stmt):
                     self._bind(block)
 
     def _add(self, name: str, node: ast.AST) -> None:
@@ -155,34 +156,6 @@ def _strip_docstring(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
         and isinstance(first.value.value, str)
     ):
         node.body = node.body[1:]
-
-
-def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
-    """The statement lists inside a compound statement other than a def or class, in order."""
-    # Two branches, one per type: mypy narrows neither through `or` with a version check.
-    if isinstance(stmt, ast.Try):  # noqa: SIM114
-        yield from _try_blocks(stmt.body, stmt.handlers, stmt.orelse, stmt.finalbody)
-    elif sys.version_info >= (3, 11) and isinstance(stmt, ast.TryStar):
-        yield from _try_blocks(stmt.body, stmt.handlers, stmt.orelse, stmt.finalbody)
-    elif isinstance(stmt, (ast.If, ast.For, ast.AsyncFor, ast.While)):
-        yield stmt.body
-        yield stmt.orelse
-    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-        yield stmt.body
-    elif isinstance(stmt, ast.Match):
-        yield from (case.body for case in stmt.cases)
-
-
-def _try_blocks(
-    body: list[ast.stmt],
-    handlers: Sequence[ast.excepthandler],
-    orelse: list[ast.stmt],
-    finalbody: list[ast.stmt],
-) -> Iterator[list[ast.stmt]]:
-    yield body
-    yield from (h.body for h in handlers if isinstance(h, ast.ExceptHandler))
-    yield orelse
-    yield finalbody
 
 
 def _target_names(stmt: ast.stmt) -> set[str]:

@@ -9,8 +9,7 @@ are computed only for modules with a problem to report.
 from __future__ import annotations
 
 import ast
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -19,6 +18,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from flowplan import codes
 from flowplan.analyzer.codehash import FunctionNode, ModuleIndex
 from flowplan.analyzer.module_analysis import ModuleAnalysis
+from flowplan.analyzer.positions import NEWLINE, char_column, def_name_site
 from flowplan.analyzer.returns import (
     Finding,
     OutputDecision,
@@ -27,10 +27,8 @@ from flowplan.analyzer.returns import (
     source_text,
 )
 from flowplan.analyzer.signature import InputSpec, ParamKind, StepSignature
+from flowplan.analyzer.static.source import syntax_error
 from flowplan.diagnostics import Diagnostic, FlowplanError
-
-_DEF_KEYWORD = re.compile(r"(?:async\s+)?def\s+")
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 def analyze_module(source: str, path: str) -> ModuleAnalysis:
@@ -42,15 +40,15 @@ def analyze_module(source: str, path: str) -> ModuleAnalysis:
         line = getattr(exc, "lineno", None)
         column = getattr(exc, "offset", None)
         message = getattr(exc, "msg", None) or str(exc)
-        return ModuleAnalysis.of(path, [], _syntax_error(message, path, line, column))
+        return ModuleAnalysis.of(path, [], syntax_error(message, path, line, column))
     except cst.ParserSyntaxError as exc:
-        error = _syntax_error(exc.message, path, exc.raw_line, exc.raw_column + 1)
+        error = syntax_error(exc.message, path, exc.raw_line, exc.raw_column + 1)
         return ModuleAnalysis.of(path, [], error)
     except RecursionError:
-        error = _syntax_error("an expression is nested too deeply to analyse", path, None, None)
+        error = syntax_error("an expression is nested too deeply to analyse", path, None, None)
         return ModuleAnalysis.of(path, [], error)
     index = ModuleIndex(tree)
-    defs = list(_functions(module.body))
+    defs = list(cst_functions(module.body))
     if [f.name.value for f in defs] != [node.name for _, node in index.functions]:
         raise FlowplanError(codes.make("FP901", "libcst and ast disagree on the defs", path=path))
     decisions = [decide_outputs(func, module) for func in defs]
@@ -63,18 +61,7 @@ def analyze_module(source: str, path: str) -> ModuleAnalysis:
     return ModuleAnalysis.of(path, signatures)
 
 
-def _syntax_error(message: str, path: str, line: int | None, column: int | None) -> Diagnostic:
-    return codes.make(
-        "FP001",
-        f"syntax error: {message}",
-        path=path,
-        line=line,
-        column=column,
-        fix="fix the syntax; Python itself cannot import this file",
-    )
-
-
-def _functions(body: Sequence[cst.BaseStatement]) -> Iterator[cst.FunctionDef]:
+def cst_functions(body: Sequence[cst.BaseStatement]) -> Iterator[cst.FunctionDef]:
     """Every def in source order, a def before the defs nested in it (like ``ModuleIndex``)."""
     for stmt in body:
         if isinstance(stmt, cst.FunctionDef):
@@ -82,7 +69,7 @@ def _functions(body: Sequence[cst.BaseStatement]) -> Iterator[cst.FunctionDef]:
         if isinstance(stmt, cst.BaseCompoundStatement):
             for suite in child_suites(stmt):
                 if isinstance(suite, cst.IndentedBlock):
-                    yield from _functions(suite.body)
+                    yield from cst_functions(suite.body)
 
 
 def _positions(module: cst.Module) -> dict[cst.CSTNode, CodeRange]:
@@ -94,20 +81,13 @@ class _Locator:
     """1-based character positions from ``ast`` nodes, whose columns count UTF-8 bytes."""
 
     def __init__(self, source: str) -> None:
-        self.lines = _NEWLINE.split(source)
+        self.lines = NEWLINE.split(source)
 
     def column(self, line: int, byte_offset: int) -> int:
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        if text.isascii():
-            return byte_offset + 1
-        return len(text.encode()[:byte_offset].decode("utf-8", "replace")) + 1
+        return char_column(self.lines, line, byte_offset)
 
     def name_site(self, node: FunctionNode) -> tuple[int, int]:
-        """Where the def's name is written (for a missing return annotation)."""
-        start = self.column(node.lineno, node.col_offset)
-        text = self.lines[node.lineno - 1] if node.lineno <= len(self.lines) else ""
-        match = _DEF_KEYWORD.match(text, start - 1)
-        return node.lineno, (match.end() + 1 if match else start)
+        return def_name_site(self.lines, node)
 
 
 @dataclass(frozen=True)
@@ -121,7 +101,7 @@ class _Module:
     positions: dict[cst.CSTNode, CodeRange]
 
 
-def _inputs(func: cst.FunctionDef, module: cst.Module) -> list[InputSpec]:
+def cst_inputs(func: cst.FunctionDef, module: cst.Module) -> list[InputSpec]:
     """Named parameters; ``*args`` and ``**kwargs`` are left to the compiler (FP110)."""
     params = func.params
     groups: list[tuple[ParamKind, Sequence[cst.Param]]] = [
@@ -147,7 +127,7 @@ def _inputs(func: cst.FunctionDef, module: cst.Module) -> list[InputSpec]:
 def _signature(
     m: _Module, qualname: str, node: FunctionNode, func: cst.FunctionDef, decision: OutputDecision
 ) -> StepSignature:
-    inputs = _inputs(func, m.tree)
+    inputs = cst_inputs(func, m.tree)
     args = node.args
     arg_sites = {
         a.arg: (a.lineno, m.locator.column(a.lineno, a.col_offset))
@@ -168,18 +148,21 @@ def _signature(
         multi_output=decision.multi_output,
         return_annotation=decision.return_annotation,
         code_hash=m.index.code_hash(node),
-        diagnostics=tuple(_located(f, m) for f in decision.findings),
+        diagnostics=tuple(located(m.path, f, m.positions) for f in decision.findings),
         missing_annotations=tuple(name for name, _ in missing),
         missing_annotation_sites=tuple(site for _, site in missing),
     )
 
 
-def _located(finding: Finding, m: _Module) -> Diagnostic:
-    where = m.positions[finding.node]
+def located(
+    path: str, finding: Finding, positions: Mapping[cst.CSTNode, CodeRange]
+) -> Diagnostic:
+    """A finding of the output decision as a diagnostic at its libcst position."""
+    where = positions[finding.node]
     return codes.make(
         finding.code,
         finding.message,
-        path=m.path,
+        path=path,
         line=where.start.line,
         column=where.start.column + 1,
         end_line=where.end.line,

@@ -10,9 +10,10 @@ import dis
 import itertools
 import sys
 from types import CodeType, FrameType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from flowplan.codes import make
+from flowplan.compiler.reference import ArtifactReference
 from flowplan.diagnostics import CompileError
 
 if TYPE_CHECKING:
@@ -72,43 +73,14 @@ def _is_unpacking(frame: FrameType) -> bool:
     return False
 
 
-class Artifact:
+class Artifact(ArtifactReference):
     """A step output inside a traced pipeline body: a reference, not a value."""
 
-    __slots__ = ("_output", "_step", "_tracer")
+    __slots__ = ("_tracer",)
 
     def __init__(self, tracer: Tracer, step: str, output: str | None) -> None:
+        super().__init__(step, output)
         object.__setattr__(self, "_tracer", tracer)
-        object.__setattr__(self, "_step", step)
-        object.__setattr__(self, "_output", output)
-
-    @property
-    def invocation_id(self) -> str:
-        return str(object.__getattribute__(self, "_step"))
-
-    @property
-    def output_name(self) -> str | None:
-        out: str | None = object.__getattribute__(self, "_output")
-        return out
-
-    def __repr__(self) -> str:
-        output = self.output_name
-        return (
-            f"<artifact {self.invocation_id}.{output}>"
-            if output
-            else f"<step run {self.invocation_id}>"
-        )
-
-    __str__ = __repr__
-
-    def __format__(self, spec: str) -> str:
-        return repr(self)
-
-    def __hash__(self) -> int:
-        return id(self)
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
 
     def _refuse(self, what: str) -> NoReturn:
         tracer: Tracer = object.__getattribute__(self, "_tracer")
@@ -140,75 +112,3 @@ class Artifact:
                 fix="move the logic into a step that takes the artifact as an input",
             )
         )
-
-    def __bool__(self) -> bool:
-        self._refuse("used as a condition")
-
-    def __iter__(self) -> NoReturn:
-        self._refuse("iterated")
-
-    def __len__(self) -> int:
-        self._refuse("measured with len()")
-
-    def __contains__(self, item: object) -> bool:
-        self._refuse("searched with `in`")
-
-    def __getitem__(self, key: object) -> NoReturn:
-        self._refuse("indexed")
-
-    def __setitem__(self, key: object, value: object) -> None:
-        self._refuse("assigned into")
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") and name.endswith("__"):
-            raise AttributeError(name)
-        self._refuse(f"asked for its attribute `{name}`")
-
-    def __setattr__(self, name: str, value: object) -> None:
-        self._refuse(f"given an attribute `{name}`")
-
-    def __call__(self, *args: object, **kwargs: object) -> NoReturn:
-        self._refuse("called")
-
-    def __int__(self) -> int:
-        self._refuse("converted with int()")
-
-    def __float__(self) -> float:
-        self._refuse("converted with float()")
-
-    def __index__(self) -> int:
-        self._refuse("used as an index")
-
-    def __lt__(self, other: object) -> bool:
-        self._refuse("compared")
-
-    __le__ = __gt__ = __ge__ = __lt__
-
-
-def _binary(name: str) -> Any:
-    def refuse(self: Artifact, *other: object) -> NoReturn:
-        self._refuse(f"used in arithmetic (`{name}`)")
-
-    refuse.__name__ = name
-    return refuse
-
-
-for _op in (
-    "add",
-    "sub",
-    "mul",
-    "truediv",
-    "floordiv",
-    "mod",
-    "pow",
-    "matmul",
-    "and",
-    "or",
-    "xor",
-    "lshift",
-    "rshift",
-):
-    for _name in (f"__{_op}__", f"__r{_op}__", f"__i{_op}__"):
-        setattr(Artifact, _name, _binary(_name))
-for _name in ("__neg__", "__pos__", "__abs__", "__invert__"):
-    setattr(Artifact, _name, _binary(_name))

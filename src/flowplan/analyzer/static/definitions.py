@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
+from flowplan.analyzer.blocks import statement_blocks
+
 if TYPE_CHECKING:
     from flowplan.analyzer.signature import StepSignature
     from flowplan.analyzer.static.facts import ModuleFacts
@@ -89,16 +91,5 @@ def decorated_defs(body: list[ast.stmt], prefix: str = "") -> Iterator[tuple[str
                 yield f"{prefix}{stmt.name}", stmt
             yield from decorated_defs(stmt.body, f"{prefix}{stmt.name}.<locals>.")
         else:
-            for block in compound_blocks(stmt):
+            for block in statement_blocks(stmt):
                 yield from decorated_defs(block, prefix)
-
-
-def compound_blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
-    for name in ("body", "orelse", "finalbody"):
-        block = getattr(stmt, name, None)
-        if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
-            yield block
-    for handler in getattr(stmt, "handlers", []):
-        yield handler.body
-    for case in getattr(stmt, "cases", []):
-        yield case.body

@@ -5,17 +5,16 @@ module-level values -- each name bound as it is once the module has been importe
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from flowplan.analyzer.blocks import statement_blocks
 from flowplan.analyzer.static.definitions import (
     Definition,
     DefNode,
     PipelineDef,
     StepDef,
-    compound_blocks,
     decorated_defs,
 )
 from flowplan.analyzer.static.imports import (
@@ -77,7 +76,7 @@ class ModuleFacts:
             elif isinstance(stmt, ast.Expr) and certain:
                 self._note_configure(stmt.value)
             elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
-                for block in _blocks(stmt):
+                for block in statement_blocks(stmt):
                     self._bind(block, certain=False)
             else:
                 for node in ast.walk(stmt):
@@ -224,9 +223,3 @@ class ModuleFacts:
             if error is not None:
                 self.problems.append(error)
         return found
-
-
-def _blocks(stmt: ast.If | ast.Try | ast.With) -> Iterator[list[ast.stmt]]:
-    yield from compound_blocks(stmt)
-
-

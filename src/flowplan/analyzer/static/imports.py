@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flowplan.analyzer.blocks import statement_blocks
+
 
 @dataclass
 class ImportMap:
@@ -46,19 +48,8 @@ def import_statements(body: Sequence[ast.stmt]) -> Iterator[ast.Import | ast.Imp
         if isinstance(stmt, (ast.Import, ast.ImportFrom)):
             yield stmt
         elif isinstance(stmt, (ast.If, ast.Try, ast.With)):
-            for block in _blocks(stmt):
+            for block in statement_blocks(stmt):
                 yield from import_statements(block)
-
-
-def _blocks(stmt: ast.If | ast.Try | ast.With) -> Iterator[list[ast.stmt]]:
-    yield stmt.body
-    if isinstance(stmt, ast.If):
-        yield stmt.orelse
-    elif isinstance(stmt, ast.Try):
-        for handler in stmt.handlers:
-            yield handler.body
-        yield stmt.orelse
-        yield stmt.finalbody
 
 
 def import_map(statements: Iterable[ast.Import | ast.ImportFrom], package: str) -> ImportMap:

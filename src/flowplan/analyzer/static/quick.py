@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import ast
 import re
-import sys
 from collections.abc import Iterator, Sequence
 
+from flowplan.analyzer.blocks import statement_blocks
+from flowplan.analyzer.positions import def_name_site
 from flowplan.analyzer.signature import InputSpec, OutputSpec, ParamKind, StepSignature
 from flowplan.analyzer.static.source import SourceFile
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
-_DEF_KEYWORD = re.compile(r"(?:async\s+)?def\s+")
 _ONE_STRING = re.compile(r"""^[rRuU]?("[^"\\\n]*"|'[^'\\\n]*')$""")
 
 
@@ -38,36 +38,8 @@ def ast_functions(body: Sequence[ast.stmt], prefix: str = "") -> Iterator[tuple[
             yield f"{prefix}{stmt.name}", stmt
             yield from ast_functions(stmt.body, f"{prefix}{stmt.name}.<locals>.")
         else:
-            for block in _blocks(stmt):
+            for block in statement_blocks(stmt):
                 yield from ast_functions(block, prefix)
-
-
-def _blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
-    """The statement lists inside a compound statement other than a def or class, in order."""
-    # Two branches, one per type: mypy narrows neither through `or` with a version check.
-    if isinstance(stmt, ast.Try):  # noqa: SIM114
-        yield from _try_blocks(stmt.body, stmt.handlers, stmt.orelse, stmt.finalbody)
-    elif sys.version_info >= (3, 11) and isinstance(stmt, ast.TryStar):
-        yield from _try_blocks(stmt.body, stmt.handlers, stmt.orelse, stmt.finalbody)
-    elif isinstance(stmt, (ast.If, ast.For, ast.AsyncFor, ast.While)):
-        yield stmt.body
-        yield stmt.orelse
-    elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-        yield stmt.body
-    elif isinstance(stmt, ast.Match):
-        yield from (case.body for case in stmt.cases)
-
-
-def _try_blocks(
-    body: list[ast.stmt],
-    handlers: Sequence[ast.excepthandler],
-    orelse: list[ast.stmt],
-    finalbody: list[ast.stmt],
-) -> Iterator[list[ast.stmt]]:
-    yield body
-    yield from (h.body for h in handlers if isinstance(h, ast.ExceptHandler))
-    yield orelse
-    yield finalbody
 
 
 def own_returns(body: Sequence[ast.stmt]) -> Iterator[ast.Return]:
@@ -76,7 +48,7 @@ def own_returns(body: Sequence[ast.stmt]) -> Iterator[ast.Return]:
         if isinstance(stmt, ast.Return):
             yield stmt
         elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            for block in _blocks(stmt):
+            for block in statement_blocks(stmt):
                 yield from own_returns(block)
 
 
@@ -209,7 +181,7 @@ def quick_signature(source: SourceFile, qualname: str, node: FunctionNode) -> St
              for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
     missing = [(i.name, sites[i.name]) for i in inputs if i.annotation is None]
     if node.returns is None and returns_value:
-        missing.append(("return", _name_site(source, node)))
+        missing.append(("return", def_name_site(source.lines, node)))
     return StepSignature(
         name=node.name, qualname=qualname, path=source.path,
         line=node.decorator_list[0].lineno if node.decorator_list else node.lineno,
@@ -241,10 +213,3 @@ def _inputs(reader: _Reader, node: FunctionNode) -> list[InputSpec]:
         for kind, group, group_defaults in groups
         for arg, default in zip(group, group_defaults, strict=True)
     ]
-
-
-def _name_site(source: SourceFile, node: FunctionNode) -> tuple[int, int]:
-    start = source.column(node.lineno, node.col_offset)
-    text = source.lines[node.lineno - 1] if node.lineno <= len(source.lines) else ""
-    match = _DEF_KEYWORD.match(text, start - 1)
-    return node.lineno, (match.end() + 1 if match else start)

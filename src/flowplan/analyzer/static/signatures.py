@@ -9,26 +9,22 @@ only.  ``tests/lint/test_signatures.py`` holds the two readings equal, hash asid
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from flowplan import codes
+from flowplan.analyzer.module import cst_functions, cst_inputs, located
+from flowplan.analyzer.positions import def_name_site
 from flowplan.analyzer.returns import (
-    Finding,
     OutputDecision,
-    child_suites,
     decide_outputs,
-    source_text,
 )
-from flowplan.analyzer.signature import InputSpec, ParamKind, StepSignature
+from flowplan.analyzer.signature import StepSignature
 from flowplan.analyzer.static.quick import FunctionNode, ast_functions
 from flowplan.analyzer.static.source import SourceFile, syntax_error
 from flowplan.diagnostics import Diagnostic
-
-_DEF_KEYWORD = re.compile(r"(?:async\s+)?def\s+")
 
 
 def step_signatures(
@@ -41,7 +37,7 @@ def step_signatures(
     except cst.ParserSyntaxError as exc:
         return {}, syntax_error(exc.message, source.path, exc.raw_line, exc.raw_column + 1)
     named = list(ast_functions(source.tree.body))
-    cst_defs = list(_cst_functions(module.body))
+    cst_defs = list(cst_functions(module.body))
     if [d.name.value for d in cst_defs] != [node.name for _, node in named]:
         return {}, codes.make("FP901", "libcst and ast disagree on the defs", path=source.path)
     pairs = zip(named, cst_defs, strict=True)
@@ -54,42 +50,9 @@ def step_signatures(
     for node in wanted:
         qualname, func = by_node[id(node)]
         decision = decisions[id(node)]
-        findings = tuple(_located(source.path, f, positions) for f in decision.findings)
+        findings = tuple(located(source.path, f, positions) for f in decision.findings)
         result[id(node)] = _signature(source, qualname, node, func, decision, findings)
     return result, None
-
-
-def _cst_functions(body: Sequence[cst.CSTNode]) -> Iterator[cst.FunctionDef]:
-    for stmt in body:
-        if isinstance(stmt, cst.FunctionDef):
-            yield stmt
-        if isinstance(stmt, cst.BaseCompoundStatement):
-            for suite in child_suites(stmt):
-                if isinstance(suite, cst.IndentedBlock):
-                    yield from _cst_functions(suite.body)
-
-
-def _inputs(func: cst.FunctionDef, module: cst.Module) -> list[InputSpec]:
-    """Named parameters, as :mod:`flowplan.analyzer.module` reads them."""
-    params = func.params
-    groups: list[tuple[ParamKind, Sequence[cst.Param]]] = [
-        ("positional_only", params.posonly_params),
-        ("positional_or_keyword", params.params),
-        ("keyword_only", params.kwonly_params),
-    ]
-    return [
-        InputSpec(
-            name=p.name.value,
-            annotation=None
-            if p.annotation is None
-            else source_text(p.annotation.annotation, module),
-            has_default=p.default is not None,
-            default_source=None if p.default is None else source_text(p.default, module),
-            kind=kind,
-        )
-        for kind, group in groups
-        for p in group
-    ]
 
 
 def _signature(
@@ -100,7 +63,7 @@ def _signature(
     decision: OutputDecision,
     findings: tuple[Diagnostic, ...],
 ) -> StepSignature:
-    inputs = _inputs(func, source.cst)
+    inputs = cst_inputs(func, source.cst)
     args = node.args
     sites = {
         a.arg: (a.lineno, source.column(a.lineno, a.col_offset))
@@ -108,7 +71,7 @@ def _signature(
     }
     missing = [(i.name, sites[i.name]) for i in inputs if i.annotation is None]
     if node.returns is None and decision.returns_value:
-        missing.append(("return", _name_site(source, node)))
+        missing.append(("return", def_name_site(source.lines, node)))
     first_line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
     return StepSignature(
         name=node.name,
@@ -124,28 +87,4 @@ def _signature(
         diagnostics=findings,
         missing_annotations=tuple(name for name, _ in missing),
         missing_annotation_sites=tuple(site for _, site in missing),
-    )
-
-
-def _name_site(source: SourceFile, node: FunctionNode) -> tuple[int, int]:
-    """Where the def's name is written (for a missing return annotation)."""
-    start = source.column(node.lineno, node.col_offset)
-    text = source.lines[node.lineno - 1] if node.lineno <= len(source.lines) else ""
-    match = _DEF_KEYWORD.match(text, start - 1)
-    return node.lineno, (match.end() + 1 if match else start)
-
-
-def _located(
-    path: str, finding: Finding, positions: Mapping[cst.CSTNode, CodeRange]
-) -> Diagnostic:
-    where = positions[finding.node]
-    return codes.make(
-        finding.code,
-        finding.message,
-        path=path,
-        line=where.start.line,
-        column=where.start.column + 1,
-        end_line=where.end.line,
-        end_column=where.end.column + 1,
-        fix=finding.fix,
     )

@@ -10,19 +10,18 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib.util
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flowplan import codes
+from flowplan.analyzer.positions import NEWLINE, char_column
 from flowplan.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
     import libcst
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 Located = ast.expr | ast.stmt | ast.arg | ast.keyword  # ast nodes with a position
 
 
@@ -45,12 +44,12 @@ class SourceFile:
 
     @cached_property
     def lines(self) -> list[str]:
-        return _NEWLINE.split(self.text)
+        return NEWLINE.split(self.text)
 
     @cached_property
     def line_ends(self) -> list[str]:
         """The line break after each line ('' after the last), to rebuild segments."""
-        breaks = _NEWLINE.findall(self.text)
+        breaks = NEWLINE.findall(self.text)
         return [*breaks, ""][: len(self.lines)]
 
     def segment(self, node: ast.expr) -> str | None:
@@ -69,10 +68,7 @@ class SourceFile:
 
     def column(self, line: int, byte_offset: int) -> int:
         """The 1-based character column of an ``ast`` offset (which counts UTF-8 bytes)."""
-        text = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
-        if text.isascii():
-            return byte_offset + 1
-        return len(text.encode()[:byte_offset].decode("utf-8", "replace")) + 1
+        return char_column(self.lines, line, byte_offset)
 
     def where(self, node: Located) -> tuple[str, int, int]:
         return self.path, node.lineno, self.column(node.lineno, node.col_offset)
