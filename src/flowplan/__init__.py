@@ -6,13 +6,14 @@ Public API re-exports only.  Heavy parts (the store, the client) load on first u
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from flowplan.compiler.pipeline import Pipeline, pipeline
 from flowplan.compiler.step import BaseStep, step
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic, FlowplanError
 from flowplan.enums import ExecutionMode, ExecutionStatus
+from flowplan.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -28,13 +29,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'flowplan' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [

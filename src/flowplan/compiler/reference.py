@@ -111,3 +111,14 @@ for _op in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", 
         setattr(ArtifactReference, _name, _operator(_name))
 for _name in ("__neg__", "__pos__", "__abs__", "__invert__"):
     setattr(ArtifactReference, _name, _operator(_name))
+
+
+def holds_reference(value: object) -> bool:
+    """Whether a (nested) list, tuple or dict holds a step-output reference."""
+    if isinstance(value, ArtifactReference):
+        return True
+    if isinstance(value, (list, tuple)):
+        return any(holds_reference(v) for v in value)
+    if isinstance(value, dict):
+        return any(holds_reference(v) for v in value.values())
+    return False

@@ -15,6 +15,7 @@ from flowplan.codes import make
 from flowplan.compiler.binding import bind
 from flowplan.compiler.params import to_parameter
 from flowplan.compiler.placeholders import Artifact, body_frame, frame_location
+from flowplan.compiler.reference import holds_reference
 from flowplan.diagnostics import CompileError, Diagnostic
 
 if TYPE_CHECKING:
@@ -161,7 +162,7 @@ class Tracer:
         ):
             refs = [self._ref(inv_id, name, v, where, problems) for v in value]
             return ArtifactListInput(items=[r for r in refs if r is not None])
-        if isinstance(value, (list, tuple, dict)) and _holds_artifact(value):
+        if isinstance(value, (list, tuple, dict)) and holds_reference(value):
             problems.append(
                 make(
                     "FP204",
@@ -252,15 +253,6 @@ class Tracer:
                 )
         return list(dict.fromkeys(ids))
 
-
-def _holds_artifact(value: Any) -> bool:
-    if isinstance(value, Artifact):
-        return True
-    if isinstance(value, (list, tuple)):
-        return any(_holds_artifact(v) for v in value)
-    if isinstance(value, dict):
-        return any(_holds_artifact(v) for v in value.values())
-    return False
 
 
 def _input_hints(step: BaseStep) -> dict[str, object]:

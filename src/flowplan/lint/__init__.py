@@ -5,7 +5,9 @@ Re-exports, loaded on first use (``flow check`` imports only what a run needs).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from flowplan.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from flowplan.lint.config import LintConfig, load_config
@@ -19,13 +21,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = ["LintConfig", "Report", "check_paths", "load_config"]

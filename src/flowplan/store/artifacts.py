@@ -73,19 +73,7 @@ class ArtifactStore:
                     "produced it (its cache entry is ignored from now on)",
                 )
             ) from None
-        actual = hashlib.sha256(data).hexdigest()
-        if actual != content_hash:
-            raise StoreError(
-                codes.make(
-                    "FP503",
-                    f"artifact file is corrupt: its content hashes to {actual[:12]}…, "
-                    f"expected {content_hash[:12]}…",
-                    path=str(path),
-                    fix="the file was changed or truncated outside flowplan; delete it and "
-                    "re-run the step that produced it",
-                )
-            )
-        return data
+        return verified(data, content_hash, str(path))
 
     def _write_atomically(self, folder: str, target: str, data: bytes) -> None:
         if folder not in self._made_dirs:
@@ -129,3 +117,20 @@ class ArtifactStore:
 
 def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text)
+
+
+def verified(data: bytes, content_hash: str, where: str) -> bytes:
+    """``data`` if it hashes to ``content_hash``; ``FP503`` naming ``where`` if it does not."""
+    actual = hashlib.sha256(data).hexdigest()
+    if actual != content_hash:
+        raise StoreError(
+            codes.make(
+                "FP503",
+                f"artifact file is corrupt: its content hashes to {actual[:12]}…, "
+                f"expected {content_hash[:12]}…",
+                path=where,
+                fix="the file was changed or truncated outside flowplan; delete it and "
+                "re-run the step that produced it",
+            )
+        )
+    return data

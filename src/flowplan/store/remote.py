@@ -22,6 +22,7 @@ from typing import Any
 
 from flowplan import codes
 from flowplan.diagnostics import ConfigError, StoreError
+from flowplan.store.artifacts import verified
 
 #: Protocols whose uploads appear all at once (no temporary object needed).
 _ATOMIC_PUT = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "memory"})
@@ -148,19 +149,7 @@ class RemoteArtifactStore:
                     fix="check that the artifact store URL is reachable and readable from here",
                 )
             ) from exc
-        actual = hashlib.sha256(data).hexdigest()
-        if actual != content_hash:
-            raise StoreError(
-                codes.make(
-                    "FP503",
-                    f"artifact file is corrupt: its content hashes to {actual[:12]}…, "
-                    f"expected {content_hash[:12]}…",
-                    path=uri,
-                    fix="the file was changed outside flowplan; delete it and re-run the step "
-                    "that produced it",
-                )
-            )
-        return data
+        return verified(data, content_hash, uri)
 
 
 def _filesystem(url: str) -> tuple[Any, str]:

@@ -19,6 +19,7 @@ from flowplan.compiler.plan import (
     SourceLocation,
     StepInput,
 )
+from flowplan.compiler.reference import holds_reference
 from flowplan.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
@@ -131,7 +132,7 @@ def _convert(
     ):
         refs = [_ref(inv_id, name, v, where, problems) for v in value]
         return ArtifactListInput(items=[r for r in refs if r is not None])
-    if isinstance(value, (list, tuple, dict)) and _holds_artifact(value):
+    if isinstance(value, (list, tuple, dict)) and holds_reference(value):
         problems.append(make(
             "FP204", f"input `{name}` of `{inv_id}` mixes artifacts with other values",
             path=path, line=line, column=column,
@@ -199,13 +200,3 @@ def _after_ids(
                 column=column, fix="pass step outputs or invocation id strings",
             ))
     return list(dict.fromkeys(ids))
-
-
-def _holds_artifact(value: Any) -> bool:
-    if isinstance(value, StaticArtifact):
-        return True
-    if isinstance(value, (list, tuple)):
-        return any(_holds_artifact(v) for v in value)
-    if isinstance(value, dict):
-        return any(_holds_artifact(v) for v in value.values())
-    return False
