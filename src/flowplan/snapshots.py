@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from flowplan.codes import make
+from flowplan.compiler.plan import jsonable
 from flowplan.diagnostics import CompileError, FlowplanError
 
 if TYPE_CHECKING:
@@ -124,7 +125,7 @@ def trigger(
     substitutions = {**plan.config.substitutions, **configuration.get("substitutions", {})}
     name = run_name(plan.pipeline, template, substitutions)
     run_id = store.metadata.create_run(
-        name, plan.pipeline, plan.parameters, found.plan_json, plan.config.model_dump(mode="json")
+        name, plan.pipeline, plan.parameters, found.plan_json, jsonable(plan.config)
     )
     process = launch(
         Job(run_id=run_id, run_name=name, snapshot_id=found.id, run_configuration=configuration),

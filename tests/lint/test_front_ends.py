@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 
 from flowplan.analyzer.static import Program, check_pipeline
-from flowplan.compiler.plan import Invocation, Plan, TypeExpr
+from flowplan.compiler.plan import Invocation, Plan, TypeExpr, jsonable
 from flowplan.compiler.types import same_type
 from flowplan.diagnostics import CompileError, Severity
 from flowplan.loader import load_module
@@ -30,7 +30,7 @@ def _invocation(inv: Invocation) -> dict[str, Any]:
     return {
         "id": inv.id,
         "step": inv.step,
-        "inputs": {k: v.model_dump() for k, v in inv.inputs.items()},
+        "inputs": {k: jsonable(v) for k, v in inv.inputs.items()},
         "after": inv.after,
         "outputs": [(o.name, o.artifact_name) for o in inv.outputs],
         "input_defs": [(d.name, d.required) for d in inv.input_defs],
@@ -107,4 +107,4 @@ def test_loop_over_an_unknown_parameter_is_followed_once_and_marked_partial() ->
     check = check_pipeline(facts.lookup("generated"))
     assert [p.ids() for p in check.plans] == [["work_{i}"]]
     assert check.partial and "range(count)" in check.partial[0]
-    assert check.plans[0].invocations[0].inputs["i"].model_dump()["value"] is None
+    assert check.plans[0].invocations[0].inputs["i"].value is None

@@ -7,6 +7,7 @@ keys are applied to the traced invocations.  An unknown step id or parameter is 
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -96,9 +97,7 @@ def apply_step_overrides(config: RunConfiguration, tracer: Tracer) -> None:
             problems += bad
             inputs[name] = ParameterInput(value=json_value)
         template_config = step_template(step).config
-        config_update = template_config.model_copy(update={"cacheable": inv.config.cacheable})
-        tracer.invocations[index] = inv.model_copy(
-            update={"inputs": inputs, "config": config_update}
-        )
+        config_update = dataclasses.replace(template_config, cacheable=inv.config.cacheable)
+        tracer.invocations[index] = dataclasses.replace(inv, inputs=inputs, config=config_update)
     if problems:
         raise CompileError(problems)

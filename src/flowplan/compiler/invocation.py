@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import typing
 from collections.abc import Callable
@@ -151,7 +152,7 @@ def build_invocation(
     code_hash = hashlib.sha256(f"{sig.code_hash}|{closure or ''}".encode()).hexdigest()
     config = template.config
     if warning is not None:
-        config = config.model_copy(update={"cacheable": False})
+        config = dataclasses.replace(config, cacheable=False)
     outputs = [
         OutputDef(
             name=name,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import math
+import types
+import typing
 from typing import Any
 
 from flowplan.codes import make
@@ -66,7 +68,7 @@ def _type_problems(
     where: tuple[str | None, int | None, int | None],
 ) -> list[Diagnostic]:
     """FP306 when a JSON parameter does not validate against its annotation."""
-    if annotation is None or annotation is Any:
+    if annotation is None or annotation is Any or _plainly_fits(value, annotation):
         return []
     adapter = adapter_for(annotation)
     if adapter is None:
@@ -89,6 +91,26 @@ def _type_problems(
             )
         ]
     return []
+
+
+_SCALARS = (int, float, str, bool)
+
+
+def _plainly_fits(value: object, annotation: object) -> bool:
+    """Whether a JSON value fits its annotation exactly -- scalars of exactly the annotated
+    class (an int for a float), ``list[...]``, ``dict[str, ...]`` and ``X | None`` of those:
+    cases pydantic always accepts, decided without importing it (most parameters)."""
+    if annotation in _SCALARS:
+        kind = type(value)
+        return kind is annotation or (annotation is float and kind is int)
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is list and len(args) == 1:
+        return isinstance(value, list) and all(_plainly_fits(v, args[0]) for v in value)
+    if origin is dict and len(args) == 2 and args[0] is str:
+        return isinstance(value, dict) and all(_plainly_fits(v, args[1]) for v in value.values())
+    if (origin is typing.Union or origin is types.UnionType) and type(None) in args:
+        return value is None or any(_plainly_fits(value, a) for a in args if a is not type(None))
+    return False
 
 
 def _spelling(annotation: object) -> str:

@@ -1,12 +1,16 @@
-"""``settings={...}`` of pipelines and steps (DESIGN decision 14), validated with pydantic."""
+"""``settings={...}`` of pipelines and steps (DESIGN decision 14), validated with pydantic.
+
+The validator checks every settings dict with a pydantic model (its verdict is cached); a run
+reads the already-checked values into a plain dataclass, so a warm run never imports pydantic.
+"""
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING, Any, Literal
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
@@ -14,13 +18,46 @@ from flowplan.diagnostics import Diagnostic
 SETTINGS_KEYS = ("orchestrator",)
 
 
-class OrchestratorSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrchestratorSettings:
+    """How a pipeline's steps run: the ``orchestrator`` settings, checked."""
 
     synchronous: bool = True
-    max_workers: int | None = Field(default=None, ge=1)
+    max_workers: int | None = None
     isolation: Literal["thread", "process"] = "thread"
     dask_address: str | None = None
+
+
+@cache
+def _orchestrator_model() -> type[BaseModel]:
+    """The pydantic model that checks ``orchestrator`` settings (built on first use)."""
+    from pydantic import BaseModel, ConfigDict, Field
+
+    class Orchestrator(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        synchronous: bool = True
+        max_workers: int | None = Field(default=None, ge=1)
+        isolation: Literal["thread", "process"] = "thread"
+        dask_address: str | None = None
+
+    return Orchestrator
+
+
+def _plainly_valid(raw: Mapping[str, Any]) -> bool:
+    """Whether ``raw`` holds only known keys with values of exactly their type (what the
+    model would accept unchanged), decided without pydantic."""
+    checks = {
+        "synchronous": lambda v: isinstance(v, bool),
+        "max_workers": lambda v: v is None or (type(v) is int and v >= 1),
+        "isolation": lambda v: v in ("thread", "process"),
+        "dask_address": lambda v: v is None or isinstance(v, str),
+    }
+    return all(key in checks and checks[key](value) for key, value in raw.items())
 
 
 def normalise_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
@@ -36,9 +73,11 @@ def normalise_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def orchestrator_settings(settings: Mapping[str, Any]) -> OrchestratorSettings:
-    return OrchestratorSettings.model_validate(
-        normalise_settings(settings).get("orchestrator") or {}
-    )
+    """The orchestrator settings of a validated plan (``pydantic.ValidationError`` if not)."""
+    raw = normalise_settings(settings).get("orchestrator") or {}
+    if not _plainly_valid(raw):
+        raw = _orchestrator_model().model_validate(raw).model_dump()
+    return OrchestratorSettings(**raw)
 
 
 def settings_problems(
@@ -58,8 +97,10 @@ def settings_problems(
                 else f"known settings: {', '.join(SETTINGS_KEYS)}",
             )
             continue
+        from pydantic import ValidationError
+
         try:
-            OrchestratorSettings.model_validate(value)
+            _orchestrator_model().model_validate(value)
         except ValidationError as exc:
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"])

@@ -7,7 +7,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flowplan.compiler.plan import Invocation
+from flowplan.compiler.plan import Invocation, jsonable
 
 CACHE_KEY_FORMAT = "1"
 
@@ -24,7 +24,7 @@ def cache_key(
         "inputs": {k: list(v) for k, v in sorted(input_hashes.items())},
         "parameters": parameters,
         "outputs": [
-            [o.name, o.materializer, o.type.model_dump() if o.type else None] for o in inv.outputs
+            [o.name, o.materializer, jsonable(o.type) if o.type else None] for o in inv.outputs
         ],
     }
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)

@@ -6,6 +6,7 @@ import time
 from typing import TYPE_CHECKING
 
 from flowplan.codes import make
+from flowplan.compiler.plan import jsonable
 from flowplan.compiler.settings import orchestrator_settings
 from flowplan.diagnostics import FlowplanError, StoreError
 from flowplan.enums import ExecutionStatus
@@ -60,7 +61,7 @@ def _create_run(plan: Plan, store: LocalStore, unlisted: bool) -> tuple[UUID, st
                 plan.pipeline,
                 plan.parameters,
                 plan.to_json(),
-                plan.config.model_dump(mode="json"),
+                jsonable(plan.config),
                 unlisted=unlisted,
             )
         except StoreError as exc:

@@ -25,7 +25,7 @@ from flowplan.analyzer.static.templates import hint
 from flowplan.analyzer.static.values import PipelineRef, StaticArtifact, Unknown, is_known
 from flowplan.codes import make
 from flowplan.compiler.params import to_parameter
-from flowplan.compiler.plan import ArtifactRef, PipelineConfig, Plan, StepSource
+from flowplan.compiler.plan import ArtifactRef, PipelineConfig, Plan, StepSource, jsonable
 from flowplan.diagnostics import Diagnostic
 
 MAX_PASSES = 16  # combinations of decisions at unknown conditions explored per pipeline
@@ -121,7 +121,7 @@ def _plan(defn: PipelineDef, options: Options, parameters: dict[str, Any],
             on_success=options.hooks.get("on_success"),
             on_failure=options.hooks.get("on_failure"),
             extra={**options.extra,
-                   **({"retry": options.retry.model_dump()} if options.retry else {})},
+                   **({"retry": jsonable(options.retry)} if options.retry else {})},
         ),
         invocations=list(trace.invocations),
     )
