@@ -126,6 +126,7 @@ CATALOG: dict[str, Code] = {
         ),
         Code("FP515", "store-busy", "the store stayed locked by another process"),
         Code("FP516", "snapshot-not-found", "no snapshot has this name or id"),
+        Code("FP517", "run-orphaned", "the process running a run ended without finishing it", _W),
         # FP8xx -- lint-only advice
         Code("FP801", "step-name-alias", "step_name= is used where id= is meant", _W),
         Code(

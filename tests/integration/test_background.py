@@ -77,6 +77,27 @@ def test_asynchronous_run_outlives_its_caller(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_wait_returns_when_the_background_process_is_killed(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    (tmp_path / "a.py").write_text(ASYNC_SCRIPT.replace("time.sleep(1.0)", "time.sleep(60)"))
+    line = next(t for t in run_python(tmp_path, "a.py").splitlines() if t.startswith("RUN "))
+    run_id, caller_pid = line.split()[1], int(line.split()[3])
+    client = Client()
+    deadline = time.monotonic() + 60
+    while (record := client.store.metadata.get_run(run_id)).status is not S.RUNNING:
+        assert time.monotonic() < deadline, record.status
+        time.sleep(0.05)
+    assert record.pid is not None and record.pid != caller_pid  # the background process
+    os.kill(record.pid, signal.SIGKILL)
+    run = client.get_pipeline_run(run_id).wait(timeout=30)
+    assert run.status is S.FAILED
+    assert [w["code"] for w in run.warnings] == ["FP517"]
+    assert run.steps["slow"].status is S.STOPPED
+
+
+@pytest.mark.slow
 def test_yaml_stack_setting_makes_a_run_asynchronous(tmp_path: Path) -> None:
     from flowplan import pipeline, step
 

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -41,10 +44,10 @@ def test_run_round_trip_by_id_string_and_name(meta: MetadataStore) -> None:
 
 def test_run_lifecycle(meta: MetadataStore) -> None:
     run_id = meta.create_run("r", "p", {}, None, {})
-    meta.set_run_status(run_id, Status.RUNNING, pid=4242)
+    meta.set_run_status(run_id, Status.RUNNING, pid=os.getpid())
     running = meta.get_run(run_id)
     assert running.status is Status.RUNNING and running.started is not None
-    assert running.pid == 4242
+    assert running.pid == os.getpid()
     step = meta.start_step(run_id, "s", "s", {}, {})
     meta.finish_run(run_id, Status.FAILED, ["hook failed", {"code": "FP513"}])
     done = meta.get_run("r")
@@ -312,3 +315,54 @@ def test_complete_step_of_a_stopped_step_writes_nothing(meta: MetadataStore) -> 
     assert meta.complete_step(step, Status.COMPLETED, artifacts=[new], cache_key="key") is None
     assert meta.list_artifact_versions("p::s::output") == []
     assert meta.lookup_cache("key") is None
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_run_whose_process_died_is_closed_as_failed(meta: MetadataStore) -> None:
+    run_id = meta.create_run("orphan", "p", {}, None, {})
+    meta.set_run_status(run_id, Status.RUNNING, pid=_dead_pid())
+    done = meta.start_step(run_id, "a", "a", {}, {})
+    meta.finish_step(done, Status.COMPLETED)
+    running = meta.start_step(run_id, "b", "b", {}, {})
+    alive = meta.create_run("alive", "p", {}, None, {})
+    meta.set_run_status(alive, Status.RUNNING, pid=os.getpid())
+
+    assert [r.name for r in meta.list_runs(status=Status.RUNNING)] == ["alive"]
+    run = meta.get_run("orphan")
+    assert run.status is Status.FAILED and run.ended is not None
+    assert [w["code"] for w in run.warnings] == ["FP517"]
+    assert "ended without finishing it" in run.warnings[0]["message"]
+    assert meta.get_step_run(done).status is Status.COMPLETED
+    assert meta.get_step_run(running).status is Status.STOPPED
+    assert meta.reap_orphaned_runs() == []  # nothing left to close
+
+
+def test_runs_of_another_machine_or_not_yet_running_are_left_alone(meta: MetadataStore) -> None:
+    other = meta.create_run("elsewhere", "p", {}, None, {})
+    meta.set_run_status(other, Status.RUNNING, pid=_dead_pid())
+    meta.db.write(lambda c: c.execute("UPDATE runs SET host = 'another-machine'"))
+    starting = meta.create_run("starting", "p", {}, None, {})  # its creator may hand it over
+    meta.db.write(
+        lambda c: c.execute("UPDATE runs SET pid = ? WHERE id = ?", (_dead_pid(), str(starting)))
+    )
+    assert meta.reap_orphaned_runs() == []
+    assert meta.get_run("elsewhere").status is Status.RUNNING
+    assert meta.get_run("starting").status is Status.INITIALIZING
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="needs /proc")
+def test_a_zombie_process_counts_as_dead() -> None:
+    from flowplan.store.catalog import process_alive
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while process_alive(proc.pid):  # exited but not waited for: a zombie
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.wait()
+    assert process_alive(os.getpid())

@@ -111,3 +111,22 @@ def test_concurrent_first_opens_migrate_once(tmp_path: Path) -> None:
         t.join()
     assert errors == []
     assert _version(path) == len(MIGRATIONS)
+
+
+def test_a_store_of_the_first_schema_upgrades_and_keeps_its_runs(tmp_path: Path) -> None:
+    from flowplan.enums import ExecutionStatus
+    from flowplan.store.schema import migrate
+
+    path = tmp_path / "flowplan.db"
+    with sqlite3.connect(path) as conn:
+        migrate(conn, str(path), MIGRATIONS[:1])
+        conn.execute(
+            "INSERT INTO runs (id, name, pipeline, status, parameters, config, created, pid)"
+            " VALUES ('00000000-0000-0000-0000-000000000001', 'old', 'p', 'running', '{}', '{}',"
+            " 0, 999999999)"
+        )
+    store = MetadataStore(path)
+    assert _version(path) == len(MIGRATIONS)
+    run = store.get_run("old")  # no host recorded: never taken for an orphan of this machine
+    assert run.status is ExecutionStatus.RUNNING
+    store.close()

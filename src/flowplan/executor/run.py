@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import TYPE_CHECKING
 
@@ -89,7 +90,7 @@ def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> Exe
     by_value = modules_importing_now()
     progress = Progress(state.run_name, len(plan.invocations))
     started = time.perf_counter()
-    store.metadata.set_run_status(state.run_id, S.RUNNING)
+    store.metadata.set_run_status(state.run_id, S.RUNNING, pid=os.getpid())
     progress.run_started(plan.pipeline)
     try:
         with capturing_run():

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -37,6 +38,28 @@ def _jsonable(value: Any) -> Any:
         raise TypeError(f"a `{type(value).__name__}` cannot be stored as JSON") from None
 
 
+def this_host() -> str | None:
+    """The name of this machine, recorded with the pid of a run's process (POSIX only)."""
+    return os.uname().nodename if hasattr(os, "uname") else None
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (signal 0 probes without signalling)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists but belongs to someone else, or cannot be probed
+        return True
+    try:  # a zombie (dead, not yet reaped by its parent) answers the probe too
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
 class Catalog:
     """Runs (read), artifact versions and snapshots over one :class:`Database`."""
 
@@ -44,8 +67,66 @@ class Catalog:
         self.db = db
 
     # -- runs ---------------------------------------------------------------------------
+    def reap_orphaned_runs(self) -> list[UUID]:
+        """Close the runs still ``running`` on this machine whose process is gone.
+
+        A run's process can die without closing it (``kill -9``, out of memory, a power
+        cut); its status would then read ``running`` forever and ``run.wait()`` would never
+        return.  Such a run becomes ``failed`` with an ``FP517`` warning naming the process,
+        and its unfinished steps become ``stopped`` (what was completed stays completed and
+        cached).  Runs of other machines, and stores written before runs recorded their host,
+        are left alone.  Returns the ids of the runs closed.
+        """
+        host = this_host()
+        if host is None:
+            return []
+        candidates = self.db.read(
+            lambda c: c.execute(
+                "SELECT id, pid FROM runs WHERE status = 'running' AND host = ? "
+                "AND pid IS NOT NULL",
+                (host,),
+            ).fetchall()
+        )
+        dead = [(row[0], int(row[1])) for row in candidates if not process_alive(int(row[1]))]
+        if not dead:
+            return []
+        now = time.time()
+
+        def close(conn: sqlite3.Connection) -> list[UUID]:
+            closed = []
+            for run_id, pid in dead:
+                row = conn.execute(
+                    "SELECT warnings FROM runs WHERE id = ? AND status = 'running' AND pid = ?",
+                    (run_id, pid),
+                ).fetchone()
+                if row is None:  # finished (or taken over) since it was read
+                    continue
+                warning = codes.make(
+                    "FP517",
+                    f"the process running this run (pid {pid} on {host}) ended without "
+                    "finishing it",
+                    fix="rerun the pipeline: steps that completed are cached",
+                )
+                warnings = [*json.loads(row[0] or "[]"), warning.to_json()]
+                conn.execute(
+                    "UPDATE runs SET status = 'failed', ended = ?, warnings = ? WHERE id = ?",
+                    (now, dumps(warnings), run_id),
+                )
+                conn.execute(
+                    "UPDATE step_runs SET status = 'stopped', ended = ?"
+                    " WHERE run_id = ? AND status IN ('running', 'initializing')",
+                    (now, run_id),
+                )
+                closed.append(UUID(run_id))
+            return closed
+
+        result: list[UUID] = self.db.write(close)
+        return result
+
     def get_run(self, name_or_id: UUID | str) -> RunRecord:
-        """A run by UUID, UUID string or name (``FP509`` when none matches)."""
+        """A run by UUID, UUID string or name (``FP509`` when none matches); runs whose
+        process died are closed first (:meth:`reap_orphaned_runs`)."""
+        self.reap_orphaned_runs()
         key = _normalise_id(name_or_id)
         row = self.db.read(
             lambda c: c.execute(
@@ -81,7 +162,8 @@ class Catalog:
         *,
         include_unlisted: bool = True,
     ) -> list[RunRecord]:
-        """Runs, newest first."""
+        """Runs, newest first (runs whose process died closed first)."""
+        self.reap_orphaned_runs()
         clauses, params = ["1 = 1"], []
         if pipeline is not None:
             clauses.append("pipeline = ?")

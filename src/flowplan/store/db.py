@@ -21,7 +21,7 @@ from flowplan import codes
 from flowplan.diagnostics import StoreError
 from flowplan.enums import ExecutionStatus
 from flowplan.store import queries
-from flowplan.store.catalog import Catalog, dumps
+from flowplan.store.catalog import Catalog, dumps, this_host
 from flowplan.store.connection import Database
 from flowplan.store.records import ArtifactRecord, StepRunRecord
 from flowplan.store.schema import MIGRATIONS, Migration
@@ -123,13 +123,14 @@ class MetadataStore(Catalog):
             now,
             int(unlisted),
             os.getpid(),
+            this_host(),
         )
 
         def insert(conn: sqlite3.Connection) -> bool:
             try:
                 conn.execute(
                     "INSERT INTO runs (id, name, pipeline, status, parameters, plan, config,"
-                    " created, unlisted, pid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " created, unlisted, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     row,
                 )
             except sqlite3.IntegrityError as exc:
@@ -155,14 +156,16 @@ class MetadataStore(Catalog):
     def set_run_status(
         self, run_id: IdLike, status: ExecutionStatus, pid: int | None = None
     ) -> None:
-        """Move a run to ``status`` (``running`` also stamps its start and the running pid)."""
+        """Move a run to ``status``; ``running`` also stamps its start, and ``pid`` (with this
+        host) names the process running it from now on."""
 
         def update(conn: sqlite3.Connection) -> None:
             conn.execute(
                 "UPDATE runs SET status = ?, pid = COALESCE(?, pid),"
+                " host = CASE WHEN ? IS NULL THEN host ELSE ? END,"
                 " started = CASE WHEN ? = 'running' THEN COALESCE(started, ?) ELSE started END"
                 " WHERE id = ?",
-                (status.value, pid, status.value, time.time(), _id(run_id)),
+                (status.value, pid, pid, this_host(), status.value, time.time(), _id(run_id)),
             )
 
         self.db.write(update)

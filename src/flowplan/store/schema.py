@@ -104,8 +104,16 @@ _V1: Migration = (
     "CREATE INDEX snapshots_by_name ON snapshots (name, created)",
 )
 
+# Runs remember the host of the process running them, so that a run whose process died
+# (kill -9, out of memory, power loss) can be told from one still going: see
+# ``Catalog.reap_orphaned_runs``.
+_V2: Migration = (
+    "ALTER TABLE runs ADD COLUMN host TEXT",
+    "CREATE INDEX runs_by_status ON runs (status)",
+)
+
 #: Every migration, oldest first; the schema version is the number applied.
-MIGRATIONS: tuple[Migration, ...] = (_V1,)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
 
 
 def current_version(conn: sqlite3.Connection) -> int:
