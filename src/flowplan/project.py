@@ -11,27 +11,30 @@ apply.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, ValidationError
+from typing import TYPE_CHECKING, Any, Literal
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
 from flowplan.env import env_value
 from flowplan.store.location import find_project_root
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
 PYPROJECT = "pyproject.toml"
 LIST_KEYS = ("select", "ignore", "exclude")
 
 
-class ProjectSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ProjectSettings:
+    """The project's settings, checked (a plain dataclass: runs read them per step)."""
 
     home: str | None = None
     orchestrator: Literal["local", "dask"] = "local"
@@ -41,17 +44,57 @@ class ProjectSettings(BaseModel):
     alerter_url: str | None = None
     enforce_type_annotations: bool | None = None
     synchronous: bool | None = None
-    select: list[str] = []
-    ignore: list[str] = []
-    exclude: list[str] = []
+    select: list[str] = dataclasses.field(default_factory=list)
+    ignore: list[str] = dataclasses.field(default_factory=list)
+    exclude: list[str] = dataclasses.field(default_factory=list)
     # Where the values came from, and what was wrong with them (not settings themselves).
     pyproject: Path | None = None
     diagnostics: tuple[Diagnostic, ...] = ()
 
 
 SETTING_NAMES = tuple(
-    name for name in ProjectSettings.model_fields if name not in ("pyproject", "diagnostics")
+    f.name
+    for f in dataclasses.fields(ProjectSettings)
+    if f.name not in ("pyproject", "diagnostics")
 )
+_OPTIONAL_TEXT = ("home", "dask_address", "artifact_url", "alerter_url")
+_CHOICES = {"orchestrator": ("local", "dask"), "alerter": ("log", "webhook")}
+_OPTIONAL_FLAGS = ("enforce_type_annotations", "synchronous")
+
+
+def _plainly_valid(name: str, value: Any) -> bool:
+    """Whether ``value`` is exactly what the setting takes (decided without pydantic; values
+    that need converting, such as ``"true"`` from an environment variable, are not)."""
+    if name in _OPTIONAL_TEXT:
+        return value is None or isinstance(value, str)
+    if name in _CHOICES:
+        return value in _CHOICES[name]
+    if name in _OPTIONAL_FLAGS:
+        return value is None or isinstance(value, bool)
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+@functools.cache
+def _settings_model() -> type[BaseModel]:
+    """The pydantic model that converts and checks values which are not plainly valid."""
+    from pydantic import BaseModel, ConfigDict
+
+    class Settings(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        home: str | None = None
+        orchestrator: Literal["local", "dask"] = "local"
+        dask_address: str | None = None
+        artifact_url: str | None = None
+        alerter: Literal["log", "webhook"] = "log"
+        alerter_url: str | None = None
+        enforce_type_annotations: bool | None = None
+        synchronous: bool | None = None
+        select: list[str] = []
+        ignore: list[str] = []
+        exclude: list[str] = []
+
+    return Settings
 
 
 def kebab(name: str) -> str:
@@ -76,8 +119,8 @@ def project_settings(start: Path | None = None) -> ProjectSettings:
         if raw is not None:
             values[name] = _split(raw) if name in LIST_KEYS else raw
             origins[name] = f"FLOWPLAN_{name.upper()}"
-    settings = _validated(values, origins, path, problems)
-    return settings.model_copy(update={"pyproject": path, "diagnostics": tuple(problems)})
+    checked = _validated(values, origins, path, problems)
+    return ProjectSettings(**checked, pyproject=path, diagnostics=tuple(problems))
 
 
 def _read_table(path: Path | None) -> tuple[dict[str, Any], list[Diagnostic]]:
@@ -105,10 +148,15 @@ def _load_toml(path: Path) -> dict[str, Any]:
 
 def _validated(
     values: dict[str, Any], origins: dict[str, str], path: Path | None, problems: list[Diagnostic]
-) -> ProjectSettings:
+) -> dict[str, Any]:
     """Validate; a bad value is reported and dropped, so the key keeps its default."""
+    if all(_plainly_valid(name, value) for name, value in values.items()):
+        return values
+    from pydantic import ValidationError
+
+    model = _settings_model()
     try:
-        return ProjectSettings.model_validate(values)
+        return model.model_validate(values).model_dump()
     except ValidationError as exc:
         errors = exc.errors()
     for error in errors:
@@ -125,7 +173,7 @@ def _validated(
                 fix=_hint(name),
             )
         )
-    return ProjectSettings.model_validate(values)
+    return model.model_validate(values).model_dump()
 
 
 def _split(raw: str) -> list[str]:

@@ -31,7 +31,12 @@ print("HEAVY", sorted(m for m in ("libcst", "networkx", "pydantic") if m in sys.
 
 
 @pytest.mark.slow
-def test_second_process_skips_libcst_networkx_and_pydantic(tmp_path: Path) -> None:
+@pytest.mark.parametrize("project", ["none", "configured"])
+def test_second_process_skips_libcst_networkx_and_pydantic(tmp_path: Path, project: str) -> None:
+    if project == "configured":  # [tool.flowplan] is read on every run
+        (tmp_path / "pyproject.toml").write_text(
+            '[tool.flowplan]\nenforce-type-annotations = true\nexclude = ["build"]\n'
+        )
     (tmp_path / "pipe.py").write_text(SCRIPT)
     env = {**os.environ, "FLOWPLAN_HOME": str(tmp_path / "home"),
            "FLOWPLAN_CACHE_DIR": str(tmp_path / "cache")}

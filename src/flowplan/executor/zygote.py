@@ -26,6 +26,7 @@ PRELOAD = (
     "flowplan.store.local",
     "flowplan.store.materializers",
     "flowplan.store.jsoncodec",
+    "flowplan.project",
     "cloudpickle",
 )
 
