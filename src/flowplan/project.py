@@ -18,7 +18,7 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
@@ -26,7 +26,7 @@ from flowplan.env import env_value
 from flowplan.store.location import find_project_root
 
 if TYPE_CHECKING:
-    from pydantic import BaseModel
+    from pydantic import TypeAdapter
 
 PYPROJECT = "pyproject.toml"
 LIST_KEYS = ("select", "ignore", "exclude")
@@ -35,6 +35,8 @@ LIST_KEYS = ("select", "ignore", "exclude")
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ProjectSettings:
     """The project's settings, checked (a plain dataclass: runs read them per step)."""
+
+    __pydantic_config__: ClassVar[dict[str, str]] = {"extra": "forbid"}
 
     home: str | None = None
     orchestrator: Literal["local", "dask"] = "local"
@@ -75,26 +77,11 @@ def _plainly_valid(name: str, value: Any) -> bool:
 
 
 @functools.cache
-def _settings_model() -> type[BaseModel]:
-    """The pydantic model that converts and checks values which are not plainly valid."""
-    from pydantic import BaseModel, ConfigDict
+def _adapter() -> TypeAdapter[ProjectSettings]:
+    """pydantic over :class:`ProjectSettings`, for values that are not plainly valid."""
+    from pydantic import TypeAdapter
 
-    class Settings(BaseModel):
-        model_config = ConfigDict(extra="forbid")
-
-        home: str | None = None
-        orchestrator: Literal["local", "dask"] = "local"
-        dask_address: str | None = None
-        artifact_url: str | None = None
-        alerter: Literal["log", "webhook"] = "log"
-        alerter_url: str | None = None
-        enforce_type_annotations: bool | None = None
-        synchronous: bool | None = None
-        select: list[str] = []
-        ignore: list[str] = []
-        exclude: list[str] = []
-
-    return Settings
+    return TypeAdapter(ProjectSettings)
 
 
 def kebab(name: str) -> str:
@@ -120,7 +107,7 @@ def project_settings(start: Path | None = None) -> ProjectSettings:
             values[name] = _split(raw) if name in LIST_KEYS else raw
             origins[name] = f"FLOWPLAN_{name.upper()}"
     checked = _validated(values, origins, path, problems)
-    return ProjectSettings(**checked, pyproject=path, diagnostics=tuple(problems))
+    return dataclasses.replace(checked, pyproject=path, diagnostics=tuple(problems))
 
 
 def _read_table(path: Path | None) -> tuple[dict[str, Any], list[Diagnostic]]:
@@ -148,15 +135,14 @@ def _load_toml(path: Path) -> dict[str, Any]:
 
 def _validated(
     values: dict[str, Any], origins: dict[str, str], path: Path | None, problems: list[Diagnostic]
-) -> dict[str, Any]:
+) -> ProjectSettings:
     """Validate; a bad value is reported and dropped, so the key keeps its default."""
     if all(_plainly_valid(name, value) for name, value in values.items()):
-        return values
+        return ProjectSettings(**values)
     from pydantic import ValidationError
 
-    model = _settings_model()
     try:
-        return model.model_validate(values).model_dump()
+        return _adapter().validate_python(values)
     except ValidationError as exc:
         errors = exc.errors()
     for error in errors:
@@ -173,7 +159,7 @@ def _validated(
                 fix=_hint(name),
             )
         )
-    return model.model_validate(values).model_dump()
+    return _adapter().validate_python(values)
 
 
 def _split(raw: str) -> list[str]:
