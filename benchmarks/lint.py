@@ -169,16 +169,16 @@ def cold_check_with_libcst(root: Path, jobs: int) -> float:
 
     import libcst  # noqa: F401 -- imported before forking
 
-    from flowplan.analyzer.static import quick
+    from flowplan.analyzer import ast_signatures
 
     cache = os.environ["FLOWPLAN_CACHE_DIR"]
     os.environ["FLOWPLAN_CACHE_DIR"] = cache + "-libcst"  # cold again
-    original = quick.quick_signature
-    quick.quick_signature = lambda *args: None  # type: ignore[assignment]
+    original = ast_signatures.quick_signature
+    ast_signatures.quick_signature = lambda *args: None  # type: ignore[assignment]
     try:
         return cold_check(root, jobs)[0]
     finally:
-        quick.quick_signature = original
+        ast_signatures.quick_signature = original
         os.environ["FLOWPLAN_CACHE_DIR"] = cache
 
 

@@ -39,8 +39,8 @@ def main() -> None:
 def compile_cmd(target: str, params: tuple[str, ...], as_json: bool) -> None:
     """Compile FILE.py:PIPELINE and print its plan, without running anything."""
     from flowplan.compiler.pipeline import Pipeline
+    from flowplan.descriptions import describe_plan
     from flowplan.loader import load_target
-    from flowplan.report import describe_plan
 
     try:
         obj = load_target(target)
@@ -110,7 +110,7 @@ def runs_group() -> None:
 def runs_list(pipeline: str | None, status: str | None, limit: int) -> None:
     """List runs, newest first."""
     from flowplan.client import Client
-    from flowplan.report import describe_runs
+    from flowplan.descriptions import describe_runs
 
     try:
         runs = Client().list_pipeline_runs(pipeline=pipeline, status=status, limit=limit)
@@ -127,7 +127,7 @@ def runs_list(pipeline: str | None, status: str | None, limit: int) -> None:
 def runs_show(run: str) -> None:
     """Show a run's steps: status, duration, cached or not, outputs."""
     from flowplan.client import Client
-    from flowplan.report import describe_run
+    from flowplan.descriptions import describe_run
 
     try:
         click.echo(describe_run(Client().get_pipeline_run(run)))

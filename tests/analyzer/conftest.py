@@ -11,7 +11,7 @@ from types import ModuleType
 
 import pytest
 
-from flowplan.analyzer import cache
+from flowplan.analyzer import analysis_cache
 
 
 @pytest.fixture(autouse=True)
@@ -21,9 +21,9 @@ def cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.setenv("FLOWPLAN_CACHE_DIR", str(folder))
     monkeypatch.delenv("FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS", raising=False)
     monkeypatch.delenv("ZENML_ENFORCE_TYPE_ANNOTATIONS", raising=False)
-    cache.forget_all()
+    analysis_cache.forget_all()
     yield folder
-    cache.forget_all()
+    analysis_cache.forget_all()
 
 
 @pytest.fixture

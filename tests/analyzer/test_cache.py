@@ -13,8 +13,8 @@ from types import ModuleType
 
 import pytest
 
+from flowplan.analyzer import analysis_cache
 from flowplan.analyzer import analyze as analyze_module
-from flowplan.analyzer import cache
 from flowplan.analyzer.analyze import analyze_function
 
 Loader = Callable[..., ModuleType]
@@ -69,8 +69,8 @@ def test_entries_are_written_and_reused(load_module: Loader, cache_dir: Path) ->
     mod = load_module(SOURCE)
     first = analyze_function(mod.divide)
     (entry,) = entries(cache_dir)
-    assert json.loads(entry.read_text())["format"] == cache.ANALYZER_VERSION
-    cache.forget_all()
+    assert json.loads(entry.read_text())["format"] == analysis_cache.ANALYZER_VERSION
+    analysis_cache.forget_all()
     assert analyze_function(mod.divide) == first
     assert not list((cache_dir / "analysis").glob(".tmp-*"))
 
@@ -93,9 +93,9 @@ def test_corrupt_entries_are_ignored_and_rewritten(
     expected = analyze_function(mod.divide)
     (entry,) = entries(cache_dir)
     entry.write_text(garbage)
-    cache.forget_all()
+    analysis_cache.forget_all()
     assert analyze_function(mod.divide) == expected
-    assert json.loads(entry.read_text())["format"] == cache.ANALYZER_VERSION
+    assert json.loads(entry.read_text())["format"] == analysis_cache.ANALYZER_VERSION
 
 
 def test_an_unwritable_cache_is_not_fatal(
@@ -128,20 +128,20 @@ def test_one_read_per_file_in_a_process(
 
 def test_cache_location(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("FLOWPLAN_CACHE_DIR", str(tmp_path / "explicit"))
-    assert cache.cache_dir() == tmp_path / "explicit" / "analysis"
+    assert analysis_cache.cache_dir() == tmp_path / "explicit" / "analysis"
     monkeypatch.delenv("FLOWPLAN_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    assert cache.cache_dir() == tmp_path / "xdg" / "flowplan" / "analysis"
+    assert analysis_cache.cache_dir() == tmp_path / "xdg" / "flowplan" / "analysis"
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    assert cache.cache_dir() == tmp_path / "home" / ".cache" / "flowplan" / "analysis"
+    assert analysis_cache.cache_dir() == tmp_path / "home" / ".cache" / "flowplan" / "analysis"
 
 
 def test_keys_depend_on_content_and_path() -> None:
-    key = cache.entry_key("a.py", b"x = 1\n")
-    assert key == cache.entry_key("a.py", b"x = 1\n")
-    assert key != cache.entry_key("a.py", b"x = 2\n")
-    assert key != cache.entry_key("b.py", b"x = 1\n")
+    key = analysis_cache.entry_key("a.py", b"x = 1\n")
+    assert key == analysis_cache.entry_key("a.py", b"x = 1\n")
+    assert key != analysis_cache.entry_key("a.py", b"x = 2\n")
+    assert key != analysis_cache.entry_key("b.py", b"x = 1\n")
 
 
 def test_linecache_sources_are_analysed(monkeypatch: pytest.MonkeyPatch) -> None:

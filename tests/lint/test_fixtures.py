@@ -11,8 +11,8 @@ import pytest
 
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.config import load_config
+from flowplan.lint.formats import as_json, as_text
 from flowplan.lint.registry import all_rules
-from flowplan.lint.report import as_json, as_text
 from flowplan.lint.runner import Report, check_paths
 from tests.conftest import FIXTURES, ROOT
 

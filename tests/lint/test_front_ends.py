@@ -10,7 +10,7 @@ from typing import Any
 
 from hypothesis import given, settings
 
-from flowplan.analyzer.static import Program, check_pipeline
+from flowplan.compiler.frontends.static import Program, check_pipeline
 from flowplan.compiler.plan import Invocation, Plan, TypeExpr, jsonable
 from flowplan.compiler.types import same_type
 from flowplan.diagnostics import CompileError, Severity

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from flowplan.analyzer.analyze import analyze_source
-from flowplan.analyzer.static.quick import ast_functions, quick_signature
-from flowplan.analyzer.static.signatures import step_signatures
-from flowplan.analyzer.static.source import SourceFile, parse_source
+from flowplan.analyzer.ast_signatures import ast_functions, quick_signature
+from flowplan.analyzer.source import SourceFile, parse_source
+from flowplan.analyzer.step_signatures import step_signatures
 from tests.conftest import FIXTURES, ROOT
 
 RETURNS = [

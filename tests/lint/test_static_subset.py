@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flowplan.analyzer.static import Program, check_pipeline
-from flowplan.analyzer.static.plans import PipelineCheck
+from flowplan.compiler.frontends.static import Program, check_pipeline
+from flowplan.compiler.frontends.static.plans import PipelineCheck
 from flowplan.compiler.pipeline import Pipeline
 from flowplan.diagnostics import CompileError
 from tests.conftest import FIXTURES, load_fixture

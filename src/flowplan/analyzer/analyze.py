@@ -2,7 +2,8 @@
 
 ``analyze_function`` finds the function's source file and its def -- by the line of its first
 decorator (``co_firstlineno``) and its name -- and reads the signature from the analysis of the
-whole file, cached on disk (:mod:`flowplan.analyzer.cache`): a warm call does not import libcst.
+whole file, cached on disk (:mod:`flowplan.analyzer.analysis_cache`): a warm call does not
+import libcst.
 Without readable source it falls back to the live objects (:mod:`flowplan.analyzer.fallback`).
 """
 
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flowplan import codes
-from flowplan.analyzer import cache
+from flowplan.analyzer import analysis_cache
 from flowplan.analyzer.fallback import signature_without_source
 from flowplan.analyzer.module_analysis import ModuleAnalysis
 from flowplan.analyzer.signature import StepSignature
@@ -108,7 +109,7 @@ def _analysis_of_file(filename: str) -> ModuleAnalysis | None:
         lines = linecache.getlines(filename)  # e.g. notebook cells registered by IPython
         return _analysis_of_bytes(filename, "".join(lines).encode()) if lines else None
     token = ("stat", os.path.abspath(filename), stat.st_mtime_ns, stat.st_size)
-    analysis = cache.remembered(token)
+    analysis = analysis_cache.remembered(token)
     if analysis is None:
         try:
             with open(filename, "rb") as file:
@@ -117,18 +118,18 @@ def _analysis_of_file(filename: str) -> ModuleAnalysis | None:
             return None
         analysis = _analysis_of_bytes(filename, data)
         if analysis is not None:
-            cache.remember(token, analysis)
+            analysis_cache.remember(token, analysis)
     return analysis
 
 
 def _analysis_of_bytes(filename: str, data: bytes) -> ModuleAnalysis | None:
-    key = cache.entry_key(filename, data)
-    analysis = cache.load(key)
+    key = analysis_cache.entry_key(filename, data)
+    analysis = analysis_cache.load(key)
     if analysis is None:
         try:
             source = importlib.util.decode_source(data)
         except (SyntaxError, UnicodeDecodeError, LookupError):
             return None
         analysis = analyze_source(source, filename)
-        cache.store(key, analysis)
+        analysis_cache.store(key, analysis)
     return analysis

@@ -27,7 +27,7 @@ from flowplan.analyzer.returns import (
     source_text,
 )
 from flowplan.analyzer.signature import InputSpec, ParamKind, StepSignature
-from flowplan.analyzer.static.source import syntax_error
+from flowplan.analyzer.source import syntax_error
 from flowplan.diagnostics import Diagnostic, FlowplanError
 
 

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from flowplan.codes import make
+from flowplan.compiler.frontends.trace import Tracer, Where, function_code
 from flowplan.compiler.invocation import hook_ref, type_hints
 from flowplan.compiler.params import to_parameter
 from flowplan.compiler.placeholders import Artifact, _is_unpacking
-from flowplan.compiler.trace import Tracer, Where, function_code
 from flowplan.diagnostics import CompileError, Diagnostic, Severity
 
 if TYPE_CHECKING:

@@ -19,8 +19,8 @@ from flowplan.compiler.runconfig import RunConfiguration, check_against_plan
 from flowplan.diagnostics import CompileError, Diagnostic
 
 if TYPE_CHECKING:
+    from flowplan.compiler.frontends.trace import Tracer
     from flowplan.compiler.pipeline import Pipeline
-    from flowplan.compiler.trace import Tracer
 
 
 def pipeline_options(config: RunConfiguration) -> dict[str, Any]:

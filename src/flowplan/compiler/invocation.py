@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flowplan.codes import make
-from flowplan.compiler.hooks import hook_parameters, hook_path
+from flowplan.compiler.hook_signatures import hook_parameters, hook_path
 from flowplan.compiler.plan import (
     HookRef,
     InputDef,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 from flowplan.callsite import caller_location
 from flowplan.codes import make
 from flowplan.compiler import options as opts
-from flowplan.compiler.hooks import Hook, check_hook
+from flowplan.compiler.hook_signatures import Hook, check_hook
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic
 from flowplan.enums import ExecutionMode
@@ -172,7 +172,7 @@ class Pipeline:
         return create_snapshot(self, name, description, parameters)
 
     def __call__(self, *args: Any, **params: Any) -> Any:
-        from flowplan.compiler.trace import current_tracer
+        from flowplan.compiler.frontends.trace import current_tracer
 
         tracer = current_tracer()
         if tracer is not None:

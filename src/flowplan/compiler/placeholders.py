@@ -17,7 +17,7 @@ from flowplan.compiler.reference import ArtifactReference
 from flowplan.diagnostics import CompileError
 
 if TYPE_CHECKING:
-    from flowplan.compiler.trace import Tracer
+    from flowplan.compiler.frontends.trace import Tracer
 
 _UNPACK = dis.opmap["UNPACK_SEQUENCE"]
 _UNPACK_EX = dis.opmap["UNPACK_EX"]

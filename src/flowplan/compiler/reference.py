@@ -3,8 +3,8 @@
 Inside a pipeline body a step output is a reference, not a value: every use as a value --
 ``if a:``, ``a + 1``, ``a["k"]``, ``for x in a`` -- goes through :meth:`_refuse` with the same
 words, so the tracer (:class:`flowplan.compiler.placeholders.Artifact`) and the static front
-end of ``flow check`` (:class:`flowplan.analyzer.static.values.StaticArtifact`) report it alike
-and differ only in how they raise.
+end of ``flow check`` (:class:`flowplan.compiler.frontends.static.values.StaticArtifact`) report
+it alike and differ only in how they raise.
 """
 
 from __future__ import annotations

@@ -240,7 +240,7 @@ CHECKS: tuple[Check, ...] = (
 
 def validate(plan: Plan, *, use_cache: bool = True) -> list[Diagnostic]:
     """Every problem of ``plan`` (errors and warnings), sorted by location."""
-    from flowplan.compiler.verdicts import load_verdict, store_verdict
+    from flowplan.compiler.verdict_cache import load_verdict, store_verdict
 
     fingerprint = plan.fingerprint() if use_cache else None
     if fingerprint is not None:

@@ -67,7 +67,7 @@ class ProcessBackend:
 
     @contextmanager
     def session(self) -> Iterator[None]:
-        from flowplan.executor.wire import pickled_by_value
+        from flowplan.executor.worker_protocol import pickled_by_value
 
         self.pool.start()
         with pickled_by_value(self.by_value):
@@ -105,8 +105,8 @@ class ProcessBackend:
         return result
 
     def _request(self, task: StepTask) -> bytes:
-        from flowplan.executor.wire import dumps
         from flowplan.executor.worker import Request
+        from flowplan.executor.worker_protocol import dumps
 
         request = Request(
             step_id=task.invocation.id,

@@ -47,7 +47,7 @@ def _job_dir(store: LocalStore) -> Path:
 
 def launch(job: Job, store: LocalStore) -> subprocess.Popen[bytes]:
     """Write ``job`` (signed) and start the detached process that runs it."""
-    from flowplan.executor.wire import dumps, modules_importing_now, pickled_by_value
+    from flowplan.executor.worker_protocol import dumps, modules_importing_now, pickled_by_value
     from flowplan.store.pickling import sign
 
     job.cwd = os.getcwd()

@@ -87,7 +87,7 @@ class DaskBackend:
     @contextmanager
     def session(self) -> Iterator[None]:
         from flowplan.executor.dask_cluster import local_cluster
-        from flowplan.executor.wire import pickled_by_value
+        from flowplan.executor.worker_protocol import pickled_by_value
 
         with ExitStack() as stack:
             address = self.target.address

@@ -43,7 +43,7 @@ class ShippedModules:
         self._stack.close()
 
     def dumps(self, task: StepTask, client: Any) -> bytes:
-        from flowplan.executor.wire import dumps, pickled_by_value
+        from flowplan.executor.worker_protocol import dumps, pickled_by_value
 
         with self._lock:
             new: dict[str, ModuleType] = {}

@@ -12,7 +12,7 @@ from flowplan.compiler.invocation import output_types
 from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, ParameterInput
 from flowplan.diagnostics import Diagnostic
 from flowplan.enums import ExecutionStatus
-from flowplan.executor.cache import cache_key, caching_enabled
+from flowplan.executor.cache_keys import cache_key, caching_enabled
 from flowplan.executor.context import (
     PipelineInfo,
     PipelineRunInfo,

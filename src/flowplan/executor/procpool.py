@@ -22,7 +22,7 @@ from pathlib import Path
 
 from flowplan.codes import make
 from flowplan.diagnostics import FlowplanError
-from flowplan.executor.wire import receive_message, send_message
+from flowplan.executor.worker_protocol import receive_message, send_message
 
 _ZYGOTE_CODE = "from flowplan.executor.zygote import main; main()"
 

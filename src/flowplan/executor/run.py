@@ -17,8 +17,8 @@ from flowplan.executor.errors import RunFailedError
 from flowplan.executor.ledger import RunState
 from flowplan.executor.naming import run_name
 from flowplan.executor.progress import Progress
-from flowplan.executor.wire import modules_importing_now
 from flowplan.executor.worker import refuses_runs
+from flowplan.executor.worker_protocol import modules_importing_now
 
 if TYPE_CHECKING:
     from uuid import UUID

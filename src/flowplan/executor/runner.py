@@ -17,7 +17,7 @@ from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, P
 from flowplan.diagnostics import Diagnostic, FlowplanError, StoreError
 from flowplan.executor.capture import capture_step
 from flowplan.executor.context import StepContext, step_context
-from flowplan.executor.hooks import run_failure_hook, run_success_hook
+from flowplan.executor.hook_calls import run_failure_hook, run_success_hook
 from flowplan.executor.values import fits, parameter_value
 
 if TYPE_CHECKING:

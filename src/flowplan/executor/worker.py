@@ -57,7 +57,7 @@ def importing_user_code() -> Iterator[None]:
 def serve(sock: socket.socket) -> None:
     """Answer requests until the driver closes the socket."""
     from flowplan.executor.capture import capturing_run
-    from flowplan.executor.wire import receive_message, send_message
+    from flowplan.executor.worker_protocol import receive_message, send_message
 
     with capturing_run():
         while True:

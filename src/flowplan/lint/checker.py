@@ -6,9 +6,9 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-from flowplan.analyzer.static.program import Program
-from flowplan.analyzer.static.source import SourceFile
+from flowplan.analyzer.source import SourceFile
 from flowplan.codes import make
+from flowplan.compiler.frontends.static.program import Program
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.config import LintConfig
 from flowplan.lint.noqa import unsilenced

@@ -34,7 +34,7 @@ def run_check(
     """Check, print the report, and return the exit status of the ``flow check`` contract."""
     import flowplan
     from flowplan.lint.config import load_config
-    from flowplan.lint.report import render
+    from flowplan.lint.formats import render
     from flowplan.lint.runner import check_paths
 
     config = load_config(_start(paths), select, ignore)

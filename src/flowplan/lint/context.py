@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from flowplan.analyzer.static import PipelineCheck, Program, check_pipeline
-from flowplan.analyzer.static.calls import StepCall
-from flowplan.analyzer.static.facts import ModuleFacts
-from flowplan.analyzer.static.options import configure
-from flowplan.analyzer.static.source import SourceFile
-from flowplan.analyzer.static.values import PipelineRef
+from flowplan.analyzer.source import SourceFile
+from flowplan.compiler.frontends.static import PipelineCheck, Program, check_pipeline
+from flowplan.compiler.frontends.static.calls import StepCall
+from flowplan.compiler.frontends.static.facts import ModuleFacts
+from flowplan.compiler.frontends.static.source_options import configure
+from flowplan.compiler.frontends.static.values import PipelineRef
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.config import LintConfig
 

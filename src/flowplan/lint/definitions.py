@@ -9,12 +9,12 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from flowplan.analyzer.static.definitions import Definition, StepDef
-from flowplan.analyzer.static.facts import ModuleFacts
-from flowplan.analyzer.static.options import configure
-from flowplan.analyzer.static.templates import step_template
-from flowplan.analyzer.static.values import StepRef
 from flowplan.codes import make
+from flowplan.compiler.frontends.static.definitions import Definition, StepDef
+from flowplan.compiler.frontends.static.facts import ModuleFacts
+from flowplan.compiler.frontends.static.source_options import configure
+from flowplan.compiler.frontends.static.templates import step_template
+from flowplan.compiler.frontends.static.values import StepRef
 from flowplan.compiler.step import RESERVED_INPUTS
 from flowplan.diagnostics import Diagnostic
 

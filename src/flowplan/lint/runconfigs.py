@@ -9,10 +9,10 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flowplan.analyzer.static import PipelineCheck, Program
-from flowplan.analyzer.static.options import configure
-from flowplan.analyzer.static.values import PipelineRef
 from flowplan.codes import make
+from flowplan.compiler.frontends.static import PipelineCheck, Program
+from flowplan.compiler.frontends.static.source_options import configure
+from flowplan.compiler.frontends.static.values import PipelineRef
 from flowplan.compiler.runconfig import RunConfiguration, check_against_plan, load_run_config
 from flowplan.diagnostics import ConfigError, Diagnostic
 

@@ -17,7 +17,7 @@ from flowplan.lint.files import discover, is_excluded
 from flowplan.lint.results import FileResult, mentions_flowplan
 
 if TYPE_CHECKING:
-    from flowplan.lint.cache import ResultCache
+    from flowplan.lint.result_cache import ResultCache
 
 MIN_PARALLEL = 8  # fewer files to parse than this are checked in this process
 _worker_program: dict[Path, object] = {}
@@ -43,8 +43,8 @@ def check_paths(
     paths: Sequence[str], config: LintConfig, *, use_cache: bool = True, jobs: int | None = None
 ) -> Report:
     """Check ``paths`` (default: the project root) and report every selected problem."""
-    from flowplan.analyzer.static.source import digest
-    from flowplan.lint.cache import ResultCache
+    from flowplan.analyzer.source import digest
+    from flowplan.lint.result_cache import ResultCache
 
     _worker_program.clear()  # files may have changed since an earlier check in this process
     targets = discover(paths, config)
@@ -56,7 +56,7 @@ def check_paths(
         try:
             data = path.read_bytes()
         except OSError as exc:
-            from flowplan.analyzer.static.source import unreadable
+            from flowplan.analyzer.source import unreadable
 
             results.append(FileResult(str(path), [unreadable(str(path), exc.strerror or "")]))
             continue
@@ -121,7 +121,7 @@ def check_chunk(
     chunk: list[tuple[str, bytes]], config: LintConfig, cache: ResultCache
 ) -> list[FileResult]:
     """Check files in this process (a worker keeps one Program across its chunks)."""
-    from flowplan.analyzer.static.program import Program
+    from flowplan.compiler.frontends.static.program import Program
     from flowplan.lint.checker import check_file
 
     program = _worker_program.get(config.root)

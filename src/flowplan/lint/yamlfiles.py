@@ -14,7 +14,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from flowplan.analyzer.static.program import Program
+from flowplan.compiler.frontends.static.program import Program
 from flowplan.compiler.runconfig import load_run_config
 from flowplan.diagnostics import ConfigError, Diagnostic
 from flowplan.lint.checker import check_file

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from flowplan.analyzer.static.evaluate import Evaluator
-from flowplan.analyzer.static.values import is_known
+from flowplan.compiler.frontends.static.evaluate import Evaluator
+from flowplan.compiler.frontends.static.values import is_known
 from flowplan.config.retry_config import retry_problems
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext

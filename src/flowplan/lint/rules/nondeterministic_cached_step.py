@@ -6,8 +6,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from flowplan.analyzer.static.definitions import StepDef
 from flowplan.codes import make
+from flowplan.compiler.frontends.static.definitions import StepDef
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext
 from flowplan.lint.registry import Rule
@@ -56,8 +56,8 @@ def _reads(step: StepDef) -> Iterator[tuple[ast.expr, str, str]]:
 
 def _cached(step: StepDef, ctx: FileContext) -> bool:
     """Whether some use of the step caches it (a step unused here is cached by default)."""
-    from flowplan.analyzer.static.templates import step_template
-    from flowplan.analyzer.static.values import StepRef
+    from flowplan.compiler.frontends.static.templates import step_template
+    from flowplan.compiler.frontends.static.values import StepRef
 
     own = step_template(StepRef(step)).options.enable_cache
     if own is not None:

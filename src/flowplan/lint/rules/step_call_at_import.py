@@ -5,9 +5,9 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from flowplan.analyzer.static.evaluate import Evaluator
-from flowplan.analyzer.static.values import StepRef
 from flowplan.codes import make
+from flowplan.compiler.frontends.static.evaluate import Evaluator
+from flowplan.compiler.frontends.static.values import StepRef
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext
 from flowplan.lint.registry import Rule

@@ -12,7 +12,7 @@ from flowplan.analyzer.blocks import statement_blocks
 
 if TYPE_CHECKING:
     from flowplan.analyzer.signature import StepSignature
-    from flowplan.analyzer.static.facts import ModuleFacts
+    from flowplan.compiler.frontends.static.facts import ModuleFacts
 
 DefNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
 
@@ -52,7 +52,7 @@ class Definition:
     @cached_property
     def decorator_options(self) -> dict[str, Any]:
         """The keyword options written in the decorator, evaluated in the module's scope."""
-        from flowplan.analyzer.static.evaluate import Evaluator
+        from flowplan.compiler.frontends.static.evaluate import Evaluator
 
         call = self.options_call
         if call is None:

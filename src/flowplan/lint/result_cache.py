@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 from flowplan.analyzer.module_analysis import diagnostic_from_json
-from flowplan.analyzer.static.source import digest
+from flowplan.analyzer.source import digest
 from flowplan.lint.results import FileResult
 
 FORMAT = "1"
@@ -31,7 +31,8 @@ def code_fingerprint() -> str:
 
     root = Path(flowplan.__file__).resolve().parent
     parts = [FORMAT, flowplan.__version__]
-    for folder in (root, root / "analyzer", root / "analyzer" / "static", root / "compiler",
+    for folder in (root, root / "analyzer", root / "compiler",
+                   root / "compiler" / "frontends", root / "compiler" / "frontends" / "static",
                    root / "lint", root / "lint" / "rules", root / "config"):
         with contextlib.suppress(OSError):
             for entry in sorted(os.scandir(folder), key=lambda e: e.name):

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from types import CodeType
 from typing import Any
 
-from flowplan.analyzer.static.operations import is_plain
-from flowplan.analyzer.static.values import ArtifactMisuse, StaticArtifact, Unknown
+from flowplan.compiler.frontends.static.operations import is_plain
+from flowplan.compiler.frontends.static.values import ArtifactMisuse, StaticArtifact, Unknown
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Hooks read from source: the same FP108 verdicts and messages as
-:func:`flowplan.compiler.hooks.check_hook`, without importing the hook's module.
+:func:`flowplan.compiler.hook_signatures.check_hook`, without importing the hook's module.
 
 A hook that is part of flowplan (``flowplan.hooks.alerter_failure_hook``) is checked live --
 it is this library.  A hook defined in a checked file is read from its ``def``; an import path
@@ -16,8 +16,8 @@ import sys
 import typing
 from typing import TYPE_CHECKING, Any
 
-from flowplan.analyzer.static.values import FunctionRef, Unknown
-from flowplan.compiler.hooks import (
+from flowplan.compiler.frontends.static.values import FunctionRef, Unknown
+from flowplan.compiler.hook_signatures import (
     EMPTY,
     HookKind,
     HookParam,
@@ -31,7 +31,7 @@ from flowplan.compiler.plan import HookRef
 from flowplan.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from flowplan.analyzer.static.facts import ModuleFacts
+    from flowplan.compiler.frontends.static.facts import ModuleFacts
 
 Where = tuple[str | None, int | None]
 

@@ -1,7 +1,7 @@
 """Running a pipeline body statically: one deterministic pass over its statements.
 
 A condition that cannot be known (an ``if`` on a parameter without a value) is decided by a
-:class:`Tape`; :func:`flowplan.analyzer.static.plans.check_pipeline` replays the body once
+:class:`Tape`; :func:`flowplan.compiler.frontends.static.plans.check_pipeline` replays the body once
 per combination of decisions, so each branch is traced as if it ran alone (DESIGN decision
 15).  A loop over something unknown runs its body once and marks the plan partial.
 """
@@ -12,14 +12,14 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flowplan.analyzer.static import operations as ops
-from flowplan.analyzer.static.evaluate import Evaluator, Site
-from flowplan.analyzer.static.values import ArtifactMisuse, StaticArtifact, Unknown
 from flowplan.codes import make
+from flowplan.compiler.frontends.static import operations as ops
+from flowplan.compiler.frontends.static.evaluate import Evaluator, Site
+from flowplan.compiler.frontends.static.values import ArtifactMisuse, StaticArtifact, Unknown
 from flowplan.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from flowplan.analyzer.static.calls import Run
+    from flowplan.compiler.frontends.static.calls import Run
     from flowplan.compiler.plan import Invocation
 
 
@@ -208,7 +208,7 @@ class Body:
     _AsyncFunctionDef = _ClassDef = _FunctionDef
 
     def _Import(self, stmt: ast.Import | ast.ImportFrom) -> None:
-        from flowplan.analyzer.static.imports import import_map, package_of
+        from flowplan.analyzer.imports import import_map, package_of
 
         source = self.ev.facts.source
         package = package_of(source.module, source.path.endswith("__init__.py"))

@@ -17,8 +17,8 @@ from flowplan.compiler.reference import ArtifactReference
 if TYPE_CHECKING:
     import ast
 
-    from flowplan.analyzer.static.definitions import PipelineDef, StepDef
-    from flowplan.analyzer.static.facts import ModuleFacts
+    from flowplan.compiler.frontends.static.definitions import PipelineDef, StepDef
+    from flowplan.compiler.frontends.static.facts import ModuleFacts
 
 
 class ArtifactMisuse(Exception):

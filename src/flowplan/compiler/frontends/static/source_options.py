@@ -12,16 +12,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flowplan.analyzer.static.hooks import check_static_hook
-from flowplan.analyzer.static.values import FunctionRef, RetryValue, Unknown, is_known
 from flowplan.codes import make
 from flowplan.compiler import options as opts
-from flowplan.compiler.hooks import HookKind
+from flowplan.compiler.frontends.static.source_hooks import check_static_hook
+from flowplan.compiler.frontends.static.values import FunctionRef, RetryValue, Unknown, is_known
+from flowplan.compiler.hook_signatures import HookKind
 from flowplan.compiler.plan import HookRef, RetryDef
 from flowplan.diagnostics import CompileError, Diagnostic
 
 if TYPE_CHECKING:
-    from flowplan.analyzer.static.definitions import Definition
+    from flowplan.compiler.frontends.static.definitions import Definition
 
 Where = tuple[str | None, int | None]
 

@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from flowplan.analyzer.static.annotations import annotation_object
-from flowplan.analyzer.static.definitions import StepDef
-from flowplan.analyzer.static.facts import ModuleFacts
-from flowplan.analyzer.static.options import Options, configure
-from flowplan.analyzer.static.values import StepRef
+from flowplan.analyzer.annotations import annotation_object
 from flowplan.codes import make
+from flowplan.compiler.frontends.static.definitions import StepDef
+from flowplan.compiler.frontends.static.facts import ModuleFacts
+from flowplan.compiler.frontends.static.source_options import Options, configure
+from flowplan.compiler.frontends.static.values import StepRef
 from flowplan.compiler.plan import InputDef, OutputDef, StepConfig, StepSource, TypeExpr
 from flowplan.compiler.types import type_expr_from_source
 from flowplan.diagnostics import Diagnostic

@@ -10,25 +10,25 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from flowplan.analyzer.blocks import statement_blocks
-from flowplan.analyzer.static.definitions import (
+from flowplan.analyzer.imports import (
+    ImportMap,
+    import_map,
+    import_statements,
+    package_of,
+)
+from flowplan.compiler.frontends.static.definitions import (
     Definition,
     DefNode,
     PipelineDef,
     StepDef,
     decorated_defs,
 )
-from flowplan.analyzer.static.imports import (
-    ImportMap,
-    import_map,
-    import_statements,
-    package_of,
-)
-from flowplan.analyzer.static.values import FunctionRef, PipelineRef, StepRef, Unknown
+from flowplan.compiler.frontends.static.values import FunctionRef, PipelineRef, StepRef, Unknown
 
 if TYPE_CHECKING:
     from flowplan.analyzer.signature import StepSignature
-    from flowplan.analyzer.static.program import Program
-    from flowplan.analyzer.static.source import SourceFile
+    from flowplan.analyzer.source import SourceFile
+    from flowplan.compiler.frontends.static.program import Program
     from flowplan.diagnostics import Diagnostic
 
 STEP_DECORATORS = frozenset({"flowplan.step", "flowplan.compiler.step.step"})
@@ -160,7 +160,7 @@ class ModuleFacts:
         return value
 
     def _resolve(self, name: str) -> Any:
-        from flowplan.analyzer.static.operations import SAFE_BUILTINS
+        from flowplan.compiler.frontends.static.operations import SAFE_BUILTINS
 
         if name not in self.bindings:
             for module in self.imports.star:
@@ -174,13 +174,13 @@ class ModuleFacts:
         if isinstance(bound, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return self._definition_value(name, bound)
         if isinstance(bound, ast.expr):
-            from flowplan.analyzer.static.evaluate import Evaluator
+            from flowplan.compiler.frontends.static.evaluate import Evaluator
 
             return Evaluator(self).value(bound)
         return Unknown(f"`{name}` is bound conditionally or in a loop")
 
     def _definition_value(self, name: str, node: DefNode) -> Any:
-        from flowplan.analyzer.static.references import configured
+        from flowplan.compiler.frontends.static.references import configured
 
         definition = self.by_node.get(id(node))
         if isinstance(definition, StepDef):
@@ -201,7 +201,7 @@ class ModuleFacts:
     def _read_signatures(self) -> dict[int, StepSignature]:
         """Every step's signature: from the ast where that is certain, else from the
         analyzer's libcst reading (parsed only for such files)."""
-        from flowplan.analyzer.static.quick import ast_functions, quick_signature
+        from flowplan.analyzer.ast_signatures import ast_functions, quick_signature
 
         assert self.source.tree is not None
         steps = {id(d.node) for d in self.steps}
@@ -215,7 +215,7 @@ class ModuleFacts:
                 else:
                     found[id(node)] = quick
         if unsure:
-            from flowplan.analyzer.static.signatures import step_signatures
+            from flowplan.analyzer.step_signatures import step_signatures
 
             exact, error = step_signatures(self.source, unsure)
             self.source.release_cst()  # large, and not needed once the signatures are read

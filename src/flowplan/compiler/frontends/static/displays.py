@@ -1,5 +1,6 @@
 """Displays and comprehensions -- ``[...]``, ``{...}``, f-strings, ``[f(x) for x in xs]``
--- for :class:`~flowplan.analyzer.static.evaluate.Evaluator` (a mixin, to keep modules small).
+-- for :class:`~flowplan.compiler.frontends.static.evaluate.Evaluator` (a mixin, to keep modules
+small).
 
 A comprehension runs in its own frame when traced, so a problem inside it is reported at the
 comprehension (the instruction the pipeline body is executing), as the tracer reports it.
@@ -11,12 +12,12 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from flowplan.analyzer.static import operations as ops
-from flowplan.analyzer.static.values import Unknown
+from flowplan.compiler.frontends.static import operations as ops
+from flowplan.compiler.frontends.static.values import Unknown
 
 if TYPE_CHECKING:
-    from flowplan.analyzer.static.facts import ModuleFacts
-    from flowplan.analyzer.static.source import SourceFile
+    from flowplan.analyzer.source import SourceFile
+    from flowplan.compiler.frontends.static.facts import ModuleFacts
 
     Site = tuple[SourceFile, ast.AST]
 

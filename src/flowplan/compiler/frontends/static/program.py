@@ -10,11 +10,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flowplan.analyzer.static.facts import ModuleFacts
-from flowplan.analyzer.static.imports import ModuleFinder, search_folders
-from flowplan.analyzer.static.references import attribute, flowplan_object
-from flowplan.analyzer.static.source import SourceFile, digest, read_source
-from flowplan.analyzer.static.values import ModuleRef, Unknown
+from flowplan.analyzer.imports import ModuleFinder, search_folders
+from flowplan.analyzer.source import SourceFile, digest, read_source
+from flowplan.compiler.frontends.static.facts import ModuleFacts
+from flowplan.compiler.frontends.static.references import attribute, flowplan_object
+from flowplan.compiler.frontends.static.values import ModuleRef, Unknown
 from flowplan.diagnostics import Diagnostic
 
 
@@ -44,7 +44,7 @@ class Program:
 
     def source_from(self, path: Path, data: bytes) -> SourceFile | Diagnostic:
         """The source of ``path`` from ``data`` already read (by the checker)."""
-        from flowplan.analyzer.static.source import parse_source
+        from flowplan.analyzer.source import parse_source
         from flowplan.loader import module_name_for
 
         path = _normal(path)

@@ -14,15 +14,20 @@ import ast
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from flowplan.analyzer.static import operations as ops
-from flowplan.analyzer.static import references
-from flowplan.analyzer.static.displays import Displays, hashable, unknown
-from flowplan.analyzer.static.unpacking import unpack
-from flowplan.analyzer.static.values import ArtifactMisuse, MethodRef, StaticArtifact, Unknown
+from flowplan.compiler.frontends.static import operations as ops
+from flowplan.compiler.frontends.static import references
+from flowplan.compiler.frontends.static.displays import Displays, hashable, unknown
+from flowplan.compiler.frontends.static.unpacking import unpack
+from flowplan.compiler.frontends.static.values import (
+    ArtifactMisuse,
+    MethodRef,
+    StaticArtifact,
+    Unknown,
+)
 
 if TYPE_CHECKING:
-    from flowplan.analyzer.static.facts import ModuleFacts
-    from flowplan.analyzer.static.source import SourceFile
+    from flowplan.analyzer.source import SourceFile
+    from flowplan.compiler.frontends.static.facts import ModuleFacts
 
 MAX_ITERATIONS = 256  # longest loop unrolled; longer ones are kept symbolic
 

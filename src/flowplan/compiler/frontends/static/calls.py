@@ -1,7 +1,7 @@
 """Calls inside a pipeline body, recorded as the tracer records them (DESIGN decision 3).
 
-:class:`Run` mirrors :class:`flowplan.compiler.trace.Tracer`: ids, ``step_name=`` as an alias
-of ``id=``, argument binding (the shared :func:`~flowplan.compiler.binding.bind`), inputs,
+:class:`Run` mirrors :class:`flowplan.compiler.frontends.trace.Tracer`: ids, ``step_name=`` as an
+alias of ``id=``, argument binding (the shared :func:`~flowplan.compiler.binding.bind`), inputs,
 ``after=``; a composed pipeline is inlined under the same id rules, and a plain helper
 function called from the body is followed, its step calls located at the helper's call.
 """
@@ -12,20 +12,26 @@ import ast
 from dataclasses import dataclass
 from typing import Any
 
-from flowplan.analyzer.static import references
-from flowplan.analyzer.static.evaluate import Evaluator, Site
-from flowplan.analyzer.static.interpret import Body, Tape, Trace, location, misuse_diagnostic
-from flowplan.analyzer.static.pipeline_args import bind_arguments
-from flowplan.analyzer.static.source import SourceFile
-from flowplan.analyzer.static.steps import record_step_call
-from flowplan.analyzer.static.values import (
+from flowplan.analyzer.source import SourceFile
+from flowplan.codes import make
+from flowplan.compiler.frontends.static import references
+from flowplan.compiler.frontends.static.evaluate import Evaluator, Site
+from flowplan.compiler.frontends.static.interpret import (
+    Body,
+    Tape,
+    Trace,
+    location,
+    misuse_diagnostic,
+)
+from flowplan.compiler.frontends.static.pipeline_args import bind_arguments
+from flowplan.compiler.frontends.static.steps import record_step_call
+from flowplan.compiler.frontends.static.values import (
     ArtifactMisuse,
     FunctionRef,
     PipelineRef,
     StepRef,
     Unknown,
 )
-from flowplan.codes import make
 
 MAX_DEPTH = 12  # nested pipelines and helpers followed
 

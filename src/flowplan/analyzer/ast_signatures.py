@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from flowplan.analyzer.blocks import statement_blocks
 from flowplan.analyzer.positions import def_name_site
 from flowplan.analyzer.signature import InputSpec, OutputSpec, ParamKind, StepSignature
-from flowplan.analyzer.static.source import SourceFile
+from flowplan.analyzer.source import SourceFile
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _ONE_STRING = re.compile(r"""^[rRuU]?("[^"\\\n]*"|'[^'\\\n]*')$""")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any
 
-from flowplan.analyzer.static.interpret import location
-from flowplan.analyzer.static.operations import is_plain
-from flowplan.analyzer.static.values import StaticArtifact, StepRef, Unknown, is_known
 from flowplan.codes import make
 from flowplan.compiler.binding import bind
+from flowplan.compiler.frontends.static.interpret import location
+from flowplan.compiler.frontends.static.operations import is_plain
+from flowplan.compiler.frontends.static.values import StaticArtifact, StepRef, Unknown, is_known
 from flowplan.compiler.params import to_parameter
 from flowplan.compiler.plan import (
     ArtifactListInput,
@@ -23,15 +23,15 @@ from flowplan.compiler.reference import holds_reference
 from flowplan.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from flowplan.analyzer.static.calls import Run
-    from flowplan.analyzer.static.evaluate import Evaluator
-    from flowplan.analyzer.static.templates import StepTemplate
+    from flowplan.compiler.frontends.static.calls import Run
+    from flowplan.compiler.frontends.static.evaluate import Evaluator
+    from flowplan.compiler.frontends.static.templates import StepTemplate
 
 Where = tuple[str, int, int]
 
 
 def template_of(run: Run, step: StepRef) -> StepTemplate:
-    from flowplan.analyzer.static.templates import step_template
+    from flowplan.compiler.frontends.static.templates import step_template
 
     found = run.templates.get(id(step))
     if found is None or found[0] is not step:
@@ -44,7 +44,7 @@ def record_step_call(
     run: Run, ev: Evaluator, step: StepRef, node: ast.Call, args: list[Any],
     kwargs: dict[str, Any],
 ) -> Any:
-    from flowplan.analyzer.static.calls import StepCall
+    from flowplan.compiler.frontends.static.calls import StepCall
 
     if not step.definition.is_function:
         return Unknown("a step that is not a function")

@@ -3,7 +3,7 @@ flowplan's own API (``ExecutionMode.FAIL_FAST``, ``StepRetryConfig(...)``).
 
 flowplan's own modules are safe to import -- they are this library -- so a name that resolves
 into ``flowplan`` is the real object.  User modules are never imported: their names resolve
-through :class:`~flowplan.analyzer.static.facts.ModuleFacts`.
+through :class:`~flowplan.compiler.frontends.static.facts.ModuleFacts`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import enum
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from flowplan.analyzer.static import operations as ops
-from flowplan.analyzer.static.values import (
+from flowplan.compiler.frontends.static import operations as ops
+from flowplan.compiler.frontends.static.values import (
     MethodRef,
     ModuleRef,
     PipelineRef,
@@ -26,8 +26,8 @@ from flowplan.analyzer.static.values import (
 )
 
 if TYPE_CHECKING:
-    from flowplan.analyzer.static.evaluate import Evaluator
-    from flowplan.analyzer.static.facts import ModuleFacts
+    from flowplan.compiler.frontends.static.evaluate import Evaluator
+    from flowplan.compiler.frontends.static.facts import ModuleFacts
 
 CONFIGURABLE = ("with_options", "configure")
 
@@ -111,7 +111,7 @@ def retry_value(args: list[Any], kwargs: dict[str, Any], problems: Any) -> Any:
 
 def configured(ref: Any, calls: list[ast.Call], facts: ModuleFacts) -> Any:
     """``ref`` with the options of module-level ``name.configure(...)`` statements."""
-    from flowplan.analyzer.static.evaluate import Evaluator
+    from flowplan.compiler.frontends.static.evaluate import Evaluator
 
     for call in calls:
         ev = Evaluator(facts)

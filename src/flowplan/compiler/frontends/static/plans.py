@@ -15,15 +15,15 @@ import graphlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowplan.analyzer.static.calls import Run
-from flowplan.analyzer.static.definitions import PipelineDef
-from flowplan.analyzer.static.evaluate import Evaluator
-from flowplan.analyzer.static.interpret import Body, Tape, Trace
-from flowplan.analyzer.static.options import Options, configure
-from flowplan.analyzer.static.pipeline_args import default_values
-from flowplan.analyzer.static.templates import hint
-from flowplan.analyzer.static.values import PipelineRef, StaticArtifact, Unknown, is_known
 from flowplan.codes import make
+from flowplan.compiler.frontends.static.calls import Run
+from flowplan.compiler.frontends.static.definitions import PipelineDef
+from flowplan.compiler.frontends.static.evaluate import Evaluator
+from flowplan.compiler.frontends.static.interpret import Body, Tape, Trace
+from flowplan.compiler.frontends.static.pipeline_args import default_values
+from flowplan.compiler.frontends.static.source_options import Options, configure
+from flowplan.compiler.frontends.static.templates import hint
+from flowplan.compiler.frontends.static.values import PipelineRef, StaticArtifact, Unknown, is_known
 from flowplan.compiler.params import to_parameter
 from flowplan.compiler.plan import ArtifactRef, PipelineConfig, Plan, StepSource, jsonable
 from flowplan.diagnostics import Diagnostic

@@ -15,6 +15,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from flowplan import codes
+from flowplan.analyzer.ast_signatures import FunctionNode, ast_functions
 from flowplan.analyzer.module import cst_functions, cst_inputs, located
 from flowplan.analyzer.positions import def_name_site
 from flowplan.analyzer.returns import (
@@ -22,8 +23,7 @@ from flowplan.analyzer.returns import (
     decide_outputs,
 )
 from flowplan.analyzer.signature import StepSignature
-from flowplan.analyzer.static.quick import FunctionNode, ast_functions
-from flowplan.analyzer.static.source import SourceFile, syntax_error
+from flowplan.analyzer.source import SourceFile, syntax_error
 from flowplan.diagnostics import Diagnostic
 
 

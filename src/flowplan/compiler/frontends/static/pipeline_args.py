@@ -15,12 +15,12 @@ import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from flowplan.analyzer.static.values import PipelineRef, Unknown
 from flowplan.codes import make
+from flowplan.compiler.frontends.static.values import PipelineRef, Unknown
 from flowplan.diagnostics import Diagnostic
 
 if TYPE_CHECKING:
-    from flowplan.analyzer.static.facts import ModuleFacts
+    from flowplan.compiler.frontends.static.facts import ModuleFacts
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
 _HAS_DEFAULT = object()
@@ -64,7 +64,7 @@ def defaults_of(func: FunctionNode) -> dict[str, ast.expr]:
 def default_values(facts: ModuleFacts, func: FunctionNode) -> dict[str, Any]:
     """The defaults, evaluated once in the module's scope (where Python evaluates them);
     a copy each time, so that a body appending to a default list changes only its pass."""
-    from flowplan.analyzer.static.evaluate import Evaluator
+    from flowplan.compiler.frontends.static.evaluate import Evaluator
 
     found = facts.defaults.get(id(func))
     if found is None:

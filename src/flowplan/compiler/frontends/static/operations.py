@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from flowplan.analyzer.static.values import ArtifactMisuse, StaticArtifact, Unknown
+from flowplan.compiler.frontends.static.values import ArtifactMisuse, StaticArtifact, Unknown
 
 MAX_SIZE = 10_000  # longest sequence or string the front end builds
 _NUMBER = re.compile(r"\d+")

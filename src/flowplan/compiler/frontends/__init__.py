@@ -1,0 +1,2 @@
+"""The compiler's two front ends, both building a ``Plan``: tracing (``trace``, library path)
+and static (``static``, lint path, from source without importing it)."""
