@@ -9,13 +9,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flowplan.compiler.pipeline import Pipeline, pipeline
+from flowplan.compiler.runtime import Runtime, register_runtime
 from flowplan.compiler.step import BaseStep, step
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic, FlowplanError
 from flowplan.enums import ExecutionMode, ExecutionStatus
 from flowplan.lazy import lazy_exports
+from flowplan.version import __version__
 
-__version__ = "0.1.0"
+
+def _local_runtime() -> Runtime:
+    """The executor's runtime, loaded when the first pipeline or step runs."""
+    from flowplan.executor.local_runtime import LocalRuntime
+
+    return LocalRuntime()
+
+
+register_runtime(_local_runtime)
 
 if TYPE_CHECKING:
     from flowplan.client import Client

@@ -2,143 +2,30 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from flowplan.diagnostics import FlowplanError
 from flowplan.enums import ExecutionStatus
+from flowplan.store.views import (
+    ArtifactVersion,
+    Attempt,
+    PipelineRun,
+    StepRun,
+    StepRunConfiguration,
+)
 
 if TYPE_CHECKING:
     from flowplan.snapshots import Snapshot
     from flowplan.stack import Stack
     from flowplan.store.local import LocalStore
-    from flowplan.store.records import ArtifactRecord, RunRecord, StepRunRecord
 
 
-class ArtifactVersion:
-    """One stored version of an artifact; ``load()`` reads its value back."""
-
-    def __init__(self, record: ArtifactRecord, store: LocalStore) -> None:
-        self._record = record
-        self._store = store
-        self.id: UUID = record.id
-        self.name: str = record.name
-        self.version: int = record.version
-        self.uri: str = record.uri
-        self.content_hash: str = record.content_hash
-        self.data_type: str = record.data_type
-        self.materializer: str = record.materializer
-        self.created: datetime = record.created
-
-    def load(self) -> Any:
-        return self._store.load_artifact(self._record)
-
-    def __repr__(self) -> str:
-        return f"<ArtifactVersion {self.name} v{self.version} {self.data_type}>"
-
-
-@dataclass(frozen=True)
-class StepRunConfiguration:
-    parameters: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Attempt:
-    number: int
-    started: datetime
-    ended: datetime | None
-    error: str | None
-
-
-class StepRun:
-    """One step of a run: status, outputs, parameters, attempts and captured logs."""
-
-    def __init__(self, record: StepRunRecord, store: LocalStore) -> None:
-        self.id: UUID = record.id
-        self.name: str = record.invocation_id
-        self.step_name: str = record.step_name
-        self.status: ExecutionStatus = record.status
-        self.cache_key: str | None = record.cache_key
-        self.start_time: datetime | None = record.started
-        self.end_time: datetime | None = record.ended
-        self.config = StepRunConfiguration(parameters=dict(record.parameters))
-        self.error: str | None = record.error
-        self.logs: dict[str, str] = {"stdout": record.stdout or "", "stderr": record.stderr or ""}
-        self.attempts = [Attempt(a.number, a.started, a.ended, a.error) for a in record.attempts]
-        self.outputs: dict[str, list[ArtifactVersion]] = {
-            name: [ArtifactVersion(r, store) for r in records]
-            for name, records in record.outputs.items()
-        }
-        self.inputs: dict[str, list[ArtifactVersion]] = {
-            name: [ArtifactVersion(r, store) for r in records]
-            for name, records in record.inputs.items()
-        }
-
-    @property
-    def output(self) -> ArtifactVersion:
-        """The single output of a one-output step."""
-        versions = [v for vs in self.outputs.values() for v in vs]
-        if len(versions) != 1:
-            raise ValueError(f"step `{self.name}` has {len(versions)} outputs; use .outputs[name]")
-        return versions[0]
-
-    @property
-    def duration(self) -> float | None:
-        if self.start_time is None or self.end_time is None:
-            return None
-        return (self.end_time - self.start_time).total_seconds()
-
-    def __repr__(self) -> str:
-        return f"<StepRun {self.name} {self.status.value}>"
-
-
-class PipelineRun:
-    """A run of a pipeline: ``steps`` maps invocation ids to step runs in start order."""
-
-    def __init__(self, record: RunRecord, store: LocalStore) -> None:
-        self._store = store
-        self._load(record)
-
-    def _load(self, record: RunRecord) -> None:
-        self.id: UUID = record.id
-        self.name: str = record.name
-        self.pipeline_name: str = record.pipeline
-        self.status: ExecutionStatus = record.status
-        self.parameters: dict[str, Any] = dict(record.parameters)
-        self.config: dict[str, Any] = dict(record.config)
-        self.start_time: datetime | None = record.started or record.created
-        self.end_time: datetime | None = record.ended
-        self.unlisted: bool = record.unlisted
-        self.warnings: list[Any] = list(record.warnings)
-        self._steps: dict[str, StepRun] | None = None
-
-    @property
-    def steps(self) -> dict[str, StepRun]:
-        if self._steps is None:
-            records = self._store.metadata.get_step_runs(self.id)
-            self._steps = {r.invocation_id: StepRun(r, self._store) for r in records}
-        return self._steps
-
-    def refresh(self) -> PipelineRun:
-        self._load(self._store.metadata.get_run(self.id))
-        return self
-
-    def wait(self, timeout: float | None = None, poll: float = 0.1) -> PipelineRun:
-        """Refresh until the run is finished (or ``timeout`` seconds passed)."""
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while not self.refresh().status.is_finished:
-            if deadline is not None and time.monotonic() > deadline:
-                raise TimeoutError(f"run {self.name} is still {self.status.value}")
-            time.sleep(poll)
-        return self
-
-    def __repr__(self) -> str:
-        return f"<PipelineRun {self.name} {self.status.value}>"
+__all__ = [
+    "ArtifactVersion", "Attempt", "Client", "PipelineRun", "StepRun", "StepRunConfiguration",
+]
 
 
 class Client:

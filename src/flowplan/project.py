@@ -23,13 +23,34 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
 from flowplan.env import env_value
-from flowplan.store.location import find_project_root
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
 PYPROJECT = "pyproject.toml"
 LIST_KEYS = ("select", "ignore", "exclude")
+_ROOT_MARKERS = (PYPROJECT, ".git")
+
+
+def find_project_root(start: Path | None = None) -> Path | None:
+    """The nearest folder at or above ``start`` (default: cwd) holding a project marker
+    (``pyproject.toml`` or ``.git``)."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if any((folder / marker).exists() for marker in _ROOT_MARKERS):
+            return folder
+    return None
+
+
+def has_project_table(root: Path | None) -> bool:
+    """Whether the project's pyproject.toml has a ``[tool.flowplan]`` table (a cheap look,
+    so that runs in projects without one never parse it)."""
+    if root is None:
+        return False
+    try:
+        return b"tool.flowplan" in (root / PYPROJECT).read_bytes()
+    except OSError:
+        return False
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

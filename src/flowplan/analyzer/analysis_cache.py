@@ -42,8 +42,9 @@ def _analyzer_fingerprint() -> str:
     The files stand in for the installed version, which ``importlib.metadata`` would take some
     50 ms to read on every warm start -- and which an editable install never bumps anyway.
     """
-    package = sys.modules.get("flowplan")
-    parts = [ANALYZER_VERSION, str(getattr(package, "__version__", ""))]
+    from flowplan.version import __version__
+
+    parts = [ANALYZER_VERSION, __version__]
     here = Path(__file__).resolve().parent
     for file in [*sorted(here.glob("*.py")), here.parent / "codes.py"]:
         with contextlib.suppress(OSError):

@@ -62,19 +62,20 @@ def analyze_source(source: str, path: str) -> ModuleAnalysis:
 def enforcement_enabled() -> bool:
     if env_value("ENFORCE_TYPE_ANNOTATIONS") is not None:
         return env_flag("ENFORCE_TYPE_ANNOTATIONS")
-    from flowplan.store.location import find_project_root, has_project_table
+    from flowplan.project import current_settings, find_project_root, has_project_table
 
     if not has_project_table(find_project_root()):
         return False
-    from flowplan.project import current_settings
-
     return bool(current_settings().enforce_type_annotations)
 
 
-def enforce_annotations(sig: StepSignature) -> list[Diagnostic]:
-    """FP101 errors for missing annotations when FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS is truthy
-    (or, unset, when ``enforce-type-annotations`` is true in ``[tool.flowplan]``)."""
-    if not sig.missing_annotations or not enforcement_enabled():
+def enforce_annotations(sig: StepSignature, enforce: bool | None = None) -> list[Diagnostic]:
+    """FP101 errors for missing annotations when ``enforce`` is true; ``None`` (a run) reads
+    FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS or, unset, ``enforce-type-annotations`` of
+    ``[tool.flowplan]``."""
+    if not sig.missing_annotations:
+        return []
+    if not (enforcement_enabled() if enforce is None else enforce):
         return []
     sites = sig.missing_annotation_sites
     problems = []

@@ -10,19 +10,21 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.codes import make
 from flowplan.compiler.frontends.trace import Tracer, Where, function_code
-from flowplan.compiler.invocation import hook_ref, type_hints
+from flowplan.compiler.invocation import hook_ref
 from flowplan.compiler.params import to_parameter
+from flowplan.compiler.pipeline_definition import CompiledPipeline, PipelineDefinition
 from flowplan.compiler.placeholders import Artifact, _is_unpacking
+from flowplan.compiler.typeforms import type_hints
 from flowplan.diagnostics import CompileError, Diagnostic, Severity
 
 if TYPE_CHECKING:
-    from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
     from flowplan.compiler.plan import ArtifactRef
     from flowplan.compiler.runconfig import RunConfiguration
+    from flowplan.compiler.tracing_state import ActiveTracer
 
 
 def bind_parameters(
-    pipe: Pipeline,
+    pipe: PipelineDefinition,
     args: Sequence[Any],
     params: dict[str, Any],
     where: Where | None = None,
@@ -55,7 +57,7 @@ def bind_parameters(
 
 
 def _json_parameters(
-    pipe: Pipeline, bound: inspect.BoundArguments
+    pipe: PipelineDefinition, bound: inspect.BoundArguments
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
     path, line = pipe.location
     hints = type_hints(pipe.entrypoint)
@@ -70,7 +72,9 @@ def _json_parameters(
     return out, problems
 
 
-def _trace_body(pipe: Pipeline, tracer: Tracer, bound: inspect.BoundArguments) -> Any:
+def _trace_body(
+    pipe: PipelineDefinition, tracer: Tracer, bound: inspect.BoundArguments
+) -> Any:
     code = function_code(pipe.entrypoint)
     if code is not None:
         tracer.body_codes.add(code)
@@ -104,7 +108,9 @@ def _unpack_error(exc: ValueError, tracer: Tracer) -> Diagnostic | None:
     return None
 
 
-def _output_refs(pipe: Pipeline, result: Any) -> tuple[list[ArtifactRef], list[Diagnostic]]:
+def _output_refs(
+    pipe: PipelineDefinition, result: Any
+) -> tuple[list[ArtifactRef], list[Diagnostic]]:
     from flowplan.compiler.plan import ArtifactRef
 
     if result is None:
@@ -128,7 +134,9 @@ def _output_refs(pipe: Pipeline, result: Any) -> tuple[list[ArtifactRef], list[D
     return refs, problems
 
 
-def _run_config(pipe: Pipeline, given: RunConfiguration | None) -> RunConfiguration | None:
+def _run_config(
+    pipe: PipelineDefinition, given: RunConfiguration | None
+) -> RunConfiguration | None:
     if given is not None:
         return given
     if pipe.config_path:
@@ -139,13 +147,12 @@ def _run_config(pipe: Pipeline, given: RunConfiguration | None) -> RunConfigurat
 
 
 def compile_pipeline(
-    pipe: Pipeline,
+    pipe: PipelineDefinition,
     args: Sequence[Any],
     params: dict[str, Any],
     run_config: RunConfiguration | None = None,
 ) -> CompiledPipeline:
     """Compile ``pipe``; a run configuration (given, or from ``config_path``) applies on top."""
-    from flowplan.compiler.pipeline import CompiledPipeline
     from flowplan.compiler.plan import Plan, StepSource
     from flowplan.compiler.validate import validate
 
@@ -193,7 +200,7 @@ def compile_pipeline(
     return CompiledPipeline(plan=plan, steps=tracer.steps, pipeline=pipe, warnings=warnings)
 
 
-def _pipeline_config(pipe: Pipeline) -> Any:
+def _pipeline_config(pipe: PipelineDefinition) -> Any:
     from flowplan.compiler.plan import PipelineConfig
 
     return PipelineConfig(
@@ -209,9 +216,10 @@ def _pipeline_config(pipe: Pipeline) -> Any:
 
 
 def inline_pipeline(
-    pipe: Pipeline, tracer: Tracer, args: Sequence[Any], params: dict[str, Any]
+    pipe: PipelineDefinition, tracer: ActiveTracer, args: Sequence[Any], params: dict[str, Any]
 ) -> Any:
     """A pipeline called inside another pipeline: its steps join the outer plan."""
+    assert isinstance(tracer, Tracer)  # the only tracer there is
     bound, _ = bind_parameters(pipe, args, params, tracer.call_location())
     return _trace_body(pipe, tracer, bound)
 

@@ -20,7 +20,7 @@ from flowplan.diagnostics import CompileError, Diagnostic
 
 if TYPE_CHECKING:
     from flowplan.compiler.frontends.trace import Tracer
-    from flowplan.compiler.pipeline import Pipeline
+    from flowplan.compiler.pipeline_definition import PipelineDefinition
 
 
 def pipeline_options(config: RunConfiguration) -> dict[str, Any]:
@@ -40,7 +40,7 @@ def pipeline_options(config: RunConfiguration) -> dict[str, Any]:
     return options
 
 
-def configured(pipe: Pipeline, config: RunConfiguration) -> Pipeline:
+def configured(pipe: PipelineDefinition, config: RunConfiguration) -> PipelineDefinition:
     options = pipeline_options(config)
     if "settings" in options:
         current = dict(pipe.settings.get("orchestrator") or {})
@@ -49,7 +49,7 @@ def configured(pipe: Pipeline, config: RunConfiguration) -> Pipeline:
 
 
 def pipeline_parameters(
-    pipe: Pipeline, config: RunConfiguration, params: Mapping[str, Any]
+    pipe: PipelineDefinition, config: RunConfiguration, params: Mapping[str, Any]
 ) -> dict[str, Any]:
     """Parameters from the configuration (those the pipeline takes; the others are reported
     by ``check_config``), overridden by those passed in the call."""
@@ -57,7 +57,9 @@ def pipeline_parameters(
     return {**{k: v for k, v in config.parameters.items() if k in known}, **params}
 
 
-def check_config(pipe: Pipeline, config: RunConfiguration, tracer: Tracer) -> list[Diagnostic]:
+def check_config(
+    pipe: PipelineDefinition, config: RunConfiguration, tracer: Tracer
+) -> list[Diagnostic]:
     """FP006/FP007 for configured step ids and parameters the traced pipeline lacks."""
     step_params = {inv.id: [d.name for d in inv.input_defs] for inv in tracer.invocations}
     known = list(inspect.signature(pipe.entrypoint).parameters)

@@ -30,18 +30,6 @@ if TYPE_CHECKING:
     from flowplan.compiler.step import BaseStep
 
 
-def type_hints(func: Callable[..., Any]) -> dict[str, Any]:
-    """Resolved annotations (``Annotated`` kept); unresolvable ones are left out."""
-    try:
-        return typing.get_type_hints(func, include_extras=True)
-    except Exception:
-        hints: dict[str, Any] = {}
-        for name, value in getattr(func, "__annotations__", {}).items():
-            if not isinstance(value, str):
-                hints[name] = value
-        return hints
-
-
 def output_types(step: BaseStep) -> list[object]:
     """The annotation object of each output, in order (None where unknown)."""
     sig = step.signature

@@ -17,7 +17,7 @@ from flowplan.compiler.reference import ArtifactReference
 from flowplan.diagnostics import CompileError
 
 if TYPE_CHECKING:
-    from flowplan.compiler.frontends.trace import Tracer
+    from flowplan.compiler.tracing_state import ActiveTracer
 
 _UNPACK = dis.opmap["UNPACK_SEQUENCE"]
 _UNPACK_EX = dis.opmap["UNPACK_EX"]
@@ -78,12 +78,12 @@ class Artifact(ArtifactReference):
 
     __slots__ = ("_tracer",)
 
-    def __init__(self, tracer: Tracer, step: str, output: str | None) -> None:
+    def __init__(self, tracer: ActiveTracer, step: str, output: str | None) -> None:
         super().__init__(step, output)
         object.__setattr__(self, "_tracer", tracer)
 
     def _refuse(self, what: str) -> NoReturn:
-        tracer: Tracer = object.__getattribute__(self, "_tracer")
+        tracer: ActiveTracer = object.__getattribute__(self, "_tracer")
         frame = body_frame(tracer.body_codes)
         path, line, column = frame_location(frame) if frame else (None, None, None)
         if what == "iterated" and frame is not None and _is_unpacking(frame):

@@ -13,6 +13,8 @@ from flowplan.callsite import caller_location
 from flowplan.codes import make
 from flowplan.compiler import options as opts
 from flowplan.compiler.hook_signatures import Hook, check_hook
+from flowplan.compiler.runtime import current_runtime
+from flowplan.compiler.tracing_state import current_tracer
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic
 from flowplan.env import env_flag
@@ -145,7 +147,7 @@ class BaseStep:
     def type_hints(self) -> dict[str, Any]:
         """Resolved annotations of the step function (``Annotated`` kept), memoised."""
         if self._type_hints is None:
-            from flowplan.compiler.invocation import type_hints
+            from flowplan.compiler.typeforms import type_hints
 
             self._type_hints = type_hints(self.entrypoint)
         return dict(self._type_hints)
@@ -182,16 +184,12 @@ class BaseStep:
 
     # -- calling -------------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from flowplan.compiler.frontends.trace import current_tracer
-
         tracer = current_tracer()
         if tracer is not None:
             return tracer.call_step(self, args, kwargs)
         if env_flag("RUN_SINGLE_STEPS_WITHOUT_STACK"):
             return self.entrypoint(*args, **kwargs)
-        from flowplan.executor.single import run_single_step
-
-        return run_single_step(self, args, kwargs)
+        return current_runtime().run_step(self, args, kwargs)
 
     def __repr__(self) -> str:
         return f"<step {self.name}>"

@@ -12,7 +12,8 @@ import collections.abc
 import numbers
 import typing
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 import typing_extensions
 
@@ -144,3 +145,15 @@ def literal(values: Iterable[str], text: str | None = None) -> TypeExpr:
 def unknown(text: str) -> TypeExpr:
     """A type the front end could not resolve, spelled as written."""
     return TypeExpr(name=UNKNOWN, text=text)
+
+
+def type_hints(func: Callable[..., Any]) -> dict[str, Any]:
+    """Resolved annotations (``Annotated`` kept); unresolvable ones are left out."""
+    try:
+        return typing.get_type_hints(func, include_extras=True)
+    except Exception:
+        hints: dict[str, Any] = {}
+        for name, value in getattr(func, "__annotations__", {}).items():
+            if not isinstance(value, str):
+                hints[name] = value
+        return hints

@@ -9,19 +9,24 @@ re-running the user's script, and drives the run.  Its output goes to ``<home>/l
 
 from __future__ import annotations
 
+import importlib
 import os
 import subprocess
 import sys
 import traceback
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from flowplan.codes import make
+from flowplan.diagnostics import FlowplanError
 from flowplan.enums import ExecutionStatus
+from flowplan.store.views import Snapshot
 
 if TYPE_CHECKING:
-    from flowplan.compiler.pipeline import CompiledPipeline
+    from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
     from flowplan.executor.ledger import RunState
     from flowplan.store.local import LocalStore
 
@@ -91,8 +96,6 @@ def _load(path: Path, store: LocalStore) -> Job:
 def _compiled_for(job: Job, store: LocalStore) -> CompiledPipeline:
     if job.compiled is not None:
         return job.compiled
-    from flowplan.snapshots import compile_snapshot
-
     assert job.snapshot_id is not None
     return compile_snapshot(store, job.snapshot_id, job.run_configuration)
 
@@ -131,6 +134,45 @@ def run_job(path: Path) -> int:
 def start_detached(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> None:
     """Hand a created run over to a background process."""
     launch(Job(run_id=state.run_id, run_name=state.run_name, compiled=compiled), store)
+
+
+def _pipeline_object(snapshot: Snapshot) -> Pipeline:
+    from flowplan.compiler.pipeline import Pipeline
+    from flowplan.executor.worker import importing_user_code
+    from flowplan.loader import load_module
+
+    plan = snapshot.plan
+    with importing_user_code():
+        module: Any = None
+        if plan.source.module and plan.source.module != "__main__":
+            try:
+                module = importlib.import_module(plan.source.module)
+            except ImportError:
+                module = None
+        if module is None and snapshot.path:
+            module = load_module(snapshot.path)
+    obj = getattr(module, plan.source.qualname, None) if module is not None else None
+    if not isinstance(obj, Pipeline):
+        raise FlowplanError(
+            make(
+                "FP516",
+                f"snapshot `{snapshot.name}`: pipeline `{plan.source.qualname}` is no longer "
+                f"found in {snapshot.path or plan.source.module}",
+                fix="define the pipeline at module level, or create the snapshot again",
+            )
+        )
+    return obj
+
+
+def compile_snapshot(
+    store: LocalStore, snapshot_id: UUID, run_configuration: Mapping[str, Any] | None
+) -> CompiledPipeline:
+    """In the background process: the snapshot's pipeline compiled with the configuration."""
+    snapshot = Snapshot.of(store.metadata.get_snapshot(snapshot_id))
+    pipe = _pipeline_object(snapshot)
+    configuration = dict(run_configuration or {})
+    params = {**snapshot.plan.parameters, **configuration.pop("parameters", {})}
+    return pipe.compiled_with(configuration, **params)
 
 
 if __name__ == "__main__":

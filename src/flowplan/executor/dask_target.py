@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flowplan.env import env_value
-from flowplan.store.location import find_project_root, has_project_table
+from flowplan.project import find_project_root, has_project_table
 
 if TYPE_CHECKING:
     from flowplan.compiler.settings import OrchestratorSettings

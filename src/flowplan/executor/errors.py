@@ -8,7 +8,7 @@ from flowplan.codes import make
 from flowplan.diagnostics import FlowplanError
 
 if TYPE_CHECKING:
-    from flowplan.client import PipelineRun
+    from flowplan.store.views import PipelineRun
 
 
 class RunFailedError(FlowplanError, RuntimeError):

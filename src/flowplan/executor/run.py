@@ -13,7 +13,6 @@ from flowplan.diagnostics import FlowplanError, StoreError
 from flowplan.enums import ExecutionStatus
 from flowplan.executor.capture import capturing_run
 from flowplan.executor.driver import Driver
-from flowplan.executor.errors import RunFailedError
 from flowplan.executor.ledger import RunState
 from flowplan.executor.naming import run_name
 from flowplan.executor.progress import Progress
@@ -23,7 +22,6 @@ from flowplan.executor.worker_protocol import modules_importing_now
 if TYPE_CHECKING:
     from uuid import UUID
 
-    from flowplan.client import PipelineRun
     from flowplan.compiler.pipeline import CompiledPipeline
     from flowplan.compiler.plan import Plan
     from flowplan.store.local import LocalStore
@@ -115,7 +113,7 @@ def synchronous(compiled: CompiledPipeline) -> bool:
     if "synchronous" in explicit:
         return bool(explicit["synchronous"])
     from flowplan.env import env_value
-    from flowplan.store.location import find_project_root, has_project_table
+    from flowplan.project import find_project_root, has_project_table
 
     if env_value("SYNCHRONOUS") is None and not has_project_table(find_project_root()):
         return True
@@ -124,22 +122,3 @@ def synchronous(compiled: CompiledPipeline) -> bool:
     stack_wide = current_settings().synchronous
     return True if stack_wide is None else stack_wide
 
-
-def run_compiled(compiled: CompiledPipeline) -> PipelineRun:
-    """Run a compiled pipeline synchronously; raise ``RunFailedError`` if a step failed."""
-    from flowplan.client import PipelineRun
-    from flowplan.store.local import LocalStore
-
-    store = LocalStore.open()
-    state = start_run(compiled, store)
-    if not synchronous(compiled):
-        from flowplan.executor.background import start_detached
-
-        start_detached(compiled, store, state)
-        print(f"Pipeline run {state.run_name} goes on in the background.")
-        return PipelineRun(store.metadata.get_run(state.run_id), store)
-    drive(compiled, store, state)
-    run = PipelineRun(store.metadata.get_run(state.run_id), store)
-    if state.failures:
-        raise RunFailedError(run, state.failures)
-    return run

@@ -16,11 +16,11 @@ if TYPE_CHECKING:
 
 
 def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-    from flowplan.client import PipelineRun
     from flowplan.compiler.invocation import build_invocation
     from flowplan.executor.errors import RunFailedError
     from flowplan.executor.run import drive, start_run
     from flowplan.store.local import LocalStore
+    from flowplan.store.views import PipelineRun
 
     path, line = step.location
     values = _bound_values(step, args, kwargs)
@@ -92,6 +92,6 @@ def _one_step_pipeline(step: BaseStep, invocation: Invocation, name: str) -> Com
 
 
 def _annotation(step: BaseStep, name: str) -> Any:
-    from flowplan.compiler.invocation import type_hints
+    from flowplan.compiler.typeforms import type_hints
 
     return type_hints(step.entrypoint).get(name)

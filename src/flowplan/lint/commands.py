@@ -32,10 +32,10 @@ def run_check(
     jobs: int | None = None,
 ) -> int:
     """Check, print the report, and return the exit status of the ``flow check`` contract."""
-    import flowplan
     from flowplan.lint.config import load_config
     from flowplan.lint.formats import render
     from flowplan.lint.runner import check_paths
+    from flowplan.version import __version__
 
     config = load_config(_start(paths), select, ignore)
     report = check_paths(paths, config, use_cache=use_cache, jobs=jobs)
@@ -50,7 +50,7 @@ def run_check(
         fixed = apply_fixes(report.diagnostics)
         if fixed:
             report = check_paths(paths, config, use_cache=use_cache, jobs=jobs)
-    print(render(fmt, report.diagnostics, report.files, fixed, flowplan.__version__))
+    print(render(fmt, report.diagnostics, report.files, fixed, __version__))
     if any(d.code == "FP901" for d in report.diagnostics):
         return EXIT_USAGE
     if any(d.severity is Severity.ERROR for d in report.diagnostics):

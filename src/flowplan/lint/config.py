@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flowplan.diagnostics import Diagnostic
-from flowplan.store.location import find_project_root
+from flowplan.project import find_project_root
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,6 @@ options -- with the same messages."""
 from __future__ import annotations
 
 import ast
-import os
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 from flowplan.codes import make
 from flowplan.compiler.frontends.static.definitions import Definition, StepDef
@@ -17,8 +14,6 @@ from flowplan.compiler.frontends.static.templates import step_template
 from flowplan.compiler.frontends.static.values import StepRef
 from flowplan.compiler.step import RESERVED_INPUTS
 from flowplan.diagnostics import Diagnostic
-
-_ENFORCE = "FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS"
 
 
 def definition_problems(facts: ModuleFacts, enforce: bool) -> list[Diagnostic]:
@@ -92,21 +87,8 @@ def _parameter_problems(defn: StepDef) -> list[Diagnostic]:
 
 
 def _annotation_problems(defn: StepDef) -> list[Diagnostic]:
-    """FP101 from the library's own check, with annotations enforced for its duration."""
+    """FP101 from the library's own check, enforced."""
     from flowplan.analyzer.analyze import enforce_annotations
 
-    with _environment(_ENFORCE, "1"):
-        return enforce_annotations(defn.signature)
+    return enforce_annotations(defn.signature, enforce=True)
 
-
-@contextmanager
-def _environment(name: str, value: str) -> Iterator[None]:
-    before = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            del os.environ[name]
-        else:
-            os.environ[name] = before

@@ -27,10 +27,10 @@ FORMAT = "1"
 @cache
 def code_fingerprint() -> str:
     """flowplan's version and the size/mtime of its source files."""
-    import flowplan
+    from flowplan import version
 
-    root = Path(flowplan.__file__).resolve().parent
-    parts = [FORMAT, flowplan.__version__]
+    root = Path(version.__file__).resolve().parent
+    parts = [FORMAT, version.__version__]
     for folder in (root, root / "analyzer", root / "compiler",
                    root / "compiler" / "frontends", root / "compiler" / "frontends" / "static",
                    root / "lint", root / "lint" / "rules", root / "config"):

@@ -9,18 +9,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from flowplan.project import configured_home, find_project_root, has_project_table
+
 HOME_ENV = "FLOWPLAN_HOME"
 HOME_DIRNAME = ".flowplan"
-_ROOT_MARKERS = ("pyproject.toml", ".git")
-
-
-def find_project_root(start: Path | None = None) -> Path | None:
-    """The nearest folder at or above ``start`` (default: cwd) holding a project marker."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if any((folder / marker).exists() for marker in _ROOT_MARKERS):
-            return folder
-    return None
 
 
 def resolve_home(start: Path | None = None) -> Path:
@@ -36,20 +28,8 @@ def resolve_home(start: Path | None = None) -> Path:
     base = (start or Path.cwd()).resolve()
     root = find_project_root(base) or base
     if has_project_table(root):
-        from flowplan.project import configured_home  # reads [tool.flowplan] `home`
-
         home = configured_home(root)
         if home is not None:
             return home
     return root / HOME_DIRNAME
 
-
-def has_project_table(root: Path | None) -> bool:
-    """Whether the project's pyproject.toml has a ``[tool.flowplan]`` table (a cheap look,
-    so that runs in projects without one never parse it)."""
-    if root is None:
-        return False
-    try:
-        return b"tool.flowplan" in (root / "pyproject.toml").read_bytes()
-    except OSError:
-        return False

@@ -34,7 +34,7 @@ def configured_url() -> str | None:
     """``FLOWPLAN_ARTIFACT_URL``, else ``artifact-url`` of ``[tool.flowplan]``, else None
     (a project without that table is not parsed)."""
     from flowplan.env import env_value
-    from flowplan.store.location import find_project_root, has_project_table
+    from flowplan.project import find_project_root, has_project_table
 
     if env_value("ARTIFACT_URL") is None and not has_project_table(find_project_root()):
         return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
 import inspect
 import sys
 from collections.abc import Iterator, Sequence
@@ -16,21 +15,14 @@ from flowplan.compiler.binding import bind
 from flowplan.compiler.params import to_parameter
 from flowplan.compiler.placeholders import Artifact, body_frame, frame_location
 from flowplan.compiler.reference import holds_reference
+from flowplan.compiler.tracing_state import tracing
 from flowplan.diagnostics import CompileError, Diagnostic
 
 if TYPE_CHECKING:
     from flowplan.compiler.plan import ArtifactRef, Invocation, StepInput
     from flowplan.compiler.step import BaseStep
 
-_CURRENT: contextvars.ContextVar[Tracer | None] = contextvars.ContextVar(
-    "flowplan_tracer", default=None
-)
-
 Where = tuple[str | None, int | None, int | None]
-
-
-def current_tracer() -> Tracer | None:
-    return _CURRENT.get()
 
 
 @dataclass
@@ -47,11 +39,8 @@ class Tracer:
 
     @contextmanager
     def active(self) -> Iterator[Tracer]:
-        token = _CURRENT.set(self)
-        try:
+        with tracing(self):
             yield self
-        finally:
-            _CURRENT.reset(token)
 
     # -- ids (DESIGN decision 3) ---------------------------------------------------------
     def _next_id(self, name: str) -> str:
