@@ -47,7 +47,7 @@ class ThreadBackend:
         yield
 
     def run(self, task: StepTask, should_stop: StopFlag) -> StepResult:
-        return execute_step(task, self.store, should_stop)
+        return execute_step(task, self.store, should_stop, durable=False)
 
     def stop(self, ids: Iterable[str]) -> None:
         """Threads cannot be killed: the run's stop flag ends their retry waits."""

@@ -1,13 +1,19 @@
-"""Cache keys (DESIGN decision 7)."""
+"""Cache keys (DESIGN decision 7) and the check of a hit's content (decision 19)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler.plan import Invocation, jsonable
+from flowplan.diagnostics import StoreError
+from flowplan.store.artifacts import ArtifactStore
+
+if TYPE_CHECKING:
+    from flowplan.store.artifact_io import ArtifactIO
+    from flowplan.store.records import ArtifactRecord
 
 CACHE_KEY_FORMAT = "1"
 
@@ -38,3 +44,18 @@ def caching_enabled(inv: Invocation, pipeline_enable_cache: bool | None) -> bool
     if inv.config.enable_cache is not None:
         return inv.config.enable_cache
     return pipeline_enable_cache is not False
+
+
+def verify_cached(store: ArtifactIO, outputs: Mapping[str, Sequence[ArtifactRecord]]) -> bool:
+    """Whether every cached artifact's content matches the digest recorded with it (DESIGN
+    decision 19).  A damaged local file is deleted, so that the rerun step restores it."""
+    for records in outputs.values():
+        for record in records:
+            blobs = store.blobs_for(record.uri)
+            try:
+                blobs.get_bytes(record.content_hash)
+            except StoreError:
+                if isinstance(blobs, ArtifactStore):
+                    blobs.discard(record.content_hash)
+                return False
+    return True

@@ -21,18 +21,16 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from flowplan.enums import ExecutionMode, ExecutionStatus
-from flowplan.executor.backends import Backend, make_backend
+from flowplan.executor.backends import Backend, ThreadBackend, make_backend
 from flowplan.executor.dask_target import dask_target
-from flowplan.executor.ledger import Ledger, RunState
+from flowplan.executor.ledger import Ledger
 from flowplan.executor.runner import StepResult, StepTask
 from flowplan.executor.scheduler import Scheduler
 from flowplan.executor.worker import failure
 
 if TYPE_CHECKING:
-    from flowplan.compiler.pipeline import CompiledPipeline
     from flowplan.compiler.plan import Plan
     from flowplan.compiler.settings import OrchestratorSettings
-    from flowplan.executor.progress import Progress
     from flowplan.store.local import LocalStore
 
 S = ExecutionStatus
@@ -43,18 +41,18 @@ DASK_IN_FLIGHT = 128  # steps handed to a Dask cluster at once, by default
 class Driver:
     def __init__(
         self,
-        compiled: CompiledPipeline,
-        store: LocalStore,
-        state: RunState,
+        ledger: Ledger,
         settings: OrchestratorSettings,
-        progress: Progress,
         by_value: list[ModuleType] | None = None,
     ) -> None:
-        self.plan = compiled.plan
-        self.state = state
-        self.progress = progress
-        self.ledger = Ledger(compiled, store, state, progress)
-        self.backend, workers = _backend(self.plan, settings, store, by_value)
+        self.plan = ledger.plan
+        self.state = ledger.state
+        self.progress = ledger.progress
+        self.ledger = ledger
+        self.backend, workers = _backend(self.plan, settings, ledger.store, by_value)
+        # Steps run in other processes (which cannot see this one's pending records) only
+        # after everything recorded before them is committed.
+        self.elsewhere = not isinstance(self.backend, ThreadBackend)
         self.max_workers = max(1, settings.max_workers or workers)
         self.by_id = {inv.id: inv for inv in self.plan.invocations}
         self.scheduler = Scheduler(
@@ -65,7 +63,7 @@ class Driver:
             ExecutionMode(self.plan.config.execution_mode),
         )
         # A live view needs the driver awake to redraw, so no step runs in its thread then.
-        self.inline = not progress.live
+        self.inline = not self.progress.live
         self.first_failure: str | None = None
         self.results: queue.SimpleQueue[StepResult] = queue.SimpleQueue()
         self.threads = StepThreads(self.max_workers, self._work)
@@ -93,18 +91,25 @@ class Driver:
             ready = self.scheduler.ready(self.max_workers - len(running))
             if not ready:
                 return
+            beside: list[StepTask] = []
             for inv_id in ready:
                 task = self.ledger.start(self.by_id[inv_id])
                 if task is None:
                     self.scheduler.finish(inv_id, S.CACHED)
                 elif self.inline and not running and len(self.scheduler.running) == 1:
                     running.add(inv_id)  # so an interrupt stops its worker process
+                    if self.elsewhere:
+                        self.ledger.writer.flush()
                     result = self._execute(task)
                     running.discard(inv_id)
                     self._finish(result)
                 else:
                     running.add(inv_id)
-                    self.threads.submit(task)
+                    beside.append(task)
+            if beside and self.elsewhere:
+                self.ledger.writer.flush()
+            for task in beside:
+                self.threads.submit(task)
 
     def _work(self, task: StepTask) -> None:
         try:

@@ -1,5 +1,11 @@
 """The driver's books: it alone writes run metadata -- step starts, cache hits, results,
-stopped and never-started steps -- and builds the task a worker runs."""
+stopped and never-started steps, through the run's :class:`RunWriter` (journaled, committed
+in groups) -- and builds the task a worker runs.
+
+The cache costs one query per run: before the first step, every entry that a step of the
+plan could hit is read (by code hash); each step then looks its key up in memory, and uses
+a hit only after its artifacts' content matches the digests recorded with them (DESIGN
+decision 19).  A damaged or missing artifact drops the entry, and the step runs again."""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from flowplan.compiler.invocation import output_types
 from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, ParameterInput
 from flowplan.diagnostics import Diagnostic
 from flowplan.enums import ExecutionStatus
-from flowplan.executor.cache_keys import cache_key, caching_enabled
+from flowplan.executor.cache_keys import cache_key, caching_enabled, verify_cached
 from flowplan.executor.context import (
     PipelineInfo,
     PipelineRunInfo,
@@ -27,6 +33,7 @@ if TYPE_CHECKING:
     from flowplan.executor.progress import Progress
     from flowplan.store.local import LocalStore
     from flowplan.store.records import ArtifactRecord
+    from flowplan.store.run_writer import RunWriter
 
 S = ExecutionStatus
 Records = dict[str, Any]  # input name -> artifact record, or list of records (fan-in)
@@ -52,43 +59,101 @@ def _flat(records: Records, attribute: str) -> dict[str, list[Any]]:
     }
 
 
+def open_ledger(
+    compiled: CompiledPipeline, store: LocalStore, state: RunState, progress: Progress
+) -> Ledger:
+    """The run's ledger, with what it reads once before the first step."""
+    from flowplan.store.run_writer import RunWriter
+
+    plan = compiled.plan
+    codes = {
+        inv.code_hash
+        for inv in plan.invocations
+        if caching_enabled(inv, plan.config.enable_cache) and inv.code_hash
+    }
+    names = [out.artifact_name for inv in plan.invocations for out in inv.outputs]
+    index = store.metadata.run_index(sorted(codes), names)
+    local = store.local_artifacts
+    writer = RunWriter(
+        store.metadata,
+        state.run_id,
+        versions=index.versions,
+        sync_files=local.sync_written if local is not None else lambda: None,
+    )
+    return Ledger(compiled, store, state, progress, writer, index.entries, legacy=index.legacy)
+
+
 class Ledger:
     def __init__(
-        self, compiled: CompiledPipeline, store: LocalStore, state: RunState, progress: Progress
+        self,
+        compiled: CompiledPipeline,
+        store: LocalStore,
+        state: RunState,
+        progress: Progress,
+        writer: RunWriter,
+        cache: dict[str, tuple[str, list[Any]]],
+        *,
+        legacy: bool = False,
     ) -> None:
         self.compiled = compiled
         self.plan = compiled.plan
         self.store = store
         self.meta = store.metadata
         self.state = state
+        self.writer = writer
+        self.cache = cache
+        self.legacy = legacy  # entries without a code hash exist: misses ask the store
         self.progress = progress
+        self.with_hooks: set[str] = set()
 
     # -- starting --------------------------------------------------------------------------
     def start(self, inv: Invocation) -> StepTask | None:
         """Record the step's start and return its task; None when a cache hit served it."""
         records = self._input_records(inv)
         key = self._cache_key(inv, records)
-        hit = self.meta.lookup_cache(key) if key is not None else None
-        cached = hit is not None and all(o.name in hit for o in inv.outputs)
-        step_run = self.meta.start_step(
-            self.state.run_id,
-            inv.id,
-            inv.step,
-            self._parameters(inv),
-            {},
-            key,
-            inputs=_flat(records, "id"),
-        )
-        self.state.step_run_ids[inv.id] = step_run
-        if cached and hit is not None:
+        hit = self._cached(inv, key) if key is not None else None
+        inputs = _flat(records, "id")
+        if hit is not None:
             outputs = {name: [r.id for r in recs] for name, recs in hit.items()}
-            self.meta.finish_step(step_run, S.CACHED, outputs)
+            step_run = self.writer.start(
+                inv.id, inv.step, self._parameters(inv), key, inputs=inputs,
+                status=S.CACHED, outputs=outputs,
+            )  # fmt: skip
+            self.state.step_run_ids[inv.id] = step_run
             self.state.produced[inv.id] = {name: recs[0] for name, recs in hit.items()}
             self.progress.step_finished(inv.id, S.CACHED, 0.0)
             return None
+        step_run = self.writer.start(inv.id, inv.step, self._parameters(inv), key, inputs=inputs)
+        self.state.step_run_ids[inv.id] = step_run
         self.state.keys[inv.id] = key
         self.progress.step_started(inv.id)
-        return self._task(inv, records)
+        task = self._task(inv, records)
+        if task.on_success is not None or task.on_failure is not None:
+            self.with_hooks.add(inv.id)
+            self.writer.hooks_started()
+        return task
+
+    def _cached(self, inv: Invocation, key: str) -> dict[str, list[ArtifactRecord]] | None:
+        """The outputs cached under ``key``, once their content is verified; else None."""
+        from flowplan.store.queries import outputs_of
+
+        entry = self.cache.get(key)
+        if entry is None:
+            if not self.legacy:
+                return None
+            hit = self.meta.lookup_cache(key)
+            if hit is None:
+                return None
+            entry = ("", [])
+        else:
+            hit = outputs_of(entry[1])
+        if not all(o.name in hit for o in inv.outputs):
+            return None
+        if verify_cached(self.store, hit):
+            return hit
+        self.cache.pop(key, None)
+        self.meta.drop_cache_entry(key, entry[0] or None)
+        return None
 
     def _input_records(self, inv: Invocation) -> Records:
         out: Records = {}
@@ -153,16 +218,18 @@ class Ledger:
                     saved.name,
                 )
             )
-        records = self.meta.complete_step(
+        records = self.writer.finish(
             step_run,
             status,
             attempts=[(a.number, a.started, a.ended, a.error) for a in result.attempts],
             artifacts=artifacts,
             cache_key=self.state.keys.get(inv.id) if result.ok else None,
+            code_hash=inv.code_hash,
             stdout=result.stdout,
             stderr=result.stderr,
             error=result.error,
         )
+        self._hooks_done(inv.id)
         if result.ok:
             self.state.produced[inv.id] = records or {}
             if result.values or not result.outputs:  # a worker process sends no values
@@ -176,21 +243,21 @@ class Ledger:
         return status
 
     def stopped(self, inv_id: str, reason: str) -> None:
-        self.meta.finish_step(self.state.step_run_ids[inv_id], S.STOPPED, {}, error=reason)
+        self.writer.stop(self.state.step_run_ids[inv_id], reason)
+        self._hooks_done(inv_id)
         self.progress.step_finished(inv_id, S.STOPPED, 0.0)
+
+    def _hooks_done(self, inv_id: str) -> None:
+        if inv_id in self.with_hooks:
+            self.with_hooks.discard(inv_id)
+            self.writer.hooks_ended()
 
     def unstarted(self, statuses: dict[str, ExecutionStatus]) -> None:
         """Record the steps that never started (skipped), so every step has a row."""
         for inv in self.plan.invocations:
             if inv.id not in self.state.step_run_ids:
                 status = statuses.get(inv.id, S.SKIPPED)
-                self.state.step_run_ids[inv.id] = self.meta.start_step(
-                    self.state.run_id,
-                    inv.id,
-                    inv.step,
-                    self._parameters(inv),
-                    {},
-                    None,
-                    status=status,
+                self.state.step_run_ids[inv.id] = self.writer.start(
+                    inv.id, inv.step, self._parameters(inv), status=status
                 )
                 self.progress.step_finished(inv.id, status, 0.0)

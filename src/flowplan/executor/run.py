@@ -13,7 +13,7 @@ from flowplan.diagnostics import FlowplanError, StoreError
 from flowplan.enums import ExecutionStatus
 from flowplan.executor.capture import capturing_run
 from flowplan.executor.driver import Driver
-from flowplan.executor.ledger import RunState
+from flowplan.executor.ledger import RunState, open_ledger
 from flowplan.executor.naming import run_name
 from flowplan.executor.progress import Progress
 from flowplan.executor.worker import refuses_runs
@@ -90,16 +90,22 @@ def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> Exe
     started = time.perf_counter()
     store.metadata.set_run_status(state.run_id, S.RUNNING, pid=os.getpid())
     progress.run_started(plan.pipeline)
+    ledger = None
     try:
+        ledger = open_ledger(compiled, store, state, progress)
         with capturing_run():
-            Driver(compiled, store, state, settings, progress, by_value).run()
+            Driver(ledger, settings, by_value).run()
     except BaseException as exc:
         status = S.STOPPED if isinstance(exc, KeyboardInterrupt) else S.FAILED
-        store.metadata.finish_run(state.run_id, status, [w.to_json() for w in state.warnings])
+        warnings = [w.to_json() for w in state.warnings]
+        if ledger is None:
+            store.metadata.finish_run(state.run_id, status, warnings)
+        else:
+            ledger.writer.finish_run(status, warnings)
         progress.run_finished(status)
         raise
     status = S.FAILED if state.failures else S.COMPLETED
-    store.metadata.finish_run(state.run_id, status, [w.to_json() for w in state.warnings])
+    ledger.writer.finish_run(status, [w.to_json() for w in state.warnings])
     progress.run_finished(status)
     print(f"Pipeline run {state.run_name} has finished in {time.perf_counter() - started:.3f}s.")
     return status

@@ -134,7 +134,7 @@ def _split_outputs(task: StepTask, value: Any) -> list[Any]:
     return list(value)
 
 
-def _attempt(task: StepTask, store: ArtifactIO, result: StepResult) -> list[Any]:
+def _attempt(task: StepTask, store: ArtifactIO, result: StepResult, durable: bool) -> list[Any]:
     values = _split_outputs(task, task.func(**_arguments(task, store)))
     saved = []
     for out, value, annotation in zip(
@@ -143,7 +143,7 @@ def _attempt(task: StepTask, store: ArtifactIO, result: StepResult) -> list[Any]
         task.output_annotations or [None] * len(values),
         strict=True,
     ):
-        stored = store.save_output(value, annotation, out.materializer)
+        stored = store.save_output(value, annotation, out.materializer, sync=durable)
         saved.append(
             SavedOutput(
                 out.name, stored.content_hash, stored.uri, stored.data_type, stored.materializer
@@ -155,14 +155,20 @@ def _attempt(task: StepTask, store: ArtifactIO, result: StepResult) -> list[Any]
 
 
 def execute_step(
-    task: StepTask, store: ArtifactIO, should_stop: Callable[[], bool] = lambda: False
+    task: StepTask,
+    store: ArtifactIO,
+    should_stop: Callable[[], bool] = lambda: False,
+    *,
+    durable: bool = True,
 ) -> StepResult:
     """Run one invocation with its retries and hooks; never raises for a user error.
 
-    Hooks do not run for a step the run stopped meanwhile (FAIL_FAST)."""
+    Hooks do not run for a step the run stopped meanwhile (FAIL_FAST).  Output files are
+    durable when it returns, unless ``durable`` is False: then the run's writer makes them
+    durable with its next group (the step runs in the writer's process)."""
     result = StepResult(id=task.invocation.id, ok=False)
     with capture_step() as (out, err), step_context(task.context):
-        last, values = _attempts(task, store, result, should_stop)
+        last, values = _attempts(task, store, result, should_stop, durable)
         if should_stop():
             result.stopped = True
         elif result.ok:
@@ -177,7 +183,11 @@ def execute_step(
 
 
 def _attempts(
-    task: StepTask, store: ArtifactIO, result: StepResult, should_stop: Callable[[], bool]
+    task: StepTask,
+    store: ArtifactIO,
+    result: StepResult,
+    should_stop: Callable[[], bool],
+    durable: bool,
 ) -> tuple[BaseException | None, list[Any]]:
     """Attempt the step up to ``1 + max_retries`` times, waiting between attempts."""
     attempts = task.retry.attempts if task.retry else 1
@@ -189,7 +199,7 @@ def _attempts(
                 break
         started = time.time()
         try:
-            values = _attempt(task, store, result)
+            values = _attempt(task, store, result, durable)
         except (Exception, SystemExit) as exc:
             last = exc
             result.attempts.append(Attempt(number, started, time.time(), _format(exc)))

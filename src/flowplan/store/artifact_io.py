@@ -32,7 +32,7 @@ from flowplan.store.typespec import TypeSpecError, resolve_type
 class Blobs(Protocol):
     """Immutable, content-addressed byte blobs (a local folder or an fsspec URL)."""
 
-    def put_bytes(self, data: bytes) -> tuple[str, str]: ...
+    def put_bytes(self, data: bytes, *, sync: bool = True) -> tuple[str, str]: ...
 
     def get_bytes(self, content_hash: str) -> bytes: ...
 
@@ -87,14 +87,20 @@ class ArtifactIO:
         return self.blobs_for(record.uri).exists(record.content_hash)
 
     def save_output(
-        self, value: Any, annotation: Any = None, materializer_path: str | None = None
+        self,
+        value: Any,
+        annotation: Any = None,
+        materializer_path: str | None = None,
+        *,
+        sync: bool = True,
     ) -> SavedOutput:
         """Materialize one output and write its file; the caller then records its metadata.
 
-        ``warnings`` holds ``FP512`` when the value fell back to cloudpickle.
+        ``warnings`` holds ``FP512`` when the value fell back to cloudpickle.  ``sync=False``
+        leaves a new local file for the run's writer to make durable with its group.
         """
         result = materialize(value, annotation, materializer_path, pickle_key=self.pickle_key)
-        content_hash, uri = self.artifacts.put_bytes(result.data)
+        content_hash, uri = self.artifacts.put_bytes(result.data, sync=sync)
         return SavedOutput(
             content_hash, uri, result.data_type, result.materializer, result.warnings
         )

@@ -2,7 +2,9 @@
 
 A file is written once, atomically (temporary file in the same folder, written, fsync'd,
 then renamed over its final name), and never changed afterwards, so a reader sees either
-nothing or the whole content.  Its metadata (name, version, type, materializer) lives in
+nothing or the whole content.  A run's writer may defer the fsync (``sync=False``) and make
+a whole group of new files durable at once, before it commits the group's metadata
+(:meth:`ArtifactStore.sync_written`).  Its metadata (name, version, type, materializer) lives in
 the SQLite database, whose rows are written only after the file is complete: a crash at
 any moment leaves at worst an unreferenced file, never a row without its file.
 
@@ -17,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import threading
 from pathlib import Path
 
 from flowplan import codes
@@ -33,6 +36,8 @@ class ArtifactStore:
         self.root = Path(root)
         self._root = str(self.root)
         self._made_dirs: set[str] = set()
+        self._unsynced: set[str] = set()
+        self._unsynced_lock = threading.Lock()
 
     def path_for(self, content_hash: str) -> Path:
         """Where the artifact with this SHA-256 hex digest lives (whether or not it does)."""
@@ -49,14 +54,39 @@ class ArtifactStore:
     def exists(self, content_hash: str) -> bool:
         return self.path_for(content_hash).is_file()
 
-    def put_bytes(self, data: bytes) -> tuple[str, str]:
-        """Store ``data``; return ``(content_hash, uri)``.  Writing the same bytes twice is free."""
+    def put_bytes(self, data: bytes, *, sync: bool = True) -> tuple[str, str]:
+        """Store ``data``; return ``(content_hash, uri)``.  Writing the same bytes twice is free.
+
+        ``sync=False`` leaves the new file to :meth:`sync_written`."""
         content_hash = hashlib.sha256(data).hexdigest()
         folder = os.path.join(self._root, content_hash[:2])
         target = os.path.join(folder, content_hash)
         if not os.path.exists(target):
-            self._write_atomically(folder, target, data)
+            self._write_atomically(folder, target, data, sync)
+            if not sync:
+                with self._unsynced_lock:
+                    self._unsynced.add(target)
         return content_hash, target
+
+    def sync_written(self) -> None:
+        """Make the files written with ``sync=False`` durable: each file, then its folder."""
+        with self._unsynced_lock:
+            paths, self._unsynced = self._unsynced, set()
+        for path in paths:
+            _fsync(path)
+        for folder in {os.path.dirname(p) for p in paths}:
+            _fsync(folder)
+
+    def discard(self, content_hash: str) -> None:
+        """Delete the file of ``content_hash`` if its content no longer matches it (damaged
+        outside flowplan), so that the next write of that content restores it."""
+        path = self.path_for(content_hash)
+        try:
+            verified(path.read_bytes(), content_hash, str(path))
+        except StoreError:
+            path.unlink(missing_ok=True)
+        except OSError:
+            return
 
     def get_bytes(self, content_hash: str) -> bytes:
         """The stored bytes, checked against their hash (``FP503`` when missing or changed)."""
@@ -75,7 +105,7 @@ class ArtifactStore:
             ) from None
         return verified(data, content_hash, str(path))
 
-    def _write_atomically(self, folder: str, target: str, data: bytes) -> None:
+    def _write_atomically(self, folder: str, target: str, data: bytes, sync: bool) -> None:
         if folder not in self._made_dirs:
             os.makedirs(folder, exist_ok=True)
             self._made_dirs.add(folder)
@@ -91,7 +121,8 @@ class ArtifactStore:
             while view:
                 written = os.write(fd, view)
                 view = view[written:]
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         except BaseException:
             os.close(fd)
             os.unlink(temp)
@@ -113,6 +144,17 @@ class ArtifactStore:
             temp.unlink(missing_ok=True)
             removed += 1
         return removed
+
+
+def _fsync(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:  # deleted since (it is then no one's to keep)
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _is_hex(text: str) -> bool:

@@ -19,6 +19,7 @@ from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.enums import ExecutionStatus
 from flowplan.store import queries
 from flowplan.store.connection import Database
+from flowplan.store.journal import journal_path, replay
 from flowplan.store.records import ArtifactRecord, RunRecord, SnapshotRecord
 
 
@@ -72,10 +73,12 @@ class Catalog:
 
         A run's process can die without closing it (``kill -9``, out of memory, a power
         cut); its status would then read ``running`` forever and ``run.wait()`` would never
-        return.  Such a run becomes ``failed`` with an ``FP517`` warning naming the process,
-        and its unfinished steps become ``stopped`` (what was completed stays completed and
-        cached).  Runs of other machines, and stores written before runs recorded their host,
-        are left alone.  Returns the ids of the runs closed.
+        return.  Its journal is replayed first (records its process wrote but had not yet
+        committed: :mod:`flowplan.store.journal`); then it becomes ``failed`` with an
+        ``FP517`` warning naming the process, and its unfinished steps become ``stopped``
+        (what was completed stays completed and cached).  Runs of other machines, and stores
+        written before runs recorded their host, are left alone.  Returns the ids of the runs
+        closed.
         """
         host = this_host()
         if host is None:
@@ -101,6 +104,7 @@ class Catalog:
                 ).fetchone()
                 if row is None:  # finished (or taken over) since it was read
                     continue
+                replay(conn, journal_path(self.db.path.parent, run_id))
                 warning = codes.make(
                     "FP517",
                     f"the process running this run (pid {pid} on {host}) ended without "
@@ -121,6 +125,8 @@ class Catalog:
             return closed
 
         result: list[UUID] = self.db.write(close)
+        for run_id in result:
+            journal_path(self.db.path.parent, str(run_id)).unlink(missing_ok=True)
         return result
 
     def get_run(self, name_or_id: UUID | str) -> RunRecord:
@@ -130,7 +136,7 @@ class Catalog:
         key = _normalise_id(name_or_id)
         row = self.db.read(
             lambda c: c.execute(
-                "SELECT * FROM runs WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1",
+                f"{queries.RUNS} WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1",
                 (key, str(name_or_id), key),
             ).fetchone()
         )
@@ -173,7 +179,8 @@ class Catalog:
             params.append(status.value)
         if not include_unlisted:
             clauses.append("unlisted = 0")
-        sql = f"SELECT * FROM runs WHERE {' AND '.join(clauses)} ORDER BY created DESC, rowid DESC"
+        where = " AND ".join(clauses)
+        sql = f"{queries.RUNS} WHERE {where} ORDER BY created DESC, runs.rowid DESC"
         if limit is not None:
             sql += f" LIMIT {int(limit)}"
         rows = self.db.read(lambda c: c.execute(sql, params).fetchall())

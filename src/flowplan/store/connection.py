@@ -7,6 +7,9 @@
   consistent older database.  That saves an fsync per commit (most of a write's cost).
 * Every write is a short ``BEGIN IMMEDIATE`` transaction: the write lock is taken up front, so
   two writers never deadlock upgrading a read lock (the case SQLite cannot wait out).
+* Reads see this process's own writes: records that a run writer of this process holds in
+  its pending group (:mod:`flowplan.store.run_writer`) are committed before any read of the
+  same database (a step that asks the ``Client`` about its run finds what came before it).
 * ``SQLITE_BUSY`` never reaches users: SQLite's busy handler waits, then we retry with
   jittered backoff, and after ``busy_timeout`` seconds in all raise ``FP515``.  Any other
   SQLite error becomes a :class:`StoreError` too (``FP901``, with the database's path).
@@ -22,7 +25,7 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from flowplan import codes
 from flowplan.diagnostics import StoreError
@@ -31,6 +34,15 @@ from flowplan.store.schema import MIGRATIONS, Migration, migrate
 T = TypeVar("T")
 
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (their extended codes share the low byte)
+
+
+class PendingWrites(Protocol):
+    def flush(self) -> None: ...
+
+
+# Run writers of this process with records not yet committed, by database file.
+_PENDING: dict[str, weakref.WeakSet[PendingWrites]] = {}
+_PENDING_LOCK = threading.Lock()
 
 
 class Database:
@@ -44,6 +56,7 @@ class Database:
         migrations: Sequence[Migration] = MIGRATIONS,
     ) -> None:
         self.path = Path(path)
+        self.key = os.path.realpath(self.path)
         self.busy_timeout = busy_timeout
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -87,8 +100,27 @@ class Database:
         return self._retry(lambda: self._transaction("BEGIN IMMEDIATE", work))
 
     def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """Run ``work`` in one read transaction (a consistent snapshot)."""
+        """Run ``work`` in one read transaction (a consistent snapshot), after this process's
+        pending writes to the database are committed."""
+        if _PENDING:
+            with _PENDING_LOCK:
+                writers = list(_PENDING.get(self.key, ()))
+            for writer in writers:
+                writer.flush()
         return self._retry(lambda: self._transaction("BEGIN", work))
+
+    def hold(self, writer: PendingWrites) -> None:
+        """Register ``writer``, whose pending records reads must see (until ``release``)."""
+        with _PENDING_LOCK:
+            _PENDING.setdefault(self.key, weakref.WeakSet()).add(writer)
+
+    def release(self, writer: PendingWrites) -> None:
+        with _PENDING_LOCK:
+            held = _PENDING.get(self.key)
+            if held is not None:
+                held.discard(writer)
+                if not held:
+                    del _PENDING[self.key]
 
     def _transaction(self, begin: str, work: Callable[[sqlite3.Connection], T]) -> T:
         conn = self.connection()

@@ -8,6 +8,7 @@ still checks the files, because people delete things.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import time
@@ -108,17 +109,25 @@ class MetadataStore(Catalog):
         plan_json: str | None,
         config: Mapping[str, Any],
         unlisted: bool = False,
+        *,
+        plan_hash: str | None = None,
     ) -> UUID:
-        """Record a new run (status ``initializing``); a taken name raises ``FP501``."""
+        """Record a new run (status ``initializing``); a taken name raises ``FP501``.
+
+        Its plan is stored once per distinct plan, by ``plan_hash`` (the SHA-256 of
+        ``plan_json``, computed when not given): a rerun of an unchanged pipeline writes
+        none."""
         run_id = uuid.uuid4()
         now = time.time()
+        if plan_json is not None and plan_hash is None:
+            plan_hash = hashlib.sha256(plan_json.encode()).hexdigest()
         row = (
             str(run_id),
             name,
             pipeline,
             ExecutionStatus.INITIALIZING.value,
             dumps(parameters),
-            plan_json,
+            plan_hash,
             dumps(config),
             now,
             int(unlisted),
@@ -127,9 +136,15 @@ class MetadataStore(Catalog):
         )
 
         def insert(conn: sqlite3.Connection) -> bool:
+            if plan_hash is not None and plan_json is not None:
+                known = conn.execute("SELECT 1 FROM plans WHERE hash = ?", (plan_hash,))
+                if known.fetchone() is None:
+                    conn.execute(
+                        "INSERT INTO plans (hash, plan) VALUES (?, ?)", (plan_hash, plan_json)
+                    )
             try:
                 conn.execute(
-                    "INSERT INTO runs (id, name, pipeline, status, parameters, plan, config,"
+                    "INSERT INTO runs (id, name, pipeline, status, parameters, plan_hash, config,"
                     " created, unlisted, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     row,
                 )
@@ -174,20 +189,7 @@ class MetadataStore(Catalog):
         self, run_id: IdLike, status: ExecutionStatus, warnings: Sequence[Any] = ()
     ) -> None:
         """Record a run's end; steps still ``running`` in it become ``stopped``."""
-        now = time.time()
-
-        def update(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "UPDATE runs SET status = ?, ended = ?, warnings = ? WHERE id = ?",
-                (status.value, now, dumps(list(warnings)), _id(run_id)),
-            )
-            conn.execute(
-                "UPDATE step_runs SET status = 'stopped', ended = ?"
-                " WHERE run_id = ? AND status IN ('running', 'initializing')",
-                (now, _id(run_id)),
-            )
-
-        self.db.write(update)
+        self.db.write(lambda conn: end_run(conn, _id(run_id), status, warnings))
 
     # -- step runs ------------------------------------------------------------------------
     def start_step(
@@ -323,6 +325,32 @@ class MetadataStore(Catalog):
         return found[0]
 
     # -- cache ----------------------------------------------------------------------------
+    def run_index(
+        self, code_hashes: Sequence[str], artifact_names: Sequence[str]
+    ) -> queries.RunIndex:
+        """In one read: the cache entries that steps with these code hashes could hit, and
+        the latest version of each artifact name a run writes."""
+
+        def read(conn: sqlite3.Connection) -> queries.RunIndex:
+            entries = queries.cache_index(conn, code_hashes) if code_hashes else {}
+            legacy = bool(code_hashes) and conn.execute(
+                "SELECT 1 FROM cache_entries WHERE code_hash IS NULL LIMIT 1"
+            ).fetchone() is not None
+            return queries.RunIndex(entries, legacy, queries.latest_versions(conn, artifact_names))
+
+        return self.db.read(read)
+
+    def drop_cache_entry(self, cache_key: str, step_run_id: IdLike | None = None) -> None:
+        """Forget the cache entry of ``cache_key`` (of that step run only, when given): its
+        artifacts are gone or damaged."""
+        owner = None if step_run_id is None else _id(step_run_id)
+        self.db.write(
+            lambda c: c.execute(
+                "DELETE FROM cache_entries WHERE cache_key = ? AND (? IS NULL OR step_run_id = ?)",
+                (cache_key, owner, owner),
+            )
+        )
+
     def lookup_cache(self, cache_key: str) -> dict[str, list[ArtifactRecord]] | None:
         """The outputs of the step run cached under ``cache_key``, or ``None`` on a miss.
 
@@ -334,13 +362,24 @@ class MetadataStore(Catalog):
         step_run_id, outputs = found
         if all(self._artifact_exists(a) for records in outputs.values() for a in records):
             return outputs
-        self.db.write(
-            lambda c: c.execute(
-                "DELETE FROM cache_entries WHERE cache_key = ? AND step_run_id = ?",
-                (cache_key, step_run_id),
-            )
-        )
+        self.drop_cache_entry(cache_key, step_run_id)
         return None
+
+
+def end_run(
+    conn: sqlite3.Connection, run_id: str, status: ExecutionStatus, warnings: Sequence[Any]
+) -> None:
+    """Close a run (in the caller's transaction); its unfinished steps become ``stopped``."""
+    now = time.time()
+    conn.execute(
+        "UPDATE runs SET status = ?, ended = ?, warnings = ? WHERE id = ?",
+        (status.value, now, dumps(list(warnings)), run_id),
+    )
+    conn.execute(
+        "UPDATE step_runs SET status = 'stopped', ended = ?"
+        " WHERE run_id = ? AND status IN ('running', 'initializing')",
+        (now, run_id),
+    )
 
 
 def _id(value: IdLike) -> str:

@@ -9,6 +9,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from typing import NamedTuple
 from uuid import UUID
 
 from flowplan.store.records import (
@@ -21,6 +22,11 @@ from flowplan.store.records import (
 
 IdLike = UUID | str
 Links = Mapping[str, Sequence[IdLike]]
+#: Runs with their plan's text (kept once per distinct plan, in ``plans``).
+RUNS = (
+    "SELECT runs.*, COALESCE(plans.plan, runs.plan) AS plan_text FROM runs"
+    " LEFT JOIN plans ON plans.hash = runs.plan_hash"
+)
 _LINK_TABLES = {"step_outputs": "output_name", "step_inputs": "input_name"}
 
 
@@ -117,6 +123,58 @@ def cached_outputs(
     for (_, name), record in linked(conn, "step_outputs", [step_run_id]):
         outputs.setdefault(name, []).append(record)
     return step_run_id, outputs
+
+
+class RunIndex(NamedTuple):
+    """What a run reads once, before its first step (see ``MetadataStore.run_index``)."""
+
+    entries: dict[str, tuple[str, list[sqlite3.Row]]]  # cache key -> (step run, outputs)
+    legacy: bool  # entries written before they carried a code hash exist: ask for misses
+    versions: dict[str, int]  # artifact name -> latest version
+
+
+def outputs_of(rows: Sequence[sqlite3.Row]) -> dict[str, list[ArtifactRecord]]:
+    """The artifact records of a cache entry's output rows, by output name."""
+    outputs: dict[str, list[ArtifactRecord]] = {}
+    for row in rows:
+        outputs.setdefault(row["link_name"], []).append(ArtifactRecord.from_row(row))
+    return outputs
+
+
+def cache_index(
+    conn: sqlite3.Connection, code_hashes: Sequence[str]
+) -> dict[str, tuple[str, list[sqlite3.Row]]]:
+    """The cache entries of steps with these code hashes: ``cache_key -> (step_run_id,
+    output rows)``, each row an artifact (``link_name``: its output), in output order."""
+    entries: dict[str, tuple[str, list[sqlite3.Row]]] = {}
+    for chunk in _chunks(code_hashes):
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(
+            "SELECT c.cache_key AS entry_key, c.step_run_id AS entry_run,"
+            " o.output_name AS link_name, a.* FROM cache_entries c"
+            " LEFT JOIN step_outputs o ON o.step_run_id = c.step_run_id"
+            " LEFT JOIN artifacts a ON a.id = o.artifact_id"
+            f" WHERE c.code_hash IN ({marks}) ORDER BY c.cache_key, o.output_name, o.position",
+            list(chunk),
+        )
+        for row in rows:
+            _, found = entries.setdefault(row["entry_key"], (row["entry_run"], []))
+            if row["id"] is not None:
+                found.append(row)
+    return entries
+
+
+def latest_versions(conn: sqlite3.Connection, names: Sequence[str]) -> dict[str, int]:
+    """The latest version of each artifact name that has one."""
+    versions: dict[str, int] = {}
+    for chunk in _chunks(names):
+        marks = ", ".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT name, MAX(version) FROM artifacts WHERE name IN ({marks}) GROUP BY name",
+            list(chunk),
+        )
+        versions.update((str(name), int(version)) for name, version in rows)
+    return versions
 
 
 def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:

@@ -85,7 +85,7 @@ class RunRecord:
             pipeline=row["pipeline"],
             status=ExecutionStatus(row["status"]),
             parameters=json.loads(row["parameters"]),
-            plan=row["plan"],
+            plan=row["plan_text"],
             config=json.loads(row["config"]),
             created=required_datetime(row["created"]),
             started=to_datetime(row["started"]),

@@ -91,8 +91,10 @@ class RemoteArtifactStore:
         except OSError:
             return False
 
-    def put_bytes(self, data: bytes) -> tuple[str, str]:
-        """Store ``data``; return ``(content_hash, uri)``.  Writing the same bytes twice is free."""
+    def put_bytes(self, data: bytes, *, sync: bool = True) -> tuple[str, str]:
+        """Store ``data``; return ``(content_hash, uri)``.  Writing the same bytes twice is free.
+
+        A remote file is durable once written (``sync`` is for local folders)."""
         content_hash = hashlib.sha256(data).hexdigest()
         target = self._path(content_hash)
         try:

@@ -112,8 +112,19 @@ _V2: Migration = (
     "CREATE INDEX runs_by_status ON runs (status)",
 )
 
+# Linear runs and a cheap cached path: a run's step rows are ordered by an index (no step
+# insert reads its run's earlier rows); cache entries carry the step's code hash, so that a
+# run reads every entry its steps could hit in one query; plans are stored once, by hash.
+_V3: Migration = (
+    "CREATE INDEX step_runs_by_position ON step_runs (run_id, position)",
+    "ALTER TABLE cache_entries ADD COLUMN code_hash TEXT",
+    "CREATE INDEX cache_entries_by_code ON cache_entries (code_hash)",
+    "CREATE TABLE plans (hash TEXT PRIMARY KEY, plan TEXT NOT NULL)",
+    "ALTER TABLE runs ADD COLUMN plan_hash TEXT",
+)
+
 #: Every migration, oldest first; the schema version is the number applied.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
 
 
 def current_version(conn: sqlite3.Connection) -> int:

@@ -1,0 +1,136 @@
+"""A run's journal: every step record of a run is appended here, with one ``write``, before
+the run writer (:mod:`flowplan.store.run_writer`) commits it to the database in a group.
+
+A ``kill -9`` between a record and the commit of its group therefore loses nothing that
+reached the journal: the next process that reads the store finds the run's process gone
+(:meth:`~flowplan.store.catalog.Catalog.reap_orphaned_runs`) and replays the journal in the
+transaction that closes the run.  Replaying is idempotent (rows are inserted or ignored by
+id; a step's end updates it only while it is unfinished), so records already committed are
+harmless.  A record that adds artifacts is replayed only if each of their local files is
+present with its recorded content (a power cut can lose a file that was never synced); a
+record whose artifacts are gone or damaged is skipped whole (a damaged file is deleted, so
+that the rerun writes it again), and its step is closed as ``stopped`` with the run; of a
+record that refers to one that was skipped, only the step's row is kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+JOURNAL_DIRNAME = "journal"
+
+#: The statements a record is made of, by the name a journal line gives them.
+STATEMENTS: dict[str, str] = {
+    "step": "INSERT OR IGNORE INTO step_runs (id, run_id, invocation_id, step_name, status,"
+    " cache_key, started, ended, parameters, config, stdout, stderr, error, position)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    "end": "UPDATE step_runs SET status = ?, ended = ?, stdout = ?, stderr = ?, error = ?,"
+    " cache_key = COALESCE(?, cache_key) WHERE id = ? AND status IN ('running', 'initializing')",
+    "attempt": "INSERT OR REPLACE INTO attempts (step_run_id, number, started, ended, error)"
+    " VALUES (?, ?, ?, ?, ?)",
+    # The version is the one the writer expected, unless another run took it meanwhile.
+    "artifact": "INSERT OR IGNORE INTO artifacts (id, name, version, uri, content_hash, data_type,"
+    " materializer, step_run_id, output_name, created) VALUES (?1, ?2,"
+    " MAX(?3, (SELECT COALESCE(MAX(version), 0) + 1 FROM artifacts WHERE name = ?2)),"
+    " ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    "output": "INSERT OR IGNORE INTO step_outputs (step_run_id, output_name, position, artifact_id)"
+    " VALUES (?, ?, ?, ?)",
+    "input": "INSERT OR IGNORE INTO step_inputs (step_run_id, input_name, position, artifact_id)"
+    " VALUES (?, ?, ?, ?)",
+    "cache": "INSERT OR REPLACE INTO cache_entries (cache_key, step_run_id, created, code_hash)"
+    " VALUES (?, ?, ?, ?)",
+}
+#: The order in which a group's statements run: rows before what refers to them.
+ORDER = ("step", "end", "attempt", "artifact", "output", "input", "cache")
+
+Op = tuple[str, Sequence[Any]]
+
+
+def journal_path(home: Path, run_id: str) -> Path:
+    return home / JOURNAL_DIRNAME / f"{run_id}.jsonl"
+
+
+class Journal:
+    """The append-only journal of one run, opened on its first record."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def append(self, ops: Sequence[Op]) -> None:
+        data = json.dumps(ops, separators=(",", ":")).encode() + b"\n"
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view) :]
+
+    def close(self, *, remove: bool) -> None:
+        """Close the file; ``remove`` once every record is committed."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+        if remove:
+            self.path.unlink(missing_ok=True)
+
+
+def replay(conn: sqlite3.Connection, path: Path) -> int:
+    """Apply the journal at ``path`` inside ``conn``'s write transaction; return the number
+    of records applied (0 when there is no journal)."""
+    try:
+        text = path.read_bytes()
+    except FileNotFoundError:
+        return 0
+    applied = 0
+    for line in text.splitlines():
+        try:
+            ops = [(str(name), list(params)) for name, params in json.loads(line)]
+        except (ValueError, TypeError):
+            break  # the last line, cut short by the kill
+        if any(name not in STATEMENTS for name, _ in ops) or not all(
+            _intact(params) for name, params in ops if name == "artifact"
+        ):
+            continue
+        if _apply(conn, ops):
+            applied += 1
+        else:  # it refers to a record that was skipped: keep at least the step's row
+            _apply(conn, [(name, params) for name, params in ops if name == "step"])
+    return applied
+
+
+def _apply(conn: sqlite3.Connection, ops: Sequence[Op]) -> bool:
+    """Apply one record whole, or nothing of it."""
+    conn.execute("SAVEPOINT record")
+    try:
+        for name, params in ops:
+            conn.execute(STATEMENTS[name], params)
+    except sqlite3.IntegrityError:
+        conn.execute("ROLLBACK TO record")
+        conn.execute("RELEASE record")
+        return False
+    conn.execute("RELEASE record")
+    return True
+
+
+def _intact(params: Sequence[Any]) -> bool:
+    """Whether an artifact's file (a local path) holds the content recorded for it; files
+    behind a URL are checked when they are read.  A damaged file is deleted, so that the
+    step that reruns writes it again."""
+    uri, content_hash = str(params[3]), str(params[4])
+    if "://" in uri:
+        return True
+    try:
+        with open(uri, "rb") as handle:
+            if hashlib.sha256(handle.read()).hexdigest() == content_hash:
+                return True
+        os.unlink(uri)
+    except OSError:
+        pass
+    return False

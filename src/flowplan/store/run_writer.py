@@ -1,0 +1,257 @@
+"""One run's step records, written the cheap way: journaled at once, committed in groups.
+
+Each record -- a step starting, served from the cache, finishing, stopped or never started --
+is appended to the run's journal (:mod:`flowplan.store.journal`, one ``write``) and joins
+the pending group.  A group is committed in one transaction, after the new artifact files
+it refers to are made durable:
+
+* when it is ``window`` seconds old (a timer thread closes it while the driver waits on a
+  long step, so other readers see ``running`` steps within that time);
+* when the run ends (with the run's own end, in the same transaction);
+* on a failure, and while a step with hooks runs (a hook or alerter sees everything that
+  was recorded before it);
+* before this process reads the database (a step asking the ``Client`` about its run), and
+  before the driver hands a step to another process.
+
+A step that starts and ends within one group is inserted once, already finished.  Positions
+(start order) and the next version of each artifact name are counted here, so no statement
+reads the earlier rows of its run.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from uuid import UUID
+
+from flowplan.enums import ExecutionStatus
+from flowplan.store.catalog import dumps
+from flowplan.store.db import MetadataStore, NewArtifact, end_run
+from flowplan.store.journal import ORDER, STATEMENTS, Journal, Op, journal_path
+from flowplan.store.queries import Links
+from flowplan.store.records import ArtifactRecord, required_datetime
+
+S = ExecutionStatus
+BATCH_WINDOW = 0.005  # seconds a group stays open at most
+_UNFINISHED = ("running", "initializing")
+Attempts = Sequence[tuple[int, float, float | None, str | None]]
+
+
+class RunWriter:
+    """Records the steps of run ``run_id``; only the run's driver thread calls it."""
+
+    def __init__(
+        self,
+        metadata: MetadataStore,
+        run_id: UUID,
+        *,
+        versions: Mapping[str, int] | None = None,
+        sync_files: Callable[[], None] = lambda: None,
+        window: float | None = None,
+    ) -> None:
+        self.metadata = metadata
+        self.run_id = str(run_id)
+        self.window = BATCH_WINDOW if window is None else window
+        self.journal = Journal(journal_path(metadata.path.parent, self.run_id))
+        self._versions = dict(versions or {})
+        self._sync_files = sync_files
+        self._position = 0
+        self._finished: set[str] = set()
+        self._eager = 0  # steps with hooks running: every record is committed at once
+        self._pending: list[Op] = []
+        self._opened: float | None = None  # when the pending group got its first record
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._committing = threading.Lock()  # one group's transaction at a time, in order
+        self._closed = False
+        self._timer: threading.Thread | None = None
+        metadata.db.hold(self)
+
+    # -- records ---------------------------------------------------------------------------
+    def start(
+        self,
+        invocation_id: str,
+        step_name: str,
+        parameters: Mapping[str, Any],
+        cache_key: str | None = None,
+        *,
+        inputs: Links | None = None,
+        status: ExecutionStatus = S.RUNNING,
+        outputs: Links | None = None,
+    ) -> UUID:
+        """A step run in start order: ``running``, ``cached`` (with the ``outputs`` it
+        reuses), or one that never started (``skipped``)."""
+        step_run = uuid.uuid4()
+        owner = str(step_run)
+        now = time.time()
+        started = now if status in (S.RUNNING, S.CACHED) else None
+        ended = now if status is S.CACHED else None
+        row = (owner, self.run_id, invocation_id, step_name, status.value, cache_key, started,
+               ended, dumps(parameters), "{}", None, None, None, self._position)  # fmt: skip
+        self._position += 1
+        ops: list[Op] = [("step", row)]
+        ops += _links("input", owner, inputs or {})
+        ops += _links("output", owner, outputs or {})
+        if status.is_finished:
+            self._finished.add(owner)
+        self._record(ops)
+        return step_run
+
+    def finish(
+        self,
+        step_run: UUID,
+        status: ExecutionStatus,
+        *,
+        attempts: Attempts = (),
+        artifacts: Sequence[NewArtifact] = (),
+        cache_key: str | None = None,
+        code_hash: str | None = None,
+        stdout: str | None = None,
+        stderr: str | None = None,
+        error: str | None = None,
+    ) -> dict[str, ArtifactRecord] | None:
+        """A step's end, attempts and new output artifacts; a ``completed`` step with a
+        ``cache_key`` joins the cache (DESIGN decision 13: in the same transaction).
+
+        Returns the artifact records by output name, or None (nothing recorded) when the step
+        had already finished (the late result of a step the run stopped)."""
+        owner = str(step_run)
+        if owner in self._finished:
+            return None
+        self._finished.add(owner)
+        now = time.time()
+        ops: list[Op] = [("end", (status.value, now, stdout, stderr, error, cache_key, owner))]
+        ops += [("attempt", (owner, *attempt)) for attempt in attempts]
+        records = {}
+        created = required_datetime(now)
+        for new in artifacts:
+            version = self._versions.get(new.name, 0) + 1
+            self._versions[new.name] = version
+            artifact_id = uuid.uuid4()
+            ops.append(("artifact", (str(artifact_id), new.name, version, new.uri,
+                        new.content_hash, new.data_type, new.materializer, owner,
+                        new.output_name, now)))  # fmt: skip
+            ops.append(("output", (owner, new.output_name, 0, str(artifact_id))))
+            records[new.output_name] = ArtifactRecord(
+                artifact_id, new.name, version, new.uri, new.content_hash, new.data_type,
+                new.materializer, step_run, new.output_name, created,
+            )  # fmt: skip
+        if cache_key is not None and status is S.COMPLETED:
+            ops.append(("cache", (cache_key, owner, now, code_hash)))
+        self._record(ops, urgent=status is S.FAILED)
+        return records
+
+    def stop(self, step_run: UUID, reason: str) -> None:
+        """A running step the run stopped (FAIL_FAST)."""
+        self.finish(step_run, S.STOPPED, error=reason)
+
+    # -- hooks -----------------------------------------------------------------------------
+    def hooks_started(self) -> None:
+        """A step with hooks is about to run: commit now, and every record until it ends."""
+        self._eager += 1
+        self.flush()
+
+    def hooks_ended(self) -> None:
+        self._eager -= 1
+
+    # -- groups ----------------------------------------------------------------------------
+    def _record(self, ops: list[Op], *, urgent: bool = False) -> None:
+        self.journal.append(ops)
+        with self._lock:
+            self._pending += ops
+            if self._opened is None:
+                self._opened = time.monotonic()
+                self._start_timer()
+                self._wake.notify()
+            due = urgent or self._eager > 0 or time.monotonic() - self._opened >= self.window
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit the pending group now."""
+        self._commit(None)
+
+    def finish_run(self, status: ExecutionStatus, warnings: Sequence[Any] = ()) -> None:
+        """Commit what is pending and the run's end in one transaction; steps still running
+        become ``stopped``.  The journal is removed: everything in it is committed."""
+        with self._lock:
+            self._closed = True
+            self._wake.notify()
+        self._commit((status, warnings))
+        self.metadata.db.release(self)
+        self.journal.close(remove=True)
+
+    def _commit(self, run_end: tuple[ExecutionStatus, Sequence[Any]] | None) -> None:
+        with self._committing:
+            with self._lock:
+                ops, self._pending, self._opened = self._pending, [], None
+            if not ops and run_end is None:
+                return
+            if any(name == "artifact" for name, _ in ops):
+                self._sync_files()
+            statements = _grouped(ops)
+
+            def write(conn: Any) -> None:
+                for name in ORDER:
+                    if statements[name]:
+                        conn.executemany(STATEMENTS[name], statements[name])
+                if run_end is not None:
+                    end_run(conn, self.run_id, run_end[0], run_end[1])
+
+            try:
+                self.metadata.db.write(write)
+            except BaseException:
+                with self._lock:  # keep the group for the next attempt
+                    self._pending[:0] = ops
+                    self._opened = self._opened or time.monotonic()
+                raise
+
+    def _start_timer(self) -> None:
+        if self._timer is None and not self._closed:
+            self._timer = threading.Thread(target=self._tick, name="flowplan-commit", daemon=True)
+            self._timer.start()
+
+    def _tick(self) -> None:
+        """Close each group when it is ``window`` old, while the driver is busy elsewhere."""
+        while True:
+            with self._lock:
+                while not self._closed and (
+                    self._opened is None or time.monotonic() < self._opened + self.window
+                ):
+                    left = None if self._opened is None else self._opened + self.window
+                    self._wake.wait(None if left is None else max(left - time.monotonic(), 0))
+                if self._closed:
+                    return
+            try:
+                self.flush()
+            except Exception:  # the driver's next commit retries it and reports
+                time.sleep(self.window)
+
+
+def _links(kind: str, owner: str, links: Links) -> list[Op]:
+    return [
+        (kind, (owner, name, position, str(artifact_id)))
+        for name, artifact_ids in links.items()
+        for position, artifact_id in enumerate(artifact_ids)
+    ]
+
+
+def _grouped(ops: Sequence[Op]) -> dict[str, list[Sequence[Any]]]:
+    """The group's parameters by statement; a step's end folds into its row when the row is
+    inserted by the same group."""
+    statements: dict[str, list[Sequence[Any]]] = {name: [] for name in ORDER}
+    rows: dict[str, list[Any]] = {}
+    for name, params in ops:
+        if name == "step":
+            rows[params[0]] = row = list(params)
+            statements["step"].append(row)
+        elif name == "end" and params[6] in rows and rows[params[6]][4] in _UNFINISHED:
+            row = rows[params[6]]
+            row[4], row[7], row[10], row[11], row[12] = params[:5]
+            row[5] = params[5] if params[5] is not None else row[5]
+        else:
+            statements[name].append(params)
+    return statements

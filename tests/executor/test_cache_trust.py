@@ -1,0 +1,102 @@
+"""The cached path: one query per run, an in-memory lookup per step, and a hit used only
+after its artifacts' content matches their recorded digests (DESIGN decision 19)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from flowplan import Client, pipeline, step
+from flowplan.enums import ExecutionStatus as S
+from flowplan.store.local import LocalStore
+
+CALLS: list[str] = []
+
+
+@step
+def numbers() -> list[int]:
+    CALLS.append("numbers")
+    return list(range(50))
+
+
+@step
+def total(values: list[int]) -> int:
+    CALLS.append("total")
+    return sum(values)
+
+
+@pipeline
+def summed() -> None:
+    total(numbers())
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calls() -> None:
+    CALLS.clear()
+
+
+def _flip_a_bit(path: Path) -> None:
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def _truncate(path: Path) -> None:
+    path.write_bytes(path.read_bytes()[:-3])
+
+
+@pytest.mark.parametrize("damage", [_flip_a_bit, _truncate, Path.unlink])
+def test_a_damaged_cached_artifact_is_recomputed(damage: Callable[[Path], object]) -> None:
+    first = summed()
+    assert CALLS == ["numbers", "total"]
+    uri = Path(first.steps["numbers"].output.uri)
+    damage(uri)
+
+    CALLS.clear()
+    second = summed()
+    # the damaged entry is dropped and the step runs again; its output has the same content,
+    # so the step after it is still a hit
+    assert CALLS == ["numbers"]
+    assert second.steps["numbers"].status is S.COMPLETED
+    assert second.steps["total"].status is S.CACHED
+    assert second.steps["numbers"].output.load() == list(range(50))  # the file is restored
+    assert second.steps["total"].output.load() == sum(range(50))
+
+    CALLS.clear()
+    third = summed()
+    assert CALLS == [] and {s.status for s in third.steps.values()} == {S.CACHED}
+
+
+def test_a_fully_cached_run_reads_the_cache_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    summed()
+    store = LocalStore.open()
+    reads: list[str] = []
+    from flowplan.store.db import MetadataStore
+
+    for name in ("run_index", "lookup_cache"):
+        original = getattr(MetadataStore, name)
+
+        def spy(
+            self: MetadataStore, *args: object, _name: str = name, _f: object = original
+        ) -> object:
+            reads.append(_name)
+            return _f(self, *args)  # type: ignore[operator]
+
+        monkeypatch.setattr(MetadataStore, name, spy)
+    run = summed()
+    store.close()
+    assert {s.status for s in run.steps.values()} == {S.CACHED}
+    assert reads == ["run_index"]
+
+
+def test_a_cached_step_records_what_it_reused() -> None:
+    first = summed()
+    second = summed()
+    reused = second.steps["numbers"].outputs["output"][0]
+    assert reused.id == first.steps["numbers"].outputs["output"][0].id
+    assert [s.name for s in Client().get_pipeline_run(second.id).steps.values()] == [
+        "numbers",
+        "total",
+    ]

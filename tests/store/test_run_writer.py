@@ -1,0 +1,137 @@
+"""The run writer: records journaled at once and committed in groups."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flowplan.enums import ExecutionStatus as S
+from flowplan.store.db import MetadataStore, NewArtifact
+from flowplan.store.journal import replay
+from flowplan.store.local import LocalStore
+from flowplan.store.run_writer import RunWriter
+
+
+def _raw(db: Path, sql: str) -> list[Any]:
+    """Rows read without flowplan (which would commit this process's pending records)."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def _writer(store: LocalStore, window: float = 3600.0) -> tuple[RunWriter, Any]:
+    run_id = store.metadata.create_run("r", "p", {}, None, {})
+    return RunWriter(store.metadata, run_id, window=window), run_id
+
+
+def _output(store: LocalStore, value: object) -> NewArtifact:
+    saved = store.save_output(value, sync=False)
+    return NewArtifact(
+        "p::s::output", saved.uri, saved.content_hash, saved.data_type, saved.materializer,
+        "output",
+    )  # fmt: skip
+
+
+def test_a_group_of_steps_is_one_transaction(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer, run_id = _writer(store)
+    db = store.metadata.path
+    commits: list[int] = []
+    original = store.metadata.db.write
+    monkeypatch.setattr(
+        store.metadata.db, "write", lambda work: commits.append(1) or original(work)
+    )
+    for i in range(100):
+        step = writer.start(f"s{i}", "s", {"i": i}, f"key{i}")
+        records = writer.finish(
+            step, S.COMPLETED, attempts=[(1, 1.0, 2.0, None)],
+            artifacts=[_output(store, i)], cache_key=f"key{i}", code_hash="c",
+        )  # fmt: skip
+        assert records is not None and records["output"].version == i + 1
+    assert _raw(db, "SELECT COUNT(*) FROM step_runs") == [(0,)]  # all pending
+    writer.flush()
+    assert commits == [1]
+    rows = _raw(db, "SELECT invocation_id, status, position FROM step_runs ORDER BY position")
+    assert rows == [(f"s{i}", "completed", i) for i in range(100)]
+    assert _raw(db, "SELECT COUNT(*) FROM cache_entries WHERE code_hash = 'c'") == [(100,)]
+    versions = _raw(db, "SELECT version FROM artifacts ORDER BY version")
+    assert versions == [(i + 1,) for i in range(100)]
+    writer.finish_run(S.COMPLETED)
+    assert store.metadata.get_run(run_id).status is S.COMPLETED
+    assert not writer.journal.path.exists()
+
+
+def test_reads_in_this_process_see_pending_records(store: LocalStore) -> None:
+    writer, run_id = _writer(store)
+    writer.start("s", "s", {})
+    assert [s.status for s in store.metadata.get_step_runs(run_id)] == [S.RUNNING]
+    other = LocalStore.open(store.home)  # another store object over the same file
+    assert len(other.metadata.get_step_runs(run_id)) == 1
+    other.close()
+
+
+def test_a_running_step_is_committed_within_the_window(store: LocalStore) -> None:
+    writer, _ = _writer(store, window=0.02)
+    writer.start("long", "s", {})
+    deadline = time.monotonic() + 5
+    while not _raw(store.metadata.path, "SELECT status FROM step_runs"):
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    assert _raw(store.metadata.path, "SELECT status FROM step_runs") == [("running",)]
+    writer.finish_run(S.STOPPED)
+
+
+def test_a_failure_is_committed_at_once(store: LocalStore) -> None:
+    writer, _ = _writer(store)
+    step = writer.start("s", "s", {})
+    writer.finish(step, S.FAILED, error="boom")
+    assert _raw(store.metadata.path, "SELECT status, error FROM step_runs") == [("failed", "boom")]
+
+
+def test_a_late_result_of_a_stopped_step_is_discarded(store: LocalStore) -> None:
+    writer, run_id = _writer(store)
+    step = writer.start("s", "s", {})
+    writer.stop(step, "stopped: FAIL_FAST")
+    assert writer.finish(step, S.COMPLETED, artifacts=[_output(store, 1)]) is None
+    writer.finish_run(S.FAILED)
+    (record,) = store.metadata.get_step_runs(run_id)
+    assert record.status is S.STOPPED and record.outputs == {}
+
+
+def test_steps_with_hooks_see_everything_committed(store: LocalStore) -> None:
+    writer, _ = _writer(store)
+    writer.start("before", "s", {})
+    writer.hooks_started()
+    assert _raw(store.metadata.path, "SELECT invocation_id FROM step_runs") == [("before",)]
+    writer.start("during", "s", {})
+    assert len(_raw(store.metadata.path, "SELECT 1 FROM step_runs")) == 2
+    writer.hooks_ended()
+    writer.start("after", "s", {})
+    assert len(_raw(store.metadata.path, "SELECT 1 FROM step_runs")) == 2
+
+
+def test_the_journal_replays_idempotently(store: LocalStore) -> None:
+    writer, _ = _writer(store)
+    first = writer.start("a", "s", {})
+    made = writer.finish(
+        first, S.COMPLETED, artifacts=[_output(store, "a")], cache_key="k", code_hash="c"
+    )
+    assert made is not None
+    writer.flush()  # ``a`` committed; ``b`` is only in the journal
+    second = writer.start("b", "s", {}, inputs={"x": [made["output"].id]})
+    writer.finish(second, S.COMPLETED, artifacts=[_output(store, "b")])
+    path = writer.journal.path
+    meta = MetadataStore(store.metadata.path)
+    for _ in range(2):
+        meta.db.write(lambda conn: replay(conn, path))
+    rows = _raw(
+        store.metadata.path, "SELECT invocation_id, status FROM step_runs ORDER BY position"
+    )
+    assert rows == [("a", "completed"), ("b", "completed")]
+    assert _raw(store.metadata.path, "SELECT COUNT(*) FROM step_inputs") == [(1,)]
+    assert _raw(store.metadata.path, "SELECT COUNT(*) FROM artifacts") == [(2,)]
+    meta.close()
