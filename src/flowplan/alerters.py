@@ -22,8 +22,8 @@ import urllib.request
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from flowplan.codes import make
 from flowplan.diagnostics import ConfigError
+from flowplan.messages import files
 
 if TYPE_CHECKING:
     from flowplan.project import ProjectSettings
@@ -99,12 +99,7 @@ def alerter_for(settings: ProjectSettings) -> BaseAlerter:
     if settings.alerter == "webhook":
         if not settings.alerter_url:
             raise ConfigError(
-                make(
-                    "FP008",
-                    "the webhook alerter is selected but no URL is set",
-                    path=str(settings.pyproject) if settings.pyproject else None,
-                    fix="set `alerter-url` in [tool.flowplan] or FLOWPLAN_ALERTER_URL",
-                )
+                files.webhook_without_url(str(settings.pyproject) if settings.pyproject else None)
             )
         return WebhookAlerter(settings.alerter_url)
     return LogAlerter()

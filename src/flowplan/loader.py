@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from flowplan.codes import make
 from flowplan.diagnostics import ConfigError
+from flowplan.messages import files
 
 
 def load_target(spec: str) -> Any:
@@ -17,23 +17,14 @@ def load_target(spec: str) -> Any:
     target, sep, attr = spec.rpartition(":")
     if not sep or not target or not attr:
         raise ConfigError(
-            make(
-                "FP009",
-                f"{spec!r} does not name a pipeline",
-                fix="write FILE.py:PIPELINE or package.module:PIPELINE",
-            )
+            files.not_a_pipeline_spec(spec)
         )
     module = load_module(target)
     obj: Any = module
     for part in attr.split("."):
         if not hasattr(obj, part):
             raise ConfigError(
-                make(
-                    "FP009",
-                    f"{target} has no attribute `{attr}`",
-                    path=getattr(module, "__file__", None),
-                    fix="check the name after the colon",
-                )
+                files.missing_attribute(target, attr, getattr(module, "__file__", None))
             )
         obj = getattr(obj, part)
     return obj
@@ -43,17 +34,13 @@ def load_module(target: str) -> Any:
     path = Path(target)
     if target.endswith(".py") or path.exists():
         if not path.is_file():
-            raise ConfigError(make("FP009", f"no such file: {target}", fix="check the path"))
+            raise ConfigError(files.no_such_file(target))
         return _import_path(path.resolve())
     try:
         return importlib.import_module(target)
     except ModuleNotFoundError as exc:
         raise ConfigError(
-            make(
-                "FP009",
-                f"cannot import {target}: {exc}",
-                fix="check the module name, or pass a file path",
-            )
+            files.unimportable_module(target, exc)
         ) from None
 
 
@@ -79,7 +66,7 @@ def _import_path(path: Path) -> Any:
         sys.path.insert(0, str(root))
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise ConfigError(make("FP002", f"cannot load {path}", path=str(path)))
+        raise ConfigError(files.unloadable_file(str(path)))
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:

@@ -20,9 +20,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
 from flowplan.env import env_value
+from flowplan.messages import files
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -137,10 +137,10 @@ def _read_table(path: Path | None) -> tuple[dict[str, Any], list[Diagnostic]]:
     try:
         document = _load_toml(path)
     except (OSError, ValueError) as exc:  # tomllib.TOMLDecodeError is a ValueError
-        return {}, [make("FP008", f"{PYPROJECT} cannot be read: {exc}", path=str(path))]
+        return {}, [files.unreadable_pyproject(PYPROJECT, exc, str(path))]
     table = document.get("tool", {}).get("flowplan", {})
     if not isinstance(table, dict):
-        return {}, [make("FP008", "[tool.flowplan] is not a table", path=str(path))]
+        return {}, [files.project_table_not_table(str(path))]
     return table, []
 
 
@@ -172,12 +172,9 @@ def _validated(
         origin = origins.get(name, name)
         in_file = path is not None and origin.endswith("[tool.flowplan]")
         problems.append(
-            make(
-                "FP008",
-                f"{origin}: {error['msg'].lower()}",
-                path=str(path) if in_file else None,
-                line=_line_of(path, name) if in_file else None,
-                fix=_hint(name),
+            files.invalid_project_value(
+                origin, error["msg"], _hint(name),
+                str(path) if in_file else None, _line_of(path, name) if in_file else None,
             )
         )
     return _adapter().validate_python(values)
@@ -190,12 +187,8 @@ def _split(raw: str) -> list[str]:
 def _unknown_key(key: str, path: Path | None) -> Diagnostic:
     known = [kebab(n) for n in SETTING_NAMES]
     close = difflib.get_close_matches(kebab(key), known, n=1)
-    return make(
-        "FP008",
-        f"[tool.flowplan] has the unknown key `{key}`",
-        path=str(path) if path else None,
-        line=_line_of(path, key),
-        fix=f"did you mean `{close[0]}`?" if close else f"known keys: {', '.join(known)}",
+    return files.unknown_project_key(
+        key, close, known, str(path) if path else None, _line_of(path, key)
     )
 
 

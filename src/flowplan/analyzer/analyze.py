@@ -23,6 +23,7 @@ from flowplan.analyzer.module_analysis import ModuleAnalysis
 from flowplan.analyzer.signature import StepSignature
 from flowplan.diagnostics import CompileError, Diagnostic
 from flowplan.env import env_flag, env_value
+from flowplan.messages import definitions
 
 __all__ = ["ModuleAnalysis", "analyze_function", "analyze_source", "enforce_annotations"]
 
@@ -33,11 +34,7 @@ def analyze_function(func: Callable[..., Any]) -> StepSignature:
     code = getattr(func, "__code__", None)
     if code is None:
         raise CompileError(
-            codes.make(
-                "FP109",
-                f"{func!r} is not a function; a step must be a plain `def`",
-                fix="apply @step to a function defined with `def`",
-            )
+            definitions.analysed_non_function(func)
         )
     filename = code.co_filename
     analysis = _analysis_of_file(filename)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from flowplan import codes
 from flowplan.analyzer.positions import NEWLINE, char_column
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import files
 
 if TYPE_CHECKING:
     import libcst
@@ -110,14 +111,7 @@ def _cut(line: str, start: int, end: int | None) -> str:
 
 
 def unreadable(path: str, reason: str, line: int | None = None) -> Diagnostic:
-    return codes.make(
-        "FP002",
-        f"cannot read the file: {reason}",
-        path=path,
-        line=line,
-        fix="check the file's permissions and encoding (flowplan reads UTF-8 or the "
-        "encoding its coding cookie declares)",
-    )
+    return files.unreadable_source(reason, path, line)
 
 
 def syntax_error(message: str, path: str, line: int | None, column: int | None) -> Diagnostic:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flowplan.analyzer.signature import InputSpec
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import wiring
 
 Location = tuple[str | None, int | None, int | None]
 
@@ -50,21 +50,8 @@ def bind(
     for name in keywords:
         spec = known.get(name)
         if spec is None:
-            close = difflib.get_close_matches(name, list(known), n=1)
-            hint = (
-                f"did you mean `{close[0]}`?"
-                if close
-                else (f"`{step_id}` takes: {', '.join(known) or 'no inputs'}")
-            )
             result.problems.append(
-                make(
-                    "FP208",
-                    f"step `{step_id}` has no input `{name}`",
-                    path=path,
-                    line=line,
-                    column=column,
-                    fix=hint,
-                )
+                wiring.unknown_input(step_id, name, known, path, line, column)
             )
         elif name in result.positional:
             result.problems.append(
@@ -79,14 +66,7 @@ def bind(
             )
         elif spec.kind == "positional_only":
             result.problems.append(
-                make(
-                    "FP208",
-                    f"input `{name}` of step `{step_id}` is positional-only",
-                    path=path,
-                    line=line,
-                    column=column,
-                    fix=f"pass `{name}` by position",
-                )
+                wiring.positional_only_by_keyword(step_id, name, path, line, column)
             )
         else:
             result.keywords.append(name)

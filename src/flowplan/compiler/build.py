@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from flowplan.codes import make
 from flowplan.compiler.frontends.trace import Tracer, Where, function_code
 from flowplan.compiler.invocation import hook_ref
 from flowplan.compiler.params import to_parameter
@@ -16,6 +14,7 @@ from flowplan.compiler.pipeline_definition import CompiledPipeline, PipelineDefi
 from flowplan.compiler.placeholders import Artifact, _is_unpacking
 from flowplan.compiler.typeforms import type_hints
 from flowplan.diagnostics import CompileError, Diagnostic, Severity
+from flowplan.messages import wiring
 
 if TYPE_CHECKING:
     from flowplan.compiler.plan import ArtifactRef
@@ -36,21 +35,8 @@ def bind_parameters(
         bound = inspect.signature(pipe.entrypoint).bind(*args, **params)
     except TypeError as exc:
         known = list(inspect.signature(pipe.entrypoint).parameters)
-        fix = f"`{pipe.name}` takes: {', '.join(known) or 'no parameters'}"
-        for name in params:
-            close = difflib.get_close_matches(name, known, n=1)
-            if name not in known and close:
-                fix = f"did you mean `{close[0]}`? {fix}"
-                break
         raise CompileError(
-            make(
-                "FP213",
-                f"pipeline `{pipe.name}`: {exc}",
-                path=path,
-                line=line,
-                column=column,
-                fix=fix,
-            )
+            wiring.pipeline_arguments(pipe.name, exc, known, params, path, line, column)
         ) from None
     bound.apply_defaults()
     return bound, []
@@ -96,13 +82,8 @@ def _unpack_error(exc: ValueError, tracer: Tracer) -> Diagnostic | None:
         frame = tb.tb_frame
         if frame.f_code in tracer.body_codes and tb.tb_next is None and _is_unpacking(frame):
             summary = traceback.extract_tb(tb, limit=1)[0]
-            return make(
-                "FP205",
-                f"unpacking a step call in pipeline `{tracer.pipeline_name}` failed: {exc}",
-                path=summary.filename,
-                line=summary.lineno,
-                column=_column(summary),
-                fix="unpack exactly as many variables as the step has outputs",
+            return wiring.unpacking_failed(
+                tracer.pipeline_name, exc, summary.filename, summary.lineno, _column(summary)
             )
         tb = tb.tb_next
     return None
@@ -123,13 +104,7 @@ def _output_refs(
         else:
             path, line = pipe.location
             problems.append(
-                make(
-                    "FP217",
-                    f"pipeline `{pipe.name}` returns {item!r}, not a step output",
-                    path=path,
-                    line=line,
-                    fix="return step outputs (artifacts), or nothing",
-                )
+                wiring.pipeline_returns_non_artifact(pipe.name, item, path, line)
             )
     return refs, problems
 

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flowplan.codes import make
 from flowplan.compiler.hook_signatures import hook_parameters, hook_path
 from flowplan.compiler.plan import (
     HookRef,
@@ -25,6 +24,7 @@ from flowplan.compiler.plan import (
 )
 from flowplan.compiler.types import type_expr
 from flowplan.diagnostics import CompileError, Diagnostic, Severity
+from flowplan.messages import definitions
 
 if TYPE_CHECKING:
     from flowplan.compiler.step import BaseStep
@@ -82,15 +82,7 @@ def step_template(step: BaseStep) -> StepTemplate:
     path, line = step.location
     for name in materializers:
         problems.append(
-            make(
-                "FP112",
-                f"output_materializers of step `{step.name}` names "
-                f"`{name}`, which is not one of its outputs "
-                f"({', '.join(sig.output_names) or 'none'})",
-                path=path,
-                line=line,
-                fix="use the output names from the step's annotation",
-            )
+            definitions.unknown_materialized_output(step.name, name, sig.output_names, path, line)
         )
     retry = step.retry
     template = StepTemplate(

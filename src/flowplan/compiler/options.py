@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
-from flowplan.codes import make
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic
+from flowplan.messages import definitions
 
 STEP_OPTIONS = frozenset(
     {
@@ -46,26 +44,11 @@ def check_option_names(
     owner: str,
     where: tuple[str | None, int | None],
 ) -> list[Diagnostic]:
-    problems = []
-    for key in given:
-        if key in allowed:
-            continue
-        close = difflib.get_close_matches(key, sorted(allowed), n=1)
-        hint = (
-            f"did you mean `{close[0]}`?"
-            if close
-            else f"known options: {', '.join(sorted(allowed))}"
-        )
-        problems.append(
-            make(
-                "FP114",
-                f"{owner} got an unknown option `{key}`",
-                path=where[0],
-                line=where[1],
-                fix=hint,
-            )
-        )
-    return problems
+    return [
+        definitions.unknown_option(owner, key, allowed, where[0], where[1])
+        for key in given
+        if key not in allowed
+    ]
 
 
 RETRY_FIELDS = frozenset({"max_retries", "delay", "backoff"})
@@ -78,9 +61,13 @@ def coerce_retry(
     if value is None or isinstance(value, StepRetryConfig):
         return value
     if isinstance(value, Mapping):
-        unknown = check_option_names(value, RETRY_FIELDS, f"retry of {owner}", where)
+        unknown = [
+            definitions.unknown_retry_field(f"retry of {owner}", key, RETRY_FIELDS, *where)
+            for key in value
+            if key not in RETRY_FIELDS
+        ]
         if unknown:
-            raise CompileError([replace(d, code="FP111") for d in unknown])
+            raise CompileError(unknown)
         try:
             return StepRetryConfig(**value)
         except CompileError as exc:
@@ -88,13 +75,7 @@ def coerce_retry(
                 [d.with_location(where[0], where[1], None) for d in exc.diagnostics]
             ) from None
     raise CompileError(
-        make(
-            "FP111",
-            f"retry of {owner} must be a StepRetryConfig, not {type(value).__name__}",
-            path=where[0],
-            line=where[1],
-            fix="use StepRetryConfig(max_retries=..., delay=..., backoff=...)",
-        )
+        definitions.retry_not_config(owner, value, where[0], where[1])
     )
 
 
@@ -104,11 +85,5 @@ def check_enable_cache(
     if value is None or isinstance(value, bool):
         return []
     return [
-        make(
-            "FP114",
-            f"enable_cache of {owner} must be True or False, not {value!r}",
-            path=where[0],
-            line=where[1],
-            fix="pass enable_cache=True or enable_cache=False",
-        )
+        definitions.bad_enable_cache(owner, value, where[0], where[1])
     ]

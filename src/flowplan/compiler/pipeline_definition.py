@@ -19,6 +19,7 @@ from flowplan.compiler.hook_signatures import Hook, check_hook
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic
 from flowplan.enums import ExecutionMode
+from flowplan.messages import definitions
 
 if TYPE_CHECKING:
     from flowplan.compiler.plan import Plan
@@ -64,13 +65,7 @@ class PipelineDefinition:
         if not inspect.isfunction(func):
             path, line = caller_location()
             raise CompileError(
-                make(
-                    "FP109",
-                    f"@pipeline applies to functions, not {type(func).__name__}",
-                    path=path,
-                    line=line,
-                    fix="decorate a plain `def` function with @pipeline",
-                )
+                definitions.decorated_non_function("pipeline", type(func).__name__, path, line)
             )
         self.entrypoint = func
         self.name: str = func.__name__
@@ -109,13 +104,7 @@ class PipelineDefinition:
             value = options.get(key)
             if value is not None and not isinstance(value, Mapping):
                 problems.append(
-                    make(
-                        "FP114",
-                        f"{key} of {owner} must be a mapping",
-                        path=where[0],
-                        line=where[1],
-                        fix=f"pass {key}={{...}}",
-                    )
+                    definitions.option_not_mapping(key, owner, where[0], where[1])
                 )
         if problems:
             raise CompileError(problems)

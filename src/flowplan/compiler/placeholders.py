@@ -12,9 +12,9 @@ import sys
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, NoReturn
 
-from flowplan.codes import make
 from flowplan.compiler.reference import ArtifactReference
 from flowplan.diagnostics import CompileError
+from flowplan.messages import wiring
 
 if TYPE_CHECKING:
     from flowplan.compiler.tracing_state import ActiveTracer
@@ -87,28 +87,11 @@ class Artifact(ArtifactReference):
         frame = body_frame(tracer.body_codes)
         path, line, column = frame_location(frame) if frame else (None, None, None)
         if what == "iterated" and frame is not None and _is_unpacking(frame):
-            count = "one output" if self.output_name else "no outputs"
             raise CompileError(
-                make(
-                    "FP205",
-                    f"step `{self.invocation_id}` has {count}, which cannot be unpacked",
-                    path=path,
-                    line=line,
-                    column=column,
-                    fix="annotate several outputs as Tuple[...] and return a tuple literal, "
-                    "or keep the single output in one variable",
+                wiring.unpacking_single_output(
+                    self.invocation_id, bool(self.output_name), path, line, column
                 )
             )
         raise CompileError(
-            make(
-                "FP204",
-                f"{self!r} is {what} inside pipeline `{tracer.pipeline_name}`, but artifacts exist "
-                "only at run time",
-                path=path,
-                line=line,
-                column=column,
-                why="the pipeline function runs once, at compile time, to record which steps run "
-                "and how they connect; step outputs are placeholders there",
-                fix="move the logic into a step that takes the artifact as an input",
-            )
+            wiring.artifact_as_value(repr(self), what, tracer.pipeline_name, path, line, column)
         )

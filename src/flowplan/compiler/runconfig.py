@@ -36,6 +36,7 @@ from flowplan.compiler.runconfig_errors import (
     suggest,
 )
 from flowplan.diagnostics import ConfigError, Diagnostic
+from flowplan.messages import files
 
 _HOOK_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*[.:][A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 _ORCHESTRATOR_PREFIX = "orchestrator."
@@ -146,13 +147,10 @@ def load_run_config(path: str | Path) -> RunConfiguration:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(make("FP009", f"run configuration `{source}` does not exist",
-                               path=source, fix="check the path, relative to the current "
-                               "directory")) from None
+        raise ConfigError(files.missing_run_config(source)) from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise ConfigError(make("FP002", f"cannot read run configuration `{source}`: {reason}",
-                               path=source)) from None
+        raise ConfigError(files.unreadable_run_config(source, reason)) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
@@ -183,8 +181,7 @@ def _yaml_problem(exc: yaml.YAMLError, source: str, text: str) -> Diagnostic:
         mark = exc.problem_mark or exc.context_mark
         if mark is not None:
             line, column = mark.line + 1, mark.column + 1
-    return make("FP003", f"malformed YAML: {what}", path=source, line=line, column=column,
-                fix="nest keys by indenting with spaces and write `key: value` pairs")
+    return files.malformed_yaml(what, source, line, column)
 
 
 def _validate(data: object, locator: Locator, problems: list[Diagnostic]) -> RunConfiguration:
@@ -193,9 +190,7 @@ def _validate(data: object, locator: Locator, problems: list[Diagnostic]) -> Run
     if not isinstance(data, Mapping):
         kind = "a list" if isinstance(data, list) else f"a {type(data).__name__}"
         line, column = locator.value(())
-        problems.append(make("FP005", f"a run configuration is a mapping of keys, not {kind}",
-                             path=locator.source, line=line, column=column,
-                             fix="start with top-level keys such as `steps:` or `parameters:`"))
+        problems.append(files.run_config_not_mapping(kind, locator.source, line, column))
         raise ConfigError(problems)
     folded = _fold_orchestrator(dict(data), locator, problems)
     config: RunConfiguration | None = None
@@ -224,9 +219,7 @@ def _fold_orchestrator(data: dict[Any, Any], locator: Locator,
         target = "orchestrator" if stack else key
         if target == "orchestrator" and target in folded:
             line, column = spots[key]
-            problems.append(make("FP005", f"`settings.{key}` repeats the orchestrator settings",
-                                 path=locator.source, line=line, column=column,
-                                 fix="keep one `orchestrator` (or `orchestrator.<stack>`) key"))
+            problems.append(files.repeated_orchestrator_settings(key, locator.source, line, column))
             continue
         folded[target] = value
         if stack:

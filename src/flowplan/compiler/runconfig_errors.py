@@ -17,6 +17,7 @@ from pydantic_core import ErrorDetails
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import files
 
 KeyPath = tuple[str, ...]
 Position = tuple[int, int]
@@ -66,9 +67,7 @@ class Locator:
             here = (*path, str(key_node.value))
             at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             if here[-1] in seen:
-                problems.append(make(
-                    "FP003", f"duplicate key `{'.'.join(here)}`", path=self.source,
-                    line=at[0], column=at[1], fix="remove one of them; YAML would keep the last"))
+                problems.append(files.duplicate_yaml_key(".".join(here), self.source, at[0], at[1]))
             seen.add(here[-1])
             self.keys[here] = at
             self.values[here] = (value_node.start_mark.line + 1, value_node.start_mark.column + 1)
@@ -117,9 +116,7 @@ def _value_problem(err: ErrorDetails, path: KeyPath, locator: Locator) -> Diagno
     if err["type"] == "invalid_key" or path[-1:] == ("[key]",):
         path = path[:-1] if path[-1:] == ("[key]",) else path
         line, column = locator.key(path)
-        return make("FP005", f"key `{locator.display(path)}` must be a string",
-                    path=locator.source, line=line, column=column,
-                    fix="quote the key in YAML, e.g. `\"1\": ...`")
+        return files.non_string_config_key(locator.display(path), locator.source, line, column)
     phrase, shown = _phrase(err), _show(err["input"])
     line, column = locator.value(path)
     where = locator.display(path) or "the run configuration"
@@ -128,7 +125,7 @@ def _value_problem(err: ErrorDetails, path: KeyPath, locator: Locator) -> Diagno
     fix = f"for example `{path[-1]}: {example}`" if example and path else None
     if err["type"] == "literal_error":
         fix = f"use {err.get('ctx', {}).get('expected', 'one of the documented values')}"
-    return make("FP005", message, path=locator.source, line=line, column=column, fix=fix)
+    return files.invalid_config_value(message, fix, locator.source, line, column)
 
 
 def _phrase(err: ErrorDetails) -> str:

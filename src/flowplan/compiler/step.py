@@ -18,6 +18,7 @@ from flowplan.compiler.tracing_state import current_tracer
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic
 from flowplan.env import env_flag
+from flowplan.messages import definitions
 
 if TYPE_CHECKING:
     from flowplan.analyzer.signature import StepSignature
@@ -38,25 +39,13 @@ def _definition_problems(func: object) -> list[Diagnostic]:
     if not inspect.isfunction(func):
         path, line = caller_location()
         return [
-            make(
-                "FP109",
-                f"@step applies to functions, not {type(func).__name__}",
-                path=path,
-                line=line,
-                fix="decorate a plain `def` function with @step",
-            )
+            definitions.decorated_non_function("step", type(func).__name__, path, line)
         ]
     path, line = _location(func)
     name = func.__name__
     if inspect.iscoroutinefunction(func) or inspect.isgeneratorfunction(func):
         return [
-            make(
-                "FP109",
-                f"step `{name}` is a coroutine or generator function",
-                path=path,
-                line=line,
-                fix="make the step a plain function that returns its outputs",
-            )
+            definitions.step_not_plain_function(name, path, line)
         ]
     return []
 
@@ -206,25 +195,11 @@ def _check_parameters(func: Callable[..., Any]) -> None:
         if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
             star = "*" if param.kind is param.VAR_POSITIONAL else "**"
             problems.append(
-                make(
-                    "FP110",
-                    f"step `{func.__name__}` takes {star}{param.name}; step inputs must be "
-                    "named, so the pipeline graph can be built",
-                    path=path,
-                    line=line,
-                    fix="list each input as its own parameter, or take one list/dict input",
-                )
+                definitions.star_input(func.__name__, star, param.name, path, line)
             )
         elif param.name in RESERVED_INPUTS:
             problems.append(
-                make(
-                    "FP110",
-                    f"step `{func.__name__}` has an input named `{param.name}`, which is "
-                    f"reserved for step calls (`{param.name}=`)",
-                    path=path,
-                    line=line,
-                    fix=f"rename the input, e.g. `{param.name}_`",
-                )
+                definitions.reserved_input(func.__name__, param.name, path, line)
             )
     if problems:
         raise CompileError(problems)
@@ -237,13 +212,7 @@ def _check_mapping(
     if value is None or isinstance(value, Mapping):
         return []
     return [
-        make(
-            "FP114",
-            f"{key} of {owner} must be a mapping, not {type(value).__name__}",
-            path=where[0],
-            line=where[1],
-            fix=f"pass {key}={{...}}",
-        )
+        definitions.option_not_mapping(key, owner, where[0], where[1], value)
     ]
 
 

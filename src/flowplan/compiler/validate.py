@@ -18,6 +18,7 @@ from flowplan.compiler.types import describe_mismatch, is_compatible
 from flowplan.config.retry_config import retry_problems
 from flowplan.diagnostics import Diagnostic
 from flowplan.enums import ExecutionMode
+from flowplan.messages import wiring
 
 Check = Callable[[Plan], Iterable[Diagnostic]]
 STANDARD_PLACEHOLDERS = ("date", "time")
@@ -42,12 +43,7 @@ def check_unique_ids(plan: Plan) -> Iterable[Diagnostic]:
     seen: set[str] = set()
     for inv in plan.invocations:
         if inv.id in seen:
-            yield make(
-                "FP203",
-                f"invocation id `{inv.id}` is used twice in pipeline `{plan.pipeline}`",
-                fix="give each call its own id= value",
-                **_at(inv),
-            )
+            yield wiring.duplicate_id(inv.id, plan.pipeline, **_at(inv))
         seen.add(inv.id)
 
 
@@ -110,21 +106,10 @@ def check_inputs(plan: Plan) -> Iterable[Diagnostic]:
         defined = {d.name: d for d in inv.input_defs}
         for name in inv.inputs:
             if name not in defined:
-                yield make(
-                    "FP208",
-                    f"step `{inv.id}` has no input `{name}`",
-                    fix=_suggest(name, defined) or None,
-                    **_at(inv),
-                )
+                yield wiring.unknown_input(inv.id, name, defined, **_at(inv), list_known=False)
         missing = [d.name for d in inv.input_defs if d.required and d.name not in inv.inputs]
         if missing:
-            names = ", ".join(f"`{m}`" for m in missing)
-            yield make(
-                "FP207",
-                f"step `{inv.id}` is called without its required input(s) {names}",
-                fix="pass each one as an artifact or a parameter",
-                **_at(inv),
-            )
+            yield wiring.missing_inputs(inv.id, missing, **_at(inv))
 
 
 def check_edge_types(plan: Plan) -> Iterable[Diagnostic]:

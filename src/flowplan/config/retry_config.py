@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 
 from flowplan.callsite import caller_location
-from flowplan.codes import make
 from flowplan.diagnostics import CompileError, Diagnostic
+from flowplan.messages import definitions
 
 
 @dataclass(frozen=True)
@@ -50,26 +50,14 @@ def retry_problems(max_retries: object, delay: object, backoff: object) -> list[
     problems: list[Diagnostic] = []
     if not isinstance(max_retries, int) or isinstance(max_retries, bool) or max_retries < 0:
         problems.append(
-            make(
-                "FP111",
-                f"max_retries must be a non-negative integer, got {max_retries!r}",
-                fix="use e.g. StepRetryConfig(max_retries=3)",
-            )
+            definitions.bad_max_retries(max_retries)
         )
     if not _is_number(delay) or not math.isfinite(float(delay)) or float(delay) < 0:  # type: ignore[arg-type]
         problems.append(
-            make(
-                "FP111",
-                f"delay must be a finite number of seconds >= 0, got {delay!r}",
-                fix="use e.g. StepRetryConfig(delay=10)",
-            )
+            definitions.bad_delay(delay)
         )
     if not _is_number(backoff) or not math.isfinite(float(backoff)) or float(backoff) <= 0:  # type: ignore[arg-type]
         problems.append(
-            make(
-                "FP111",
-                f"backoff must be a finite number > 0, got {backoff!r}",
-                fix="use backoff=1 for a constant delay, 2 to double it after each retry",
-            )
+            definitions.bad_backoff(backoff)
         )
     return problems

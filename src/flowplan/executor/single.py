@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
 from flowplan.compiler.plan import ArtifactRef, Invocation, Plan, StepSource
+from flowplan.messages import wiring
 
 if TYPE_CHECKING:
     from flowplan.compiler.step import BaseStep
@@ -28,16 +29,10 @@ def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any
     invocation, _ = build_invocation(step, step.name, pipeline_name, {}, [], (path, line, None))
     missing = [d.name for d in invocation.input_defs if d.required and d.name not in values]
     if missing:
-        from flowplan.codes import make
         from flowplan.diagnostics import CompileError
 
         raise CompileError(
-            make(
-                "FP207",
-                f"step `{step.name}` is called without its required input(s) {', '.join(missing)}",
-                path=path,
-                line=line,
-            )
+            wiring.missing_inputs(step.name, missing, path, line)
         )
     store = LocalStore.open()
     compiled = _one_step_pipeline(step, invocation, pipeline_name)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import ast
 
-from flowplan.codes import make
 from flowplan.compiler.frontends.static.definitions import Definition, StepDef
 from flowplan.compiler.frontends.static.facts import ModuleFacts
 from flowplan.compiler.frontends.static.source_options import configure
@@ -14,6 +13,7 @@ from flowplan.compiler.frontends.static.templates import step_template
 from flowplan.compiler.frontends.static.values import StepRef
 from flowplan.compiler.step import RESERVED_INPUTS
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import definitions as messages
 
 
 def definition_problems(facts: ModuleFacts, enforce: bool) -> list[Diagnostic]:
@@ -26,16 +26,12 @@ def definition_problems(facts: ModuleFacts, enforce: bool) -> list[Diagnostic]:
 def _problems(defn: Definition, enforce: bool) -> list[Diagnostic]:
     path, line = defn.location
     if not defn.is_function:
-        return [make("FP109", f"@{defn.kind} applies to functions, not type", path=path,
-                     line=defn.decorator.lineno,
-                     fix=f"decorate a plain `def` function with @{defn.kind}")]
+        return [messages.decorated_non_function(defn.kind, "type", path, defn.decorator.lineno)]
     if not isinstance(defn, StepDef):
         return list(configure(defn, []).problems)
     generator = "yield" in defn.facts.source.text and _is_generator(defn.node)
     if isinstance(defn.node, ast.AsyncFunctionDef) or generator:
-        return [make("FP109", f"step `{defn.name}` is a coroutine or generator function",
-                     path=path, line=line,
-                     fix="make the step a plain function that returns its outputs")]
+        return [messages.step_not_plain_function(defn.name, path, line)]
     shape = _parameter_problems(defn)
     if shape:
         return shape
@@ -69,20 +65,9 @@ def _parameter_problems(defn: StepDef) -> list[Diagnostic]:
     problems = []
     for arg, star in named:
         if star:
-            problems.append(make(
-                "FP110",
-                f"step `{defn.name}` takes {star}{arg.arg}; step inputs must be named, so the "
-                "pipeline graph can be built",
-                path=path, line=line,
-                fix="list each input as its own parameter, or take one list/dict input",
-            ))
+            problems.append(messages.star_input(defn.name, star, arg.arg, path, line))
         elif arg.arg in RESERVED_INPUTS:
-            problems.append(make(
-                "FP110",
-                f"step `{defn.name}` has an input named `{arg.arg}`, which is reserved for step "
-                f"calls (`{arg.arg}=`)",
-                path=path, line=line, fix=f"rename the input, e.g. `{arg.arg}_`",
-            ))
+            problems.append(messages.reserved_input(defn.name, arg.arg, path, line))
     return problems
 
 

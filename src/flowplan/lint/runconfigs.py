@@ -9,12 +9,12 @@ import ast
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flowplan.codes import make
 from flowplan.compiler.frontends.static import PipelineCheck, Program
 from flowplan.compiler.frontends.static.source_options import configure
 from flowplan.compiler.frontends.static.values import PipelineRef
 from flowplan.compiler.runconfig import RunConfiguration, check_against_plan, load_run_config
 from flowplan.diagnostics import ConfigError, Diagnostic
+from flowplan.messages import files
 
 RUN_CONFIG_KEYS = frozenset(RunConfiguration.model_fields)
 
@@ -53,10 +53,7 @@ class RunConfigs:
         path, line = ref.definition.location
         found = self.locate(text, Path(path))
         if found is None:
-            return Loaded(None, None, [make(
-                "FP009", f"run configuration `{text}` does not exist", path=path, line=line,
-                fix="check the path; runs resolve it against their working directory",
-            )])
+            return Loaded(None, None, [files.missing_named_run_config(text, path, line)])
         if found not in self._loaded:
             self.program.read_text(found)  # the check depends on the file's content
             try:

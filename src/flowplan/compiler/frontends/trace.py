@@ -17,6 +17,7 @@ from flowplan.compiler.placeholders import Artifact, body_frame, frame_location
 from flowplan.compiler.reference import holds_reference
 from flowplan.compiler.tracing_state import tracing
 from flowplan.diagnostics import CompileError, Diagnostic
+from flowplan.messages import wiring
 
 if TYPE_CHECKING:
     from flowplan.compiler.plan import ArtifactRef, Invocation, StepInput
@@ -103,29 +104,14 @@ class Tracer:
             inv_id = self._next_id(step.name)
         elif not isinstance(custom, str) or not custom.strip():
             problems.append(
-                make(
-                    "FP212",
-                    f"the id of a `{step.name}` call must be a non-empty string, not {custom!r}",
-                    path=path,
-                    line=line,
-                    column=column,
-                    fix='pass id="a_unique_name"',
-                )
+                wiring.invalid_id(step.name, custom, path, line, column)
             )
             inv_id = self._next_id(step.name)
         else:
             inv_id = custom
             if inv_id in self._ids:
                 problems.append(
-                    make(
-                        "FP203",
-                        f"invocation id `{inv_id}` is used twice in "
-                        f"pipeline `{self.pipeline_name}`",
-                        path=path,
-                        line=line,
-                        column=column,
-                        fix="give each call its own id= value",
-                    )
+                    wiring.duplicate_id(inv_id, self.pipeline_name, path, line, column)
                 )
         self._ids.add(inv_id)
         return inv_id
@@ -153,29 +139,14 @@ class Tracer:
             return ArtifactListInput(items=[r for r in refs if r is not None])
         if isinstance(value, (list, tuple, dict)) and holds_reference(value):
             problems.append(
-                make(
-                    "FP204",
-                    f"input `{name}` of `{inv_id}` mixes artifacts with other values",
-                    path=path,
-                    line=line,
-                    column=column,
-                    fix="pass a list made only of artifacts, or combine the values in a step",
-                )
+                wiring.mixed_input(name, inv_id, path, line, column)
             )
             return None
         from flowplan.compiler.step import BaseStep
 
         if isinstance(value, BaseStep):
             problems.append(
-                make(
-                    "FP214",
-                    f"input `{name}` of `{inv_id}` is the step `{value.name}` "
-                    "itself, not its output",
-                    path=path,
-                    line=line,
-                    column=column,
-                    fix=f"call it: {value.name}()",
-                )
+                wiring.step_object_as_input(name, inv_id, value.name, path, line, column)
             )
             return None
         json_value, param_problems = to_parameter(value, hint, f"step `{inv_id}`", name, where)
@@ -202,15 +173,8 @@ class Tracer:
             return None
         if value.output_name is None:
             problems.append(
-                make(
-                    "FP216",
-                    f"input `{name}` of `{inv_id}` is the result of "
-                    f"`{value.invocation_id}`, which has no outputs",
-                    path=path,
-                    line=line,
-                    column=column,
-                    fix=f'use after="{value.invocation_id}" to order the steps, or '
-                    "give the step an output",
+                wiring.output_of_outputless_step(
+                    name, inv_id, value.invocation_id, path, line, column
                 )
             )
             return None
@@ -231,14 +195,7 @@ class Tracer:
             else:
                 path, line, column = where
                 problems.append(
-                    make(
-                        "FP215",
-                        f"after= of `{inv_id}` holds {item!r}",
-                        path=path,
-                        line=line,
-                        column=column,
-                        fix="pass step outputs or invocation id strings",
-                    )
+                    wiring.invalid_after(inv_id, item, path, line, column)
                 )
         return list(dict.fromkeys(ids))
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flowplan.analyzer.source import SourceFile
-from flowplan.codes import make
 from flowplan.compiler.frontends.static import references
 from flowplan.compiler.frontends.static.evaluate import Evaluator, Site
 from flowplan.compiler.frontends.static.interpret import (
@@ -32,6 +31,7 @@ from flowplan.compiler.frontends.static.values import (
     StepRef,
     Unknown,
 )
+from flowplan.messages import wiring
 
 MAX_DEPTH = 12  # nested pipelines and helpers followed
 
@@ -74,12 +74,7 @@ class Run:
 
     def unpack_failed(self, site: Site, message: str) -> None:
         path, line, column = location(site)
-        self.trace.report(make(
-            "FP205",
-            f"unpacking a step call in pipeline `{self.trace.pipeline}` failed: {message}",
-            path=path, line=line, column=column,
-            fix="unpack exactly as many variables as the step has outputs",
-        ))
+        self.trace.report(wiring.unpacking_failed(self.trace.pipeline, message, path, line, column))
 
     # -- inlining ------------------------------------------------------------------------
     def inline(

@@ -12,11 +12,11 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flowplan.codes import make
 from flowplan.compiler.frontends.static import operations as ops
 from flowplan.compiler.frontends.static.evaluate import Evaluator, Site
 from flowplan.compiler.frontends.static.values import ArtifactMisuse, StaticArtifact, Unknown
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import wiring
 
 if TYPE_CHECKING:
     from flowplan.compiler.frontends.static.calls import Run
@@ -226,20 +226,10 @@ def misuse_diagnostic(
     end_line, end_column = site[0].end(site[1])  # type: ignore[arg-type]
     artifact: StaticArtifact = exc.artifact
     if unpacking and exc.what == "iterated":
-        count = "one output" if artifact.output_name else "no outputs"
-        return make(
-            "FP205",
-            f"step `{artifact.invocation_id}` has {count}, which cannot be unpacked",
-            path=path, line=line, column=column, end_line=end_line, end_column=end_column,
-            fix="annotate several outputs as Tuple[...] and return a tuple literal, "
-            "or keep the single output in one variable",
+        return wiring.unpacking_single_output(
+            artifact.invocation_id, bool(artifact.output_name), path, line, column, end_line,
+            end_column,
         )
-    return make(
-        "FP204",
-        f"{artifact!r} is {exc.what} inside pipeline `{pipeline}`, but artifacts exist "
-        "only at run time",
-        path=path, line=line, column=column, end_line=end_line, end_column=end_column,
-        why="the pipeline function runs once, at compile time, to record which steps run "
-        "and how they connect; step outputs are placeholders there",
-        fix="move the logic into a step that takes the artifact as an input",
+    return wiring.artifact_as_value(
+        repr(artifact), exc.what, pipeline, path, line, column, end_line, end_column
     )

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import ast
 import copy
-import difflib
 import functools
 import inspect
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from flowplan.codes import make
 from flowplan.compiler.frontends.static.values import PipelineRef, Unknown
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import wiring
 
 if TYPE_CHECKING:
     from flowplan.compiler.frontends.static.facts import ModuleFacts
@@ -112,14 +111,7 @@ def wrong_arguments(
     where: tuple[str | None, int | None, int | None],
 ) -> Diagnostic:
     """FP213 with the words of :func:`flowplan.compiler.build.bind_parameters`."""
-    known = list(sig.parameters)
-    name = pipeline.name
-    fix = f"`{name}` takes: {', '.join(known) or 'no parameters'}"
-    for given in kwargs:
-        close = difflib.get_close_matches(given, known, n=1)
-        if given not in known and close:
-            fix = f"did you mean `{close[0]}`? {fix}"
-            break
     path, line, column = where
-    return make("FP213", f"pipeline `{name}`: {reason}", path=path, line=line, column=column,
-                fix=fix)
+    return wiring.pipeline_arguments(
+        pipeline.name, reason, sig.parameters, kwargs, path, line, column
+    )

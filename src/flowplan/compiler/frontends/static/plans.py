@@ -15,7 +15,6 @@ import graphlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from flowplan.codes import make
 from flowplan.compiler.frontends.static.calls import Run
 from flowplan.compiler.frontends.static.definitions import PipelineDef
 from flowplan.compiler.frontends.static.evaluate import Evaluator
@@ -27,6 +26,7 @@ from flowplan.compiler.frontends.static.values import PipelineRef, StaticArtifac
 from flowplan.compiler.params import to_parameter
 from flowplan.compiler.plan import ArtifactRef, PipelineConfig, Plan, StepSource, jsonable
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import wiring
 
 MAX_PASSES = 16  # combinations of decisions at unknown conditions explored per pipeline
 _SYMBOLIC_CODES = frozenset({"FP202", "FP203"})
@@ -153,10 +153,9 @@ def _outputs(check: PipelineCheck, result: Any) -> tuple[list[ArtifactRef], list
         if isinstance(item, StaticArtifact) and item.output_name is not None:
             refs.append(ArtifactRef(step=item.invocation_id, output=item.output_name))
         elif not isinstance(item, Unknown):
-            problems.append(make(
-                "FP217", f"pipeline `{check.options.name}` returns {item!r}, not a step output",
-                path=path, line=line, fix="return step outputs (artifacts), or nothing",
-            ))
+            problems.append(
+                wiring.pipeline_returns_non_artifact(check.options.name, item, path, line)
+            )
     return refs, problems
 
 

@@ -12,13 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flowplan.codes import make
 from flowplan.compiler import options as opts
 from flowplan.compiler.frontends.static.source_hooks import check_static_hook
 from flowplan.compiler.frontends.static.values import FunctionRef, RetryValue, Unknown, is_known
 from flowplan.compiler.hook_signatures import HookKind
 from flowplan.compiler.plan import HookRef, RetryDef
 from flowplan.diagnostics import CompileError, Diagnostic
+from flowplan.messages import definitions
 
 if TYPE_CHECKING:
     from flowplan.compiler.frontends.static.definitions import Definition
@@ -84,9 +84,8 @@ def _mapping_problems(
         value = options.get(key)
         if value is None or isinstance(value, (Mapping, Unknown)):
             continue
-        detail = f", not {type(value).__name__}" if is_step else ""
-        problems.append(make("FP114", f"{key} of {owner} must be a mapping{detail}",
-                             path=where[0], line=where[1], fix=f"pass {key}={{...}}"))
+        shown = value if is_step else None  # a step's message names the type
+        problems.append(definitions.option_not_mapping(key, owner, where[0], where[1], shown))
     return problems
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Any
 
-from flowplan.codes import make
 from flowplan.compiler.binding import bind
 from flowplan.compiler.frontends.static.interpret import location
 from flowplan.compiler.frontends.static.operations import is_plain
@@ -21,6 +20,7 @@ from flowplan.compiler.plan import (
 )
 from flowplan.compiler.reference import holds_reference
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import wiring
 
 if TYPE_CHECKING:
     from flowplan.compiler.frontends.static.calls import Run
@@ -104,19 +104,12 @@ def _assign_id(
     elif custom is None:
         inv_id = trace.next_id(name)
     elif not isinstance(custom, str) or not custom.strip():
-        problems.append(make(
-            "FP212", f"the id of a `{name}` call must be a non-empty string, not {custom!r}",
-            path=path, line=line, column=column, fix='pass id="a_unique_name"',
-        ))
+        problems.append(wiring.invalid_id(name, custom, path, line, column))
         inv_id = trace.next_id(name)
     else:
         inv_id = custom
         if inv_id in trace.ids:
-            problems.append(make(
-                "FP203",
-                f"invocation id `{inv_id}` is used twice in pipeline `{trace.pipeline}`",
-                path=path, line=line, column=column, fix="give each call its own id= value",
-            ))
+            problems.append(wiring.duplicate_id(inv_id, trace.pipeline, path, line, column))
     trace.ids.add(inv_id)
     return inv_id
 
@@ -133,17 +126,10 @@ def _convert(
         refs = [_ref(inv_id, name, v, where, problems) for v in value]
         return ArtifactListInput(items=[r for r in refs if r is not None])
     if isinstance(value, (list, tuple, dict)) and holds_reference(value):
-        problems.append(make(
-            "FP204", f"input `{name}` of `{inv_id}` mixes artifacts with other values",
-            path=path, line=line, column=column,
-            fix="pass a list made only of artifacts, or combine the values in a step",
-        ))
+        problems.append(wiring.mixed_input(name, inv_id, path, line, column))
         return None
     if isinstance(value, StepRef):
-        problems.append(make(
-            "FP214", f"input `{name}` of `{inv_id}` is the step `{value.name}` itself, not its "
-            "output", path=path, line=line, column=column, fix=f"call it: {value.name}()",
-        ))
+        problems.append(wiring.step_object_as_input(name, inv_id, value.name, path, line, column))
         return None
     if isinstance(value, Unknown):
         return ParameterInput(value=None, pipeline_parameter=value.parameter)
@@ -167,11 +153,8 @@ def _ref(
 ) -> ArtifactRef | None:
     if value.output_name is None:
         path, line, column = where
-        problems.append(make(
-            "FP216",
-            f"input `{name}` of `{inv_id}` is the result of `{value.invocation_id}`, which has "
-            "no outputs", path=path, line=line, column=column,
-            fix=f'use after="{value.invocation_id}" to order the steps, or give the step an output',
+        problems.append(wiring.output_of_outputless_step(
+            name, inv_id, value.invocation_id, path, line, column
         ))
         return None
     return ArtifactRef(step=value.invocation_id, output=value.output_name)
@@ -195,8 +178,5 @@ def _after_ids(
                 ids.append(item.text)
         else:
             path, line, column = where
-            problems.append(make(
-                "FP215", f"after= of `{inv_id}` holds {item!r}", path=path, line=line,
-                column=column, fix="pass step outputs or invocation id strings",
-            ))
+            problems.append(wiring.invalid_after(inv_id, item, path, line, column))
     return list(dict.fromkeys(ids))

@@ -10,7 +10,6 @@ from functools import cached_property
 from typing import Any
 
 from flowplan.analyzer.annotations import annotation_object
-from flowplan.codes import make
 from flowplan.compiler.frontends.static.definitions import StepDef
 from flowplan.compiler.frontends.static.facts import ModuleFacts
 from flowplan.compiler.frontends.static.source_options import Options, configure
@@ -18,6 +17,7 @@ from flowplan.compiler.frontends.static.values import StepRef
 from flowplan.compiler.plan import InputDef, OutputDef, StepConfig, StepSource, TypeExpr
 from flowplan.compiler.types import type_expr_from_source
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import definitions
 
 
 @dataclass
@@ -93,14 +93,7 @@ def _template(ref: StepRef) -> StepTemplate:
         outputs.append((out.name, _type(out.annotation, facts), chosen, custom))
     path, line = defn.location
     problems = [
-        make(
-            "FP112",
-            f"output_materializers of step `{options.name}` names `{name}`, which is not one "
-            f"of its outputs ({', '.join(sig.output_names) or 'none'})",
-            path=path,
-            line=line,
-            fix="use the output names from the step's annotation",
-        )
+        definitions.unknown_materialized_output(options.name, name, sig.output_names, path, line)
         for name in materializers
     ]
     return StepTemplate(

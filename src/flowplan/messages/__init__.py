@@ -1,0 +1,9 @@
+"""The text of every diagnostic, one constructor per message, as mypy keeps its messages.
+
+A code's messages are all built in one module of this package (a test checks it), so the two
+front ends, the validator and the linter report a problem with the same words by
+construction.  Modules follow the code ranges: :mod:`.files` (FP0xx), :mod:`.definitions`
+(FP1xx), :mod:`.wiring` (FP2xx), :mod:`.settings` (FP3xx), :mod:`.runtime` (FP5xx),
+:mod:`.internal` (FP9xx).  Constructors take plain values and a location, and import nothing
+but the vocabulary (``codes``, ``diagnostics``).
+"""

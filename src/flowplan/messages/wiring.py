@@ -1,0 +1,156 @@
+"""Messages of FP2xx: pipeline wiring and the DAG -- the words both front ends, the
+validator and a single-step run use alike."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from flowplan.codes import make
+from flowplan.diagnostics import Diagnostic
+
+_Column = int | None
+
+
+# -- FP203 duplicate-id ------------------------------------------------------------------------
+def duplicate_id(
+    inv_id: str, pipeline: str, path: str | None, line: int | None, column: _Column = None
+) -> Diagnostic:
+    return make("FP203", f"invocation id `{inv_id}` is used twice in pipeline `{pipeline}`",
+                path=path, line=line, column=column, fix="give each call its own id= value")
+
+
+# -- FP204 artifact-as-value -------------------------------------------------------------------
+def artifact_as_value(
+    artifact: str, what: str, pipeline: str, path: str | None, line: int | None,
+    column: _Column, end_line: int | None = None, end_column: int | None = None,
+) -> Diagnostic:
+    """``artifact`` (its repr) is ``what`` ("iterated", "compared", ...) in a pipeline body."""
+    return make(
+        "FP204",
+        f"{artifact} is {what} inside pipeline `{pipeline}`, but artifacts exist only at run "
+        "time",
+        path=path, line=line, column=column, end_line=end_line, end_column=end_column,
+        why="the pipeline function runs once, at compile time, to record which steps run "
+        "and how they connect; step outputs are placeholders there",
+        fix="move the logic into a step that takes the artifact as an input",
+    )
+
+
+def mixed_input(
+    name: str, inv_id: str, path: str | None, line: int | None, column: _Column
+) -> Diagnostic:
+    return make("FP204", f"input `{name}` of `{inv_id}` mixes artifacts with other values",
+                path=path, line=line, column=column,
+                fix="pass a list made only of artifacts, or combine the values in a step")
+
+
+# -- FP205 unpack-outputs ----------------------------------------------------------------------
+def unpacking_single_output(
+    inv_id: str, has_output: bool, path: str | None, line: int | None, column: _Column,
+    end_line: int | None = None, end_column: int | None = None,
+) -> Diagnostic:
+    count = "one output" if has_output else "no outputs"
+    return make("FP205", f"step `{inv_id}` has {count}, which cannot be unpacked",
+                path=path, line=line, column=column, end_line=end_line, end_column=end_column,
+                fix="annotate several outputs as Tuple[...] and return a tuple literal, "
+                "or keep the single output in one variable")
+
+
+def unpacking_failed(
+    pipeline: str, error: object, path: str | None, line: int | None, column: _Column
+) -> Diagnostic:
+    return make("FP205", f"unpacking a step call in pipeline `{pipeline}` failed: {error}",
+                path=path, line=line, column=column,
+                fix="unpack exactly as many variables as the step has outputs")
+
+
+# -- FP207 missing-input -----------------------------------------------------------------------
+def missing_inputs(
+    inv_id: str, missing: Iterable[str], path: str | None, line: int | None,
+    column: _Column = None,
+) -> Diagnostic:
+    names = ", ".join(f"`{m}`" for m in missing)
+    return make("FP207", f"step `{inv_id}` is called without its required input(s) {names}",
+                path=path, line=line, column=column,
+                fix="pass each one as an artifact or a parameter")
+
+
+# -- FP208 unknown-argument --------------------------------------------------------------------
+def unknown_input(
+    inv_id: str, name: str, known: Iterable[str], path: str | None, line: int | None,
+    column: _Column, list_known: bool = True,
+) -> Diagnostic:
+    """``list_known``: without a close match, the fix lists the step's inputs (a call site)
+    rather than nothing (the validator, which points at the call already)."""
+    names = list(known)
+    close = difflib.get_close_matches(name, names, n=1)
+    fix = (f"did you mean `{close[0]}`?" if close
+           else f"`{inv_id}` takes: {', '.join(names) or 'no inputs'}" if list_known else None)
+    return make("FP208", f"step `{inv_id}` has no input `{name}`", path=path, line=line,
+                column=column, fix=fix)
+
+
+def positional_only_by_keyword(
+    inv_id: str, name: str, path: str | None, line: int | None, column: _Column
+) -> Diagnostic:
+    return make("FP208", f"input `{name}` of step `{inv_id}` is positional-only",
+                path=path, line=line, column=column, fix=f"pass `{name}` by position")
+
+
+# -- FP212 invalid-id --------------------------------------------------------------------------
+def invalid_id(
+    step: str, custom: object, path: str | None, line: int | None, column: _Column
+) -> Diagnostic:
+    return make("FP212", f"the id of a `{step}` call must be a non-empty string, not {custom!r}",
+                path=path, line=line, column=column, fix='pass id="a_unique_name"')
+
+
+# -- FP213 pipeline-arguments ------------------------------------------------------------------
+def pipeline_arguments(
+    pipeline: str, reason: object, known: Iterable[str], given: Iterable[str],
+    path: str | None, line: int | None, column: _Column,
+) -> Diagnostic:
+    """A pipeline's arguments do not bind (``reason``: Python's own ``TypeError`` text)."""
+    names = list(known)
+    fix = f"`{pipeline}` takes: {', '.join(names) or 'no parameters'}"
+    for name in given:
+        close = difflib.get_close_matches(name, names, n=1)
+        if name not in names and close:
+            fix = f"did you mean `{close[0]}`? {fix}"
+            break
+    return make("FP213", f"pipeline `{pipeline}`: {reason}", path=path, line=line,
+                column=column, fix=fix)
+
+
+# -- FP214 step-outside-pipeline-body ----------------------------------------------------------
+def step_object_as_input(
+    name: str, inv_id: str, step: str, path: str | None, line: int | None, column: _Column
+) -> Diagnostic:
+    return make("FP214", f"input `{name}` of `{inv_id}` is the step `{step}` itself, not its "
+                "output", path=path, line=line, column=column, fix=f"call it: {step}()")
+
+
+# -- FP215 invalid-after -----------------------------------------------------------------------
+def invalid_after(
+    inv_id: str, item: object, path: str | None, line: int | None, column: _Column
+) -> Diagnostic:
+    return make("FP215", f"after= of `{inv_id}` holds {item!r}", path=path, line=line,
+                column=column, fix="pass step outputs or invocation id strings")
+
+
+# -- FP216 no-outputs --------------------------------------------------------------------------
+def output_of_outputless_step(
+    name: str, inv_id: str, producer: str, path: str | None, line: int | None, column: _Column
+) -> Diagnostic:
+    return make("FP216", f"input `{name}` of `{inv_id}` is the result of `{producer}`, which "
+                "has no outputs", path=path, line=line, column=column,
+                fix=f'use after="{producer}" to order the steps, or give the step an output')
+
+
+# -- FP217 pipeline-return ---------------------------------------------------------------------
+def pipeline_returns_non_artifact(
+    pipeline: str, item: object, path: str | None, line: int | None
+) -> Diagnostic:
+    return make("FP217", f"pipeline `{pipeline}` returns {item!r}, not a step output",
+                path=path, line=line, fix="return step outputs (artifacts), or nothing")
