@@ -23,6 +23,7 @@ VOCABULARY = frozenset({
     "flowplan.env", "flowplan.lazy", "flowplan.loader", "flowplan.project", "flowplan.version",
     "flowplan.config", "flowplan.config.retry_config",
 })
+# ... and every module of flowplan.messages (the text of every diagnostic).
 PUBLIC_API = frozenset({
     "flowplan", "flowplan.alerters", "flowplan.client", "flowplan.descriptions",
     "flowplan.hooks", "flowplan.snapshots", "flowplan.stack",
@@ -45,7 +46,7 @@ NATURAL_CYCLES = {
 
 
 def layer(module: str) -> str | None:
-    if module in VOCABULARY:
+    if module in VOCABULARY or module.startswith("flowplan.messages"):
         return "vocabulary"
     if module in PUBLIC_API:
         return "public"

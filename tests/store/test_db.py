@@ -17,7 +17,11 @@ from flowplan.enums import ExecutionStatus as Status
 from flowplan.store import queries
 from flowplan.store.db import MetadataStore
 from flowplan.store.local import LocalStore
-from flowplan.store.records import ArtifactRecord
+from flowplan.store.records import ArtifactRecord, StepRunRecord
+
+
+def _step_run(meta: MetadataStore, step_run_id: uuid.UUID) -> StepRunRecord:
+    return meta.db.read(lambda c: queries.step_runs(c, "id", str(step_run_id)))[0]
 
 
 @pytest.fixture
@@ -53,7 +57,7 @@ def test_run_lifecycle(meta: MetadataStore) -> None:
     done = meta.get_run("r")
     assert done.status is Status.FAILED and done.ended is not None
     assert done.warnings == ("hook failed", {"code": "FP513"})
-    assert meta.get_step_run(step).status is Status.STOPPED
+    assert _step_run(meta, step).status is Status.STOPPED
 
 
 def test_unknown_run_is_fp509_with_did_you_mean(meta: MetadataStore) -> None:
@@ -137,7 +141,7 @@ def test_finish_step_commits_status_and_cache_entry_together(meta: MetadataStore
     art = _artifact(meta, step=step)
     assert meta.lookup_cache("key") is None
     meta.finish_step(step, Status.COMPLETED, {"output": [art.id]}, cache_key="key")
-    assert meta.get_step_run(step).status is Status.COMPLETED
+    assert _step_run(meta, step).status is Status.COMPLETED
     hit = meta.db.read(lambda c: queries.cached_outputs(c, "key"))
     assert hit is not None and hit[1] == {"output": [art]}
 
@@ -154,7 +158,7 @@ def test_a_failure_inside_finish_step_commits_neither(
     monkeypatch.setattr(queries, "link", crash)
     with pytest.raises(RuntimeError):
         meta.finish_step(step, Status.COMPLETED, {"output": []}, cache_key="key")
-    assert meta.get_step_run(step).status is Status.RUNNING
+    assert _step_run(meta, step).status is Status.RUNNING
     assert meta.db.read(lambda c: queries.cached_outputs(c, "key")) is None
 
 
@@ -163,7 +167,7 @@ def test_only_completed_steps_are_cached(meta: MetadataStore) -> None:
     step = meta.start_step(run_id, "s", "s", {}, {}, "key")
     meta.finish_step(step, Status.FAILED, cache_key="key", error="Traceback ...")
     assert meta.db.read(lambda c: queries.cached_outputs(c, "key")) is None
-    assert meta.get_step_run(step).error == "Traceback ..."
+    assert _step_run(meta, step).error == "Traceback ..."
 
 
 def test_late_result_of_a_stopped_step_is_discarded(meta: MetadataStore) -> None:
@@ -171,7 +175,7 @@ def test_late_result_of_a_stopped_step_is_discarded(meta: MetadataStore) -> None
     step = meta.start_step(run_id, "s", "s", {}, {}, "key")
     meta.finish_step(step, Status.STOPPED)
     assert meta.finish_step(step, Status.COMPLETED, {}, cache_key="key") is False
-    assert meta.get_step_run(step).status is Status.STOPPED
+    assert _step_run(meta, step).status is Status.STOPPED
     assert meta.lookup_cache("key") is None
 
 
@@ -282,7 +286,7 @@ def test_sqlite_errors_never_reach_users_raw(meta: MetadataStore) -> None:
     with pytest.raises(StoreError) as caught:  # an output id with no artifact row
         meta.finish_step(step, Status.COMPLETED, {"output": [uuid.uuid4()]})
     assert caught.value.diagnostic.path == str(meta.path)
-    assert meta.get_step_run(step).status is Status.RUNNING
+    assert _step_run(meta, step).status is Status.RUNNING
 
 
 def test_complete_step_writes_attempts_artifacts_status_and_cache_at_once(
@@ -297,7 +301,7 @@ def test_complete_step_writes_attempts_artifacts_status_and_cache_at_once(
                                  (2, 3.0, 4.0, None)], artifacts=[new], cache_key="key",
                                  stdout="out")
     assert records is not None and records["output"].version == 1
-    step_run = meta.get_step_run(step)
+    step_run = _step_run(meta, step)
     assert step_run.status is Status.COMPLETED and step_run.stdout == "out"
     assert [(a.number, a.error) for a in step_run.attempts] == [(1, "boom"), (2, None)]
     assert step_run.outputs == {"output": (records["output"],)}
@@ -337,8 +341,8 @@ def test_a_run_whose_process_died_is_closed_as_failed(meta: MetadataStore) -> No
     assert run.status is Status.FAILED and run.ended is not None
     assert [w["code"] for w in run.warnings] == ["FP517"]
     assert "ended without finishing it" in run.warnings[0]["message"]
-    assert meta.get_step_run(done).status is Status.COMPLETED
-    assert meta.get_step_run(running).status is Status.STOPPED
+    assert _step_run(meta, done).status is Status.COMPLETED
+    assert _step_run(meta, running).status is Status.STOPPED
     assert meta.reap_orphaned_runs() == []  # nothing left to close
 
 

@@ -29,6 +29,7 @@ from flowplan.analyzer.returns import (
 from flowplan.analyzer.signature import InputSpec, ParamKind, StepSignature
 from flowplan.analyzer.source import syntax_error
 from flowplan.diagnostics import Diagnostic, FlowplanError
+from flowplan.messages import internal
 
 
 def analyze_module(source: str, path: str) -> ModuleAnalysis:
@@ -50,7 +51,7 @@ def analyze_module(source: str, path: str) -> ModuleAnalysis:
     index = ModuleIndex(tree)
     defs = list(cst_functions(module.body))
     if [f.name.value for f in defs] != [node.name for _, node in index.functions]:
-        raise FlowplanError(codes.make("FP901", "libcst and ast disagree on the defs", path=path))
+        raise FlowplanError(internal.parsers_disagree(path))
     decisions = [decide_outputs(func, module) for func in defs]
     positions = _positions(module) if any(d.findings for d in decisions) else {}
     m = _Module(path, module, index, _Locator(source), positions)

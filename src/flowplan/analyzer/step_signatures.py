@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from flowplan import codes
 from flowplan.analyzer.ast_signatures import FunctionNode, ast_functions
 from flowplan.analyzer.module import cst_functions, cst_inputs, located
 from flowplan.analyzer.positions import def_name_site
@@ -25,6 +24,7 @@ from flowplan.analyzer.returns import (
 from flowplan.analyzer.signature import StepSignature
 from flowplan.analyzer.source import SourceFile, syntax_error
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import internal
 
 
 def step_signatures(
@@ -39,7 +39,7 @@ def step_signatures(
     named = list(ast_functions(source.tree.body))
     cst_defs = list(cst_functions(module.body))
     if [d.name.value for d in cst_defs] != [node.name for _, node in named]:
-        return {}, codes.make("FP901", "libcst and ast disagree on the defs", path=source.path)
+        return {}, internal.parsers_disagree(source.path)
     pairs = zip(named, cst_defs, strict=True)
     by_node = {id(node): (qualname, func) for (qualname, node), func in pairs}
     decisions = {id(n): decide_outputs(by_node[id(n)][1], module) for n in wanted}

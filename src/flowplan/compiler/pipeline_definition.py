@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 from typing_extensions import Self
 
 from flowplan.callsite import caller_location
-from flowplan.codes import make
 from flowplan.compiler import options as opts
 from flowplan.compiler.hook_signatures import Hook, check_hook
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic
 from flowplan.enums import ExecutionMode
-from flowplan.messages import definitions
+from flowplan.messages import definitions, settings
 
 if TYPE_CHECKING:
     from flowplan.compiler.plan import Plan
@@ -45,13 +44,7 @@ def execution_mode(value: object, where: tuple[str | None, int | None]) -> Execu
             if key in (mode.value, name.lower()):
                 return mode
     raise CompileError(
-        make(
-            "FP305",
-            f"execution_mode must be an ExecutionMode, not {value!r}",
-            path=where[0],
-            line=where[1],
-            fix="use ExecutionMode.CONTINUE_ON_FAILURE, STOP_ON_FAILURE or FAIL_FAST",
-        )
+        settings.execution_mode_not_enum(value, where[0], where[1])
     )
 
 

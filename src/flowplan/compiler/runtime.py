@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from flowplan.codes import make
 from flowplan.diagnostics import FlowplanError
+from flowplan.messages import internal
 
 
 class Runtime(Protocol):
@@ -49,10 +49,6 @@ def current_runtime() -> Runtime:
     global _runtime
     if _runtime is None:
         if _factory is None:
-            raise FlowplanError(make(
-                "FP901",
-                "no runtime is registered to run pipelines (flowplan/__init__.py registers one)",
-                fix="import flowplan before calling a pipeline or step",
-            ))
+            raise FlowplanError(internal.no_runtime())
         _runtime = _factory()
     return _runtime

@@ -6,14 +6,13 @@ reads the already-checked values into a plain dataclass, so a warm run never imp
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
-from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import settings as messages
 
 SETTINGS_KEYS = ("orchestrator",)
 
@@ -86,16 +85,7 @@ def settings_problems(
     path, line = where
     for key, value in normalise_settings(settings).items():
         if key not in SETTINGS_KEYS:
-            close = difflib.get_close_matches(key, SETTINGS_KEYS, n=1)
-            yield make(
-                "FP304",
-                f"settings of {owner} have the unknown key `{key}`",
-                path=path,
-                line=line,
-                fix=f"did you mean `{close[0]}`?"
-                if close
-                else f"known settings: {', '.join(SETTINGS_KEYS)}",
-            )
+            yield messages.unknown_setting(owner, key, SETTINGS_KEYS, path, line)
             continue
         from pydantic import ValidationError
 
@@ -104,11 +94,4 @@ def settings_problems(
         except ValidationError as exc:
             for err in exc.errors():
                 loc = ".".join(str(p) for p in err["loc"])
-                yield make(
-                    "FP304",
-                    f"settings of {owner}: `{key}.{loc}` {err['msg'].lower()}",
-                    path=path,
-                    line=line,
-                    fix="orchestrator settings: synchronous (bool), max_workers (int >= 1), "
-                    "isolation ('thread' or 'process'), dask_address (str)",
-                )
+                yield messages.invalid_setting(owner, key, loc, err["msg"], path, line)

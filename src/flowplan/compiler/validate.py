@@ -18,7 +18,7 @@ from flowplan.compiler.types import describe_mismatch, is_compatible
 from flowplan.config.retry_config import retry_problems
 from flowplan.diagnostics import Diagnostic
 from flowplan.enums import ExecutionMode
-from flowplan.messages import wiring
+from flowplan.messages import settings, wiring
 
 Check = Callable[[Plan], Iterable[Diagnostic]]
 STANDARD_PLACEHOLDERS = ("date", "time")
@@ -181,13 +181,8 @@ def check_run_name(plan: Plan) -> Iterable[Diagnostic]:
 
 def check_execution_mode(plan: Plan) -> Iterable[Diagnostic]:
     if plan.config.execution_mode not in {m.value for m in ExecutionMode}:
-        yield make(
-            "FP305",
-            f"pipeline `{plan.pipeline}` has the unknown execution mode "
-            f"{plan.config.execution_mode!r}",
-            path=plan.source.path,
-            line=plan.source.line,
-            fix="use continue_on_failure, stop_on_failure or fail_fast",
+        yield settings.unknown_execution_mode(
+            plan.pipeline, plan.config.execution_mode, plan.source.path, plan.source.line
         )
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from flowplan.codes import make
 from flowplan.diagnostics import FlowplanError
 from flowplan.enums import ExecutionStatus
+from flowplan.messages import runtime
 from flowplan.store.views import Snapshot
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def run_job(path: Path) -> int:
         if not store.metadata.get_run(run_id).status.is_finished:
             reason = traceback.format_exc().strip().splitlines()[-1]
             store.metadata.finish_run(
-                run_id, ExecutionStatus.FAILED, [{"code": "FP502", "message": reason}]
+                run_id, ExecutionStatus.FAILED, [runtime.background_run_failed(reason).to_json()]
             )
         return 1
     finally:
@@ -154,11 +154,8 @@ def _pipeline_object(snapshot: Snapshot) -> Pipeline:
     obj = getattr(module, plan.source.qualname, None) if module is not None else None
     if not isinstance(obj, Pipeline):
         raise FlowplanError(
-            make(
-                "FP516",
-                f"snapshot `{snapshot.name}`: pipeline `{plan.source.qualname}` is no longer "
-                f"found in {snapshot.path or plan.source.module}",
-                fix="define the pipeline at module level, or create the snapshot again",
+            runtime.snapshot_pipeline_gone(
+                snapshot.name, plan.source.qualname, snapshot.path or plan.source.module
             )
         )
     return obj

@@ -27,20 +27,19 @@ from contextlib import ExitStack, contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from flowplan.codes import make
 from flowplan.diagnostics import ConfigError
 from flowplan.executor.dask_shipping import ShippedModules
 from flowplan.executor.dask_target import DaskTarget
 from flowplan.executor.dask_worker import ArtifactLocation, run_task
 from flowplan.executor.runner import StepResult, StepTask
 from flowplan.executor.worker import failure
+from flowplan.messages import settings
 
 if TYPE_CHECKING:
     from flowplan.executor.backends import StopFlag
     from flowplan.executor.dask_cluster import LocalDaskCluster
     from flowplan.store.local import LocalStore
 
-INSTALL_HINT = "pip install 'flowplan[dask]'"
 CONNECT_TIMEOUT = 15  # seconds to reach a scheduler
 POLL = 0.25  # seconds between looks at the run's stop flag while a task runs (a stop
 # also cancels the task, which ends the wait at once)
@@ -52,12 +51,7 @@ def require_distributed() -> None:
         import distributed  # noqa: F401
     except ImportError:
         raise ConfigError(
-            make(
-                "FP304",
-                "the Dask orchestrator is selected, but dask.distributed is not installed",
-                fix=f"{INSTALL_HINT}, or use the local orchestrator (remove dask_address and "
-                "`orchestrator = \"dask\"`)",
-            )
+            settings.dask_not_installed()
         ) from None
 
 
@@ -174,13 +168,7 @@ def connected(address: str) -> Iterator[Any]:
         client = Client(address, timeout=CONNECT_TIMEOUT, set_as_default=False)
     except Exception as exc:
         raise ConfigError(
-            make(
-                "FP304",
-                f"cannot connect to the Dask scheduler at `{address}`: "
-                f"{type(exc).__name__}: {exc}",
-                fix="start the scheduler (`dask scheduler`), or fix dask_address / "
-                "FLOWPLAN_DASK_ADDRESS",
-            )
+            settings.dask_unreachable(address, exc)
         ) from None
     try:
         yield client

@@ -26,8 +26,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
-from flowplan.codes import make
 from flowplan.diagnostics import FlowplanError
+from flowplan.messages import runtime
 
 START_TIMEOUT = 120.0  # seconds for the helper to report its scheduler
 CLOSE_TIMEOUT = 15.0  # seconds for a graceful close before the helper is killed
@@ -49,13 +49,7 @@ class LocalDaskCluster:
         if not self.address:
             self.kill()
             raise FlowplanError(
-                make(
-                    "FP502",
-                    "flowplan could not start a Dask LocalCluster for the run: "
-                    f"{self._log_tail() or 'the helper process reported nothing'}",
-                    fix="set dask_address (or FLOWPLAN_DASK_ADDRESS) to a running scheduler, "
-                    "or use the local orchestrator",
-                )
+                runtime.dask_cluster_failed(self._log_tail())
             )
         return self.address
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flowplan.codes import make
 from flowplan.diagnostics import ConfigError
+from flowplan.messages import settings
 
 if TYPE_CHECKING:
     from flowplan.executor.runner import StepResult
@@ -74,13 +74,7 @@ def artifact_io(location: ArtifactLocation) -> ArtifactIO:
     reachable = os.path.isdir(location.home)
     if location.url is None and not reachable:
         raise ConfigError(
-            make(
-                "FP304",
-                f"this Dask worker cannot reach the store's folder {location.home}; workers "
-                "that do not share the driver's file system need an artifact store URL",
-                fix="set `artifact-url` in [tool.flowplan] or FLOWPLAN_ARTIFACT_URL to a "
-                "location the driver and the workers share, e.g. s3://bucket/flowplan",
-            )
+            settings.store_unreachable_from_worker(location.home)
         )
     local = ArtifactStore(Path(location.home) / ARTIFACTS_DIRNAME) if reachable else None
     key = location.pickle_key

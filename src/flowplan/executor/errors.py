@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flowplan.codes import make
 from flowplan.diagnostics import FlowplanError
+from flowplan.messages import runtime
 
 if TYPE_CHECKING:
     from flowplan.store.views import PipelineRun
@@ -17,14 +17,8 @@ class RunFailedError(FlowplanError, RuntimeError):
     def __init__(self, run: PipelineRun, failures: dict[str, str]) -> None:
         self.run = run
         self.failures = failures
-        lines = [f"`{step}`: {error}" for step, error in failures.items()]
         super().__init__(
-            make(
-                "FP502",
-                f"pipeline run {run.name} failed: {len(failures)} step(s) failed: "
-                + "; ".join(lines),
-                fix=f"see the logs with: flow runs logs {run.name} STEP",
-            )
+            runtime.run_failed(run.name, failures)
         )
 
 

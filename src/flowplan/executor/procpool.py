@@ -20,9 +20,9 @@ import sys
 import threading
 from pathlib import Path
 
-from flowplan.codes import make
 from flowplan.diagnostics import FlowplanError
 from flowplan.executor.worker_protocol import receive_message, send_message
+from flowplan.messages import runtime, settings
 
 _ZYGOTE_CODE = "from flowplan.executor.zygote import main; main()"
 
@@ -133,12 +133,7 @@ class ProcessPool:
                 except (OSError, WorkerGone):
                     self._stop_zygote()
         raise FlowplanError(
-            make(
-                "FP502",
-                "flowplan could not start a worker process for process isolation",
-                fix="see the error printed above; or run with "
-                "settings={'orchestrator': {'isolation': 'thread'}}",
-            )
+            runtime.worker_process_failed()
         )
 
     def _request_worker(self) -> Worker:
@@ -160,12 +155,7 @@ class ProcessPool:
         self._stop_zygote()
         if not hasattr(os, "fork") or not hasattr(socket, "send_fds"):
             raise FlowplanError(
-                make(
-                    "FP304",
-                    "isolation 'process' needs os.fork and descriptor passing, which this "
-                    "platform lacks",
-                    fix="use settings={'orchestrator': {'isolation': 'thread'}}",
-                )
+                settings.process_isolation_unsupported()
             )
         ours, theirs = socket.socketpair()
         env = dict(os.environ)

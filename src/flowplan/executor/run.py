@@ -6,7 +6,6 @@ import os
 import time
 from typing import TYPE_CHECKING
 
-from flowplan.codes import make
 from flowplan.compiler.plan import jsonable
 from flowplan.compiler.settings import orchestrator_settings
 from flowplan.diagnostics import FlowplanError, StoreError
@@ -18,6 +17,7 @@ from flowplan.executor.naming import run_name
 from flowplan.executor.progress import Progress
 from flowplan.executor.worker import refuses_runs
 from flowplan.executor.worker_protocol import modules_importing_now
+from flowplan.messages import runtime
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -35,13 +35,7 @@ def start_run(compiled: CompiledPipeline, store: LocalStore, *, unlisted: bool =
     plan = compiled.plan
     if refuses_runs():
         raise FlowplanError(
-            make(
-                "FP502",
-                f"pipeline `{plan.pipeline}` was called while a worker process imported the "
-                "code of a step; worker processes never run the pipelines a module calls at "
-                "import time",
-                fix="call the pipeline under `if __name__ == '__main__':` in that module",
-            )
+            runtime.run_from_worker(plan.pipeline)
         )
     run_id, name = _create_run(plan, store, unlisted)
     return RunState(run_id=run_id, run_name=name, warnings=list(compiled.warnings))

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from flowplan.codes import make
 from flowplan.compiler.plan import jsonable
 from flowplan.diagnostics import CompileError, FlowplanError
+from flowplan.messages import runtime
 from flowplan.store.views import PipelineRun, Snapshot
 
 if TYPE_CHECKING:
@@ -49,11 +49,7 @@ def find_snapshot(
         return store.metadata.get_snapshot(snapshot)
     if pipeline is None:
         raise FlowplanError(
-            make(
-                "FP516",
-                "trigger_pipeline needs a snapshot name or id, or a pipeline name",
-                fix="pass snapshot_name_or_id=... or pipeline_name_or_id=...",
-            )
+            runtime.trigger_without_target()
         )
     return store.metadata.latest_snapshot(str(pipeline))
 

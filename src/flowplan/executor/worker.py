@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flowplan.messages import runtime
+
 if TYPE_CHECKING:
     from flowplan.executor.runner import StepResult
     from flowplan.store.local import LocalStore
@@ -126,10 +128,9 @@ def _adopt(request: Request) -> None:
 
 def failure(step_id: str, message: str) -> StepResult:
     """A failed result for a step that could not run in (or come back from) a worker."""
-    from flowplan.codes import make
     from flowplan.executor.runner import StepResult
 
-    text = make("FP502", f"step `{step_id}` failed: {message}").format()
+    text = runtime.step_failed(step_id, message).format()
     return StepResult(id=step_id, ok=False, error=text)
 
 

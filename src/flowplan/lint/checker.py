@@ -7,12 +7,12 @@ import traceback
 from pathlib import Path
 
 from flowplan.analyzer.source import SourceFile
-from flowplan.codes import make
 from flowplan.compiler.frontends.static.program import Program
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.config import LintConfig
 from flowplan.lint.noqa import unsilenced
 from flowplan.lint.results import FileResult
+from flowplan.messages import internal
 
 
 def check_file(path: Path, data: bytes, program: Program, config: LintConfig) -> FileResult:
@@ -42,12 +42,7 @@ def check_file(path: Path, data: bytes, program: Program, config: LintConfig) ->
 def internal_error(path: str, rule: str, exc: BaseException) -> Diagnostic:
     where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     at = f" ({Path(where.filename).name}:{where.lineno})" if where else ""
-    return make(
-        "FP901",
-        f"rule `{rule}` failed on this file: {type(exc).__name__}: {exc}{at}",
-        path=path,
-        fix="please report it with the file; the other rules' findings are complete",
-    )
+    return internal.rule_crashed(rule, exc, at, path)
 
 
 def finish(found: list[Diagnostic], program: Program) -> list[Diagnostic]:

@@ -15,14 +15,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from flowplan import codes
 from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.store.artifacts import ArtifactStore
 from flowplan.store.materializers import (
     BaseMaterializer,
     create_materializer,
     import_materializer,
+    load_failed,
     materialize,
+    unloadable_type,
 )
 from flowplan.store.records import ArtifactRecord
 from flowplan.store.remote import RemoteArtifactStore, base_of, is_url
@@ -128,14 +129,7 @@ def _recorded_type(record: ArtifactRecord, cls: type[BaseMaterializer]) -> Any:
     except TypeSpecError as exc:
         if not cls.USES_DATA_TYPE:
             return None
-        raise StoreError(
-            codes.make(
-                "FP511",
-                f"its type `{record.data_type}` cannot be imported here ({exc})",
-                fix="import the module that defines the type first, or pass `data_type=` when "
-                "loading; types defined in a script's `__main__` load only in that script",
-            )
-        ) from None
+        raise unloadable_type(record.data_type, exc) from None
 
 
 def _load(materializer: BaseMaterializer, data: bytes, data_type: Any) -> Any:
@@ -144,15 +138,8 @@ def _load(materializer: BaseMaterializer, data: bytes, data_type: Any) -> Any:
     except StoreError:
         raise
     except Exception as exc:
-        raise StoreError(
-            codes.make(
-                "FP511",
-                f"materializer `{materializer.NAME or type(materializer).__qualname__}` could "
-                f"not load it: {type(exc).__name__}: {exc}",
-                fix="load it with the flowplan version and packages that wrote it, or re-run "
-                "the step that produced it",
-            )
-        ) from exc
+        name = materializer.NAME or type(materializer).__qualname__
+        raise load_failed(name, exc) from exc
 
 
 def _about(record: ArtifactRecord, error: StoreError) -> StoreError:

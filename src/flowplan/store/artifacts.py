@@ -22,8 +22,8 @@ import secrets
 import threading
 from pathlib import Path
 
-from flowplan import codes
 from flowplan.diagnostics import StoreError
+from flowplan.messages import runtime
 
 ARTIFACTS_DIRNAME = "artifacts"
 _TEMP_PREFIX = ".tmp-"
@@ -43,11 +43,7 @@ class ArtifactStore:
         """Where the artifact with this SHA-256 hex digest lives (whether or not it does)."""
         if len(content_hash) != 64 or not _is_hex(content_hash):
             raise StoreError(
-                codes.make(
-                    "FP503",
-                    f"`{content_hash}` is not a SHA-256 content hash",
-                    fix="pass the `content_hash` recorded for the artifact",
-                )
+                runtime.not_a_content_hash(content_hash)
             )
         return self.root / content_hash[:2] / content_hash
 
@@ -95,13 +91,7 @@ class ArtifactStore:
             data = path.read_bytes()
         except FileNotFoundError:
             raise StoreError(
-                codes.make(
-                    "FP503",
-                    f"artifact file is missing (content hash {content_hash[:12]}…)",
-                    path=str(path),
-                    fix="the file was deleted outside flowplan; re-run the step that "
-                    "produced it (its cache entry is ignored from now on)",
-                )
+                runtime.missing_artifact_file(content_hash, str(path))
             ) from None
         return verified(data, content_hash, str(path))
 
@@ -166,13 +156,6 @@ def verified(data: bytes, content_hash: str, where: str) -> bytes:
     actual = hashlib.sha256(data).hexdigest()
     if actual != content_hash:
         raise StoreError(
-            codes.make(
-                "FP503",
-                f"artifact file is corrupt: its content hashes to {actual[:12]}…, "
-                f"expected {content_hash[:12]}…",
-                path=where,
-                fix="the file was changed or truncated outside flowplan; delete it and "
-                "re-run the step that produced it",
-            )
+            runtime.corrupt_artifact_file(actual, content_hash, where)
         )
     return data

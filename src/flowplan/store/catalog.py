@@ -17,6 +17,7 @@ from uuid import UUID
 from flowplan import codes
 from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.enums import ExecutionStatus
+from flowplan.messages import runtime
 from flowplan.store import queries
 from flowplan.store.connection import Database
 from flowplan.store.journal import journal_path, replay
@@ -289,11 +290,7 @@ class Catalog:
         )
         if row is None:
             raise StoreError(
-                codes.make(
-                    "FP516",
-                    f"no snapshot has the name or id `{name_or_id}`",
-                    fix="create one with `my_pipeline.create_snapshot(name=...)`",
-                )
+                runtime.unknown_snapshot(name_or_id)
             )
         return SnapshotRecord.from_row(row)
 
@@ -302,11 +299,7 @@ class Catalog:
         found = self.list_snapshots(pipeline, limit=1)
         if not found:
             raise StoreError(
-                codes.make(
-                    "FP516",
-                    f"pipeline `{pipeline}` has no snapshot",
-                    fix=f"create one with `{pipeline}.create_snapshot(name=...)`",
-                )
+                runtime.pipeline_without_snapshot(pipeline)
             )
         return found[0]
 

@@ -29,6 +29,7 @@ from typing import Protocol, TypeVar
 
 from flowplan import codes
 from flowplan.diagnostics import StoreError
+from flowplan.messages import internal
 from flowplan.store.schema import MIGRATIONS, Migration, migrate
 
 T = TypeVar("T")
@@ -162,13 +163,7 @@ class Database:
 
     def _failure(self, exc: sqlite3.Error) -> StoreError:
         return StoreError(
-            codes.make(
-                "FP901",
-                f"the metadata database failed: {exc}",
-                path=str(self.path),
-                fix="check that the folder is writable and the disk not full; if the file is "
-                "damaged, move it aside (runs recorded in it are then forgotten)",
-            )
+            internal.database_failed(exc, str(self.path))
         )
 
     def close(self) -> None:

@@ -318,12 +318,6 @@ class MetadataStore(Catalog):
         """A run's step runs in the order they started, with outputs, inputs and attempts."""
         return self.db.read(lambda c: queries.step_runs(c, "run_id", _id(run_id)))
 
-    def get_step_run(self, step_run_id: IdLike) -> StepRunRecord:
-        found = self.db.read(lambda c: queries.step_runs(c, "id", _id(step_run_id)))
-        if not found:
-            raise StoreError(codes.make("FP509", f"no step run has the id `{step_run_id}`"))
-        return found[0]
-
     # -- cache ----------------------------------------------------------------------------
     def run_index(
         self, code_hashes: Sequence[str], artifact_names: Sequence[str]

@@ -245,6 +245,24 @@ def _failed(message: str, fix: str | None = None) -> StoreError:
     return StoreError(codes.make("FP511", message, fix=fix))
 
 
+def unloadable_type(data_type: str, error: object) -> StoreError:
+    """FP511: the recorded type of an artifact cannot be imported where it is loaded."""
+    return _failed(
+        f"its type `{data_type}` cannot be imported here ({error})",
+        fix="import the module that defines the type first, or pass `data_type=` when "
+        "loading; types defined in a script's `__main__` load only in that script",
+    )
+
+
+def load_failed(materializer: str, error: Exception) -> StoreError:
+    """FP511: a materializer raised while loading an artifact."""
+    return _failed(
+        f"materializer `{materializer}` could not load it: {type(error).__name__}: {error}",
+        fix="load it with the flowplan version and packages that wrote it, or re-run "
+        "the step that produced it",
+    )
+
+
 __all__ = [
     "BaseMaterializer",
     "BytesMaterializer",

@@ -20,14 +20,13 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flowplan import codes
 from flowplan.diagnostics import ConfigError, StoreError
+from flowplan.messages import runtime, settings
 from flowplan.store.artifacts import verified
 
 #: Protocols whose uploads appear all at once (no temporary object needed).
 _ATOMIC_PUT = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "memory"})
 _TEMP_PREFIX = ".tmp-"
-_INSTALL_HINT = "pip install 'flowplan[dask]'"
 
 
 def configured_url() -> str | None:
@@ -77,11 +76,7 @@ class RemoteArtifactStore:
     def _path(self, content_hash: str) -> str:
         if len(content_hash) != 64 or any(c not in "0123456789abcdef" for c in content_hash):
             raise StoreError(
-                codes.make(
-                    "FP503",
-                    f"`{content_hash}` is not a SHA-256 content hash",
-                    fix="pass the `content_hash` recorded for the artifact",
-                )
+                runtime.not_a_content_hash(content_hash)
             )
         return f"{self._root}/{content_hash[:2]}/{content_hash}"
 
@@ -102,12 +97,7 @@ class RemoteArtifactStore:
                 self._write_atomically(target, data)
         except OSError as exc:
             raise StoreError(
-                codes.make(
-                    "FP503",
-                    f"artifact file cannot be written to {self.url}: {type(exc).__name__}: {exc}",
-                    path=self.uri_for(content_hash),
-                    fix="check that the artifact store URL exists and is writable from here",
-                )
+                runtime.artifact_write_failed(self.url, exc, self.uri_for(content_hash))
             ) from exc
         return content_hash, self.uri_for(content_hash)
 
@@ -135,21 +125,11 @@ class RemoteArtifactStore:
             data: bytes = self.fs.cat_file(path)
         except FileNotFoundError:
             raise StoreError(
-                codes.make(
-                    "FP503",
-                    f"artifact file is missing (content hash {content_hash[:12]}…)",
-                    path=uri,
-                    fix="the file was deleted outside flowplan; re-run the step that produced it",
-                )
+                runtime.missing_artifact_file(content_hash, uri, cache_note=False)
             ) from None
         except OSError as exc:
             raise StoreError(
-                codes.make(
-                    "FP503",
-                    f"artifact file cannot be read: {type(exc).__name__}: {exc}",
-                    path=uri,
-                    fix="check that the artifact store URL is reachable and readable from here",
-                )
+                runtime.artifact_read_failed(exc, uri)
             ) from exc
         return verified(data, content_hash, uri)
 
@@ -160,22 +140,12 @@ def _filesystem(url: str) -> tuple[Any, str]:
         from fsspec.core import url_to_fs
     except ImportError:
         raise ConfigError(
-            codes.make(
-                "FP304",
-                f"the artifact store URL `{url}` needs fsspec, which is not installed",
-                fix=_INSTALL_HINT,
-            )
+            settings.fsspec_not_installed(url)
         ) from None
     try:
         fs, root = url_to_fs(url)
     except (ImportError, ValueError) as exc:
         raise ConfigError(
-            codes.make(
-                "FP304",
-                f"the artifact store URL `{url}` cannot be used: {exc}",
-                fix="install the fsspec implementation of its protocol (s3fs for s3://, gcsfs "
-                "for gs://, adlfs for az://), or fix the URL in `artifact-url` / "
-                "FLOWPLAN_ARTIFACT_URL",
-            )
+            settings.unusable_artifact_url(url, exc)
         ) from None
     return fs, str(root).rstrip("/")

@@ -1,0 +1,100 @@
+"""Messages of FP5xx: runs, workers and the store."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flowplan.codes import make
+from flowplan.diagnostics import Diagnostic
+
+_THREAD_ISOLATION = "settings={'orchestrator': {'isolation': 'thread'}}"
+
+
+# -- FP502 step-failed -------------------------------------------------------------------------
+def step_failed(step: str, message: str) -> Diagnostic:
+    return make("FP502", f"step `{step}` failed: {message}")
+
+
+def run_failed(run: str, failures: Mapping[str, str]) -> Diagnostic:
+    lines = [f"`{step}`: {error}" for step, error in failures.items()]
+    return make("FP502", f"pipeline run {run} failed: {len(failures)} step(s) failed: "
+                + "; ".join(lines), fix=f"see the logs with: flow runs logs {run} STEP")
+
+
+def background_run_failed(reason: str) -> Diagnostic:
+    """The last line of the traceback that ended a background run's process."""
+    return make("FP502", reason)
+
+
+def run_from_worker(pipeline: str) -> Diagnostic:
+    return make("FP502", f"pipeline `{pipeline}` was called while a worker process imported "
+                "the code of a step; worker processes never run the pipelines a module calls "
+                "at import time",
+                fix="call the pipeline under `if __name__ == '__main__':` in that module")
+
+
+def worker_process_failed() -> Diagnostic:
+    return make("FP502", "flowplan could not start a worker process for process isolation",
+                fix=f"see the error printed above; or run with {_THREAD_ISOLATION}")
+
+
+def dask_cluster_failed(log_tail: str) -> Diagnostic:
+    return make("FP502", "flowplan could not start a Dask LocalCluster for the run: "
+                f"{log_tail or 'the helper process reported nothing'}",
+                fix="set dask_address (or FLOWPLAN_DASK_ADDRESS) to a running scheduler, "
+                "or use the local orchestrator")
+
+
+# -- FP503 corrupt-artifact --------------------------------------------------------------------
+def not_a_content_hash(content_hash: str) -> Diagnostic:
+    return make("FP503", f"`{content_hash}` is not a SHA-256 content hash",
+                fix="pass the `content_hash` recorded for the artifact")
+
+
+def missing_artifact_file(content_hash: str, path: str, cache_note: bool = True) -> Diagnostic:
+    """``cache_note``: say that the step's cache entry is ignored from now on (local store)."""
+    note = " (its cache entry is ignored from now on)" if cache_note else ""
+    return make("FP503", f"artifact file is missing (content hash {content_hash[:12]}…)",
+                path=path, fix=f"the file was deleted outside flowplan; re-run the step that "
+                f"produced it{note}")
+
+
+def corrupt_artifact_file(actual: str, expected: str, path: str) -> Diagnostic:
+    return make("FP503", f"artifact file is corrupt: its content hashes to {actual[:12]}…, "
+                f"expected {expected[:12]}…", path=path,
+                fix="the file was changed or truncated outside flowplan; delete it and "
+                "re-run the step that produced it")
+
+
+def artifact_write_failed(url: str, error: BaseException, path: str) -> Diagnostic:
+    return make("FP503", f"artifact file cannot be written to {url}: "
+                f"{type(error).__name__}: {error}", path=path,
+                fix="check that the artifact store URL exists and is writable from here")
+
+
+def artifact_read_failed(error: BaseException, path: str) -> Diagnostic:
+    return make("FP503", f"artifact file cannot be read: {type(error).__name__}: {error}",
+                path=path,
+                fix="check that the artifact store URL is reachable and readable from here")
+
+
+# -- FP516 snapshot-not-found ------------------------------------------------------------------
+def trigger_without_target() -> Diagnostic:
+    return make("FP516", "trigger_pipeline needs a snapshot name or id, or a pipeline name",
+                fix="pass snapshot_name_or_id=... or pipeline_name_or_id=...")
+
+
+def snapshot_pipeline_gone(snapshot: str, qualname: str, where: object) -> Diagnostic:
+    return make("FP516", f"snapshot `{snapshot}`: pipeline `{qualname}` is no longer found in "
+                f"{where}", fix="define the pipeline at module level, or create the snapshot "
+                "again")
+
+
+def unknown_snapshot(name_or_id: object) -> Diagnostic:
+    return make("FP516", f"no snapshot has the name or id `{name_or_id}`",
+                fix="create one with `my_pipeline.create_snapshot(name=...)`")
+
+
+def pipeline_without_snapshot(pipeline: str) -> Diagnostic:
+    return make("FP516", f"pipeline `{pipeline}` has no snapshot",
+                fix=f"create one with `{pipeline}.create_snapshot(name=...)`")

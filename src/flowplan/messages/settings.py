@@ -1,0 +1,82 @@
+"""Messages of FP3xx: parameters and settings (orchestrator, artifact store, execution mode)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+from flowplan.codes import make
+from flowplan.diagnostics import Diagnostic
+
+INSTALL_DASK = "pip install 'flowplan[dask]'"
+_ORCHESTRATOR_KEYS = ("orchestrator settings: synchronous (bool), max_workers (int >= 1), "
+                      "isolation ('thread' or 'process'), dask_address (str)")
+
+
+# -- FP304 invalid-settings --------------------------------------------------------------------
+def unknown_setting(
+    owner: str, key: str, known: Sequence[str], path: str | None, line: int | None
+) -> Diagnostic:
+    close = difflib.get_close_matches(key, known, n=1)
+    return make("FP304", f"settings of {owner} have the unknown key `{key}`", path=path,
+                line=line, fix=f"did you mean `{close[0]}`?" if close
+                else f"known settings: {', '.join(known)}")
+
+
+def invalid_setting(
+    owner: str, key: str, loc: str, error: str, path: str | None, line: int | None
+) -> Diagnostic:
+    return make("FP304", f"settings of {owner}: `{key}.{loc}` {error.lower()}", path=path,
+                line=line, fix=_ORCHESTRATOR_KEYS)
+
+
+def dask_not_installed() -> Diagnostic:
+    return make("FP304", "the Dask orchestrator is selected, but dask.distributed is not "
+                "installed", fix=f"{INSTALL_DASK}, or use the local orchestrator (remove "
+                "dask_address and `orchestrator = \"dask\"`)")
+
+
+def dask_unreachable(address: str, error: BaseException) -> Diagnostic:
+    return make("FP304", f"cannot connect to the Dask scheduler at `{address}`: "
+                f"{type(error).__name__}: {error}",
+                fix="start the scheduler (`dask scheduler`), or fix dask_address / "
+                "FLOWPLAN_DASK_ADDRESS")
+
+
+def store_unreachable_from_worker(home: object) -> Diagnostic:
+    return make("FP304", f"this Dask worker cannot reach the store's folder {home}; workers "
+                "that do not share the driver's file system need an artifact store URL",
+                fix="set `artifact-url` in [tool.flowplan] or FLOWPLAN_ARTIFACT_URL to a "
+                "location the driver and the workers share, e.g. s3://bucket/flowplan")
+
+
+def process_isolation_unsupported() -> Diagnostic:
+    return make("FP304", "isolation 'process' needs os.fork and descriptor passing, which "
+                "this platform lacks", fix="use settings={'orchestrator': {'isolation': "
+                "'thread'}}")
+
+
+def fsspec_not_installed(url: str) -> Diagnostic:
+    return make("FP304", f"the artifact store URL `{url}` needs fsspec, which is not installed",
+                fix=INSTALL_DASK)
+
+
+def unusable_artifact_url(url: str, error: object) -> Diagnostic:
+    return make("FP304", f"the artifact store URL `{url}` cannot be used: {error}",
+                fix="install the fsspec implementation of its protocol (s3fs for s3://, gcsfs "
+                "for gs://, adlfs for az://), or fix the URL in `artifact-url` / "
+                "FLOWPLAN_ARTIFACT_URL")
+
+
+# -- FP305 invalid-execution-mode --------------------------------------------------------------
+def execution_mode_not_enum(value: object, path: str | None, line: int | None) -> Diagnostic:
+    return make("FP305", f"execution_mode must be an ExecutionMode, not {value!r}",
+                path=path, line=line,
+                fix="use ExecutionMode.CONTINUE_ON_FAILURE, STOP_ON_FAILURE or FAIL_FAST")
+
+
+def unknown_execution_mode(
+    pipeline: str, mode: object, path: str | None, line: int | None
+) -> Diagnostic:
+    return make("FP305", f"pipeline `{pipeline}` has the unknown execution mode {mode!r}",
+                path=path, line=line, fix="use continue_on_failure, stop_on_failure or fail_fast")
