@@ -161,6 +161,20 @@ def runs_logs(run: str, step: str) -> None:
         click.echo(step_run.error, err=True)
 
 
+@main.command("ui")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535),
+              help="port to listen on (0: any free port)")
+@click.option("--host", default="127.0.0.1", show_default=True, help="address to listen on")
+def ui_cmd(port: int, host: str) -> None:
+    """Serve a read-only web dashboard over the store (needs `flowplan[ui]`)."""
+    from flowplan.ui.server import serve
+
+    try:
+        serve(host, port, echo=click.echo)
+    except FlowplanError as exc:
+        fail(exc)
+
+
 @main.command("check")
 @click.argument("paths", nargs=-1)
 @click.option(

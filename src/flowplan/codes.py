@@ -127,6 +127,8 @@ CATALOG: dict[str, Code] = {
         Code("FP515", "store-busy", "the store stayed locked by another process"),
         Code("FP516", "snapshot-not-found", "no snapshot has this name or id"),
         Code("FP517", "run-orphaned", "the process running a run ended without finishing it", _W),
+        Code("FP570", "ui-extra-missing", "`flow ui` needs the ui extra, which is not installed"),
+        Code("FP571", "ui-address-unavailable", "`flow ui` cannot listen on the address asked for"),
         # FP8xx -- lint-only advice
         Code("FP801", "step-name-alias", "step_name= is used where id= is meant", _W),
         Code(

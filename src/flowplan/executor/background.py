@@ -115,6 +115,9 @@ def run_job(path: Path) -> int:
             if entry not in sys.path:
                 sys.path.insert(0, entry)
         compiled = _compiled_for(job, store)
+        if job.snapshot_id is not None:
+            plan = compiled.plan
+            store.metadata.set_run_plan(job.run_id, plan.to_json(), plan.parameters)
         state = RunState(run_id=job.run_id, run_name=job.run_name, warnings=list(compiled.warnings))
         status = drive(compiled, store, state)
     except BaseException:

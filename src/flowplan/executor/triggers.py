@@ -86,7 +86,12 @@ def trigger(
     substitutions = {**plan.config.substitutions, **configuration.get("substitutions", {})}
     name = run_name(plan.pipeline, template, substitutions)
     run_id = store.metadata.create_run(
-        name, plan.pipeline, plan.parameters, found.plan_json, jsonable(plan.config)
+        name,
+        plan.pipeline,
+        plan.parameters,
+        found.plan_json,
+        jsonable(plan.config),
+        snapshot_id=found.id,
     )
     process = launch(
         Job(run_id=run_id, run_name=name, snapshot_id=found.id, run_configuration=configuration),

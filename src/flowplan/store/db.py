@@ -111,8 +111,10 @@ class MetadataStore(Catalog):
         unlisted: bool = False,
         *,
         plan_hash: str | None = None,
+        snapshot_id: IdLike | None = None,
     ) -> UUID:
-        """Record a new run (status ``initializing``); a taken name raises ``FP501``.
+        """Record a new run (status ``initializing``) -- of a snapshot, when it was triggered
+        from one; a taken name raises ``FP501``.
 
         Its plan is stored once per distinct plan, by ``plan_hash`` (the SHA-256 of
         ``plan_json``, computed when not given): a rerun of an unchanged pipeline writes
@@ -133,6 +135,7 @@ class MetadataStore(Catalog):
             int(unlisted),
             os.getpid(),
             this_host(),
+            None if snapshot_id is None else str(snapshot_id),
         )
 
         def insert(conn: sqlite3.Connection) -> bool:
@@ -145,7 +148,8 @@ class MetadataStore(Catalog):
             try:
                 conn.execute(
                     "INSERT INTO runs (id, name, pipeline, status, parameters, plan_hash, config,"
-                    " created, unlisted, pid, host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " created, unlisted, pid, host, snapshot_id)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     row,
                 )
             except sqlite3.IntegrityError as exc:
@@ -181,6 +185,24 @@ class MetadataStore(Catalog):
                 " started = CASE WHEN ? = 'running' THEN COALESCE(started, ?) ELSE started END"
                 " WHERE id = ?",
                 (status.value, pid, pid, this_host(), status.value, time.time(), _id(run_id)),
+            )
+
+        self.db.write(update)
+
+    def set_run_plan(
+        self, run_id: IdLike, plan_json: str, parameters: Mapping[str, Any]
+    ) -> None:
+        """Record the plan a run executes, when it is compiled after the run was created (a
+        snapshot's run compiles the snapshot with its run configuration)."""
+        plan_hash = hashlib.sha256(plan_json.encode()).hexdigest()
+
+        def update(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "INSERT OR IGNORE INTO plans (hash, plan) VALUES (?, ?)", (plan_hash, plan_json)
+            )
+            conn.execute(
+                "UPDATE runs SET plan_hash = ?, plan = NULL, parameters = ? WHERE id = ?",
+                (plan_hash, dumps(parameters), _id(run_id)),
             )
 
         self.db.write(update)

@@ -76,6 +76,7 @@ class RunRecord:
     unlisted: bool
     warnings: tuple[Any, ...]
     pid: int | None
+    snapshot_id: UUID | None = None  # the snapshot it was triggered from
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> RunRecord:
@@ -93,6 +94,7 @@ class RunRecord:
             unlisted=bool(row["unlisted"]),
             warnings=tuple(json.loads(row["warnings"])),
             pid=row["pid"],
+            snapshot_id=UUID(row["snapshot_id"]) if row["snapshot_id"] else None,
         )
 
 

@@ -123,8 +123,21 @@ _V3: Migration = (
     "ALTER TABLE runs ADD COLUMN plan_hash TEXT",
 )
 
+# Runs remember the snapshot they were triggered from.  The dashboard pages listed runs,
+# newest first, filtered by pipeline and/or status: each filter has an index that also holds
+# ``unlisted`` and ``created``, so counting and paging never read the rows themselves (whose
+# plan JSON can be large).
+_V4: Migration = (
+    "ALTER TABLE runs ADD COLUMN snapshot_id TEXT",
+    "CREATE INDEX runs_by_snapshot ON runs (snapshot_id, created)",
+    "CREATE INDEX runs_listed ON runs (unlisted, created)",
+    "CREATE INDEX runs_by_status_listed ON runs (status, unlisted, created)",
+    "CREATE INDEX runs_by_pipeline_listed ON runs (pipeline, unlisted, created)",
+    "CREATE INDEX runs_by_pipeline_status ON runs (pipeline, status, unlisted, created)",
+)
+
 #: Every migration, oldest first; the schema version is the number applied.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
 
 
 def current_version(conn: sqlite3.Connection) -> int:
