@@ -30,7 +30,7 @@ root = isolate()
 
 from flowplan import pipeline, step  # noqa: E402
 from flowplan.client import Client  # noqa: E402
-from flowplan.report import describe_run, describe_runs  # noqa: E402
+from flowplan.descriptions import describe_run, describe_runs  # noqa: E402
 from flowplan.store.local import LocalStore  # noqa: E402
 from flowplan.ui.app import create_app  # noqa: E402
 
