@@ -50,8 +50,8 @@ def layer(module: str) -> str | None:
         return "vocabulary"
     if module in PUBLIC_API:
         return "public"
-    if module == "flowplan.cli" or module.startswith("flowplan.cli."):
-        return "cli"
+    if module in ("flowplan.cli", "flowplan.ui") or module.startswith(("flowplan.cli.", "flowplan.ui.")):
+        return "cli"  # the `flow ui` dashboard stands beside the command line, on top
     for package in PACKAGES:
         if module == f"flowplan.{package}" or module.startswith(f"flowplan.{package}."):
             return package
