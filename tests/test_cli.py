@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -46,15 +47,18 @@ def test_compile_reports_diagnostics_not_tracebacks() -> None:
 
 
 def test_run_then_inspect_runs() -> None:
-    code, out, _ = invoke("run", f"{BASICS}:simple_ml_pipeline", "--run-name", "first_{date}")
+    code, out, _ = invoke("run", f"{BASICS}:simple_ml_pipeline", "--run-name", "first_{date}",
+                          "--json")
     assert code == 0, out
-    run_name = out.strip().splitlines()[-1].split(":")[0]
+    run_name = json.loads(out)["name"]
     assert run_name.startswith("first_")
     code, out, _ = invoke("runs", "list")
     assert code == 0 and run_name in out and "completed" in out
     code, out, _ = invoke("runs", "show", run_name)
     assert code == 0
     assert "load_data" in out and "output=dict" in out
+    code, out, _ = invoke("runs", "show", run_name, "--json")
+    assert code == 0 and json.loads(out)["steps"][0]["outputs"]["output"][0]["data_type"]
     code, out, _ = invoke("runs", "logs", run_name, "train_model")
     assert code == 0 and "Feature sum is 21" in out
     code, _, err = invoke("runs", "logs", run_name, "nope")
@@ -70,9 +74,10 @@ def test_run_with_a_failing_step_exits_1(tmp_path: Path) -> None:
         "@step\ndef boom() -> int:\n    raise RuntimeError('nope')\n\n"
         "@pipeline\ndef pipe() -> None:\n    boom()\n"
     )
-    code, _, err = invoke("run", f"{script}:pipe")
+    code, _, err = invoke("run", f"{script}:pipe")  # quiet (FLOWPLAN_QUIET): the diagnostic
     assert code == 1
     assert "FP502" in err and "RuntimeError: nope" in err
+    assert re.search(r"help: see the logs with: flow runs logs pipe-\S+ boom\n", err)
 
 
 def test_run_parameters_are_json_or_strings() -> None:

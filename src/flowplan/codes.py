@@ -2,8 +2,11 @@
 
 Ranges: FP0xx input/syntax/config files, FP1xx step definitions, FP2xx pipeline wiring and the
 DAG, FP3xx parameters and settings, FP5xx runtime and store, FP8xx lint-only advice, FP9xx
-internal errors.  ``docs/diagnostics.md`` documents every code with a failing example and its
-fix; a test keeps the two in sync.
+internal errors.
+
+Each code's explanation (what it means, an example, the fix) is ``explanations/FPxxx.md``
+beside this module: ``flow rule FPxxx`` prints it, and ``python -m flowplan.diagnostics_doc >
+docs/diagnostics.md`` writes the catalog page from the same files (a test keeps it current).
 """
 
 from __future__ import annotations
@@ -127,6 +130,7 @@ CATALOG: dict[str, Code] = {
         Code("FP515", "store-busy", "the store stayed locked by another process"),
         Code("FP516", "snapshot-not-found", "no snapshot has this name or id"),
         Code("FP517", "run-orphaned", "the process running a run ended without finishing it", _W),
+        Code("FP545", "ambiguous-run-reference", "a run id prefix matches several runs"),
         Code("FP570", "ui-extra-missing", "`flow ui` needs the ui extra, which is not installed"),
         Code("FP571", "ui-address-unavailable", "`flow ui` cannot listen on the address asked for"),
         # FP8xx -- lint-only advice
@@ -152,6 +156,23 @@ CATALOG: dict[str, Code] = {
 
 def lookup(code: str) -> Code:
     return CATALOG[code]
+
+
+def _explanation_file(name: str) -> str:
+    from importlib.resources import files
+
+    return (files("flowplan") / "explanations" / name).read_text(encoding="utf-8")
+
+
+def explanation(code: str) -> str:
+    """What ``code`` means, why, an example and the fix (markdown)."""
+    return _explanation_file(f"{CATALOG[code].code}.md")
+
+
+def diagnostics_markdown() -> str:
+    """``docs/diagnostics.md``: the introduction, then every code in catalog order."""
+    sections = [f"## {c.code} {c.name}\n\n{explanation(c.code)}" for c in CATALOG.values()]
+    return _explanation_file("_intro.md") + "\n" + "\n".join(sections)
 
 
 def make(

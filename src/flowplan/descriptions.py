@@ -50,18 +50,39 @@ def describe_runs(runs: list[PipelineRun]) -> str:
 
 
 def describe_run(run: PipelineRun) -> str:
+    """``flow runs show``: the run, its orchestrator and parameters, then each step."""
+    from flowplan.inspection import orchestrator, step_summary
+
+    ended = run.end_time.strftime("%Y-%m-%d %H:%M:%S") if run.end_time else "-"
+    started = run.start_time.strftime("%Y-%m-%d %H:%M:%S") if run.start_time else "-"
+    took = (run.end_time - run.start_time).total_seconds() if run.end_time and run.start_time \
+        else None
     lines = [
         f"run {run.name} ({run.id})",
         f"pipeline {run.pipeline_name}, status {run.status.value}",
+        f"started {started}, ended {ended}, took {_seconds(took)}",
+        "orchestrator: " + ", ".join(f"{k}={v}" for k, v in orchestrator(run).items()),
+        "parameters: " + (json.dumps(run.parameters) if run.parameters else "-"),
     ]
-    if run.parameters:
-        lines.append("parameters: " + json.dumps(run.parameters))
-    rows = [("STEP", "STATUS", "DURATION", "CACHED", "OUTPUTS")]
-    for name, step in run.steps.items():
-        outputs = ", ".join(f"{k}={v[0].data_type}" for k, v in step.outputs.items() if v) or "-"
-        cached = "yes" if step.status.value == "cached" else "no"
-        rows.append((name, step.status.value, _seconds(step.duration), cached, outputs))
+    rows = [("STEP", "STATUS", "DURATION", "ATTEMPTS", "PARAMETERS", "OUTPUTS", "CACHED FROM")]
+    for step in run.steps.values():
+        summary = step_summary(step)
+        outputs = ", ".join(f"{k}={v[0]['data_type']}" for k, v in summary["outputs"].items()
+                            if v) or "-"
+        origin = summary["cached_from"]
+        rows.append((
+            step.name,
+            step.status.value,
+            _seconds(step.duration),
+            str(len(step.attempts)),
+            json.dumps(step.config.parameters) if step.config.parameters else "-",
+            outputs,
+            f"{origin['run']} ({origin['step']})" if origin else "-",
+        ))
     lines.append(_table(rows))
+    errors = [(s.name, s.error) for s in run.steps.values() if s.error]
+    for name, error in errors:
+        lines.append(f"{name}: {error.strip().splitlines()[-1]}")
     return "\n".join(lines)
 
 

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
 from flowplan import RunFailedError, pipeline, step
 from flowplan.enums import ExecutionStatus
-from flowplan.executor.progress import CLEAR, Progress
+from flowplan.executor.progress import Progress
 
 S = ExecutionStatus
 
@@ -42,6 +43,12 @@ def reported() -> None:
     independent()
 
 
+def screen_lines(text: str) -> list[str]:
+    """The lines a terminal keeps: escape sequences out, each line's last redraw."""
+    plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", text)
+    return [line.rsplit("\r", 1)[-1] for line in plain.split("\n") if line.rsplit("\r", 1)[-1]]
+
+
 def run_with_stderr(
     monkeypatch: pytest.MonkeyPatch, stream: io.StringIO, quiet: bool = False
 ) -> None:
@@ -63,35 +70,46 @@ def test_plain_lines_when_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> Non
     assert "\r" not in stream.getvalue()
 
 
-def test_a_live_line_redrawn_in_place_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_plain_output_ends_with_one_closing_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = io.StringIO()
+    run_with_stderr(monkeypatch, stream)
+    last = stream.getvalue().splitlines()[-1]
+    assert last.startswith("Run reported-") and " failed: 1 step failed (`consume`); " in last
+    assert "3/3 done, 1 failed in " in last
+    assert last.endswith(f"Logs: flow runs logs {last.split()[1]} consume")
+
+
+def test_a_live_view_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     stream = Terminal()
     run_with_stderr(monkeypatch, stream)
-    text = stream.getvalue()
-    assert text.count(CLEAR) >= 3
-    assert "Step produce has started." not in text  # no per-step lines on a terminal
-    assert f"{CLEAR}Step consume failed: ValueError: consumer broke\n" in text
-    final = text.rsplit(CLEAR, 1)[1]
-    assert final.startswith("reported-") and final.endswith("\n")
-    assert ": failed, 3/3 done, 1 failed" in final
+    lines = screen_lines(stream.getvalue())
+    assert "Step produce has started." not in lines  # no per-step lines on a terminal
+    assert "Step consume failed: ValueError: consumer broke" in lines
+    last = lines[-1]
+    assert last.startswith("Run reported-") and " failed: 1 step failed (`consume`); " in last
 
 
-def test_the_live_line_counts_and_names_running_steps(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("FLOWPLAN_QUIET")
-    monkeypatch.setattr("flowplan.executor.progress.MIN_REDRAW", 0.0)
+def test_verbose_adds_step_lines_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLOWPLAN_VERBOSE", "1")
     stream = Terminal()
-    progress = Progress("run-1", 4, stream)
+    run_with_stderr(monkeypatch, stream)
+    assert "Step produce has started." in screen_lines(stream.getvalue())
+
+
+def test_the_status_line_puts_time_and_counts_before_step_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("FLOWPLAN_QUIET")
+    progress = Progress("run-1", 4, Terminal())
     assert progress.live
-    progress.run_started("pipe")
     progress.step_started("a")
     progress.step_started("b")
-    drawn = stream.getvalue().rsplit(CLEAR, 1)[1]
-    assert drawn.startswith("pipe [run-1] 0/4 done, 2 running, ") and drawn.endswith("| a b")
+    status = progress.status_text()
+    assert status.endswith("0/4 done, 2 running [run-1] | a b")
+    assert status.split()[0].endswith("s")  # the elapsed time first: cropping keeps it
     progress.step_finished("a", S.CACHED, 0.0)
     progress.step_finished("b", S.COMPLETED, 0.1)
-    progress.tick()
-    drawn = stream.getvalue().rsplit(CLEAR, 1)[1]
-    assert drawn.startswith("pipe [run-1] 2/4 done, 1 cached, ") and drawn.endswith("s")
-    assert "\n" not in drawn
+    assert progress.status_text().endswith("2/4 done, 1 cached [run-1]")
 
 
 def test_quiet_silences_everything(monkeypatch: pytest.MonkeyPatch) -> None:

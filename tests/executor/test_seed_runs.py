@@ -14,15 +14,18 @@ advanced = load_fixture("seeds/advanced.py")
 S = ExecutionStatus
 
 
-def test_simple_pipeline_runs_and_reads_back(capsys: pytest.CaptureFixture[str]) -> None:
+def test_simple_pipeline_runs_and_reads_back(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("FLOWPLAN_QUIET")
     run = basics.simple_ml_pipeline()
     assert run.status is S.COMPLETED
     assert list(run.steps) == ["load_data", "train_model"]
     loaded = run.steps["load_data"].output.load()
     assert loaded == {"features": [[1, 2], [3, 4], [5, 6]], "labels": [0, 1, 0]}
     assert "Feature sum is 21, label sum is 1" in run.steps["train_model"].logs["stdout"]
-    out = capsys.readouterr().out
-    assert f"Pipeline run {run.name} has finished in " in out
+    err = capsys.readouterr().err
+    assert f"Run {run.name} completed; 2/2 done in " in err
     again = Client().get_pipeline_run(run.name)
     assert again.id == run.id and Client().get_pipeline_run(str(run.id)).name == run.name
     assert Client().get_pipeline_run(run.id).status.is_finished

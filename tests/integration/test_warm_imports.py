@@ -1,4 +1,5 @@
-"""A warm run of an unchanged pipeline imports neither libcst, networkx nor pydantic."""
+"""A warm run of an unchanged pipeline imports neither libcst, networkx, pydantic nor rich
+(whose live view is for terminals only)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ def pipe() -> None:
     two(one())
 
 pipe()
-print("HEAVY", sorted(m for m in ("libcst", "networkx", "pydantic") if m in sys.modules))
+print("HEAVY", sorted(m for m in ("libcst", "networkx", "pydantic", "rich") if m in sys.modules))
 '''
 
 

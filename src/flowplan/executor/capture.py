@@ -1,8 +1,10 @@
 """Per-step capture of stdout/stderr that works with steps running in several threads.
 
 While a run is active, ``sys.stdout``/``sys.stderr`` are proxies: writes made by a thread that
-is running a step go to that step's buffer *and* to the real stream; other writes go straight
-through.
+is running a step go to that step's buffer *and* to the real stream, a whole line at a time (so
+the prints of steps running side by side never run together; a last unfinished line is ended
+when the step ends); other writes go straight through.  While a live progress view holds the
+terminal (:func:`echo_lines`), every line goes to it instead, to be printed above its status.
 
 A proxy, once made, is never freed: ``print()`` holds ``sys.stdout`` as a borrowed reference
 while it writes, so a proxy freed when the last run of one thread restores the real streams
@@ -17,13 +19,26 @@ import contextvars
 import io
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
 
-_BUFFERS: contextvars.ContextVar[tuple[io.StringIO, io.StringIO] | None] = contextvars.ContextVar(
+Echo = Callable[[int, str], None]  # (0 for stdout or 1 for stderr, whole lines without "\n")
+
+
+class _StepCapture:
+    """One step's captured output, and the unfinished last line of each stream."""
+
+    def __init__(self) -> None:
+        self.buffers = (io.StringIO(), io.StringIO())
+        self.pending = ["", ""]
+
+
+_BUFFERS: contextvars.ContextVar[_StepCapture | None] = contextvars.ContextVar(
     "flowplan_capture", default=None
 )
+_ECHO: Echo | None = None
+_THREAD_PENDING = threading.local()  # unfinished lines written outside steps, while echoing
 _LOCK = threading.Lock()
 _DEPTH = 0
 _PROXIES: dict[tuple[int, int], _Proxy] = {}  # (id of the real stream, index) -> its proxy
@@ -35,16 +50,38 @@ class _Proxy(io.TextIOBase):
         self.index = index
 
     def write(self, text: str) -> int:
-        buffers = _BUFFERS.get()
-        if buffers is not None:
-            buffers[self.index].write(text)
-        return self.real.write(text)
+        capture = _BUFFERS.get()
+        echo = _ECHO
+        if capture is None:
+            if echo is None:
+                return self.real.write(text)
+            pending = getattr(_THREAD_PENDING, "lines", None)
+            if pending is None:
+                pending = _THREAD_PENDING.lines = ["", ""]
+        else:
+            capture.buffers[self.index].write(text)
+            pending = capture.pending
+        head, sep, tail = (pending[self.index] + text).rpartition("\n")
+        pending[self.index] = tail
+        if sep:
+            self.emit(head, echo)
+        return len(text)
+
+    def emit(self, lines: str, echo: Echo | None) -> None:
+        """Whole lines (without their last newline) to the live view or the real stream."""
+        if echo is not None and self.isatty():
+            echo(self.index, lines)
+        else:
+            self.real.write(lines + "\n")
 
     def flush(self) -> None:
         self.real.flush()
 
     def isatty(self) -> bool:
-        return self.real.isatty()
+        try:
+            return self.real.isatty()
+        except (AttributeError, ValueError, OSError):
+            return False
 
     def fileno(self) -> int:
         return self.real.fileno()
@@ -90,10 +127,34 @@ def _proxy(real: TextIO, index: int) -> TextIO:
 
 
 @contextmanager
-def capture_step() -> Iterator[tuple[io.StringIO, io.StringIO]]:
-    buffers = (io.StringIO(), io.StringIO())
-    token = _BUFFERS.set(buffers)
+def echo_lines(echo: Echo) -> Iterator[None]:
+    """While inside, whole lines written through the proxies go to ``echo``."""
+    global _ECHO
+    previous, _ECHO = _ECHO, echo
     try:
-        yield buffers
+        yield
+    finally:
+        _ECHO = previous
+        leftover = getattr(_THREAD_PENDING, "lines", None)
+        if leftover is not None:
+            _THREAD_PENDING.lines = None
+            for index, text in enumerate(leftover):
+                if text:
+                    (sys.stdout, sys.stderr)[index].write(text)
+
+
+@contextmanager
+def capture_step() -> Iterator[tuple[io.StringIO, io.StringIO]]:
+    capture = _StepCapture()
+    token = _BUFFERS.set(capture)
+    try:
+        yield capture.buffers
     finally:
         _BUFFERS.reset(token)
+        for index, text in enumerate(capture.pending):
+            if text:  # a last line without its newline is ended with the step
+                stream = (sys.stdout, sys.stderr)[index]
+                if isinstance(stream, _Proxy):
+                    stream.emit(text, _ECHO)
+                else:
+                    stream.write(text + "\n")

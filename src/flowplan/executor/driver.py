@@ -79,9 +79,13 @@ class Driver:
                     self._collect(running)
                     if running and self._fail_fast_tripped():
                         self._stop(running, f"step `{self.first_failure}` failed under FAIL_FAST")
-            except BaseException:  # the run's record is closed by ``drive``
-                self.state.stop_event.set()
-                self.backend.stop(running)
+            except BaseException as exc:  # the run's record is closed by ``drive``
+                reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "the run failed"
+                try:  # running steps are recorded stopped, the others skipped
+                    self._stop(running, reason)
+                    self.ledger.unstarted(self.scheduler.status)
+                except Exception:  # the store failing too: the first error is the one to see
+                    self.state.stop_event.set()
                 raise
         self.ledger.unstarted(self.scheduler.status)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from typing import TYPE_CHECKING
 
 from flowplan.compiler.plan import jsonable
@@ -81,27 +80,26 @@ def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> Exe
     # process isolation, or Dask), which must never import them: found on this thread's stack.
     by_value = modules_importing_now()
     progress = Progress(state.run_name, len(plan.invocations))
-    started = time.perf_counter()
     store.metadata.set_run_status(state.run_id, S.RUNNING, pid=os.getpid())
     progress.run_started(plan.pipeline)
     ledger = None
     try:
         ledger = open_ledger(compiled, store, state, progress)
-        with capturing_run():
+        with capturing_run(), progress.showing_output():
             Driver(ledger, settings, by_value).run()
     except BaseException as exc:
-        status = S.STOPPED if isinstance(exc, KeyboardInterrupt) else S.FAILED
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        status = S.STOPPED if interrupted else S.FAILED
         warnings = [w.to_json() for w in state.warnings]
         if ledger is None:
             store.metadata.finish_run(state.run_id, status, warnings)
         else:
             ledger.writer.finish_run(status, warnings)
-        progress.run_finished(status)
+        progress.run_finished(status, "interrupted" if interrupted else type(exc).__name__)
         raise
     status = S.FAILED if state.failures else S.COMPLETED
     ledger.writer.finish_run(status, [w.to_json() for w in state.warnings])
     progress.run_finished(status)
-    print(f"Pipeline run {state.run_name} has finished in {time.perf_counter() - started:.3f}s.")
     return status
 
 

@@ -1,4 +1,4 @@
-"""What ``flow check``, ``flow rules`` and ``flow rule`` do (the click commands in
+"""What ``flow check`` and ``flow rules`` do (the click commands in
 :mod:`flowplan.cli` only parse options)."""
 
 from __future__ import annotations
@@ -62,9 +62,3 @@ def list_rules() -> str:
     from flowplan.lint.docs import rules_table
 
     return rules_table()
-
-
-def explain_rule(code: str) -> str | None:
-    from flowplan.lint.docs import explain
-
-    return explain(code)

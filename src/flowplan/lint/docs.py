@@ -1,4 +1,4 @@
-"""Rule documentation from the registry: ``flow rules``, ``flow rule FPxxx`` and
+"""Rule documentation from the registry: ``flow rules`` and
 docs/rules.md, each with the fixed sections What it does / Why it matters / Example / Use
 instead -- the examples being those the test suite runs."""
 
@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import textwrap
 
-from flowplan.codes import CATALOG
-from flowplan.lint.registry import Rule, all_rules, example_files, rule_for
+from flowplan.lint.registry import Rule, all_rules, example_files
 
 HEADER = """\
 # flow check rules
 
 Generated from the rule registry (`src/flowplan/lint/rules/`) by
 `python -m flowplan.lint.docs > docs/rules.md`; `tests/lint/test_docs.py` keeps it current.
-Each rule's examples are its tests.  `flow rule FPxxx` prints one section;
+Each rule's examples are its tests.  `flow rule FPxxx` explains any code, and
 [diagnostics.md](diagnostics.md) documents every code, including those raised at run time.
 """
 
@@ -66,16 +65,6 @@ def section(rule: Rule, code: str | None = None, level: str = "##") -> str:
         *[_files(example_files(e), "```") + "\n" for e in rule.valid],
     ]
     return "\n".join(lines).rstrip() + "\n"
-
-
-def explain(code: str) -> str | None:
-    """``flow rule FPxxx``: the code, and the section of the rule that reports it."""
-    entry = CATALOG.get(code.upper())
-    rule = rule_for(code.upper())
-    if entry is None or rule is None:
-        return None
-    head = f"{entry.code} {entry.name} ({entry.severity.value}): {entry.summary}\n"
-    return head + "\n" + section(rule, entry.code, level="#")
 
 
 def rules_markdown() -> str:

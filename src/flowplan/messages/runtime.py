@@ -18,7 +18,8 @@ def step_failed(step: str, message: str) -> Diagnostic:
 def run_failed(run: str, failures: Mapping[str, str]) -> Diagnostic:
     lines = [f"`{step}`: {error}" for step, error in failures.items()]
     return make("FP502", f"pipeline run {run} failed: {len(failures)} step(s) failed: "
-                + "; ".join(lines), fix=f"see the logs with: flow runs logs {run} STEP")
+                + "; ".join(lines),
+                fix=f"see the logs with: flow runs logs {run} {next(iter(failures), '')}".rstrip())
 
 
 def background_run_failed(reason: str) -> Diagnostic:

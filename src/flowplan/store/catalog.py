@@ -131,23 +131,21 @@ class Catalog:
         return result
 
     def get_run(self, name_or_id: UUID | str) -> RunRecord:
-        """A run by UUID, UUID string or name (``FP509`` when none matches); runs whose
-        process died are closed first (:meth:`reap_orphaned_runs`)."""
+        """A run by UUID, UUID string, name, unique id prefix, ``latest`` or ``latest~N``
+        (:mod:`flowplan.store.runref`; ``FP509`` when none matches); runs whose process died
+        are closed first (:meth:`reap_orphaned_runs`)."""
         self.reap_orphaned_runs()
+        from flowplan.store.runref import find_run
+
         key = _normalise_id(name_or_id)
-        row = self.db.read(
-            lambda c: c.execute(
-                f"{queries.RUNS} WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1",
-                (key, str(name_or_id), key),
-            ).fetchone()
-        )
+        row = self.db.read(lambda c: find_run(c, str(name_or_id), key))
         if row is None:
             raise StoreError(
                 codes.make(
                     "FP509",
                     f"no pipeline run has the name or id `{name_or_id}`"
                     + self._run_hint(name_or_id),
-                    fix="list runs with `flow runs` or `Client().list_pipeline_runs()`",
+                    fix="list the runs with `flow runs`",
                 )
             )
         return RunRecord.from_row(row)

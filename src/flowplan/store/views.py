@@ -34,6 +34,7 @@ class ArtifactVersion:
         self.data_type: str = record.data_type
         self.materializer: str = record.materializer
         self.created: datetime = record.created
+        self.producer_id: UUID | None = record.step_run_id  # the step run that wrote it
 
     def load(self) -> Any:
         return self._store.load_artifact(self._record)
@@ -59,7 +60,9 @@ class StepRun:
     """One step of a run: status, outputs, parameters, attempts and captured logs."""
 
     def __init__(self, record: StepRunRecord, store: LocalStore) -> None:
+        self._store = store
         self.id: UUID = record.id
+        self.run_id: UUID = record.run_id
         self.name: str = record.invocation_id
         self.step_name: str = record.step_name
         self.status: ExecutionStatus = record.status
@@ -86,6 +89,20 @@ class StepRun:
         if len(versions) != 1:
             raise ValueError(f"step `{self.name}` has {len(versions)} outputs; use .outputs[name]")
         return versions[0]
+
+    @property
+    def run_name(self) -> str:
+        """The name of the run this step belongs to."""
+        return self._store.metadata.get_run(self.run_id).name
+
+    def sibling(self, step_run_id: UUID) -> StepRun | None:
+        """Another step run of the same store (None when it no longer exists)."""
+        from flowplan.diagnostics import FlowplanError
+
+        try:
+            return StepRun(self._store.metadata.get_step_run(step_run_id), self._store)
+        except FlowplanError:
+            return None
 
     @property
     def duration(self) -> float | None:
