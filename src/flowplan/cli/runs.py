@@ -25,9 +25,9 @@ def runs_group(ctx: click.Context) -> None:
 @json_option
 def runs_list(pipeline: str | None, status: str | None, limit: int, as_json: bool) -> None:
     """List runs, newest first."""
+    from flowplan.descriptions import describe_runs
     from flowplan.enums import ExecutionStatus
     from flowplan.inspection import run_row
-    from flowplan.descriptions import describe_runs
 
     if status is not None and status not in {s.value for s in ExecutionStatus}:
         usage_error(f"no status {status!r}; one of: "
@@ -48,8 +48,8 @@ def runs_list(pipeline: str | None, status: str | None, limit: int, as_json: boo
 def runs_show(run: str, as_json: bool) -> None:
     """Show a run: parameters, orchestrator, and each step's status, timing, attempts,
     parameters, outputs, and for a cached step the run it reused (default: latest)."""
-    from flowplan.inspection import run_summary
     from flowplan.descriptions import describe_run
+    from flowplan.inspection import run_summary
 
     try:
         found = client().get_pipeline_run(run)
