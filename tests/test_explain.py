@@ -36,7 +36,7 @@ def hint_commands(text: str) -> list[list[str]]:
 def test_the_catalog_page_is_generated_from_the_explanations() -> None:
     page = (ROOT / "docs" / "diagnostics.md").read_text(encoding="utf-8")
     assert page == codes.diagnostics_markdown(), (
-        "regenerate: python -m flowplan.diagnostics_doc > docs/diagnostics.md")
+        "regenerate: python -m flowplan.cli.diagnostics_doc > docs/diagnostics.md")
 
 
 @pytest.mark.parametrize("code", sorted(codes.CATALOG))

@@ -5,8 +5,9 @@ DAG, FP3xx parameters and settings, FP5xx runtime and store, FP8xx lint-only adv
 internal errors.
 
 Each code's explanation (what it means, an example, the fix) is ``explanations/FPxxx.md``
-beside this module: ``flow rule FPxxx`` prints it, and ``python -m flowplan.diagnostics_doc >
-docs/diagnostics.md`` writes the catalog page from the same files (a test keeps it current).
+beside this module: ``flow rule FPxxx`` prints it, and ``python -m
+flowplan.cli.diagnostics_doc > docs/diagnostics.md`` writes the catalog page from the same
+files (a test keeps it current).
 """
 
 from __future__ import annotations

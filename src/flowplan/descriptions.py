@@ -51,7 +51,7 @@ def describe_runs(runs: list[PipelineRun]) -> str:
 
 def describe_run(run: PipelineRun) -> str:
     """``flow runs show``: the run, its orchestrator and parameters, then each step."""
-    from flowplan.inspection import orchestrator, step_summary
+    from flowplan.store.summaries import orchestrator, step_summary
 
     ended = run.end_time.strftime("%Y-%m-%d %H:%M:%S") if run.end_time else "-"
     started = run.start_time.strftime("%Y-%m-%d %H:%M:%S") if run.start_time else "-"

@@ -6,14 +6,12 @@ adds a line per step; Ctrl-C stops a run cleanly and exits with 130.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-from flowplan.cli import lint, pipelines, runs
-from flowplan.cli.common import EXIT_INTERRUPTED
+from flowplan.cli import artifacts, lint, pipelines, runs, ui
+from flowplan.cli.common import EXIT_INTERRUPTED, set_output_flags
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -38,28 +36,16 @@ def main(ctx: click.Context, quiet: bool, verbose: bool) -> None:
     Progress and diagnostics go to stderr, results to stdout.  Shell completion:
     eval "$(_FLOW_COMPLETE=bash_source flow)" (zsh_source, fish_source for other shells).
     """
-    for name, on in (("FLOWPLAN_QUIET", quiet), ("FLOWPLAN_VERBOSE", verbose)):
-        if on:
-            ctx.call_on_close(_restore(name, os.environ.get(name)))
-            os.environ[name] = "1"
-
-
-def _restore(name: str, value: str | None) -> Callable[[], None]:
-    """Put an environment variable back when the command ends (``flow`` called in-process)."""
-
-    def restore() -> None:
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-
-    return restore
+    set_output_flags(ctx, quiet, verbose)
 
 
 for command in (
     pipelines.compile_cmd,
     pipelines.run_cmd,
+    pipelines.dag_cmd,
     runs.runs_group,
+    artifacts.artifacts_group,
+    artifacts.gc_cmd,
     ui.ui_cmd,
     lint.check_cmd,
     lint.rules_cmd,

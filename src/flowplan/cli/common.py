@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -57,3 +59,22 @@ def client() -> Client:
     from flowplan.client import Client
 
     return Client()
+
+
+def set_output_flags(ctx: click.Context, quiet: bool, verbose: bool) -> None:
+    """``-q``/``-v``: FLOWPLAN_QUIET / FLOWPLAN_VERBOSE for this command (restored after it,
+    for ``flow`` called in-process)."""
+    for name, on in (("FLOWPLAN_QUIET", quiet), ("FLOWPLAN_VERBOSE", verbose)):
+        if on:
+            ctx.call_on_close(_restore(name, os.environ.get(name)))
+            os.environ[name] = "1"
+
+
+def _restore(name: str, value: str | None) -> Callable[[], None]:
+    def restore() -> None:
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+    return restore

@@ -8,7 +8,14 @@ from typing import Any
 
 import click
 
-from flowplan.cli.common import emit_json, fail, json_option, load_pipeline, parse_param
+from flowplan.cli.common import (
+    emit_json,
+    fail,
+    json_option,
+    load_pipeline,
+    parse_param,
+    usage_error,
+)
 from flowplan.diagnostics import FlowplanError
 from flowplan.env import env_flag
 
@@ -45,13 +52,19 @@ def compile_cmd(target: str, params: tuple[str, ...], as_json: bool) -> None:
 @click.option("--run-name", default=None, help="name of the run (placeholders {date}, {time})")
 @click.option("--no-cache", is_flag=True, help="run every step, ignoring cached results")
 @json_option
+@click.option("-q", "--quiet", is_flag=True, help="no progress output (as `flow -q run`)")
+@click.option("-v", "--verbose", is_flag=True, help="a line per step event (as `flow -v run`)")
+@click.pass_context
 def run_cmd(
+    ctx: click.Context,
     target: str,
     params: tuple[str, ...],
     config: str | None,
     run_name: str | None,
     no_cache: bool,
     as_json: bool,
+    quiet: bool,
+    verbose: bool,
 ) -> None:
     """Compile and run FILE.py:PIPELINE (or package.module:PIPELINE).
 
@@ -59,8 +72,10 @@ def run_cmd(
     outcome.  With --json the run's summary is printed on stdout.  Exit status: 0 completed,
     1 failed, 130 interrupted (running steps are recorded as stopped).
     """
+    from flowplan.cli.common import set_output_flags
     from flowplan.executor.errors import RunFailedError
 
+    set_output_flags(ctx, quiet, verbose)
     options: dict[str, Any] = {}
     if config:
         options["config_path"] = config
@@ -86,7 +101,45 @@ def run_cmd(
 
 def _report(run: Any, as_json: bool) -> None:
     """The result on stdout: the run's summary with --json (progress said the rest)."""
-    from flowplan.inspection import run_summary
+    from flowplan.store.summaries import run_summary
 
     if as_json:
         emit_json(run_summary(run))
+
+
+@click.command("dag")
+@click.argument("target", required=False)
+@click.option("--run", "run_ref", default=None,
+              help="draw the DAG of a stored run (name, id prefix, latest, latest~N), "
+                   "with each step's status")
+@param_option
+@click.option("--format", "fmt", type=click.Choice(["text", "mermaid", "dot"]), default="text",
+              show_default=True)
+def dag_cmd(target: str | None, run_ref: str | None, params: tuple[str, ...], fmt: str) -> None:
+    """Draw the DAG of FILE.py:PIPELINE (compiled, not run) or of a stored run (--run)."""
+    from flowplan.cli.dag_views import render
+    from flowplan.compiler.dag_layout import dag_layout
+
+    if (target is None) == (run_ref is None):
+        usage_error("give FILE.py:PIPELINE or --run RUN (one of them)")
+    statuses: dict[str, str] = {}
+    try:
+        if target is not None:
+            plan = load_pipeline(target).compiled(**dict(parse_param(p) for p in params)).plan
+        else:
+            plan, statuses = _stored_plan(str(run_ref))
+    except FlowplanError as exc:
+        fail(exc)
+    click.echo(render(dag_layout(plan), fmt, statuses))
+
+
+def _stored_plan(reference: str) -> tuple[Any, dict[str, str]]:
+    from flowplan.cli.common import client
+    from flowplan.compiler.plan import Plan
+
+    run = client().get_pipeline_run(reference)
+    record = client().store.metadata.get_run(run.id)
+    if not record.plan:
+        usage_error(f"run {run.name} has no stored plan")
+    statuses = {name: step.status.value for name, step in run.steps.items()}
+    return Plan.from_json(record.plan), statuses

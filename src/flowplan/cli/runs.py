@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from flowplan.cli.common import client, emit_json, fail, json_option, usage_error
@@ -27,7 +29,7 @@ def runs_list(pipeline: str | None, status: str | None, limit: int, as_json: boo
     """List runs, newest first."""
     from flowplan.descriptions import describe_runs
     from flowplan.enums import ExecutionStatus
-    from flowplan.inspection import run_row
+    from flowplan.store.summaries import run_row
 
     if status is not None and status not in {s.value for s in ExecutionStatus}:
         usage_error(f"no status {status!r}; one of: "
@@ -49,7 +51,7 @@ def runs_show(run: str, as_json: bool) -> None:
     """Show a run: parameters, orchestrator, and each step's status, timing, attempts,
     parameters, outputs, and for a cached step the run it reused (default: latest)."""
     from flowplan.descriptions import describe_run
-    from flowplan.inspection import run_summary
+    from flowplan.store.summaries import run_summary
 
     try:
         found = client().get_pipeline_run(run)
@@ -67,7 +69,7 @@ def runs_show(run: str, as_json: bool) -> None:
 def runs_logs(run: str, step: str) -> None:
     """Print what STEP of RUN wrote to stdout and stderr (and its error).  A cached step
     shows the logs of the step run whose results it reused."""
-    from flowplan.inspection import original_step
+    from flowplan.store.summaries import original_step
 
     try:
         pipeline_run = client().get_pipeline_run(run)
@@ -85,3 +87,36 @@ def runs_logs(run: str, step: str) -> None:
     click.echo(source.logs["stderr"], nl=False, err=True)
     if source.error:
         click.echo(source.error, err=True)
+
+
+@runs_group.command("delete", epilog=RUN_HELP)
+@click.argument("runs", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="delete (without it: a dry run)")
+@json_option
+def runs_delete(runs: tuple[str, ...], yes: bool, as_json: bool) -> None:
+    """Delete runs, and the artifacts no other run references (a dry run unless --yes)."""
+    from flowplan.store.cleanup import delete_runs
+
+    try:
+        found = [client().get_pipeline_run(r) for r in runs]
+        store = client().store
+        collected = delete_runs(store, [str(r.id) for r in found], apply=yes)
+    except FlowplanError as exc:
+        fail(exc)
+    report_collected(collected, yes, as_json, [r.name for r in found])
+
+
+def report_collected(collected: Any, applied: bool, as_json: bool, names: list[str]) -> None:
+    """The summary of a clean-up: JSON on stdout, or lines (names of what goes) on stdout."""
+    if as_json:
+        emit_json({"applied": applied, "runs": names, "step_runs": collected.step_runs,
+                   "artifacts": [{"name": n, "version": v} for n, v in collected.artifacts],
+                   "files": len(collected.files), "temp_files": collected.temp_files,
+                   "bytes": collected.bytes_freed})
+        return
+    verb = "deleted" if applied else "would delete"
+    for name in names:
+        click.echo(f"{verb} run {name}")
+    for name, version in collected.artifacts:
+        click.echo(f"{verb} artifact {name} v{version}")
+    click.echo(collected.summary(applied))

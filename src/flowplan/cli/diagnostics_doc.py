@@ -1,4 +1,4 @@
-"""``python -m flowplan.diagnostics_doc > docs/diagnostics.md``: the catalog page, generated
+"""``python -m flowplan.cli.diagnostics_doc > docs/diagnostics.md``: the catalog page, generated
 from the explanations that ``flow rule`` prints."""
 
 from flowplan.codes import diagnostics_markdown

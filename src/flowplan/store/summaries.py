@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from flowplan.client import ArtifactVersion, PipelineRun, StepRun
+    from flowplan.store.views import ArtifactVersion, PipelineRun, StepRun
 
 
 def _time(value: datetime | None) -> str | None:
