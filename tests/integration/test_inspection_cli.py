@@ -77,7 +77,6 @@ def test_run_references_and_listing(runs: tuple[str, dict[str, str]]) -> None:
 def test_runs_show_tells_parameters_provenance_attempts_and_orchestrator(
     runs: tuple[str, dict[str, str]],
 ) -> None:
-    _, ids = runs
     shown = flow_json("runs", "show", "second")
     assert isinstance(shown, dict)
     assert shown["parameters"] == {"base": 1} and shown["orchestrator"]["flavor"] == "local"
