@@ -97,12 +97,10 @@ class StepRun:
 
     def sibling(self, step_run_id: UUID) -> StepRun | None:
         """Another step run of the same store (None when it no longer exists)."""
-        from flowplan.diagnostics import FlowplanError
+        from flowplan.store.queries import step_runs
 
-        try:
-            return StepRun(self._store.metadata.get_step_run(step_run_id), self._store)
-        except FlowplanError:
-            return None
+        found = self._store.metadata.db.read(lambda c: step_runs(c, "id", str(step_run_id)))
+        return StepRun(found[0], self._store) if found else None
 
     @property
     def duration(self) -> float | None:
