@@ -48,7 +48,10 @@ def branch(x: int, sync_dir: str) -> int:
     me = context.step_run.name
     folder = Path(sync_dir)
     (folder / f"{me}.pid").write_text(str(os.getpid()))
-    (folder / f"{me}.started").write_text(str(time.time()))
+    # written whole, then renamed: a sibling that sees the file and fails at once (FAIL_FAST)
+    # may kill this step right after, and must not leave an empty file behind
+    (folder / f".{me}.started").write_text(str(time.time()))
+    (folder / f".{me}.started").replace(folder / f"{me}.started")
     wait_for(lambda: all((folder / f"{b}.started").exists() for b in BRANCHES), "rendezvous")
     if me == "step_2":
         raise RuntimeError("step 2 fails")
