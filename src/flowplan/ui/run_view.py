@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flowplan.store import browse
+from flowplan.store import browse, queries
 from flowplan.store.local import LocalStore
 from flowplan.store.records import ArtifactRecord, RunRecord, StepRunRecord
 from flowplan.ui.dag_layout import COLLAPSE_AT, Edge, Layout, layout, plan_graph
@@ -80,7 +80,10 @@ class StepPanel:
 
 def find_step(store: LocalStore, run: RunRecord, invocation_id: str) -> StepRunRecord | None:
     found = browse.step_run_id(store.metadata.db, run.id, invocation_id)
-    return None if found is None else store.metadata.get_step_run(found)
+    if found is None:
+        return None
+    records = store.metadata.db.read(lambda c: queries.step_runs(c, "id", str(found)))
+    return records[0] if records else None
 
 
 def step_panel(store: LocalStore, step: StepRunRecord) -> StepPanel:
