@@ -26,3 +26,8 @@ def database_failed(error: object, path: str) -> Diagnostic:
     return make("FP901", f"the metadata database failed: {error}", path=path,
                 fix="check that the folder is writable and the disk not full; if the file is "
                 "damaged, move it aside (runs recorded in it are then forgotten)")
+
+
+def dashboard_failed(error: BaseException) -> Diagnostic:
+    return make("FP901", f"the dashboard failed unexpectedly: {type(error).__name__}: {error}",
+                fix="please report it, with the traceback `flow ui` printed")

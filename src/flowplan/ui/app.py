@@ -21,9 +21,9 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Respon
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from flowplan import codes
 from flowplan.diagnostics import FlowplanError
 from flowplan.enums import ExecutionStatus
+from flowplan.messages import internal
 from flowplan.store import browse
 from flowplan.store.local import LocalStore
 from flowplan.store.records import RunRecord
@@ -192,9 +192,7 @@ class Dashboard:
     async def internal_error(self, request: Request, exc: Exception) -> Response:
         """A bug of the dashboard: logged with its traceback, shown as an FP901 page."""
         logger.error("flow ui failed on %s", request.url.path, exc_info=exc)
-        problem = codes.make("FP901", f"the dashboard failed unexpectedly: "
-                                      f"{type(exc).__name__}: {exc}",
-                             fix="please report it, with the traceback `flow ui` printed")
+        problem = internal.dashboard_failed(exc)
         return self.page("error.html", status_code=500, title="Internal error", code=500,
                          message=problem.format())
 
