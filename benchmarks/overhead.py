@@ -1,14 +1,24 @@
 """Per-step overhead of flowplan with its durable store, measured in one process.
 
-Run: python benchmarks/overhead.py
-Prints: a bare function call; per-step overhead of 20- and 200-step chains (caching off, full
-store: fsync'd artifact files + SQLite WAL); a fully cached 200-step rerun; `import flowplan`;
+Run: python benchmarks/overhead.py [--repeat N] [--sizes 10,100,1000,5000]
+
+For chains of 10, 100, 1,000 and 5,000 steps (each step adds one to its input), it prints
+the median per-step cost of
+  * a run with the durable store (caching off: compile, run, artifact files and SQLite),
+  * a fully cached rerun (compile, one cache query, a digest check and a record per step),
+  * the same functions called plainly, in a loop,
+then how 5,000 steps compare with 100 per step, what share of a cached 200-step rerun the
+digest check of DESIGN decision 19 costs, the first (cold) durable run, `import flowplan`,
 and a 100-step chain as a whole `python` process once its analysis is cached.
-Targets: <= 1 ms per step, cached rerun <= 0.3 s, import <= 0.15 s, 100-step process <= 0.35 s.
+
+Targets: durable <= 0.15 ms per step; 5,000 steps within 10% of 100 per step; a fully cached
+100-step rerun <= 15 ms; the digest check <= 10% of a cached 200-step rerun; the whole
+100-step process <= 150 ms.
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import io
 import os
@@ -17,6 +27,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -35,16 +46,26 @@ def increment(x: int) -> int:
 inc = step(increment)
 
 
-def chain(n: int, enable_cache: bool):  # type: ignore[no-untyped-def]
-    @pipeline(
-        name=f"chain_{n}_{'cached' if enable_cache else 'uncached'}", enable_cache=enable_cache
-    )
+def chain(n: int, enable_cache: bool, tag: str = "") -> Callable[[], object]:
+    @pipeline(name=f"chain_{n}_{'cached' if enable_cache else 'durable'}{tag}")
     def body() -> None:
         value = inc(x=0, id="s0")
         for i in range(1, n):
             value = inc(value, id=f"s{i}")
 
-    return body
+    configured = body.with_options(enable_cache=enable_cache)
+
+    def call() -> object:
+        with contextlib.redirect_stdout(io.StringIO()):  # the run's final line
+            return configured()
+
+    return call
+
+
+def plain(n: int) -> None:
+    value = increment(0)
+    for _ in range(1, n):
+        value = increment(value)
 
 
 CHAIN_SCRIPT = textwrap.dedent("""
@@ -73,35 +94,47 @@ def process_times(args: list[str], env: dict[str, str], repeat: int = 5) -> floa
     return statistics.median(times)
 
 
-def quiet(func):  # type: ignore[no-untyped-def]
-    """``func`` with the run's final line kept off stdout."""
-
-    def call() -> None:
-        with contextlib.redirect_stdout(io.StringIO()):
-            func()
-
-    return call
-
-
-def main() -> None:
-    bare = median_time(lambda: [increment(i) for i in range(10_000)], repeat=5) / 10_000
-    print(f"bare function call:                 {bare * 1e6:8.3f} us")
-    for n in (20, 200):
-        pipe = chain(n, enable_cache=False)
-        pipe = quiet(pipe)
-        pipe()  # warm analysis cache and store
-        total = median_time(pipe, repeat=5)
+def chains(sizes: list[int], repeat: int) -> dict[int, float]:
+    print(f"{'steps':>6}  {'durable ms/step':>15}  {'cached rerun':>21}  {'plain ms/step':>13}")
+    durable: dict[int, float] = {}
+    for n in sizes:
+        times = max(3, repeat if n <= 1000 else repeat // 2)
+        run = chain(n, enable_cache=False)
+        run()  # warm: analysis cache, verdict cache, artifact files
+        durable[n] = median_time(run, repeat=times) / n
+        cached = chain(n, enable_cache=True)
+        cached()
+        rerun = median_time(cached, repeat=times)
+        bare = median_time(lambda n=n: plain(n), repeat=max(5, repeat)) / n  # type: ignore[misc]
         print(
-            f"{n:>3}-step chain, caching off:        {total:8.3f} s  "
-            f"= {total / n * 1e3:.3f} ms per step (compile + run + durable store)"
+            f"{n:>6}  {durable[n] * 1e3:>15.3f}  {rerun * 1e3:>9.1f} ms "
+            f"({rerun / n * 1e3:.3f}/step)  {bare * 1e3:>13.5f}"
         )
-    cached = quiet(chain(200, enable_cache=True))
+    return durable
+
+
+def digest_share(repeat: int) -> None:
+    """The digest check's share of a fully cached 200-step rerun: the rerun timed as it is,
+    and with the check replaced by one that trusts every hit."""
+    import flowplan.executor.ledger as ledger
+
+    cached = chain(200, enable_cache=True, tag="_digest")
     cached()
-    rerun = median_time(cached, repeat=5)
+    checked = median_time(cached, repeat=repeat)
+    original = ledger.verify_cached
+    ledger.verify_cached = lambda store, outputs: True
+    try:
+        trusting = median_time(cached, repeat=repeat)
+    finally:
+        ledger.verify_cached = original
+    share = (checked - trusting) / checked
     print(
-        f"200-step chain, fully cached rerun: {rerun:8.3f} s  ({rerun / 200 * 1e3:.3f} ms per step)"
+        f"digest check, cached 200-step rerun: {checked * 1e3:.1f} ms with it, "
+        f"{trusting * 1e3:.1f} ms without: {share:.1%} of the rerun"
     )
 
+
+def processes() -> None:
     # Users run with bytecode caches; make sure ours exist even where PYTHONDONTWRITEBYTECODE=1.
     import compileall
 
@@ -113,12 +146,32 @@ def main() -> None:
     python = sys.executable
     base = process_times([python, "-c", "pass"], env)
     imp = process_times([python, "-c", "import flowplan"], env)
-    print(f"import flowplan:                    {imp - base:8.3f} s  (startup {base:.3f} s apart)")
+    print(f"import flowplan:               {imp - base:8.3f} s  (startup {base:.3f} s apart)")
     script = root / "chain100.py"
     script.write_text(CHAIN_SCRIPT)
     subprocess.run([python, str(script)], env=env, check=True, stdout=subprocess.DEVNULL)
     whole = process_times([python, str(script)], env)
-    print(f"100-step chain, whole process:      {whole:8.3f} s  (analysis cached)")
+    print(f"100-step chain, whole process: {whole:8.3f} s  (analysis cached)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--sizes", default="10,100,1000,5000")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    cold = chain(100, enable_cache=False, tag="_cold")
+    start = time.perf_counter()
+    cold()
+    first = time.perf_counter() - start
+    print(f"first durable 100-step run (new files, fsync'd): {first / 100 * 1e3:.3f} ms/step")
+    durable = chains(sizes, args.repeat)
+    if 100 in durable and 5000 in durable:
+        ratio = durable[5000] / durable[100]
+        print(f"5,000 vs 100 steps, durable, per step: {ratio:.2f}x")
+    digest_share(args.repeat)
+    processes()
 
 
 if __name__ == "__main__":

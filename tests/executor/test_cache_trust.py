@@ -100,3 +100,24 @@ def test_a_cached_step_records_what_it_reused() -> None:
         "numbers",
         "total",
     ]
+
+
+def test_the_plan_is_serialised_once_and_stored_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from flowplan.compiler.plan import Plan
+
+    calls: list[int] = []
+    original = Plan.to_json
+
+    def counted(self: Plan, indent: int | None = None) -> str:
+        calls.append(1)
+        return original(self, indent)
+
+    monkeypatch.setattr(Plan, "to_json", counted)
+    first, second = summed(), summed()
+    assert len(calls) == 2  # one per run: the verdict's key and the stored plan share it
+    assert first.id != second.id
+    store = LocalStore.open()
+    plans = store.metadata.db.read(lambda c: c.execute("SELECT COUNT(*) FROM plans").fetchone())
+    assert plans[0] == 1  # content-addressed: the unchanged plan is stored once
+    assert Plan.from_json(store.metadata.get_run(second.id).plan or "").pipeline == "summed"
+    store.close()

@@ -128,7 +128,7 @@ def compile_pipeline(
     run_config: RunConfiguration | None = None,
 ) -> CompiledPipeline:
     """Compile ``pipe``; a run configuration (given, or from ``config_path``) applies on top."""
-    from flowplan.compiler.plan import Plan, StepSource
+    from flowplan.compiler.plan import Plan, StepSource, plan_hash
     from flowplan.compiler.validate import validate
 
     config = _run_config(pipe, run_config)
@@ -167,12 +167,23 @@ def compile_pipeline(
         invocations=tracer.invocations,
         outputs=outputs,
     )
-    diagnostics = validate(plan)
+    # The plan's one serialisation: its hash keys the validator's verdict and the run's
+    # stored plan (content-addressed: a rerun of an unchanged pipeline stores none).
+    plan_json = plan.to_json()
+    fingerprint = plan_hash(plan_json)
+    diagnostics = validate(plan, fingerprint=fingerprint)
     errors = [d for d in diagnostics if d.severity is Severity.ERROR]
     if errors:
         raise CompileError(errors)
     warnings = tracer.diagnostics + [d for d in diagnostics if d.severity is Severity.WARNING]
-    return CompiledPipeline(plan=plan, steps=tracer.steps, pipeline=pipe, warnings=warnings)
+    return CompiledPipeline(
+        plan=plan,
+        steps=tracer.steps,
+        pipeline=pipe,
+        warnings=warnings,
+        plan_json=plan_json,
+        plan_hash=fingerprint,
+    )
 
 
 def _pipeline_config(pipe: PipelineDefinition) -> Any:

@@ -33,6 +33,8 @@ class CompiledPipeline:
     steps: dict[str, BaseStep]
     pipeline: PipelineDefinition
     warnings: list[Diagnostic] = field(default_factory=list)
+    plan_json: str | None = None  # the plan's one serialisation, when compiling made it
+    plan_hash: str | None = None  # its hash (the plan's fingerprint)
 
 
 def execution_mode(value: object, where: tuple[str | None, int | None]) -> ExecutionMode:

@@ -17,6 +17,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -222,8 +223,10 @@ class Plan:
         return [(dep, inv.id) for inv in self.invocations for dep in inv.upstream()]
 
     def to_json(self, indent: int | None = None) -> str:
+        """The plan's JSON (the same as ``json.dumps(jsonable(plan))``, made by the json
+        module's own encoder, which asks for the fields of each dataclass)."""
         separators = (",", ":") if indent is None else (",", ": ")
-        return json.dumps(jsonable(self), indent=indent, separators=separators)
+        return json.dumps(self, indent=indent, separators=separators, default=_shallow)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Plan:
@@ -232,29 +235,83 @@ class Plan:
 
     def fingerprint(self) -> str:
         """A hash of the whole plan, for caching the validator's verdict."""
-        return hashlib.sha256(self.to_json().encode()).hexdigest()
+        return plan_hash(self.to_json())
+
+
+def plan_hash(text: str) -> str:
+    """The hash of a plan's JSON (:meth:`Plan.to_json`): its fingerprint."""
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def jsonable(value: Any) -> Any:
     """The JSON form of a plan or any part of it (tuples become lists)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {name: jsonable(getattr(value, name)) for name in _field_names(type(value))}
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
+    encode = _ENCODERS.get(type(value))
+    if encode is None:
+        encode = _encoder(type(value))
+    return encode(value)
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _sequence(value: list[Any] | tuple[Any, ...]) -> list[Any]:
+    return [jsonable(v) for v in value]
+
+
+def _mapping(value: dict[Any, Any]) -> dict[Any, Any]:
+    return {k: jsonable(v) for k, v in value.items()}
+
+
+# One encoder per concrete type, found once: a plan serialises in one pass of plain calls.
+_ENCODERS: dict[type, Callable[[Any], Any]] = {
+    str: _same,
+    int: _same,
+    float: _same,
+    bool: _same,
+    type(None): _same,
+    list: _sequence,
+    tuple: _sequence,
+    dict: _mapping,
+}
+
+
+def _encoder(cls: type) -> Callable[[Any], Any]:
+    if dataclasses.is_dataclass(cls):
+        names = tuple(f.name for f in dataclasses.fields(cls))
+
+        def fields(value: Any) -> dict[str, Any]:
+            return {name: jsonable(getattr(value, name)) for name in names}
+
+        _ENCODERS[cls] = fields
+        return fields
+    for base, encode in ((str, _same), (int, _same), (float, _same), (list, _sequence),
+                         (tuple, _sequence), (dict, _mapping)):  # fmt: skip
+        if issubclass(cls, base):  # subclasses (an IntEnum, a NamedTuple) as their base
+            return encode
+    return _fallback
+
+
+def _shallow(value: Any) -> Any:
+    """A dataclass as the dict of its fields (the encoder converts what is in them)."""
+    cls = type(value)
+    names = _FIELDS.get(cls)
+    if names is None:
+        if not dataclasses.is_dataclass(cls):
+            return _fallback(value)
+        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return {name: getattr(value, name) for name in names}
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _fallback(value: Any) -> Any:
     # Values the validator would refuse (FP301) can still reach a fingerprint: pydantic's
     # own fallback gives them a stable JSON form.
     from pydantic_core import to_jsonable_python
 
     return to_jsonable_python(value, fallback=repr)
-
-
-@functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 @functools.cache

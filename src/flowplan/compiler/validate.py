@@ -218,11 +218,17 @@ CHECKS: tuple[Check, ...] = (
 )
 
 
-def validate(plan: Plan, *, use_cache: bool = True) -> list[Diagnostic]:
-    """Every problem of ``plan`` (errors and warnings), sorted by location."""
+def validate(
+    plan: Plan, *, use_cache: bool = True, fingerprint: str | None = None
+) -> list[Diagnostic]:
+    """Every problem of ``plan`` (errors and warnings), sorted by location; ``fingerprint``
+    is the plan's, when the caller has it already."""
     from flowplan.compiler.verdict_cache import load_verdict, store_verdict
 
-    fingerprint = plan.fingerprint() if use_cache else None
+    if use_cache and fingerprint is None:
+        fingerprint = plan.fingerprint()
+    elif not use_cache:
+        fingerprint = None
     if fingerprint is not None:
         cached = load_verdict(fingerprint)
         if cached is not None:

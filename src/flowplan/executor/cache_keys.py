@@ -53,7 +53,10 @@ def verify_cached(store: ArtifactIO, outputs: Mapping[str, Sequence[ArtifactReco
         for record in records:
             blobs = store.blobs_for(record.uri)
             try:
-                blobs.get_bytes(record.content_hash)
+                if isinstance(blobs, ArtifactStore):
+                    blobs.get_bytes(record.content_hash, from_disk=True)
+                else:
+                    blobs.get_bytes(record.content_hash)
             except StoreError:
                 if isinstance(blobs, ArtifactStore):
                     blobs.discard(record.content_hash)

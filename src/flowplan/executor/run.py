@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from uuid import UUID
 
     from flowplan.compiler.pipeline import CompiledPipeline
-    from flowplan.compiler.plan import Plan
     from flowplan.store.local import LocalStore
 
 S = ExecutionStatus
@@ -36,13 +35,15 @@ def start_run(compiled: CompiledPipeline, store: LocalStore, *, unlisted: bool =
         raise FlowplanError(
             runtime.run_from_worker(plan.pipeline)
         )
-    run_id, name = _create_run(plan, store, unlisted)
+    run_id, name = _create_run(compiled, store, unlisted)
     return RunState(run_id=run_id, run_name=name, warnings=list(compiled.warnings))
 
 
-def _create_run(plan: Plan, store: LocalStore, unlisted: bool) -> tuple[UUID, str]:
+def _create_run(compiled: CompiledPipeline, store: LocalStore, unlisted: bool) -> tuple[UUID, str]:
     """Name and record the run.  Of two runs named by the clock in the same microsecond, the
     later takes the next tick; a taken name without ``{time}`` is refused (FP501)."""
+    plan = compiled.plan
+    plan_json = compiled.plan_json if compiled.plan_json is not None else plan.to_json()
     attempt = 0
     while True:
         attempt += 1
@@ -52,9 +53,10 @@ def _create_run(plan: Plan, store: LocalStore, unlisted: bool) -> tuple[UUID, st
                 name,
                 plan.pipeline,
                 plan.parameters,
-                plan.to_json(),
+                plan_json,
                 jsonable(plan.config),
                 unlisted=unlisted,
+                plan_hash=compiled.plan_hash,
             )
         except StoreError as exc:
             timed = _timed(plan.config.run_name)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 import threading
 from pathlib import Path
@@ -26,6 +27,9 @@ from flowplan.diagnostics import StoreError
 from flowplan.messages import runtime
 
 ARTIFACTS_DIRNAME = "artifacts"
+RECENT_ITEM = 1 << 20  # bytes: contents up to this size are kept in memory once hashed
+RECENT_TOTAL = 32 << 20  # bytes kept in memory in all
+_HASH = re.compile("[0-9a-f]{64}")
 _TEMP_PREFIX = ".tmp-"
 
 
@@ -38,10 +42,15 @@ class ArtifactStore:
         self._made_dirs: set[str] = set()
         self._unsynced: set[str] = set()
         self._unsynced_lock = threading.Lock()
+        # Small contents this process wrote or read and hashed itself: loading them again (the
+        # next step's input) needs neither the file nor a second hash.
+        self._recent: dict[str, bytes] = {}
+        self._recent_size = 0
+        self._present: set[str] = set()  # files this object wrote or found, by content hash
 
     def path_for(self, content_hash: str) -> Path:
         """Where the artifact with this SHA-256 hex digest lives (whether or not it does)."""
-        if len(content_hash) != 64 or not _is_hex(content_hash):
+        if _HASH.fullmatch(content_hash) is None:
             raise StoreError(
                 runtime.not_a_content_hash(content_hash)
             )
@@ -57,11 +66,13 @@ class ArtifactStore:
         content_hash = hashlib.sha256(data).hexdigest()
         folder = os.path.join(self._root, content_hash[:2])
         target = os.path.join(folder, content_hash)
-        if not os.path.exists(target):
+        if content_hash not in self._present and not os.path.exists(target):
             self._write_atomically(folder, target, data, sync)
             if not sync:
                 with self._unsynced_lock:
                     self._unsynced.add(target)
+        self._present.add(content_hash)
+        self._remember(content_hash, data)
         return content_hash, target
 
     def sync_written(self) -> None:
@@ -80,20 +91,41 @@ class ArtifactStore:
         try:
             verified(path.read_bytes(), content_hash, str(path))
         except StoreError:
+            self._present.discard(content_hash)
             path.unlink(missing_ok=True)
         except OSError:
-            return
+            self._present.discard(content_hash)
 
-    def get_bytes(self, content_hash: str) -> bytes:
-        """The stored bytes, checked against their hash (``FP503`` when missing or changed)."""
+    def get_bytes(self, content_hash: str, *, from_disk: bool = False) -> bytes:
+        """The stored bytes, checked against their hash (``FP503`` when missing or changed).
+
+        Contents this process hashed already come from memory, unless ``from_disk``: the
+        file itself is read and checked (a cache hit is trusted only so, DESIGN decision 19).
+        """
+        if not from_disk:
+            known = self._recent.get(content_hash)
+            if known is not None:
+                return known
         path = self.path_for(content_hash)
         try:
             data = path.read_bytes()
         except FileNotFoundError:
+            self._present.discard(content_hash)
             raise StoreError(
                 runtime.missing_artifact_file(content_hash, str(path))
             ) from None
-        return verified(data, content_hash, str(path))
+        self._remember(content_hash, verified(data, content_hash, str(path)))
+        return data
+
+    def _remember(self, content_hash: str, data: bytes) -> None:
+        if len(data) > RECENT_ITEM or content_hash in self._recent:
+            return
+        with self._unsynced_lock:
+            self._recent[content_hash] = data
+            self._recent_size += len(data)
+            while self._recent_size > RECENT_TOTAL:  # the oldest go first
+                oldest = next(iter(self._recent))
+                self._recent_size -= len(self._recent.pop(oldest))
 
     def _write_atomically(self, folder: str, target: str, data: bytes, sync: bool) -> None:
         if folder not in self._made_dirs:
@@ -145,10 +177,6 @@ def _fsync(path: str) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _is_hex(text: str) -> bool:
-    return all(c in "0123456789abcdef" for c in text)
 
 
 def verified(data: bytes, content_hash: str, where: str) -> bytes:

@@ -20,9 +20,10 @@ reads the earlier rows of its run.
 
 from __future__ import annotations
 
+import os
+import random
 import threading
 import time
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
@@ -84,7 +85,7 @@ class RunWriter:
     ) -> UUID:
         """A step run in start order: ``running``, ``cached`` (with the ``outputs`` it
         reuses), or one that never started (``skipped``)."""
-        step_run = uuid.uuid4()
+        step_run = new_id()
         owner = str(step_run)
         now = time.time()
         started = now if status in (S.RUNNING, S.CACHED) else None
@@ -130,7 +131,7 @@ class RunWriter:
         for new in artifacts:
             version = self._versions.get(new.name, 0) + 1
             self._versions[new.name] = version
-            artifact_id = uuid.uuid4()
+            artifact_id = new_id()
             ops.append(("artifact", (str(artifact_id), new.name, version, new.uri,
                         new.content_hash, new.data_type, new.materializer, owner,
                         new.output_name, now)))  # fmt: skip
@@ -229,6 +230,17 @@ class RunWriter:
                 self.flush()
             except Exception:  # the driver's next commit retries it and reports
                 time.sleep(self.window)
+
+
+def new_id() -> UUID:
+    """A random (version 4) UUID without a system call per id: ids must be unique, not
+    secret.  A generator of our own, seeded from the OS here and in each forked child
+    (programs and tests that seed the ``random`` module do not touch it)."""
+    return UUID(int=_IDS.getrandbits(128), version=4)
+
+
+_IDS = random.Random()
+os.register_at_fork(after_in_child=_IDS.seed)
 
 
 def _links(kind: str, owner: str, links: Links) -> list[Op]:

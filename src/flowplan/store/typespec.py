@@ -95,11 +95,25 @@ def is_recordable(tp: Any) -> bool:
 
 def resolve_type(text: str) -> Any:
     """The type written by :func:`format_type`; raises :class:`TypeSpecError`."""
+    known = _STANDARD.get(text)
+    if known is not None:
+        return known
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError:
         raise TypeSpecError(f"`{text}` is not a recorded type") from None
-    return _evaluate(tree.body, text)
+    found = _evaluate(tree.body, text)
+    roots = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    if roots <= _STANDARD_ROOTS:  # the standard library's types never change: keep them
+        _STANDARD[text] = found
+    return found
+
+
+# Types of the standard library resolved once (every load of an ``int`` artifact asks).
+_STANDARD: dict[str, Any] = {}
+_STANDARD_ROOTS = frozenset(
+    {"builtins", "typing", "collections", "datetime", "decimal", "pathlib", "uuid", "types"}
+)
 
 
 def _evaluate(node: ast.expr, text: str) -> Any:
