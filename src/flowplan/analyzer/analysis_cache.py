@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 from pathlib import Path
 
 from flowplan.analyzer.module_analysis import ModuleAnalysis
@@ -98,6 +97,8 @@ def store(key: str, analysis: ModuleAnalysis) -> None:
     tmp: str | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when a result is written (warm runs never)
+
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)

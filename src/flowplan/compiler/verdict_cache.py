@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 
 from flowplan.diagnostics import Diagnostic, Severity
@@ -32,6 +31,8 @@ def store_verdict(fingerprint: str, diagnostics: list[Diagnostic]) -> None:
     target = _path(fingerprint)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when a result is written (warm runs never)
+
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".verdict-")
         with os.fdopen(fd, "w") as handle:
             json.dump([d.to_json() for d in diagnostics], handle)

@@ -9,7 +9,6 @@ raising for a user error -- and ``stop(ids)`` for FAIL_FAST.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -101,6 +100,8 @@ class ProcessBackend:
             with self._lock:
                 self._active.pop(step_id, None)
             self.pool.release(worker)
+        import pickle
+
         result: StepResult = pickle.loads(reply)
         return result
 
@@ -116,6 +117,8 @@ class ProcessBackend:
             cwd=os.getcwd(),
             path=list(sys.path),
         )
+        import pickle
+
         return pickle.dumps(request)
 
     def stop(self, ids: Iterable[str]) -> None:

@@ -7,7 +7,6 @@ It writes artifacts but never run metadata: it returns a ``StepResult`` for the 
 from __future__ import annotations
 
 import time
-import traceback
 import typing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -225,4 +224,6 @@ def _sleep(seconds: float, should_stop: Callable[[], bool]) -> bool:
 def _format(exc: BaseException) -> str:
     if isinstance(exc, FlowplanError):
         return str(exc)
+    import traceback  # only for a step that failed
+
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import socket
 import sys
 import typing
 from collections.abc import Iterator
@@ -23,6 +22,8 @@ from typing import TYPE_CHECKING, Any
 from flowplan.messages import runtime
 
 if TYPE_CHECKING:
+    import socket
+
     from flowplan.executor.runner import StepResult
     from flowplan.store.local import LocalStore
 

@@ -9,14 +9,16 @@ half-imported user module, so it never re-runs the user's script.
 
 from __future__ import annotations
 
-import socket
 import struct
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import socket
 
 _HEADER = struct.Struct("!Q")
 _BY_VALUE_LOCK = threading.Lock()

@@ -19,7 +19,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import secrets
 import threading
 from pathlib import Path
 
@@ -131,7 +130,7 @@ class ArtifactStore:
         if folder not in self._made_dirs:
             os.makedirs(folder, exist_ok=True)
             self._made_dirs.add(folder)
-        name = f"{_TEMP_PREFIX}{os.path.basename(target)[:16]}-{os.getpid()}-{secrets.token_hex(4)}"
+        name = f"{_TEMP_PREFIX}{os.path.basename(target)[:16]}-{os.getpid()}-{os.urandom(4).hex()}"
         temp = os.path.join(folder, name)
         try:
             fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
