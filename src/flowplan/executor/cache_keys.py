@@ -53,10 +53,7 @@ def verify_cached(store: ArtifactIO, outputs: Mapping[str, Sequence[ArtifactReco
         for record in records:
             blobs = store.blobs_for(record.uri)
             try:
-                if isinstance(blobs, ArtifactStore):
-                    blobs.get_bytes(record.content_hash, from_disk=True)
-                else:
-                    blobs.get_bytes(record.content_hash)
+                blobs.get_bytes(record.content_hash)
             except StoreError:
                 if isinstance(blobs, ArtifactStore):
                     blobs.discard(record.content_hash)

@@ -82,11 +82,11 @@ def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> Exe
     # process isolation, or Dask), which must never import them: found on this thread's stack.
     by_value = modules_importing_now()
     progress = Progress(state.run_name, len(plan.invocations))
-    store.metadata.set_run_status(state.run_id, S.RUNNING, pid=os.getpid())
     progress.run_started(plan.pipeline)
     ledger = None
     try:
         ledger = open_ledger(compiled, store, state, progress)
+        ledger.writer.run_started(os.getpid())
         with capturing_run(), progress.showing_output():
             Driver(ledger, settings, by_value).run()
     except BaseException as exc:

@@ -94,11 +94,11 @@ def _load(store: ArtifactIO, record: ArtifactRecord, annotation: Any) -> Any:
     ``__main__``, which a worker process never imports; a module that a Dask worker received
     by value) is taken from the step's annotation."""
     try:
-        return store.load_artifact(record)
+        return store.load_artifact(record, recent=True)
     except StoreError as exc:
         if annotation is None or exc.code != "FP511":
             raise
-        return store.load_artifact(record, data_type=annotation)
+        return store.load_artifact(record, data_type=annotation, recent=True)
 
 
 def _checked(value: Any, annotation: Any, step: str, name: str) -> Any:

@@ -106,14 +106,21 @@ class ArtifactIO:
             content_hash, uri, result.data_type, result.materializer, result.warnings
         )
 
-    def load_artifact(self, record: ArtifactRecord, data_type: Any = None) -> Any:
+    def load_artifact(
+        self, record: ArtifactRecord, data_type: Any = None, *, recent: bool = False
+    ) -> Any:
         """The value of an artifact version, loaded by the materializer that stored it.
 
         ``data_type`` overrides the recorded type (e.g. the annotation of the consuming step
-        input, when the recorded type cannot be imported here).
+        input, when the recorded type cannot be imported here).  ``recent``: a step's input,
+        whose content this process may hold already (written or checked moments ago).
         """
         try:
-            data = self.blobs_for(record.uri).get_bytes(record.content_hash)
+            blobs = self.blobs_for(record.uri)
+            if recent and isinstance(blobs, ArtifactStore):
+                data = blobs.get_bytes(record.content_hash, recent=True)
+            else:
+                data = blobs.get_bytes(record.content_hash)
             cls = import_materializer(record.materializer)
             materializer = create_materializer(cls, pickle_key=self.pickle_key)
             if data_type is None:

@@ -45,7 +45,6 @@ class ArtifactStore:
         # next step's input) needs neither the file nor a second hash.
         self._recent: dict[str, bytes] = {}
         self._recent_size = 0
-        self._present: set[str] = set()  # files this object wrote or found, by content hash
 
     def path_for(self, content_hash: str) -> Path:
         """Where the artifact with this SHA-256 hex digest lives (whether or not it does)."""
@@ -65,12 +64,11 @@ class ArtifactStore:
         content_hash = hashlib.sha256(data).hexdigest()
         folder = os.path.join(self._root, content_hash[:2])
         target = os.path.join(folder, content_hash)
-        if content_hash not in self._present and not os.path.exists(target):
+        if not os.path.exists(target):
             self._write_atomically(folder, target, data, sync)
             if not sync:
                 with self._unsynced_lock:
                     self._unsynced.add(target)
-        self._present.add(content_hash)
         self._remember(content_hash, data)
         return content_hash, target
 
@@ -90,18 +88,17 @@ class ArtifactStore:
         try:
             verified(path.read_bytes(), content_hash, str(path))
         except StoreError:
-            self._present.discard(content_hash)
             path.unlink(missing_ok=True)
         except OSError:
-            self._present.discard(content_hash)
+            return
 
-    def get_bytes(self, content_hash: str, *, from_disk: bool = False) -> bytes:
+    def get_bytes(self, content_hash: str, *, recent: bool = False) -> bytes:
         """The stored bytes, checked against their hash (``FP503`` when missing or changed).
 
-        Contents this process hashed already come from memory, unless ``from_disk``: the
-        file itself is read and checked (a cache hit is trusted only so, DESIGN decision 19).
-        """
-        if not from_disk:
+        With ``recent``, contents this process wrote or checked moments ago come from memory
+        (a run loading the outputs of its previous steps); otherwise the file itself is read
+        and checked."""
+        if recent:
             known = self._recent.get(content_hash)
             if known is not None:
                 return known
@@ -109,7 +106,6 @@ class ArtifactStore:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            self._present.discard(content_hash)
             raise StoreError(
                 runtime.missing_artifact_file(content_hash, str(path))
             ) from None

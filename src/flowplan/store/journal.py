@@ -27,6 +27,8 @@ JOURNAL_DIRNAME = "journal"
 
 #: The statements a record is made of, by the name a journal line gives them.
 STATEMENTS: dict[str, str] = {
+    "run": "UPDATE runs SET status = 'running', pid = ?, host = ?,"
+    " started = COALESCE(started, ?) WHERE id = ?",
     "step": "INSERT OR IGNORE INTO step_runs (id, run_id, invocation_id, step_name, status,"
     " cache_key, started, ended, parameters, config, stdout, stderr, error, position)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -47,7 +49,7 @@ STATEMENTS: dict[str, str] = {
     " VALUES (?, ?, ?, ?)",
 }
 #: The order in which a group's statements run: rows before what refers to them.
-ORDER = ("step", "end", "attempt", "artifact", "output", "input", "cache")
+ORDER = ("run", "step", "end", "attempt", "artifact", "output", "input", "cache")
 
 Op = tuple[str, Sequence[Any]]
 

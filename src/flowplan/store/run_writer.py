@@ -28,7 +28,7 @@ from typing import Any
 from uuid import UUID
 
 from flowplan.enums import ExecutionStatus
-from flowplan.store.catalog import dumps
+from flowplan.store.catalog import dumps, this_host
 from flowplan.store.db import MetadataStore, NewArtifact, end_run
 from flowplan.store.journal import ORDER, STATEMENTS, Journal, Op, journal_path
 from flowplan.store.queries import Links
@@ -61,6 +61,7 @@ class RunWriter:
         self._position = 0
         self._finished: set[str] = set()
         self._eager = 0  # steps with hooks running: every record is committed at once
+        self._first = False  # the run just started: commit with the next record
         self._pending: list[Op] = []
         self._opened: float | None = None  # when the pending group got its first record
         self._lock = threading.Lock()
@@ -71,6 +72,12 @@ class RunWriter:
         metadata.db.hold(self)
 
     # -- records ---------------------------------------------------------------------------
+    def run_started(self, pid: int) -> None:
+        """The run is ``running`` in process ``pid`` of this host: committed with the first
+        step's start, so a reader that sees the run running sees that step."""
+        self._first = True
+        self._record([("run", (pid, this_host(), time.time(), self.run_id))], urgent=False)
+
     def start(
         self,
         invocation_id: str,
@@ -167,7 +174,8 @@ class RunWriter:
                 self._start_timer()
                 self._wake.notify()
             due = urgent or self._eager > 0 or time.monotonic() - self._opened >= self.window
-        if due:
+        if due or (self._first and ops[0][0] != "run"):
+            self._first = False
             self.flush()
 
     def flush(self) -> None:
