@@ -211,7 +211,8 @@ class MetadataStore(Catalog):
         self, run_id: IdLike, status: ExecutionStatus, warnings: Sequence[Any] = ()
     ) -> None:
         """Record a run's end; steps still ``running`` in it become ``stopped``."""
-        self.db.write(lambda conn: end_run(conn, _id(run_id), status, warnings))
+        text = dumps(list(warnings))
+        self.db.write(lambda conn: queries.end_run(conn, _id(run_id), status.value, text))
 
     # -- step runs ------------------------------------------------------------------------
     def start_step(
@@ -336,6 +337,11 @@ class MetadataStore(Catalog):
 
         return self.db.write(write)
 
+    def get_step_run(self, step_run_id: IdLike) -> StepRunRecord | None:
+        """One step run, with outputs, inputs and attempts (None when there is none)."""
+        found = self.db.read(lambda c: queries.step_runs(c, "id", _id(step_run_id)))
+        return found[0] if found else None
+
     def get_step_runs(self, run_id: IdLike) -> list[StepRunRecord]:
         """A run's step runs in the order they started, with outputs, inputs and attempts."""
         return self.db.read(lambda c: queries.step_runs(c, "run_id", _id(run_id)))
@@ -380,22 +386,6 @@ class MetadataStore(Catalog):
             return outputs
         self.drop_cache_entry(cache_key, step_run_id)
         return None
-
-
-def end_run(
-    conn: sqlite3.Connection, run_id: str, status: ExecutionStatus, warnings: Sequence[Any]
-) -> None:
-    """Close a run (in the caller's transaction); its unfinished steps become ``stopped``."""
-    now = time.time()
-    conn.execute(
-        "UPDATE runs SET status = ?, ended = ?, warnings = ? WHERE id = ?",
-        (status.value, now, dumps(list(warnings)), run_id),
-    )
-    conn.execute(
-        "UPDATE step_runs SET status = 'stopped', ended = ?"
-        " WHERE run_id = ? AND status IN ('running', 'initializing')",
-        (now, run_id),
-    )
 
 
 def _id(value: IdLike) -> str:

@@ -229,3 +229,17 @@ def insert_attempt(
         " VALUES (?, ?, ?, ?, ?)",
         (step_run_id, number, started, ended, error),
     )
+
+
+def end_run(conn: sqlite3.Connection, run_id: str, status: str, warnings_json: str) -> None:
+    """Close a run (in the caller's transaction); its unfinished steps become ``stopped``."""
+    now = time.time()
+    conn.execute(
+        "UPDATE runs SET status = ?, ended = ?, warnings = ? WHERE id = ?",
+        (status, now, warnings_json, run_id),
+    )
+    conn.execute(
+        "UPDATE step_runs SET status = 'stopped', ended = ?"
+        " WHERE run_id = ? AND status IN ('running', 'initializing')",
+        (now, run_id),
+    )

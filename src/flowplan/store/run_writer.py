@@ -29,9 +29,9 @@ from uuid import UUID
 
 from flowplan.enums import ExecutionStatus
 from flowplan.store.catalog import dumps, this_host
-from flowplan.store.db import MetadataStore, NewArtifact, end_run
+from flowplan.store.db import MetadataStore, NewArtifact
 from flowplan.store.journal import ORDER, STATEMENTS, Journal, Op, journal_path
-from flowplan.store.queries import Links
+from flowplan.store.queries import Links, end_run
 from flowplan.store.records import ArtifactRecord, required_datetime
 
 S = ExecutionStatus
@@ -207,7 +207,7 @@ class RunWriter:
                     if statements[name]:
                         conn.executemany(STATEMENTS[name], statements[name])
                 if run_end is not None:
-                    end_run(conn, self.run_id, run_end[0], run_end[1])
+                    end_run(conn, self.run_id, run_end[0].value, dumps(list(run_end[1])))
 
             try:
                 self.metadata.db.write(write)
