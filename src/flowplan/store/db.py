@@ -337,11 +337,6 @@ class MetadataStore(Catalog):
 
         return self.db.write(write)
 
-    def get_step_run(self, step_run_id: IdLike) -> StepRunRecord | None:
-        """One step run, with outputs, inputs and attempts (None when there is none)."""
-        found = self.db.read(lambda c: queries.step_runs(c, "id", _id(step_run_id)))
-        return found[0] if found else None
-
     def get_step_runs(self, run_id: IdLike) -> list[StepRunRecord]:
         """A run's step runs in the order they started, with outputs, inputs and attempts."""
         return self.db.read(lambda c: queries.step_runs(c, "run_id", _id(run_id)))
