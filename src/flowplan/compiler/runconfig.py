@@ -35,6 +35,7 @@ from flowplan.compiler.runconfig_errors import (
     pydantic_problems,
     suggest,
 )
+from flowplan.compiler.yamlbounds import expansion_problem
 from flowplan.diagnostics import ConfigError, Diagnostic
 from flowplan.messages import files
 
@@ -153,12 +154,30 @@ def load_run_config(path: str | Path) -> RunConfiguration:
         raise ConfigError(files.unreadable_run_config(source, reason)) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(_yaml_problem(exc, source, text)) from None
+    except RecursionError:
+        raise ConfigError(make("FP010", "run configuration is nested too deeply to read",
+                               path=source, fix="write the values with fewer levels of nesting")
+                          ) from None
+    refused = expansion_problem(root, source)
+    if refused is not None:
+        raise ConfigError(refused)
+    data = _construct(root)
     locator = Locator(source)
     problems = locator.read_nodes(root)
     return _validate(data, locator, problems)
+
+
+def _construct(root: yaml.Node | None) -> Any:
+    """The Python value of a composed (and bounded) document."""
+    if root is None:
+        return None
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_document(root)
+    finally:
+        loader.dispose()
 
 
 def parse_run_config(data: Mapping[str, Any],

@@ -1,4 +1,4 @@
-"""FP003-FP007, FP009: a YAML run configuration checked against the pipeline it configures."""
+"""FP003-FP007, FP009, FP010: a YAML run configuration checked against the pipeline it configures."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ _PIPELINE = """
 
 RULE = Rule(
     name="run-configuration",
-    codes=("FP003", "FP004", "FP005", "FP006", "FP007", "FP009"),
+    codes=("FP003", "FP004", "FP005", "FP006", "FP007", "FP009", "FP010"),
     summary="a run configuration is malformed or names what its pipeline lacks",
     rationale="""
         A run configuration (`config_path="run.yaml"`, or a file named on the command line)
@@ -27,9 +27,10 @@ RULE = Rule(
         checked against the schema (FP003 malformed YAML, FP004 unknown key, FP005 wrong
         value) and against the pipeline's static plan (FP006 unknown step id, FP007
         unknown parameter), at the line and column of the key; FP009 when the file named
-        in `config_path=` exists nowhere.
+        in `config_path=` exists nowhere; FP010 when its aliases would expand past the
+        bounds.
     """,
-    check=front_end("FP003", "FP004", "FP005", "FP006", "FP007", "FP009"),
+    check=front_end("FP003", "FP004", "FP005", "FP006", "FP007", "FP009", "FP010"),
     valid=(
         {
             "example.py": _PIPELINE,
