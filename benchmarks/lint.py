@@ -10,14 +10,22 @@ files.  Measured in one run, each with the same number of worker processes:
   least any libcst-based checker does);
 - cold: ``check_paths`` over the whole corpus with an empty result cache;
 - warm: ``flow check`` (a new process) with every result cached;
-- one file: ``flow check --no-cache`` on one pipeline file (a new process).
+- one file: ``flow check --no-cache`` on one pipeline file (a new process);
+- memory: the peak resident memory of ``flow check --no-cache`` over a project of
+  ``--memory-files`` files (half pipeline modules, half unrelated), summed over the whole
+  process tree (parent and workers, sampled from /proc);
+- many steps: ``flow check --no-cache`` on one file defining 2,000 / 8,000 / 20,000 steps
+  (and pipelines calling them), to show that time grows linearly with the number of steps.
 
-Targets: cold >= 70% of the limit's throughput, warm <= 0.5 s, one file <= 0.6 s.
+Targets: cold >= 70% of the limit's throughput, warm <= 0.5 s, one file <= 0.6 s, memory
+< 500 MB over 10,000 files, 20,000 steps < 3 s with time per step flat.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import random
 import shutil
 import statistics
@@ -30,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import isolate
+from _common import isolate, median_time
 
 STEP_BODIES = [
     """    rows = [[i, i * 2] for i in range({n})]
@@ -192,10 +200,74 @@ def process_time(args: list[str], repeat: int = 5) -> float:
     return statistics.median(times)
 
 
+def _tree_rss(root: int) -> int:
+    """Summed resident memory (bytes) of ``root`` and its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_bytes()
+            except OSError:
+                continue
+            parent = int(stat[stat.rfind(b")") + 2:].split()[1])
+            children.setdefault(parent, []).append(int(entry))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, ()))
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    return total * os.sysconf("SC_PAGE_SIZE")
+
+
+def peak_tree_memory(args: list[str]) -> tuple[float, int]:
+    """(seconds, peak summed RSS in bytes) of ``flow ARGS`` in a new process."""
+    flow = str(Path(sys.executable).parent / "flow")
+    start = time.perf_counter()
+    proc = subprocess.Popen([flow, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_rss(proc.pid))
+        time.sleep(0.05)
+    return time.perf_counter() - start, peak
+
+
+def many_steps_file(path: Path, steps: int) -> None:
+    """One module with ``steps`` steps and one pipeline per 100 of them, chained."""
+    lines = ["from flowplan import pipeline, step", ""]
+    for k in range(steps):
+        lines += ["@step", f"def step_{k}(value: int = {k}) -> int:", "    return value + 1", ""]
+    for start in range(0, steps, 100):
+        lines += ["@pipeline", f"def chain_{start}() -> None:", f"    out = step_{start}()"]
+        lines += [f"    out = step_{k}(out)" for k in range(start + 1, min(start + 100, steps))]
+        lines.append("")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def many_steps(base: Path) -> None:
+    times = {}
+    for steps in (2_000, 8_000, 20_000):
+        path = base / f"steps_{steps}.py"
+        many_steps_file(path, steps)
+        times[steps] = median_time(
+            lambda path=path: subprocess.run(  # type: ignore[misc]
+                [str(Path(sys.executable).parent / "flow"), "check", "--no-cache", str(path)],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False),
+            repeat=3)
+        print(f"one file, {steps:>6,} steps:         {times[steps]:.3f} s "
+              f"({times[steps] / steps * 1e6:.0f} us per step)")
+    growth = (times[20_000] / 20_000) / (times[2_000] / 2_000)
+    print(f"  time per step, 20,000 vs 2,000:  x{growth:.2f} (linear: about 1; "
+          "target: 20,000 steps < 3 s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=300)
     parser.add_argument("--jobs", type=int, default=None)
+    parser.add_argument("--memory-files", type=int, default=10_000,
+                        help="files of the memory measurement (0: skip it)")
+    parser.add_argument("--skip-steps", action="store_true", help="skip the many-steps files")
     options = parser.parse_args()
     from flowplan.lint.runner import default_jobs
 
@@ -219,6 +291,15 @@ def main() -> None:
     print(f"warm flow check (new process):    {warm:.3f} s (target <= 0.5 s)")
     one = process_time(["check", "--no-cache", str(pipelines[1])])
     print(f"one file, --no-cache (process):   {one:.3f} s (target <= 0.6 s)")
+    if not options.skip_steps:
+        many_steps(base)
+    if options.memory_files and os.path.isdir("/proc"):
+        big = base / "memory"
+        big.mkdir()
+        make_corpus(big, options.memory_files // 2)  # pipeline + unrelated file each
+        seconds, peak = peak_tree_memory(["check", "--no-cache", "-j", str(jobs), str(big)])
+        print(f"memory, {options.memory_files:,} files:          peak {peak / 2**20:.0f} MB "
+              f"summed over the process tree, {seconds:.1f} s (target < 500 MB)")
     shutil.rmtree(base, ignore_errors=True)
 
 

@@ -25,6 +25,7 @@ from flowplan.analyzer.returns import (
     child_suites,
     decide_outputs,
     source_text,
+    typing_aliases,
 )
 from flowplan.analyzer.signature import InputSpec, ParamKind, StepSignature
 from flowplan.analyzer.source import syntax_error
@@ -52,7 +53,8 @@ def analyze_module(source: str, path: str) -> ModuleAnalysis:
     defs = list(cst_functions(module.body))
     if [f.name.value for f in defs] != [node.name for _, node in index.functions]:
         raise FlowplanError(internal.parsers_disagree(path))
-    decisions = [decide_outputs(func, module) for func in defs]
+    aliases = typing_aliases(module)
+    decisions = [decide_outputs(func, module, aliases) for func in defs]
     positions = _positions(module) if any(d.findings for d in decisions) else {}
     m = _Module(path, module, index, _Locator(source), positions)
     signatures = [

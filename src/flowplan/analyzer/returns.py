@@ -9,7 +9,7 @@ diagnostics still waiting for a position, which the caller resolves only when th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -116,11 +116,48 @@ def dotted_name(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-def _generic(expr: cst.BaseExpression, name: str) -> list[cst.BaseExpression] | None:
-    """The elements of ``name[...]`` (any module prefix), or None when ``expr`` is not one."""
+_TYPING_MODULES = frozenset({"typing", "typing_extensions"})
+
+
+def typing_aliases(module: cst.Module) -> dict[str, str]:
+    """Names bound by ``from typing import Tuple as T`` at module level: ``{"T": "Tuple"}``
+    (callers compute it once per module: a file may define thousands of steps)."""
+    found = {}
+    for line in module.body:
+        for stmt in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+            if not isinstance(stmt, cst.ImportFrom) or isinstance(stmt.names, cst.ImportStar):
+                continue
+            if stmt.module is None or dotted_name(stmt.module) not in _TYPING_MODULES:
+                continue
+            for alias in stmt.names:
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    found[alias.asname.name.value] = str(dotted_name(alias.name))
+    return found
+
+
+def string_annotation(expr: cst.BaseExpression) -> cst.BaseExpression:
+    """The expression a string annotation (``-> "Tuple[int, str]"``) stands for; ``expr``
+    itself when it is no string or its text does not parse as an expression."""
+    if not isinstance(expr, (cst.SimpleString, cst.ConcatenatedString)):
+        return expr
+    text = expr.evaluated_value
+    if not isinstance(text, str):
+        return expr
+    try:
+        return cst.parse_expression(text.strip())
+    except (cst.ParserSyntaxError, RecursionError):
+        return expr
+
+
+def _generic(expr: cst.BaseExpression, name: str,
+             aliases: Mapping[str, str] | None = None) -> list[cst.BaseExpression] | None:
+    """The elements of ``name[...]`` (any module prefix, or a name bound to it by ``from
+    typing import name as alias``), or None when ``expr`` is not one."""
     if not isinstance(expr, cst.Subscript):
         return None
     base = dotted_name(expr.value)
+    if base is not None and aliases and base in aliases:
+        base = aliases[base]
     if base is None or base.rsplit(".", 1)[-1] != name:
         return None
     elements = [e.slice.value for e in expr.slice if isinstance(e.slice, cst.Index)]
@@ -128,11 +165,11 @@ def _generic(expr: cst.BaseExpression, name: str) -> list[cst.BaseExpression] | 
 
 
 def _tuple_elements(
-    expr: cst.BaseExpression,
+    expr: cst.BaseExpression, aliases: Mapping[str, str]
 ) -> list[cst.BaseExpression] | Literal["variadic"] | None:
-    elements = _generic(expr, "Tuple")
+    elements = _generic(expr, "Tuple", aliases)
     if elements is None:
-        elements = _generic(expr, "tuple")
+        elements = _generic(expr, "tuple", aliases)
     if elements is None:
         return None
     if len(elements) == 2 and isinstance(elements[1], cst.Ellipsis):
@@ -143,9 +180,11 @@ def _tuple_elements(
 
 
 class _Decider:
-    def __init__(self, func: cst.FunctionDef, module: cst.Module) -> None:
+    def __init__(self, func: cst.FunctionDef, module: cst.Module,
+                 aliases: Mapping[str, str] | None) -> None:
         self.module = module
         self.step = func.name.value
+        self.aliases = typing_aliases(module) if aliases is None else aliases
         self.findings: list[Finding] = []
 
     def text(self, node: cst.CSTNode) -> str:
@@ -158,7 +197,7 @@ class _Decider:
         """Strip ``Annotated[...]`` (nested ones too); return the type and the output name."""
         metadata: list[cst.BaseExpression] = []
         outer = expr
-        while (elements := _generic(expr, "Annotated")) is not None and elements:
+        while (elements := _generic(expr, "Annotated", self.aliases)) is not None and elements:
             expr, metadata = elements[0], elements[1:] + metadata
         if outer is expr:
             return expr, None
@@ -241,22 +280,25 @@ def _output_name(metadata: Sequence[cst.BaseExpression]) -> str | None:
     return _string_value(metadata[0]) if len(metadata) == 1 else None
 
 
-def decide_outputs(func: cst.FunctionDef, module: cst.Module) -> OutputDecision:
-    """Outputs of ``func`` from its return annotation and the shapes of its own returns."""
-    d = _Decider(func, module)
+def decide_outputs(func: cst.FunctionDef, module: cst.Module,
+                   aliases: Mapping[str, str] | None = None) -> OutputDecision:
+    """Outputs of ``func`` from its return annotation and the shapes of its own returns;
+    ``aliases`` is :func:`typing_aliases` of ``module`` (computed when not given)."""
+    d = _Decider(func, module, aliases)
     valued = [r for r in map(_classify, own_returns(func)) if r.shape != "none"]
     tuples = [r for r in valued if r.shape == "tuple"]
     if valued:
         d.check_shapes(valued)
     all_tuples = bool(valued) and len(tuples) == len(valued)
-    ann = func.returns.annotation if func.returns is not None else None
+    written = func.returns.annotation if func.returns is not None else None
+    ann = None if written is None else string_annotation(written)
     outputs: tuple[OutputSpec, ...] = ()
     multi = False
     if ann is None:
         outputs = (OutputSpec("output", None),) if valued else ()
     elif not (isinstance(ann, cst.Name) and ann.value == "None"):
         inner, name = d.unwrap(ann)
-        shape = _tuple_elements(inner) if inner is ann and all_tuples else None
+        shape = _tuple_elements(inner, d.aliases) if inner is ann and all_tuples else None
         if shape == "variadic":
             d.variadic(tuples, d.text(ann))
         if isinstance(shape, list):
@@ -266,7 +308,7 @@ def decide_outputs(func: cst.FunctionDef, module: cst.Module) -> OutputDecision:
     return OutputDecision(
         outputs=outputs,
         multi_output=multi,
-        return_annotation=None if ann is None else d.text(ann),
+        return_annotation=None if written is None else d.text(written),
         returns_value=bool(valued),
         findings=tuple(d.findings),
     )

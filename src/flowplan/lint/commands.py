@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from flowplan.diagnostics import Severity
@@ -37,6 +38,12 @@ def run_check(
     from flowplan.lint.runner import check_paths
     from flowplan.version import __version__
 
+    unknown = unknown_codes([*select, *ignore])
+    if unknown:
+        print(f"error: no code starts with {', '.join(f'`{c}`' for c in unknown)} "
+              "(--select/--ignore take codes or prefixes such as FP2 or FP801; see "
+              "`flow rules`)", file=sys.stderr)
+        return EXIT_USAGE
     config = load_config(_start(paths), select, ignore)
     report = check_paths(paths, config, use_cache=use_cache, jobs=jobs)
     if report.missing:
@@ -50,12 +57,32 @@ def run_check(
         fixed = apply_fixes(report.diagnostics)
         if fixed:
             report = check_paths(paths, config, use_cache=use_cache, jobs=jobs)
-    print(render(fmt, report.diagnostics, report.files, fixed, __version__))
+    emit(render(fmt, report.diagnostics, report.files, fixed, __version__))
     if any(d.code == "FP901" for d in report.diagnostics):
         return EXIT_USAGE
     if any(d.severity is Severity.ERROR for d in report.diagnostics):
         return EXIT_PROBLEMS
     return EXIT_PROBLEMS if strict and report.diagnostics else EXIT_CLEAN
+
+
+def unknown_codes(values: Iterable[str]) -> list[str]:
+    """The ``--select``/``--ignore`` entries that no code starts with (a typo such as
+    ``FPX`` would otherwise select nothing and pass)."""
+    from flowplan.codes import CATALOG
+
+    given = [v.strip().upper() for value in values for v in value.split(",") if v.strip()]
+    return [p for p in given if not any(code.startswith(p) for code in CATALOG)]
+
+
+def emit(text: str) -> None:
+    """Print the report; a reader that closed the pipe (``flow check | head -1``) ends the
+    output quietly instead of raising ``BrokenPipeError``."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail
+        os.close(devnull)
 
 
 def list_rules() -> str:

@@ -1,6 +1,6 @@
 """Which files ``flow check`` looks at: Python files under the given paths (default: the
 project root), YAML files named explicitly, minus what ``exclude`` and the usual tool and
-environment folders rule out."""
+environment folders rule out in the folders walked (a file named explicitly is checked)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ class Targets:
     python: list[Path] = field(default_factory=list)
     yaml: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    explicit: set[Path] = field(default_factory=set)  # files named on the command line
 
 
 def relative(path: Path, root: Path) -> PurePosixPath:
@@ -74,7 +75,8 @@ def discover(paths: Sequence[str], config: LintConfig) -> Targets:
         if path.is_dir():
             found: Iterable[Path] = _walk(path, config)
         elif path.is_file():
-            found = [] if is_excluded(path, config) else [path]
+            found = [path]  # named explicitly: checked even where `exclude` matches
+            targets.explicit.add(path)
         else:
             targets.missing.append(given)
             continue

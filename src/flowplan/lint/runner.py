@@ -77,14 +77,18 @@ def check_paths(
         report.files += len(targets.yaml)
         results += check_yaml_files(targets.yaml, config)
     found = [*config.problems, *(d for r in results for d in r.diagnostics)]
-    report.diagnostics = _selected(dict.fromkeys(found), config)
+    report.diagnostics = _selected(dict.fromkeys(found), config, targets.explicit)
     return report
 
 
-def _selected(found: Iterable[Diagnostic], config: LintConfig) -> list[Diagnostic]:
+def _selected(found: Iterable[Diagnostic], config: LintConfig,
+              explicit: set[Path]) -> list[Diagnostic]:
+    named = {str(p.resolve()) for p in explicit}
     kept = [
         d for d in found
-        if config.selected(d.code) and not (d.path and is_excluded(Path(d.path), config))
+        if config.selected(d.code) and not (
+            d.path and str(Path(d.path).resolve()) not in named
+            and is_excluded(Path(d.path), config))
     ]
     return sorted(kept, key=Diagnostic.sort_key)
 

@@ -1,4 +1,4 @@
-"""FP003-FP007, FP009, FP010: a YAML run configuration checked against the pipeline it configures."""
+"""FP003-FP007, FP009, FP010: a YAML run configuration checked against its pipeline."""
 
 from __future__ import annotations
 
