@@ -153,6 +153,8 @@ def quick_outputs(
         return ((OutputSpec("output", None),) if valued else ()), False, bool(valued)
     if isinstance(ann, ast.Constant) and ann.value is None:
         return (), False, bool(valued)
+    if isinstance(ann, ast.Constant) or reader.source.typing_aliases:
+        raise Unsure  # a string annotation, or `from typing import Tuple as T`: the analyzer
     inner, name = reader.unwrap(ann)
     elements = reader.tuple_elements(inner) if inner is ann and all_tuples else None
     if elements is None:

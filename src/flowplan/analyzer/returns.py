@@ -15,6 +15,7 @@ from typing import Literal
 
 import libcst as cst
 
+from flowplan.analyzer.output_names import OutputName, output_name, string_value
 from flowplan.analyzer.signature import OutputSpec
 
 Shape = Literal["none", "tuple", "value"]
@@ -193,17 +194,17 @@ class _Decider:
     def report(self, code: str, message: str, fix: str, node: cst.CSTNode) -> None:
         self.findings.append(Finding(code, f"step `{self.step}` {message}", fix, node))
 
-    def unwrap(self, expr: cst.BaseExpression) -> tuple[cst.BaseExpression, str | None]:
+    def unwrap(self, expr: cst.BaseExpression) -> tuple[cst.BaseExpression, OutputName]:
         """Strip ``Annotated[...]`` (nested ones too); return the type and the output name."""
         metadata: list[cst.BaseExpression] = []
         outer = expr
         while (elements := _generic(expr, "Annotated", self.aliases)) is not None and elements:
             expr, metadata = elements[0], elements[1:] + metadata
         if outer is expr:
-            return expr, None
-        name = _output_name(metadata)
+            return expr, OutputName()
+        name = output_name(metadata, self.aliases, self.text)
         if name is None:
-            bad = next((m for m in metadata if _string_value(m) is None), outer)
+            bad = next((m for m in metadata if string_value(m) is None), outer)
             self.report(
                 "FP106",
                 f"annotates an output `{self.text(outer)}`, but `Annotated` metadata must be"
@@ -211,7 +212,7 @@ class _Decider:
                 'write `Annotated[T, "name"]` with a single non-empty string literal',
                 bad,
             )
-        return expr, name
+        return expr, name or OutputName()
 
     def check_shapes(self, valued: Sequence[_Return]) -> None:
         first = valued[0].shape
@@ -243,9 +244,9 @@ class _Decider:
         outputs: list[OutputSpec] = []
         seen: set[str] = set()
         for i, element in enumerate(elements):
-            inner, name = self.unwrap(element)
-            name = name or f"output_{i}"
-            if name in seen:
+            inner, given = self.unwrap(element)
+            name = given.literal or f"output_{i}"
+            if given.literal and name in seen:
                 self.report(
                     "FP105",
                     f"has two outputs named `{name}`",
@@ -253,7 +254,7 @@ class _Decider:
                     element,
                 )
             seen.add(name)
-            outputs.append(OutputSpec(name, self.text(inner)))
+            outputs.append(OutputSpec(name, self.text(inner), given.expression))
         return tuple(outputs)
 
     def variadic(self, tuples: Sequence[_Return], ann: str) -> None:
@@ -266,18 +267,6 @@ class _Decider:
                 ' tuple output, or name it: `Annotated[Tuple[int, ...], "name"]`',
                 ret.node,
             )
-
-
-def _string_value(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.SimpleString):
-        value = expr.evaluated_value
-        if isinstance(value, str) and value:
-            return value
-    return None
-
-
-def _output_name(metadata: Sequence[cst.BaseExpression]) -> str | None:
-    return _string_value(metadata[0]) if len(metadata) == 1 else None
 
 
 def decide_outputs(func: cst.FunctionDef, module: cst.Module,
@@ -304,7 +293,7 @@ def decide_outputs(func: cst.FunctionDef, module: cst.Module,
         if isinstance(shape, list):
             outputs, multi = d.several(shape, tuples, d.text(ann)), True
         else:
-            outputs = (OutputSpec(name or "output", d.text(inner)),)
+            outputs = (OutputSpec(name.literal or "output", d.text(inner), name.expression),)
     return OutputDecision(
         outputs=outputs,
         multi_output=multi,

@@ -23,10 +23,14 @@ class InputSpec:
 
 @dataclass(frozen=True)
 class OutputSpec:
-    """One step output: its name and the source text of its type (``Annotated`` stripped)."""
+    """One step output: its name and the source text of its type (``Annotated`` stripped).
+
+    ``name_expression`` is the source of a name written as an expression (``Names.MODEL``),
+    which the front ends fold into ``name``; until then ``name`` is the default name."""
 
     name: str
     annotation: str | None
+    name_expression: str | None = None
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,15 @@ class SourceFile:
         self._cst = None
 
     @cached_property
+    def typing_aliases(self) -> dict[str, str]:
+        """Names bound by a module-level ``from typing import Tuple as T``: ``{"T": "Tuple"}``."""
+        found = {}
+        for stmt in self.tree.body if self.tree is not None else ():
+            if isinstance(stmt, ast.ImportFrom) and stmt.module in ("typing", "typing_extensions"):
+                found.update({a.asname: a.name for a in stmt.names if a.asname})
+        return found
+
+    @cached_property
     def future_annotations(self) -> bool:
         """Whether ``from __future__ import annotations`` makes annotations strings."""
         return self.tree is not None and any(

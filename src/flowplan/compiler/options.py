@@ -37,6 +37,28 @@ PIPELINE_OPTIONS = frozenset(
     }
 )
 
+# ZenML's documented options (DESIGN decision 17): in a file written with ZenML's imports they
+# are valid, although flowplan does not run the stack features they configure.
+ZENML_STEP_OPTIONS = STEP_OPTIONS | frozenset({
+    "enable_artifact_metadata", "enable_artifact_visualization", "enable_step_logs",
+    "experiment_tracker", "step_operator", "model", "model_version", "substitutions",
+    "parameters", "cache_policy", "runtime", "heartbeat_healthy_threshold", "environment",
+    "secrets", "group",
+})
+ZENML_PIPELINE_OPTIONS = PIPELINE_OPTIONS | frozenset({
+    "enable_artifact_metadata", "enable_artifact_visualization", "enable_step_logs",
+    "enable_pipeline_logs", "tags", "model", "model_version", "on_init", "on_init_kwargs",
+    "on_cleanup", "cache_policy", "dynamic", "depends_on", "environment", "secrets",
+    "schedule", "build", "steps", "parameters", "unlisted", "prevent_build_reuse",
+})
+
+
+def option_names(kind: str, spelling: str) -> frozenset[str]:
+    """The options a ``@step``/``@pipeline`` of ``kind`` takes in ``spelling``."""
+    if kind == "step":
+        return ZENML_STEP_OPTIONS if spelling == "zenml" else STEP_OPTIONS
+    return ZENML_PIPELINE_OPTIONS if spelling == "zenml" else PIPELINE_OPTIONS
+
 
 def check_option_names(
     given: Mapping[str, Any],

@@ -7,7 +7,7 @@ reads the already-checked values into a plain dataclass, so a warm run never imp
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -29,6 +29,9 @@ class OrchestratorSettings:
     max_workers: int | None = None
     isolation: Literal["thread", "process"] = "thread"
     dask_address: str | None = None
+
+
+ORCHESTRATOR_KEYS = frozenset(f.name for f in fields(OrchestratorSettings))
 
 
 @cache

@@ -8,13 +8,6 @@ from typing import Any
 
 from flowplan.diagnostics import Diagnostic
 
-MARKER = b"flowplan"
-
-
-def mentions_flowplan(data: bytes) -> bool:
-    """The cheap test that spares files unrelated to flowplan any parsing."""
-    return MARKER in data
-
 
 @dataclass
 class FileResult:

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flowplan.analyzer.spellings import mentions_model
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.config import LintConfig
 from flowplan.lint.files import discover, is_excluded
-from flowplan.lint.results import FileResult, mentions_flowplan
+from flowplan.lint.results import FileResult
 
 if TYPE_CHECKING:
     from flowplan.lint.result_cache import ResultCache
@@ -60,8 +61,8 @@ def check_paths(
 
             results.append(FileResult(str(path), [unreadable(str(path), exc.strerror or "")]))
             continue
-        if not mentions_flowplan(data):
-            continue
+        if not mentions_model(data) and path not in targets.explicit:
+            continue  # not in scope (a file named explicitly always is)
         report.files += 1
         key = str(path.resolve())
         cache.remember(key, digest(data))

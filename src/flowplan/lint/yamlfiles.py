@@ -14,13 +14,14 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from flowplan.analyzer.spellings import mentions_model
 from flowplan.compiler.frontends.static.program import Program
 from flowplan.compiler.runconfig import load_run_config
 from flowplan.diagnostics import ConfigError, Diagnostic
 from flowplan.lint.checker import check_file
 from flowplan.lint.config import LintConfig
 from flowplan.lint.files import python_files
-from flowplan.lint.results import FileResult, mentions_flowplan
+from flowplan.lint.results import FileResult
 from flowplan.lint.runconfigs import RUN_CONFIG_KEYS
 
 _TOP_KEY = re.compile(rf"^({'|'.join(sorted(RUN_CONFIG_KEYS))})\s*:", re.MULTILINE)
@@ -41,7 +42,7 @@ def check_yaml_files(paths: Sequence[Path], config: LintConfig) -> list[FileResu
             data = py.read_bytes()
         except OSError:
             continue
-        if b"config_path" not in data or not mentions_flowplan(data):
+        if b"config_path" not in data or not mentions_model(data):
             continue
         if not any(name in data for name in names):
             continue

@@ -12,6 +12,7 @@ from flowplan.analyzer.blocks import statement_blocks
 
 if TYPE_CHECKING:
     from flowplan.analyzer.signature import StepSignature
+    from flowplan.analyzer.spellings import Spelling
     from flowplan.compiler.frontends.static.facts import ModuleFacts
 
 DefNode = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -27,6 +28,7 @@ class Definition:
     decorator: ast.expr
     kind: Literal["step", "pipeline"]
     template: object = None  # the step's template without later options, once built
+    spelling: Spelling = "flowplan"  # whose decorator: flowplan's, or ZenML's (decision 17)
 
     @property
     def name(self) -> str:

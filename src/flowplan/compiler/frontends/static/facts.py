@@ -16,6 +16,8 @@ from flowplan.analyzer.imports import (
     import_statements,
     package_of,
 )
+from flowplan.analyzer.output_names import NOT_KNOWN, fold_names
+from flowplan.analyzer.spellings import canonical, spelling_of
 from flowplan.compiler.frontends.static.definitions import (
     Definition,
     DefNode,
@@ -107,13 +109,35 @@ class ModuleFacts:
         for qualname, node in decorated_defs(self.source.tree.body):
             for decorator in node.decorator_list:
                 head = decorator.func if isinstance(decorator, ast.Call) else decorator
-                name = self.qualified(head)
-                if name in STEP_DECORATORS:
-                    self.definitions.append(StepDef(self, node, qualname, decorator, "step"))
-                elif name in PIPELINE_DECORATORS:
+                name = self.decorator_name(head, node)
+                spelling = spelling_of(name)
+                if name is None or spelling is None:
+                    continue
+                kind = canonical(name)
+                if kind in STEP_DECORATORS:
                     self.definitions.append(
-                        PipelineDef(self, node, qualname, decorator, "pipeline")
-                    )
+                        StepDef(self, node, qualname, decorator, "step", spelling=spelling))
+                elif kind in PIPELINE_DECORATORS:
+                    self.definitions.append(
+                        PipelineDef(self, node, qualname, decorator, "pipeline",
+                                    spelling=spelling))
+
+    def decorator_name(self, expr: ast.expr, node: DefNode) -> str | None:
+        """The qualified name of a decorator as it is bound when the def runs: ``@pipeline``
+        on ``def pipeline(): ...`` is the imported decorator, not the def it rebinds."""
+        root = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if isinstance(root, ast.Name) and self.bindings.get(root.id) is node:
+            imported = self.imports.names.get(root.id)
+            if imported is None:
+                return None
+            parts: list[str] = []
+            while isinstance(expr, ast.Attribute):
+                parts.insert(0, expr.attr)
+                expr = expr.value
+            return ".".join([imported, *parts])
+        return self.qualified(expr)
 
     def qualified(self, expr: ast.expr) -> str | None:
         """The qualified name a (dotted) name stands for through the imports, if any."""
@@ -222,4 +246,15 @@ class ModuleFacts:
             found.update(exact)
             if error is not None:
                 self.problems.append(error)
-        return found
+        return {key: fold_names(sig, self.fold) for key, sig in found.items()}
+
+    def fold(self, text: str) -> object:
+        """The value of an output name written as an expression (``Names.MODEL``)."""
+        from flowplan.compiler.frontends.static.evaluate import Evaluator
+
+        try:
+            node = ast.parse(text.strip(), mode="eval").body
+        except SyntaxError:
+            return NOT_KNOWN
+        value = Evaluator(self).value(node)
+        return NOT_KNOWN if isinstance(value, Unknown) else value

@@ -12,6 +12,7 @@ from typing import Any
 
 from flowplan.analyzer.imports import ModuleFinder, search_folders
 from flowplan.analyzer.source import SourceFile, digest, read_source
+from flowplan.analyzer.spellings import canonical, spelling_of
 from flowplan.compiler.frontends.static.facts import ModuleFacts
 from flowplan.compiler.frontends.static.references import attribute, flowplan_object
 from flowplan.compiler.frontends.static.values import ModuleRef, Unknown
@@ -97,8 +98,8 @@ class Program:
 
     def resolve(self, qualified: str, importer: ModuleFacts) -> Any:
         """What a qualified name imported by ``importer`` stands for."""
-        if qualified.split(".")[0] == "flowplan":
-            return flowplan_object(qualified)
+        if spelling_of(qualified) is not None:
+            return flowplan_object(canonical(qualified))
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):
             module = ".".join(parts[:cut])

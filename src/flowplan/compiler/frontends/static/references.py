@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler.frontends.static import operations as ops
 from flowplan.compiler.frontends.static.values import (
+    FunctionRef,
     MethodRef,
     ModuleRef,
     PipelineRef,
@@ -65,6 +66,8 @@ def attribute(facts: ModuleFacts, target: Any, name: str) -> Any:
             if not isinstance(value, Unknown) or name in target.facts.bindings:
                 return value
         return facts.program.resolve(f"{target.name}.{name}", facts)
+    if isinstance(target, FunctionRef) and isinstance(target.node, ast.ClassDef):
+        return class_constant(target, name)
     if isinstance(target, (StepRef, PipelineRef)):
         if name in CONFIGURABLE:
             return MethodRef(target, name)
@@ -74,6 +77,24 @@ def attribute(facts: ModuleFacts, target: Any, name: str) -> Any:
     if isinstance(target, (type, enum.Enum)) and _is_flowplan(target) and not name.startswith("_"):
         return getattr(target, name, Unknown())
     return Unknown()
+
+
+def class_constant(cls: FunctionRef, name: str) -> Any:
+    """``Class.NAME`` for a constant written in the class body (``NAME = "value"``), the
+    members of a ``str`` enum included (``Artifacts.MODEL`` reads as its string value)."""
+    from flowplan.compiler.frontends.static.evaluate import Evaluator
+
+    assert isinstance(cls.node, ast.ClassDef)
+    found: ast.expr | None = None
+    for stmt in cls.node.body:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else (
+            [stmt.target] if isinstance(stmt, ast.AnnAssign) else [])
+        if any(isinstance(t, ast.Name) and t.id == name for t in targets):
+            found = getattr(stmt, "value", None)
+    value = Evaluator(cls.module).value(found) if found is not None else None
+    if isinstance(value, (str, int, float, bool)):
+        return value
+    return Unknown(f"`{cls.qualname}.{name}` is not a constant of the class body")
 
 
 def special_call(

@@ -56,7 +56,7 @@ def _apply(defn: Definition, result: Options, options: Mapping[str, Any]) -> Non
     is_step = defn.kind == "step"
     where: Where = defn.location
     owner = f"{defn.kind} `{result.name}`"
-    allowed = opts.STEP_OPTIONS if is_step else opts.PIPELINE_OPTIONS
+    allowed = opts.option_names(defn.kind, defn.spelling)
     problems = opts.check_option_names(options, allowed, owner, where)
     if "enable_cache" in options and not isinstance(options["enable_cache"], Unknown):
         problems += opts.check_enable_cache(options["enable_cache"], owner, where)
@@ -108,11 +108,26 @@ def _apply_values(
             setattr(result, key, known[key])
     if known.get("name"):
         result.name = str(known["name"])
+    if isinstance(known.get("settings"), Mapping) and defn.spelling == "zenml":
+        known["settings"] = flowplan_settings(known["settings"])
     for key in ("settings", "substitutions", "extra"):
         if isinstance(known.get(key), Mapping) and known[key]:
             setattr(result, key, {**getattr(result, key), **known[key]})
     if "output_materializers" in options:
         result.materializers = _materializers(options["output_materializers"], defn)
+
+
+def flowplan_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of ZenML-spelled settings that flowplan runs: plain ``orchestrator`` settings
+    with flowplan's keys.  ``docker``, ``resources`` and component settings
+    (``orchestrator.<flavor>``, ``step_operator.<flavor>``, …) configure ZenML stacks; they
+    are valid there, and not flowplan's to check."""
+    from flowplan.compiler.settings import ORCHESTRATOR_KEYS
+
+    value = settings.get("orchestrator")
+    if isinstance(value, Mapping) and set(value) <= ORCHESTRATOR_KEYS:
+        return {"orchestrator": dict(value)}
+    return {}
 
 
 def _retry(value: object, owner: str, where: Where) -> tuple[RetryDef | None, list[Diagnostic]]:

@@ -1,0 +1,191 @@
+"""Real projects: ZenML spellings, and the false alarms and misses found on public pipeline
+code -- each as a minimal file of our own, checked in both spellings (DESIGN decision 17)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from tests.lint.helpers import check_project, located, write_project
+
+SPELLINGS = ["flowplan", "zenml"]
+
+
+def spelled(text: str, spelling: str) -> str:
+    return textwrap.dedent(text).lstrip("\n").replace("MODEL", spelling)
+
+
+def found(tmp_path: Path, spelling: str, files: dict[str, str]) -> set[tuple[str, str, int | None]]:
+    root = write_project(tmp_path / spelling, {k: spelled(v, spelling) for k, v in files.items()})
+    return {(p, c, line) for p, c, line, _ in located(check_project(root), root)}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_file_is_in_scope_in_either_spelling_and_legacy_paths(tmp_path: Path, spelling: str
+                                                                ) -> None:
+    files = {"pipes.py": """
+        from MODEL import pipeline
+        from MODEL import step as new_step
+        import MODEL as api
+
+        @new_step
+        def load(rows: int) -> int:
+            return rows
+
+        @api.step
+        def show(value: int) -> None:
+            print(value)
+
+        @pipeline
+        def training() -> None:
+            show(load(nope=1))
+        """}
+    assert found(tmp_path, spelling, files) == {("pipes.py", "FP208", 15)}
+
+
+def test_legacy_zenml_paths_are_in_scope(tmp_path: Path) -> None:
+    files = {"pipes.py": """
+        from zenml.pipelines import pipeline
+        from zenml.steps import step
+
+        @step
+        def load(rows: int) -> int:
+            return rows
+
+        @pipeline
+        def training() -> None:
+            load(nope=1)
+        """}
+    assert found(tmp_path, "zenml", files) == {("pipes.py", "FP208", 10)}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_output_names_given_by_constants_are_folded(tmp_path: Path, spelling: str) -> None:
+    files = {
+        "names.py": """
+            from enum import Enum
+
+            PREFIX = "iris"
+            DATASET = "dataset"
+
+            class Artifacts(str, Enum):
+                MODEL_FILE = "model_file"
+                REPORT = "report"
+            """,
+        "steps.py": """
+            from typing import Annotated, Tuple
+
+            from MODEL import step
+            from names import DATASET, PREFIX, Artifacts as A
+
+            @step(output_materializers={"iris_features": "builtins.dict",
+                                        "model_file": "builtins.dict"})
+            def load() -> Tuple[
+                Annotated[dict, PREFIX + "_features"],
+                Annotated[dict, A.MODEL_FILE],
+                Annotated[list, f"{DATASET}_rows"],
+            ]:
+                return {}, {}, []
+            """,
+        "pipes.py": """
+            from MODEL import pipeline
+            from steps import load
+
+            @pipeline
+            def training() -> None:
+                features, model, rows = load()
+            """,
+    }
+    assert found(tmp_path, spelling, files) == set()
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_an_output_name_that_is_not_a_string_is_still_fp106(tmp_path: Path, spelling: str
+                                                            ) -> None:
+    files = {"steps.py": """
+        from typing import Annotated
+
+        from MODEL import step
+
+        COUNT = 3
+
+        @step
+        def load() -> Annotated[int, COUNT]:
+            return 1
+        """}
+    assert found(tmp_path, spelling, files) == {("steps.py", "FP106", 7)}
+
+
+def test_zenml_options_and_artifact_config_are_valid_in_zenml_spelling(tmp_path: Path) -> None:
+    text = """
+        from typing import Annotated
+
+        from MODEL import ArtifactConfig, Model, pipeline, step
+
+        @step(experiment_tracker="mlflow", step_operator="sagemaker", enable_step_logs=False,
+              model=Model(name="iris"), settings={"docker": {"requirements": ["x"]},
+                                                  "resources": {"cpu_count": 2}})
+        def train(rows: int = 3) -> Annotated[int, ArtifactConfig(name="model", tags=["a"])]:
+            return rows
+
+        @step(output_materializers={"model": "builtins.int"})
+        def again() -> Annotated[int, ArtifactConfig(name="model")]:
+            return 1
+
+        @pipeline(model=Model(name="iris"), tags=["x"], enable_artifact_metadata=True,
+                  settings={"orchestrator.kubernetes": {"pod_settings": {}}})
+        def training() -> None:
+            train()
+            again()
+        """
+    assert found(tmp_path, "zenml", {"pipes.py": text}) == set()
+    flowplan = {(c, line) for _, c, line in found(tmp_path, "flowplan", {"pipes.py": text})}
+    assert ("FP114", 5) in flowplan and ("FP114", 15) in flowplan
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_string_and_renamed_tuple_annotations_give_several_outputs(tmp_path: Path,
+                                                                   spelling: str) -> None:
+    files = {"pipes.py": """
+        from typing import Tuple as T
+
+        from MODEL import pipeline, step
+
+        @step
+        def quoted() -> "Tuple[int, str]":
+            return 1, "a"
+
+        @step
+        def renamed() -> T[int, str]:
+            return 1, "a"
+
+        @step
+        def show(number: int, text: str) -> None:
+            print(number, text)
+
+        @pipeline
+        def training() -> None:
+            a, b = quoted()
+            c, d = renamed()
+            show(a, b)
+            show(c, d)
+        """}
+    assert found(tmp_path, spelling, files) == set()
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_pipeline_named_pipeline_is_analysed(tmp_path: Path, spelling: str) -> None:
+    files = {"pipes.py": """
+        from MODEL import pipeline, step
+
+        @step
+        def load(rows: int) -> int:
+            return rows
+
+        @pipeline
+        def pipeline() -> None:
+            load()
+        """}
+    assert found(tmp_path, spelling, files) == {("pipes.py", "FP207", 9)}
