@@ -118,7 +118,8 @@ VALID: list[tuple[str, list[tuple[str, str | None]], bool]] = [
         [("a", "Optional[int]"), ("b", "typing.List[str]")],
         True,
     ),
-    ("def f() -> 'Tuple[int, int]':\n    return 1, 2\n", [("output", "'Tuple[int, int]'")], False),
+    ("def f() -> 'Tuple[int, int]':\n    return 1, 2\n", [("output_0", "int"), ("output_1", "int")],
+     True),
 ]
 
 
@@ -200,11 +201,21 @@ INVALID = [
     """
     def f() -> Tuple[
         Annotated[int, "ok"],
-        Annotated[int, f"{x}"],  # expect: FP106
+        Annotated[int, [x]],  # expect: FP106
     ]:
         return 1, 2
     """,
 ]
+
+
+def test_names_written_as_expressions_are_left_to_the_front_ends() -> None:
+    analysis = analyze(
+        'def f() -> Tuple[Annotated[int, PREFIX + "_a"], Annotated[int, Names.B]]:\n'
+        "    return 1, 2\n")
+    sig = analysis.functions["f"]
+    assert [(o.name, o.name_expression) for o in sig.outputs] == [
+        ("output_0", 'PREFIX + "_a"'), ("output_1", "Names.B")]
+    assert not sig.diagnostics
 
 
 @pytest.mark.parametrize("source", INVALID)

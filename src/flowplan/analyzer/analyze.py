@@ -49,7 +49,7 @@ def analyze_function(func: Callable[..., Any]) -> StepSignature:
     if any(o.name_expression for o in sig.outputs):
         from flowplan.analyzer.output_names import fold_names, live_fold
 
-        sig = fold_names(sig, live_fold(getattr(func, "__globals__", {})))
+        sig = fold_names(sig, live_fold(getattr(func, "__globals__", {})), strict=True)
     return sig
 
 

@@ -83,10 +83,12 @@ _SAFE_NODES = (ast.Expression, ast.Name, ast.Attribute, ast.Constant, ast.BinOp,
                ast.JoinedStr, ast.FormattedValue, ast.Subscript, ast.Load)
 
 
-def fold_names(sig: StepSignature, fold: Callable[[str], object]) -> StepSignature:
+def fold_names(sig: StepSignature, fold: Callable[[str], object],
+               strict: bool = False) -> StepSignature:
     """``sig`` with each output name written as an expression replaced by its value
     (``fold(source)``); FP106 when the value is not a non-empty string.  A value that is
-    ``NOT_KNOWN`` leaves the default name, marked as still unknown."""
+    ``NOT_KNOWN`` leaves the default name, marked as still unknown -- unless ``strict`` (the
+    live module: what it cannot evaluate is no name)."""
     if not any(o.name_expression for o in sig.outputs):
         return sig
     outputs, problems = [], []
@@ -95,7 +97,7 @@ def fold_names(sig: StepSignature, fold: Callable[[str], object]) -> StepSignatu
             outputs.append(out)
             continue
         value = fold(out.name_expression)
-        if value is NOT_KNOWN:
+        if value is NOT_KNOWN and not strict:
             outputs.append(out)
         elif isinstance(value, str) and value:
             outputs.append(replace(out, name=str.__str__(value), name_expression=None))
@@ -103,7 +105,8 @@ def fold_names(sig: StepSignature, fold: Callable[[str], object]) -> StepSignatu
             outputs.append(replace(out, name_expression=None))
             problems.append(codes.make(
                 "FP106", f"step `{sig.name}` names an output `{out.name_expression}`, which is "
-                f"{value!r}, not a non-empty string", path=sig.path, line=sig.line,
+                f"{'not known' if value is NOT_KNOWN else repr(value)}, not a non-empty string",
+                path=sig.path, line=sig.line,
                 column=sig.column, fix='name it with a string: `Annotated[T, "name"]`'))
     return replace(sig, outputs=tuple(outputs), diagnostics=(*sig.diagnostics, *problems))
 

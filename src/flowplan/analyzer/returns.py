@@ -246,7 +246,7 @@ class _Decider:
         for i, element in enumerate(elements):
             inner, given = self.unwrap(element)
             name = given.literal or f"output_{i}"
-            if given.literal and name in seen:
+            if given.expression is None and name in seen:
                 self.report(
                     "FP105",
                     f"has two outputs named `{name}`",

@@ -163,7 +163,10 @@ def load_run_config(path: str | Path) -> RunConfiguration:
     refused = expansion_problem(root, source)
     if refused is not None:
         raise ConfigError(refused)
-    data = _construct(root)
+    try:
+        data = _construct(root)
+    except yaml.YAMLError as exc:
+        raise ConfigError(_yaml_problem(exc, source, text)) from None
     locator = Locator(source)
     problems = locator.read_nodes(root)
     return _validate(data, locator, problems)

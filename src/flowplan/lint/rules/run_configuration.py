@@ -74,6 +74,13 @@ RULE = Rule(
                    parameters: {}  # expect: FP003:4
             """,
         },
+        {
+            "example.py": _PIPELINE,
+            "run.yaml": """
+                parameters: &loop  # expect: FP010:13
+                  learning_rate: *loop
+            """,
+        },
         """
         from flowplan import pipeline
 
