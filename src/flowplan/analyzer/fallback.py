@@ -19,6 +19,7 @@ from typing import Any
 from flowplan import codes
 from flowplan.analyzer.signature import InputSpec, OutputSpec, ParamKind, StepSignature
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import definitions
 
 _KINDS: dict[inspect._ParameterKind, ParamKind] = {
     inspect.Parameter.POSITIONAL_ONLY: "positional_only",
@@ -106,14 +107,8 @@ def _outputs(
     metadata = annotation.__metadata__
     if len(metadata) == 1 and isinstance(metadata[0], str) and metadata[0]:
         return (OutputSpec(metadata[0], inner),), None
-    problem = codes.make(
-        "FP106",
-        f"step `{code.co_name}` annotates its output with `Annotated` metadata {metadata!r};"
-        " it must be exactly one string, the output name",
-        path=code.co_filename,
-        line=code.co_firstlineno,
-        fix='write `Annotated[T, "name"]` with a single non-empty string',
-    )
+    problem = definitions.output_metadata_not_a_name(code.co_name, metadata, code.co_filename,
+                                                     code.co_firstlineno)
     return (OutputSpec("output", inner),), problem
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import libcst as cst
 
-from flowplan import codes
 from flowplan.analyzer.signature import StepSignature
+from flowplan.messages import definitions
 
 # Expressions that may stand for a constant string: names, attributes, concatenations.
 _FOLDABLE = (cst.Name, cst.Attribute, cst.BinaryOperation, cst.FormattedString,
@@ -103,11 +103,10 @@ def fold_names(sig: StepSignature, fold: Callable[[str], object],
             outputs.append(replace(out, name=str.__str__(value), name_expression=None))
         else:
             outputs.append(replace(out, name_expression=None))
-            problems.append(codes.make(
-                "FP106", f"step `{sig.name}` names an output `{out.name_expression}`, which is "
-                f"{'not known' if value is NOT_KNOWN else repr(value)}, not a non-empty string",
-                path=sig.path, line=sig.line,
-                column=sig.column, fix='name it with a string: `Annotated[T, "name"]`'))
+            problems.append(definitions.output_name_not_a_string(
+                sig.name, out.name_expression,
+                "not known" if value is NOT_KNOWN else repr(value), sig.path, sig.line,
+                sig.column))
     return replace(sig, outputs=tuple(outputs), diagnostics=(*sig.diagnostics, *problems))
 
 

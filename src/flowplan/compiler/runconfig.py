@@ -157,9 +157,8 @@ def load_run_config(path: str | Path) -> RunConfiguration:
     except yaml.YAMLError as exc:
         raise ConfigError(_yaml_problem(exc, source, text)) from None
     except RecursionError:
-        raise ConfigError(make("FP010", "run configuration is nested too deeply to read",
-                               path=source, fix="write the values with fewer levels of nesting")
-                          ) from None
+        raise ConfigError(files.run_config_too_large(
+            source, "is nested too deeply to read", None, None)) from None
     refused = expansion_problem(root, source)
     if refused is not None:
         raise ConfigError(refused)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import yaml
 
-from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import files
 
 MAX_NODES = 100_000  # scalars, sequences and mappings once aliases are expanded
 MAX_DEPTH = 100
@@ -60,6 +60,4 @@ def expansion_problem(root: yaml.Node | None, source: str) -> Diagnostic | None:
 
 def _refused(node: yaml.Node, source: str, what: str) -> Diagnostic:
     mark = node.start_mark
-    return make("FP010", f"run configuration {what}", path=source, line=mark.line + 1,
-                column=mark.column + 1,
-                fix="write the values out, or use fewer nested aliases (`*name`)")
+    return files.run_config_too_large(source, what, mark.line + 1, mark.column + 1)

@@ -104,3 +104,18 @@ def _known(key: str, allowed: Iterable[str], what: str) -> str:
     names = sorted(allowed)
     close = difflib.get_close_matches(key, names, n=1)
     return f"did you mean `{close[0]}`?" if close else f"known {what}: {', '.join(names)}"
+
+
+# -- FP106 invalid-output-annotation -----------------------------------------------------------
+def output_metadata_not_a_name(step: str, metadata: object, path: str | None,
+                               line: int | None) -> Diagnostic:
+    return make("FP106", f"step `{step}` annotates its output with `Annotated` metadata "
+                f"{metadata!r}; it must be exactly one string, the output name", path=path,
+                line=line, fix='write `Annotated[T, "name"]` with a single non-empty string')
+
+
+def output_name_not_a_string(step: str, expression: str, value: str, path: str | None,
+                             line: int | None, column: int | None) -> Diagnostic:
+    return make("FP106", f"step `{step}` names an output `{expression}`, which is {value}, not "
+                "a non-empty string", path=path, line=line, column=column,
+                fix='name it with a string: `Annotated[T, "name"]`')

@@ -131,3 +131,10 @@ def no_such_file(target: str) -> Diagnostic:
 def unimportable_module(target: str, error: object) -> Diagnostic:
     return make("FP009", f"cannot import {target}: {error}",
                 fix="check the module name, or pass a file path")
+
+
+# -- FP010 config-too-large --------------------------------------------------------------------
+def run_config_too_large(source: str, what: str, line: int | None,
+                         column: int | None) -> Diagnostic:
+    return make("FP010", f"run configuration {what}", path=source, line=line, column=column,
+                fix="write the values out, or use fewer nested aliases (`*name`)")
