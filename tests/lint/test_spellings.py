@@ -189,3 +189,51 @@ def test_a_pipeline_named_pipeline_is_analysed(tmp_path: Path, spelling: str) ->
             load()
         """}
     assert found(tmp_path, spelling, files) == {("pipes.py", "FP207", 9)}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_caching_is_resolved_across_files_and_launches(tmp_path: Path, spelling: str) -> None:
+    files = {
+        "steps.py": """
+            import os
+            import time
+
+            from MODEL import step
+
+            @step
+            def stamp(rows: int) -> float:
+                os.environ["TOKENIZERS_PARALLELISM"] = "false"
+                token = os.getenv("HF_TOKEN")
+                return time.time() + rows + len(token or "")
+
+            @step
+            def fetched(rows: int) -> float:
+                return time.time() + rows
+            """,
+        "pipes.py": """
+            from MODEL import pipeline
+            from steps import fetched, stamp
+
+            @pipeline(enable_cache=False)
+            def fresh() -> None:
+                stamp(rows=1)
+
+            @pipeline
+            def configured() -> None:
+                fetched()
+            """,
+        "run.py": """
+            from pipes import configured
+
+            def main(no_cache: bool) -> None:
+                args = {}
+                if no_cache:
+                    args["enable_cache"] = False
+                args["config_path"] = "configs/run.yaml"
+                configured.with_options(**args)()
+            """,
+        "configs/run.yaml": "enable_cache: false\nsteps:\n  fetched:\n    parameters:\n      rows: 3\n",
+    }
+    assert found(tmp_path, spelling, files) == set()
+    files["configs/run.yaml"] = "steps:\n  fetched:\n    parameters:\n      rows: 3\n"
+    assert found(tmp_path, spelling, files) == {("steps.py", "FP802", 14)}

@@ -142,8 +142,12 @@ class RunConfiguration(_Section):
 
 # -- loading --------------------------------------------------------------------------------
 
-def load_run_config(path: str | Path) -> RunConfiguration:
-    """Read, parse and validate a YAML run configuration; raise ``ConfigError`` if wrong."""
+def load_run_config(path: str | Path, lenient: bool = False) -> RunConfiguration:
+    """Read, parse and validate a YAML run configuration; raise ``ConfigError`` if wrong.
+
+    ``lenient`` (a pipeline in ZenML spelling, decision 17) drops the keys flowplan does not
+    know -- ZenML's own (``model``, ``enable_step_logs``, ``settings.docker``, …) -- instead of
+    reporting them, and checks the rest."""
     source = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -168,7 +172,16 @@ def load_run_config(path: str | Path) -> RunConfiguration:
         raise ConfigError(_yaml_problem(exc, source, text)) from None
     locator = Locator(source)
     problems = locator.read_nodes(root)
-    return _validate(data, locator, problems)
+    return _validate(_known_keys(data, ()) if lenient else data, locator, problems)
+
+
+def _known_keys(value: Any, path: KeyPath) -> Any:
+    """``value`` with the mapping keys the schema does not know dropped, at every level."""
+    if not isinstance(value, Mapping):
+        return value
+    allowed = [k for k in _allowed_keys(path) if k != "orchestrator.<stack>"]
+    return {key: _known_keys(item, (*path, str(key))) for key, item in value.items()
+            if not allowed or key in allowed}
 
 
 def _construct(root: yaml.Node | None) -> Any:

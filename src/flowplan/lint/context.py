@@ -20,7 +20,11 @@ from flowplan.diagnostics import Diagnostic
 from flowplan.lint.config import LintConfig
 
 if TYPE_CHECKING:
+    from flowplan.compiler.runconfig import RunConfiguration
+    from flowplan.lint.launches import ProjectLaunches
     from flowplan.lint.runconfigs import RunConfigs
+
+_launches: dict[int, ProjectLaunches] = {}
 
 
 @dataclass
@@ -30,6 +34,7 @@ class FileContext:
     program: Program
     config: LintConfig
     templates: dict[int, Any] = field(default_factory=dict)
+    check_configs: dict[int, RunConfiguration] = field(default_factory=dict)  # by id(check)
 
     def pipeline_refs(self) -> Iterator[PipelineRef]:
         """The pipelines this module defines: its ``@pipeline`` defs, and module-level names
@@ -51,27 +56,52 @@ class FileContext:
         return RunConfigs(self.program, self.config.root)
 
     @cached_property
+    def launches(self) -> ProjectLaunches:
+        """How the project runs its pipelines (shared by the checks of one process)."""
+        from flowplan.lint.launches import ProjectLaunches
+
+        found = _launches.get(id(self.program))
+        if found is None or found.program is not self.program:
+            _launches.clear()
+            found = _launches[id(self.program)] = ProjectLaunches(self.program, self.config.root)
+        return found
+
+    @cached_property
     def pipeline_checks(self) -> list[PipelineCheck]:
+        """Each pipeline checked once per run configuration it is run with: its own
+        ``config_path``, else those its launches name anywhere in the project."""
         checks = []
         for ref in self.pipeline_refs():
             options = configure(ref.definition, [dict(ref.options)] if ref.options else [])
-            loaded = self.run_configs.load(options.config_path, ref) if options.config_path \
-                else None
-            if loaded is not None and loaded.config is not None:
-                ref = self.run_configs.applied(ref, loaded.config)
-            parameters = None
-            if loaded is not None and loaded.config is not None:
-                from flowplan.lint.runconfigs import pipeline_parameter_names
-
-                known = pipeline_parameter_names(ref)
-                parameters = {k: v for k, v in loaded.config.parameters.items() if k in known}
-            check = check_pipeline(ref, parameters, self.templates)
-            if loaded is not None:
-                check.diagnostics += loaded.problems
-                if loaded.config is not None:
-                    check.diagnostics += self.run_configs.against(loaded.config, check)
-            checks.append(check)
+            if options.config_path:
+                configs: list[str | None] = [options.config_path]
+            else:
+                configs = [str(p) for p in self.launches.of(ref).configs] or [None]
+            for config_path in configs:
+                checks.append(self._check(ref, config_path))
         return checks
+
+    def _check(self, ref: PipelineRef, config_path: str | None) -> PipelineCheck:
+        loaded = self.run_configs.load(config_path, ref) if config_path else None
+        if loaded is not None and loaded.config is not None:
+            ref = self.run_configs.applied(ref, loaded.config)
+        parameters = None
+        if loaded is not None and loaded.config is not None:
+            from flowplan.lint.runconfigs import pipeline_parameter_names
+
+            known = pipeline_parameter_names(ref)
+            parameters = {k: v for k, v in loaded.config.parameters.items() if k in known}
+        steps = None
+        if loaded is not None and loaded.config is not None:
+            steps = {step_id: dict(step.parameters)
+                     for step_id, step in loaded.config.steps.items() if step.parameters}
+        check = check_pipeline(ref, parameters, self.templates, steps)
+        if loaded is not None:
+            check.diagnostics += loaded.problems
+            if loaded.config is not None:
+                self.check_configs[id(check)] = loaded.config
+                check.diagnostics += self.run_configs.against(loaded.config, check)
+        return check
 
     @cached_property
     def step_calls(self) -> list[StepCall]:

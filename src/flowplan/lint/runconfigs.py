@@ -41,7 +41,7 @@ class RunConfigs:
     def __init__(self, program: Program, root: Path) -> None:
         self.program = program
         self.root = root
-        self._loaded: dict[Path, Loaded] = {}
+        self._loaded: dict[tuple[Path, bool], Loaded] = {}
 
     def locate(self, text: str, python_file: Path) -> Path | None:
         for candidate in candidates(text, python_file, self.root):
@@ -54,13 +54,15 @@ class RunConfigs:
         found = self.locate(text, Path(path))
         if found is None:
             return Loaded(None, None, [files.missing_named_run_config(text, path, line)])
-        if found not in self._loaded:
+        lenient = ref.definition.spelling == "zenml"  # ZenML's own keys are valid there
+        key = (found, lenient)
+        if key not in self._loaded:
             self.program.read_text(found)  # the check depends on the file's content
             try:
-                self._loaded[found] = Loaded(found, load_run_config(found))
+                self._loaded[key] = Loaded(found, load_run_config(found, lenient=lenient))
             except ConfigError as exc:
-                self._loaded[found] = Loaded(found, None, list(exc.diagnostics))
-        return self._loaded[found]
+                self._loaded[key] = Loaded(found, None, list(exc.diagnostics))
+        return self._loaded[key]
 
     def applied(self, ref: PipelineRef, config: RunConfiguration) -> PipelineRef:
         """``ref`` with the pipeline-level keys of ``config``, as a run applies them."""

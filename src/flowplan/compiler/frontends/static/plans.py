@@ -24,7 +24,14 @@ from flowplan.compiler.frontends.static.source_options import Options, configure
 from flowplan.compiler.frontends.static.templates import hint
 from flowplan.compiler.frontends.static.values import PipelineRef, StaticArtifact, Unknown, is_known
 from flowplan.compiler.params import to_parameter
-from flowplan.compiler.plan import ArtifactRef, PipelineConfig, Plan, StepSource, jsonable
+from flowplan.compiler.plan import (
+    ArtifactRef,
+    ParameterInput,
+    PipelineConfig,
+    Plan,
+    StepSource,
+    jsonable,
+)
 from flowplan.diagnostics import Diagnostic
 from flowplan.messages import wiring
 
@@ -51,8 +58,11 @@ class PipelineCheck:
 def check_pipeline(
     ref: PipelineRef, parameters: dict[str, Any] | None = None,
     templates: dict[int, Any] | None = None,
+    step_parameters: dict[str, dict[str, Any]] | None = None,
 ) -> PipelineCheck:
-    """Plans and problems of ``ref``; ``parameters`` override its defaults."""
+    """Plans and problems of ``ref``; ``parameters`` override its defaults, and
+    ``step_parameters`` (a run configuration's ``steps.<id>.parameters``) are given to the
+    invocations they name, as a run applies them before validating."""
     defn: PipelineDef = ref.definition
     options = configure(defn, [dict(ref.options)] if ref.options else [])
     check = PipelineCheck(ref, options, diagnostics=list(options.problems))
@@ -67,7 +77,11 @@ def check_pipeline(
         check.traces.append(trace)
         pending += [[*tape.taken[:i], not tape.taken[i]]
                     for i in range(len(tape.prefix), len(tape.taken))]
-        _finish(check, trace, _plan(defn, options, check.parameters, trace))
+        plan = _plan(defn, options, check.parameters, trace)
+        for inv in plan.invocations:
+            for name, value in (step_parameters or {}).get(inv.id, {}).items():
+                inv.inputs.setdefault(name, ParameterInput(value=value))
+        _finish(check, trace, plan)
     if pending:
         check.traces[-1].partial.append(
             f"only {MAX_PASSES} combinations of branches on unknown values were followed")

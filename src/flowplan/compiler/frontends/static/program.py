@@ -27,7 +27,8 @@ class Program:
         self._sources: dict[Path, SourceFile | Diagnostic] = {}
         self._facts: dict[Path, ModuleFacts | None] = {}
         self._finders: dict[Path, ModuleFinder] = {}
-        self.touched: dict[str, str] = {}  # path -> content digest, for the current check
+        self.touched: dict[str, str] = {}
+        self._resolving: set[str] = set()  # qualified names being resolved (cycles stop)
 
     def begin(self) -> None:
         """Start recording the files one check reads."""
@@ -100,6 +101,15 @@ class Program:
         """What a qualified name imported by ``importer`` stands for."""
         if spelling_of(qualified) is not None:
             return flowplan_object(canonical(qualified))
+        if qualified in self._resolving:  # an import cycle: `a` imports from `b`, `b` from `a`
+            return Unknown(f"`{qualified}` is imported in a cycle")
+        self._resolving.add(qualified)
+        try:
+            return self._resolve(qualified, importer)
+        finally:
+            self._resolving.discard(qualified)
+
+    def _resolve(self, qualified: str, importer: ModuleFacts) -> Any:
         parts = qualified.split(".")
         for cut in range(len(parts), 0, -1):
             module = ".".join(parts[:cut])

@@ -1,0 +1,69 @@
+"""Whether a step is cached where the project runs it (FP802): its own ``enable_cache``, else
+every pipeline of the project that calls it -- in this file or any other -- with what the
+pipeline's decorator, its launches and their run configurations say about caching."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flowplan.compiler.frontends.static.definitions import StepDef
+
+if TYPE_CHECKING:
+    from flowplan.lint.context import FileContext
+
+_contexts: dict[tuple[int, str], FileContext] = {}
+
+
+def is_cached(step: StepDef, ctx: FileContext) -> bool:
+    """Whether some run of some pipeline caches the step (cached by default when the project
+    calls it nowhere)."""
+    from flowplan.compiler.frontends.static.templates import step_template
+    from flowplan.compiler.frontends.static.values import StepRef
+
+    own = step_template(StepRef(step)).options.enable_cache
+    if own is not None:
+        return own
+    uses = [use for context in _contexts_using(step, ctx) for use in _uses(step, context)]
+    return not uses or any(uses)
+
+
+def _uses(step: StepDef, ctx: FileContext) -> list[bool]:
+    """For each (pipeline, run configuration) calling the step: whether it caches it."""
+    path, _ = step.location
+    found = []
+    for check in ctx.pipeline_checks:
+        config = ctx.check_configs.get(id(check))
+        launches = ctx.launches.of(check.pipeline)
+        for plan in check.plans:
+            for inv in plan.invocations:
+                if inv.source.path != path or inv.source.qualname != step.qualname:
+                    continue
+                own = inv.config.enable_cache
+                if config is not None and inv.id in config.steps and (
+                        config.steps[inv.id].enable_cache is not None):
+                    own = config.steps[inv.id].enable_cache
+                pipeline = plan.config.enable_cache is not False and launches.cache_may_stay_on
+                found.append(bool(own) if own is not None else pipeline)
+    return found
+
+
+def _contexts_using(step: StepDef, ctx: FileContext) -> list[FileContext]:
+    """This file's context, and those of the other files of the project whose pipelines may
+    call the step (their text names it)."""
+    from flowplan.lint.context import FileContext
+
+    found = [ctx]
+    for path in ctx.launches.files_naming(step.name.encode(), b"pipeline"):
+        if str(path.resolve()) == ctx.source.path:
+            continue
+        key = (id(ctx.program), str(path))
+        if key not in _contexts:
+            facts = ctx.program.facts_for(Path(path))
+            if facts is None or not facts.pipelines:
+                continue
+            if len(_contexts) > 256:
+                _contexts.clear()
+            _contexts[key] = FileContext(facts.source, facts, ctx.program, ctx.config)
+        found.append(_contexts[key])
+    return found
