@@ -45,9 +45,12 @@ def load_module(target: str) -> Any:
 
 
 def module_name_for(path: Path) -> str:
-    """A stable module name for a file: its dotted path below the nearest non-package folder."""
+    """A stable module name for a file: its dotted path below the nearest non-package folder
+    (a package's ``__init__.py`` is the package itself)."""
     parts = [path.stem]
     folder = path.parent
+    if path.name == "__init__.py":
+        parts, folder = [folder.name], folder.parent
     while (folder / "__init__.py").exists():
         parts.insert(0, folder.name)
         folder = folder.parent

@@ -98,12 +98,18 @@ class ModuleFinder:
 
 def search_folders(path: Path, module: str, roots: Iterable[Path]) -> tuple[Path, ...]:
     """Where imports of the file at ``path`` (module ``module``) are looked for: the top of
-    its package chain (what a run puts on ``sys.path``), then the checked roots and their
-    ``src`` folders."""
+    its package chain (what a run puts on ``sys.path``), the folders between the file and a
+    checked root (where a project's ``run.py`` usually lives), then the checked roots and
+    their ``src`` folders."""
     top = path.parent
     for _ in range(module.count(".")):
         top = top.parent
     folders: dict[Path, None] = {top: None}
+    roots = list(roots)
+    for folder in path.parents:
+        if not any(folder == root or root in folder.parents for root in roots):
+            break
+        folders[folder] = None
     for root in roots:
         folders[root] = None
         if (root / "src").is_dir():

@@ -8,6 +8,7 @@ import ast
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flowplan.analyzer.source import SourceFile
@@ -73,15 +74,20 @@ class FileContext:
         checks = []
         for ref in self.pipeline_refs():
             options = configure(ref.definition, [dict(ref.options)] if ref.options else [])
+            launches = self.launches.of(ref)
             if options.config_path:
                 configs: list[str | None] = [options.config_path]
             else:
-                configs = [str(p) for p in self.launches.of(ref).configs] or [None]
+                configs = [str(p) for p in launches.configs] or [None]
             for config_path in configs:
-                checks.append(self._check(ref, config_path))
+                exact = config_path is None or Path(config_path) not in launches.matched
+                checks.append(self._check(ref, config_path, exact))
         return checks
 
-    def _check(self, ref: PipelineRef, config_path: str | None) -> PipelineCheck:
+    def _check(self, ref: PipelineRef, config_path: str | None, exact: bool) -> PipelineCheck:
+        """One pipeline with one run configuration; a configuration matched by a partial
+        path is used for what it sets, but not judged against this pipeline (FP006/FP007):
+        the match is a guess."""
         loaded = self.run_configs.load(config_path, ref) if config_path else None
         if loaded is not None and loaded.config is not None:
             ref = self.run_configs.applied(ref, loaded.config)
@@ -100,7 +106,8 @@ class FileContext:
             check.diagnostics += loaded.problems
             if loaded.config is not None:
                 self.check_configs[id(check)] = loaded.config
-                check.diagnostics += self.run_configs.against(loaded.config, check)
+                if exact:
+                    check.diagnostics += self.run_configs.against(loaded.config, check)
         return check
 
     @cached_property

@@ -33,6 +33,7 @@ class Launches:
     """What the project's launches of one pipeline set."""
 
     configs: list[Path] = field(default_factory=list)  # run configurations named for it
+    matched: set[Path] = field(default_factory=set)  # of those, matched by a partial path
     cache_may_stay_on: bool = True  # some launch leaves caching as configured
     count: int = 0
 
@@ -53,6 +54,7 @@ class ProjectLaunches:
         self._texts: dict[Path, bytes] = {}  # files in scope that mention pipelines
         self._yaml: list[Path] | None = None
         self._found: dict[tuple[str, str], Launches] = {}
+        self._matched: set[Path] = set()
 
     def _scan(self) -> None:
         self._files, self._yaml = [], []
@@ -108,6 +110,7 @@ class ProjectLaunches:
         if cache_states:
             launches.cache_may_stay_on = any(cache_states)
         launches.configs = sorted(set(launches.configs))
+        launches.matched = self._matched & set(launches.configs)
         return launches
 
     def _configs(self, option: _Option | None, importer: Path) -> list[Path]:
@@ -125,7 +128,11 @@ class ProjectLaunches:
                 continue
             assert self._yaml is not None
             tail = pattern.replace("\\", "/").rsplit("/", 1)[-1]
-            found += [p.resolve() for p in self._yaml if fnmatch.fnmatchcase(p.name, tail)]
+            home = importer.parent  # the launching script's project: its folder and below
+            guessed = [p.resolve() for p in self._yaml
+                       if fnmatch.fnmatchcase(p.name, tail) and home in p.parents]
+            self._matched.update(guessed)
+            found += guessed
         return found
 
 
@@ -178,38 +185,52 @@ def _options(facts: ModuleFacts, call: ast.Call, body: list[ast.stmt]) -> dict[s
     for keyword in call.keywords:
         if keyword.arg is not None:
             options.setdefault(keyword.arg, _Option()).values.append(
-                _value(ev, keyword.arg, keyword.value, body))
+                _value(ev, keyword.arg, keyword.value, body, call.lineno))
         elif isinstance(keyword.value, ast.Name):
-            for key, option in _dict_entries(ev, keyword.value.id, body).items():
+            for key, option in _dict_entries(ev, keyword.value.id, body, call.lineno).items():
                 options[key] = option
     return options
 
 
-def _value(ev: Evaluator, key: str, node: ast.expr, body: list[ast.stmt]) -> Any:
+def _value(ev: Evaluator, key: str, node: ast.expr, body: list[ast.stmt], line: int) -> Any:
     if key == "config_path":
-        return _path_pattern(ev, node, body)
+        return _path_pattern(ev, node, body, line)
     return ev.value(node)
 
 
-def _path_pattern(ev: Evaluator, node: ast.expr, body: list[ast.stmt], depth: int = 0) -> Any:
-    """A config path, or a glob of its known tail (``etl_*.yaml``) when partly known."""
+def _path_pattern(ev: Evaluator, node: ast.expr, body: list[ast.stmt], line: int,
+                  depth: int = 0) -> Any:
+    """A config path, a glob of its known tail (``etl_*.yaml``, ``*/training.yaml``) when
+    partly known, or a tuple of the paths a variable or conditional may hold."""
     value = ev.value(node)
     if isinstance(value, str) or depth > 3:
         return value
+    tail: ast.expr | None = None
     if isinstance(node, ast.Call) and node.args and _tail_call(node):
-        return _path_pattern(ev, node.args[-1], body, depth + 1)
+        tail = node.args[-1]
+        if len(node.args) == 1:
+            return _path_pattern(ev, tail, body, line, depth + 1)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
-        return _path_pattern(ev, node.right, body, depth + 1)
+        tail = node.right
+    if tail is not None:
+        known = _path_pattern(ev, tail, body, line, depth + 1)
+        return f"*/{known}" if isinstance(known, str) else known
     if isinstance(node, ast.JoinedStr):
         parts = [p.value if isinstance(p, ast.Constant) else "*" for p in node.values]
         return "".join(str(p) for p in parts)
+    if isinstance(node, ast.IfExp):
+        branches = [_path_pattern(ev, b, body, line, depth + 1) for b in (node.body, node.orelse)]
+        return _paths(branches) or value
     if isinstance(node, ast.Name):
-        assigned = [_path_pattern(ev, a.value, body, depth + 1)
-                    for a in _assignments(node.id, body)]
-        known = [a for a in assigned if isinstance(a, (str, tuple))]
-        if known:  # each path the variable may hold
-            return tuple(p for a in known for p in ((a,) if isinstance(a, str) else a))
+        before = [a for a in _assignments(node.id, body) if a.lineno < line]
+        if before:  # the assignment the call sees last
+            return _path_pattern(ev, before[-1].value, body, before[-1].lineno, depth + 1)
     return value
+
+
+def _paths(values: list[Any]) -> tuple[str, ...]:
+    return tuple(p for v in values if isinstance(v, (str, tuple))
+                 for p in ((v,) if isinstance(v, str) else v))
 
 
 def _tail_call(node: ast.Call) -> bool:
@@ -219,8 +240,10 @@ def _tail_call(node: ast.Call) -> bool:
 
 
 def _assignments(name: str, body: list[ast.stmt]) -> list[ast.Assign]:
-    return [n for n in _walk(body) if isinstance(n, ast.Assign) and any(
+    """``name = ...`` statements of a scope, in source order."""
+    found = [n for n in _walk(body) if isinstance(n, ast.Assign) and any(
         isinstance(t, ast.Name) and t.id == name for t in n.targets)]
+    return sorted(found, key=lambda n: (n.lineno, n.col_offset))
 
 
 def _walk(body: list[ast.stmt]) -> list[ast.AST]:
@@ -234,27 +257,33 @@ def _walk(body: list[ast.stmt]) -> list[ast.AST]:
     return out
 
 
-def _dict_entries(ev: Evaluator, name: str, body: list[ast.stmt]) -> dict[str, _Option]:
-    """Keys a local dict passed as ``**name`` may hold: from ``name = {...}`` and
-    ``name["key"] = value`` in the scope; a key set only under a condition may be absent."""
+def _dict_entries(ev: Evaluator, name: str, body: list[ast.stmt], line: int
+                  ) -> dict[str, _Option]:
+    """Keys a local dict passed as ``**name`` on ``line`` may hold: from the last
+    ``name = {...}`` before it and the ``name["key"] = value`` in between; a key set only
+    under a condition may be absent."""
+    resets = [a.lineno for a in _assignments(name, body) if a.lineno < line]
+    start = resets[-1] if resets else 0
     entries: dict[str, _Option] = {}
     conditional = _conditional_nodes(body)
-    for node in _walk(body):
+    for node in sorted(_walk(body), key=lambda n: getattr(n, "lineno", 0)):
+        if not (isinstance(node, ast.Assign) and start <= node.lineno < line) or len(
+                node.targets) != 1:
+            continue
+        target = node.targets[0]
         pairs: list[tuple[str, ast.expr]] = []
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            target = node.targets[0]
-            if isinstance(target, ast.Name) and target.id == name and isinstance(
-                    node.value, ast.Dict):
-                pairs = [(k.value, v) for k, v in zip(node.value.keys, node.value.values,
-                                                      strict=True)
-                         if isinstance(k, ast.Constant) and isinstance(k.value, str)]
-            elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and (
-                    target.value.id == name) and isinstance(target.slice, ast.Constant) and (
-                    isinstance(target.slice.value, str)):
-                pairs = [(target.slice.value, node.value)]
+        if isinstance(target, ast.Name) and target.id == name and isinstance(
+                node.value, ast.Dict):
+            pairs = [(k.value, v) for k, v in zip(node.value.keys, node.value.values,
+                                                  strict=True)
+                     if isinstance(k, ast.Constant) and isinstance(k.value, str)]
+        elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name) and (
+                target.value.id == name) and isinstance(target.slice, ast.Constant) and (
+                isinstance(target.slice.value, str)):
+            pairs = [(target.slice.value, node.value)]
         for key, value in pairs:
             option = entries.setdefault(key, _Option())
-            option.values.append(_value(ev, key, value, body))
+            option.values.append(_value(ev, key, value, body, node.lineno))
             option.maybe_absent |= id(node) in conditional
     return entries
 

@@ -16,25 +16,29 @@ _contexts: dict[tuple[int, str], FileContext] = {}
 
 
 def is_cached(step: StepDef, ctx: FileContext) -> bool:
-    """Whether some run of some pipeline caches the step (cached by default when the project
-    calls it nowhere)."""
+    """Whether some pipeline caches the step whichever of its run configurations a run
+    picks (cached by default when the project calls it nowhere)."""
     from flowplan.compiler.frontends.static.templates import step_template
     from flowplan.compiler.frontends.static.values import StepRef
 
     own = step_template(StepRef(step)).options.enable_cache
     if own is not None:
         return own
-    uses = [use for context in _contexts_using(step, ctx) for use in _uses(step, context)]
-    return not uses or any(uses)
+    by_pipeline: dict[tuple[str, str], list[bool]] = {}
+    for context in _contexts_using(step, ctx):
+        for key, cached in _uses(step, context):
+            by_pipeline.setdefault(key, []).append(cached)
+    return not by_pipeline or any(all(uses) for uses in by_pipeline.values())
 
 
-def _uses(step: StepDef, ctx: FileContext) -> list[bool]:
+def _uses(step: StepDef, ctx: FileContext) -> list[tuple[tuple[str, str], bool]]:
     """For each (pipeline, run configuration) calling the step: whether it caches it."""
     path, _ = step.location
     found = []
     for check in ctx.pipeline_checks:
         config = ctx.check_configs.get(id(check))
         launches = ctx.launches.of(check.pipeline)
+        key = (check.pipeline.definition.location[0], check.pipeline.definition.qualname)
         for plan in check.plans:
             for inv in plan.invocations:
                 if inv.source.path != path or inv.source.qualname != step.qualname:
@@ -44,7 +48,7 @@ def _uses(step: StepDef, ctx: FileContext) -> list[bool]:
                         config.steps[inv.id].enable_cache is not None):
                     own = config.steps[inv.id].enable_cache
                 pipeline = plan.config.enable_cache is not False and launches.cache_may_stay_on
-                found.append(bool(own) if own is not None else pipeline)
+                found.append((key, bool(own) if own is not None else pipeline))
     return found
 
 

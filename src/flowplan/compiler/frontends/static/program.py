@@ -26,7 +26,7 @@ class Program:
         self.roots = tuple(Path(r).resolve() for r in roots)
         self._sources: dict[Path, SourceFile | Diagnostic] = {}
         self._facts: dict[Path, ModuleFacts | None] = {}
-        self._finders: dict[Path, ModuleFinder] = {}
+        self._finders: dict[tuple[Path, ...], ModuleFinder] = {}
         self.touched: dict[str, str] = {}
         self._resolving: set[str] = set()  # qualified names being resolved (cycles stop)
 
@@ -92,9 +92,9 @@ class Program:
     def find_module(self, name: str, importer: ModuleFacts) -> Path | None:
         path = Path(importer.source.path)
         folders = search_folders(path, importer.source.module, self.roots)
-        finder = self._finders.get(folders[0])
+        finder = self._finders.get(folders)
         if finder is None:
-            finder = self._finders[folders[0]] = ModuleFinder(folders)
+            finder = self._finders[folders] = ModuleFinder(folders)
         return finder.find(name)
 
     def resolve(self, qualified: str, importer: ModuleFacts) -> Any:

@@ -78,6 +78,8 @@ def step_template(ref: StepRef) -> StepTemplate:
         defn.template = template
     return template
 
+_SHAPE_CODES = frozenset({"FP102", "FP103", "FP104", "FP105", "FP106"})
+
 
 def _template(ref: StepRef) -> StepTemplate:
     defn = ref.definition
@@ -92,7 +94,11 @@ def _template(ref: StepRef) -> StepTemplate:
         chosen = materializers.pop(out.name, default)
         outputs.append((out.name, _type(out.annotation, facts), chosen, custom))
     path, line = defn.location
-    problems = [
+    # Outputs not yet known -- a name folded from nothing known, or a shape the analyzer
+    # reported (FP102-FP106) -- leave materializer names unjudged: no knock-on FP112.
+    undecided = any(o.name_expression for o in sig.outputs) or any(
+        d.code in _SHAPE_CODES for d in sig.diagnostics)
+    problems = [] if undecided else [
         definitions.unknown_materialized_output(options.name, name, sig.output_names, path, line)
         for name in materializers
     ]
