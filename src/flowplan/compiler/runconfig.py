@@ -181,7 +181,8 @@ def _known_keys(value: Any, path: KeyPath) -> Any:
         return value
     allowed = [k for k in _allowed_keys(path) if k != "orchestrator.<stack>"]
     return {key: _known_keys(item, (*path, str(key))) for key, item in value.items()
-            if not allowed or key in allowed}
+            if (not allowed or key in allowed)
+            and not (item is None and _allowed_keys((*path, str(key))))}  # `load_data:` alone
 
 
 def _construct(root: yaml.Node | None) -> Any:

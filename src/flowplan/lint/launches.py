@@ -115,15 +115,18 @@ class ProjectLaunches:
 
     def _configs(self, option: _Option | None, importer: Path) -> list[Path]:
         found: list[Path] = []
-        values = [v for value in (option.values if option else [])
+        values = [(v, isinstance(value, tuple) and len(value) > 1)
+                  for value in (option.values if option else [])
                   for v in (value if isinstance(value, tuple) else (value,))]
-        for pattern in values:
+        for pattern, one_of_several in values:
             if not isinstance(pattern, str):
                 continue
             if not any(c in pattern for c in "*?["):
                 for base in (importer.parent, self.root):
                     if (base / pattern).is_file():
                         found.append((base / pattern).resolve())
+                        if one_of_several:  # which one a run uses is not known
+                            self._matched.add(found[-1])
                         break
                 continue
             assert self._yaml is not None

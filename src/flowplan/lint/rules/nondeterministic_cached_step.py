@@ -100,8 +100,8 @@ RULE = Rule(
             return datetime.now().isoformat()  # expect: FP802:12
 
         @step
-        def token() -> str:
-            return os.environ["API_TOKEN"]  # expect: FP802:12
+        def region() -> str:
+            return os.environ["REGION"]  # expect: FP802:12
 
         @step(enable_cache=True)
         def prices(url: str) -> dict:

@@ -117,11 +117,28 @@ class Program:
             if path is None:
                 continue
             importer.imported.add(str(_normal(path)))
+            if cut == len(parts) > 1 and path.name != "__init__.py":
+                bound = self._bound_in_package(parts, importer)
+                if bound is not None:  # `from pkg import name`: pkg's own `name` comes first
+                    return bound
             value: Any = ModuleRef(module, self.facts_for(path))
             for attr in parts[cut:]:
                 value = attribute(importer, value, attr)
             return value
         return Unknown(f"`{qualified}` is not in a checked module")
+
+    def _bound_in_package(self, parts: list[str], importer: ModuleFacts) -> Any:
+        """What a package's ``__init__`` binds to ``parts[-1]`` other than the submodule of
+        that name (``from .training import training`` rebinds it to the pipeline)."""
+        package = self.find_module(".".join(parts[:-1]), importer)
+        facts = self.facts_for(package) if package is not None else None
+        if facts is None or package is None or package.name != "__init__.py":
+            return None
+        bound = facts.bindings.get(parts[-1])
+        if bound is None or (isinstance(bound, str) and bound.endswith(".".join(parts))):
+            return None
+        value = facts.lookup(parts[-1])
+        return None if isinstance(value, (Unknown, ModuleRef)) else value
 
 
 def _normal(path: Path) -> Path:
