@@ -17,6 +17,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from flowplan import codes
 from flowplan.analyzer.codehash import FunctionNode, ModuleIndex
+from flowplan.analyzer.deep_stack import deeply
 from flowplan.analyzer.module_analysis import ModuleAnalysis
 from flowplan.analyzer.positions import NEWLINE, char_column, def_name_site
 from flowplan.analyzer.returns import (
@@ -33,7 +34,7 @@ from flowplan.diagnostics import Diagnostic, FlowplanError
 from flowplan.messages import internal
 
 
-def analyze_module(source: str, path: str) -> ModuleAnalysis:
+def _analyze_module(source: str, path: str) -> ModuleAnalysis:
     """Analyse every function def of ``source``; never imports or runs it."""
     try:
         tree = ast.parse(source, filename=path)
@@ -172,3 +173,9 @@ def located(
         end_column=where.end.column + 1,
         fix=finding.fix,
     )
+
+
+def analyze_module(source: str, path: str) -> ModuleAnalysis:
+    """Every def of ``source`` with its signature; deeply nested code is read on a large
+    stack (:func:`~flowplan.analyzer.deep_stack.deeply`)."""
+    return deeply(_analyze_module, source, path)

@@ -93,6 +93,11 @@ class SourceFile:
         self._cst = None
 
     @cached_property
+    def mentions_yield(self) -> bool:
+        """Whether any def may be a generator (read once, not once per step)."""
+        return "yield" in self.text
+
+    @cached_property
     def typing_aliases(self) -> dict[str, str]:
         """Names bound by a module-level ``from typing import Tuple as T``: ``{"T": "Tuple"}``."""
         found = {}

@@ -15,6 +15,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from flowplan.analyzer.ast_signatures import FunctionNode, ast_functions
+from flowplan.analyzer.deep_stack import deeply
 from flowplan.analyzer.module import cst_functions, cst_inputs, located
 from flowplan.analyzer.positions import def_name_site
 from flowplan.analyzer.returns import (
@@ -27,7 +28,7 @@ from flowplan.diagnostics import Diagnostic
 from flowplan.messages import internal
 
 
-def step_signatures(
+def _step_signatures(
     source: SourceFile, wanted: Sequence[FunctionNode]
 ) -> tuple[dict[int, StepSignature], Diagnostic | None]:
     """Signatures of the ``wanted`` defs, keyed by ``id(node)``; FP001 if libcst refuses."""
@@ -88,3 +89,11 @@ def _signature(
         missing_annotations=tuple(name for name, _ in missing),
         missing_annotation_sites=tuple(site for _, site in missing),
     )
+
+
+def step_signatures(
+    source: SourceFile, wanted: Sequence[FunctionNode]
+) -> tuple[dict[int, StepSignature], Diagnostic | None]:
+    """Signatures of the ``wanted`` defs, keyed by ``id(node)``; FP001 if libcst refuses.
+    Deeply nested code is read on a large stack (:func:`~flowplan.analyzer.deep_stack.deeply`)."""
+    return deeply(_step_signatures, source, wanted)

@@ -29,7 +29,7 @@ def _problems(defn: Definition, enforce: bool) -> list[Diagnostic]:
         return [messages.decorated_non_function(defn.kind, "type", path, defn.decorator.lineno)]
     if not isinstance(defn, StepDef):
         return list(configure(defn, []).problems)
-    generator = "yield" in defn.facts.source.text and _is_generator(defn.node)
+    generator = defn.facts.source.mentions_yield and _is_generator(defn.node)
     if isinstance(defn.node, ast.AsyncFunctionDef) or generator:
         return [messages.step_not_plain_function(defn.name, path, line)]
     shape = _parameter_problems(defn)

@@ -137,5 +137,6 @@ def check_chunk(
         result = check_file(Path(path), data, program, config)
         cache.store(result)
         results.append(result)
+        program.trim()  # memory stays bounded however many files a worker checks
     return results
 
