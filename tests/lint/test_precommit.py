@@ -69,8 +69,8 @@ def hooked_project(tmp_path: Path, config: str = "published") -> Path:
 def readme_snippet() -> str:
     """The ``.pre-commit-config.yaml`` the README offers to copy, exactly as written."""
     readme = (ROOT / "README.md").read_text()
-    block = readme.split("```yaml\n  repos:", 1)[1].split("```", 1)[0]
-    return textwrap.dedent("  repos:" + block)
+    block = readme.split("```yaml\nrepos:\n  - repo: local", 1)[1].split("```", 1)[0]
+    return textwrap.dedent("repos:\n  - repo: local" + block)
 
 
 @pytest.mark.slow
