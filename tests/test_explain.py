@@ -142,3 +142,15 @@ def test_the_ambiguous_prefix_hint_names_a_working_command() -> None:
     status, out, _ = flow(*commands[0])
     assert status == 0 and "manual-1" in out
     assert Client().get_pipeline_run("abcd0").name == "manual-0"
+
+
+def test_rule_and_rules_as_json() -> None:
+    import json
+
+    status, out, _ = flow("rule", "FP502", "--json")
+    shown = json.loads(out)
+    assert status == 0 and shown["name"] == "step-failed"
+    assert shown["explanation"] == codes.explanation("FP502")
+    status, out, _ = flow("rules", "--json")
+    listed = json.loads(out)
+    assert status == 0 and {"FP801", "FP208"} <= {row["code"] for row in listed}

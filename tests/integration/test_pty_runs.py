@@ -48,6 +48,8 @@ def total(values: list) -> int:
 @pipeline
 def fan(limit: int = 4) -> None:
     total([shard(n) for n in range(limit)])
+
+fan_in_processes = fan.with_options(settings={"orchestrator": {"isolation": "process"}})
 '''
 
 SLEEPY = '''
@@ -133,11 +135,12 @@ def flow(*args: str) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("pipeline", ["fan", "fan_in_processes"])
 def test_step_output_stays_whole_above_a_status_that_fits(
-    project: tuple[Path, dict[str, str]],
+    project: tuple[Path, dict[str, str]], pipeline: str,
 ) -> None:
     cwd, env = project
-    proc, leader = spawn(flow("run", "parallel.py:fan"), cwd, env)
+    proc, leader = spawn(flow("run", f"parallel.py:{pipeline}"), cwd, env)
     text = read_until(leader, proc)
     assert proc.wait(timeout=30) == 0, text
     lines = screen_lines(text)

@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from flowplan.cli.common import emit_json, json_option
+
 
 @click.command("check")
 @click.argument("paths", nargs=-1)
@@ -38,18 +40,28 @@ def check_cmd(
 
 
 @click.command("rules")
-def rules_cmd() -> None:
+@json_option
+def rules_cmd(as_json: bool) -> None:
     """List the codes `flow check` reports, with the rule of each."""
     from flowplan.lint.commands import list_rules
 
-    click.echo(list_rules())
+    if as_json:
+        from flowplan.lint.registry import all_rules
+
+        emit_json(sorted(
+            ({"code": e.code, "name": e.name, "severity": e.severity.value, "rule": r.name,
+              "summary": e.summary} for r in all_rules() for e in r.entries),
+            key=lambda row: row["code"]))
+    else:
+        click.echo(list_rules())
 
 
 @click.command("rule")
 @click.argument("code")
-def rule_cmd(code: str) -> None:
+@json_option
+def rule_cmd(code: str, as_json: bool) -> None:
     """Explain any diagnostic code FPxxx: what it means, an example, the fix."""
-    from flowplan.codes import CATALOG
+    from flowplan.codes import CATALOG, explanation
 
     text = explain_code(code)
     if text is None:
@@ -60,7 +72,12 @@ def rule_cmd(code: str) -> None:
         click.echo(f"error: there is no code {code!r}{hint} (the catalog: docs/diagnostics.md)",
                    err=True)
         sys.exit(2)
-    click.echo(text)
+    if as_json:
+        entry = CATALOG[code.strip().upper()]
+        emit_json({"code": entry.code, "name": entry.name, "severity": entry.severity.value,
+                   "summary": entry.summary, "explanation": explanation(entry.code)})
+    else:
+        click.echo(text)
 
 
 explain_cmd = click.Command(

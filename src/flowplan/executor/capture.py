@@ -38,6 +38,7 @@ _BUFFERS: contextvars.ContextVar[_StepCapture | None] = contextvars.ContextVar(
     "flowplan_capture", default=None
 )
 _ECHO: Echo | None = None
+_HOLD_TERMINAL = False  # in a worker process: lines for a terminal go back with the result
 _THREAD_PENDING = threading.local()  # unfinished lines written outside steps, while echoing
 _LOCK = threading.Lock()
 _DEPTH = 0
@@ -71,7 +72,7 @@ class _Proxy(io.TextIOBase):
         """Whole lines (without their last newline) to the live view or the real stream."""
         if echo is not None and self.isatty():
             echo(self.index, lines)
-        else:
+        elif not (_HOLD_TERMINAL and self.isatty()):
             self.real.write(lines + "\n")
 
     def flush(self) -> None:
@@ -124,6 +125,32 @@ def _proxy(real: TextIO, index: int) -> TextIO:
     if proxy is None:
         proxy = _PROXIES[(id(real), index)] = _Proxy(real, index)
     return proxy  # type: ignore[return-value]
+
+
+def hold_terminal_output() -> None:
+    """In a worker process: what steps print for a terminal is only captured; the driver
+    shows it, whole, when the step's result comes back (see :func:`replay`)."""
+    global _HOLD_TERMINAL
+    _HOLD_TERMINAL = _isatty(sys.stdout) or _isatty(sys.stderr)
+
+
+def terminal_output_held() -> bool:
+    return _HOLD_TERMINAL
+
+
+def replay(stdout: str, stderr: str) -> None:
+    """Show what a step printed in another process (through the proxies, so above a live
+    status line)."""
+    for stream, text in ((sys.stdout, stdout), (sys.stderr, stderr)):
+        if text:
+            stream.write(text if text.endswith("\n") else text + "\n")
+
+
+def _isatty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, P
 from flowplan.diagnostics import Diagnostic
 from flowplan.enums import ExecutionStatus
 from flowplan.executor.cache_keys import cache_key, caching_enabled, verify_cached
+from flowplan.executor.capture import replay
 from flowplan.executor.context import (
     PipelineInfo,
     PipelineRunInfo,
@@ -236,6 +237,8 @@ class Ledger:
                 self.state.values[inv.id] = result.values
         else:
             self.state.failures[inv.id] = (result.error or "failed").splitlines()[-1]
+        if not result.echoed:
+            replay(result.stdout, result.stderr)
         self.state.warnings.extend(result.warnings)
         self.progress.warnings(result.warnings)
         duration = result.attempts[-1].ended - result.attempts[0].started if result.attempts else 0

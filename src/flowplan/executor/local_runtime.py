@@ -3,8 +3,11 @@ on the local stack (and the orchestrator its settings choose), snapshots in its 
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+
+from flowplan.env import env_flag
 
 if TYPE_CHECKING:
     from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
@@ -29,7 +32,9 @@ class LocalRuntime:
             from flowplan.executor.background import start_detached
 
             start_detached(compiled, store, state)
-            print(f"Pipeline run {state.run_name} goes on in the background.")
+            if not env_flag("QUIET"):  # progress, on stderr: stdout is for results
+                print(f"Pipeline run {state.run_name} goes on in the background.",
+                      file=sys.stderr)
             return PipelineRun(store.metadata.get_run(state.run_id), store)
         drive(compiled, store, state)
         run = PipelineRun(store.metadata.get_run(state.run_id), store)

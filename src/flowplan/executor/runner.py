@@ -71,6 +71,7 @@ class StepResult:
     warnings: list[Diagnostic] = field(default_factory=list)
     values: list[Any] = field(default_factory=list)  # the outputs themselves (thread workers)
     stopped: bool = False  # the run stopped the step before it finished (FAIL_FAST)
+    echoed: bool = True  # what it printed was shown as it went (else the driver shows it)
 
 
 def _arguments(task: StepTask, store: ArtifactIO) -> dict[str, Any]:

@@ -59,9 +59,10 @@ def importing_user_code() -> Iterator[None]:
 
 def serve(sock: socket.socket) -> None:
     """Answer requests until the driver closes the socket."""
-    from flowplan.executor.capture import capturing_run
+    from flowplan.executor.capture import capturing_run, hold_terminal_output
     from flowplan.executor.worker_protocol import receive_message, send_message
 
+    hold_terminal_output()  # the driver's live view owns the terminal
     with capturing_run():
         while True:
             data = receive_message(sock)
@@ -95,8 +96,11 @@ def _run(request: Request) -> StepResult:
     store = _STORES.get(request.home)
     if store is None:
         store = _STORES[request.home] = LocalStore.open(Path(request.home))
+    from flowplan.executor.capture import terminal_output_held
+
     result = execute_step(task, store)
     result.values = []  # the driver reads outputs from the store
+    result.echoed = not terminal_output_held()
     return result
 
 
