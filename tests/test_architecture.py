@@ -21,7 +21,7 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 VOCABULARY = frozenset({
     "flowplan.callsite", "flowplan.codes", "flowplan.diagnostics", "flowplan.enums",
     "flowplan.env", "flowplan.lazy", "flowplan.loader", "flowplan.project", "flowplan.version",
-    "flowplan.config", "flowplan.config.retry_config",
+    "flowplan.config", "flowplan.config.retry_config", "flowplan.config.resource_settings",
 })
 # ... and every module of flowplan.messages (the text of every diagnostic).
 PUBLIC_API = frozenset({

@@ -112,6 +112,7 @@ CATALOG: dict[str, Code] = {
         Code("FP304", "invalid-settings", "settings hold an unknown key or a wrong value"),
         Code("FP305", "invalid-execution-mode", "execution_mode is not an ExecutionMode"),
         Code("FP306", "parameter-type", "a parameter value does not fit its annotation"),
+        Code("FP332", "step-dask-address", "a single step sets dask_address"),
         # FP5xx -- runtime and store
         Code("FP501", "duplicate-run-name", "a run with this name exists already"),
         Code("FP502", "step-failed", "a step raised an exception"),
@@ -133,6 +134,19 @@ CATALOG: dict[str, Code] = {
         Code("FP516", "snapshot-not-found", "no snapshot has this name or id"),
         Code("FP517", "run-orphaned", "the process running a run ended without finishing it", _W),
         Code("FP545", "ambiguous-run-reference", "a run id prefix matches several runs"),
+        Code("FP555", "cluster-lost", "the connection to the Dask scheduler was lost during a run"),
+        Code("FP556", "no-workers", "no Dask worker joined the scheduler in time"),
+        Code(
+            "FP557",
+            "foreign-artifact-location",
+            "a Dask worker would write artifacts where the driver cannot read them",
+        ),
+        Code(
+            "FP558",
+            "process-local-artifact-store",
+            "a process-local artifact store (memory://) is used with a Dask cluster",
+        ),
+        Code("FP559", "missing-resources", "no Dask worker offers the resources a step asks for"),
         Code("FP570", "ui-extra-missing", "`flow ui` needs the ui extra, which is not installed"),
         Code("FP571", "ui-address-unavailable", "`flow ui` cannot listen on the address asked for"),
         # FP8xx -- lint-only advice

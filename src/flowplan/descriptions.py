@@ -83,7 +83,14 @@ def describe_run(run: PipelineRun) -> str:
     errors = [(s.name, s.error) for s in run.steps.values() if s.error]
     for name, error in errors:
         lines.append(f"{name}: {error.strip().splitlines()[-1]}")
+    lines.extend(_where_steps_ran(run))
     return "\n".join(lines)
+
+
+def _where_steps_ran(run: PipelineRun) -> list[str]:
+    """``ran on dask: step@worker, ...`` for steps that ran on Dask workers."""
+    placed = [f"{name}@{step.worker}" for name, step in run.steps.items() if step.worker]
+    return [f"ran on dask workers: {', '.join(placed)}"] if placed else []
 
 
 def _table(rows: Sequence[tuple[str, ...]]) -> str:

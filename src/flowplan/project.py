@@ -63,6 +63,7 @@ class ProjectSettings:
     orchestrator: Literal["local", "dask"] = "local"
     dask_address: str | None = None
     artifact_url: str | None = None
+    dask_worker_timeout: float | None = None
     alerter: Literal["log", "webhook"] = "log"
     alerter_url: str | None = None
     enforce_type_annotations: bool | None = None
@@ -83,6 +84,7 @@ SETTING_NAMES = tuple(
 _OPTIONAL_TEXT = ("home", "dask_address", "artifact_url", "alerter_url")
 _CHOICES = {"orchestrator": ("local", "dask"), "alerter": ("log", "webhook")}
 _OPTIONAL_FLAGS = ("enforce_type_annotations", "synchronous")
+_OPTIONAL_NUMBERS = ("dask_worker_timeout",)
 
 
 def _plainly_valid(name: str, value: Any) -> bool:
@@ -94,6 +96,8 @@ def _plainly_valid(name: str, value: Any) -> bool:
         return value in _CHOICES[name]
     if name in _OPTIONAL_FLAGS:
         return value is None or isinstance(value, bool)
+    if name in _OPTIONAL_NUMBERS:
+        return value is None or (type(value) in (int, float) and value > 0)
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
@@ -197,6 +201,7 @@ def _hint(name: str) -> str:
         "orchestrator": "use `local` or `dask`",
         "alerter": "use `log` or `webhook`",
         "enforce_type_annotations": "use true or false",
+        "dask_worker_timeout": "use a number of seconds",
     }
     return hints.get(name, "use a string" if name not in LIST_KEYS else "use a list of strings")
 

@@ -1,53 +1,39 @@
-"""One Dask cluster for the tests of this folder: a real ``distributed.LocalCluster`` with two
-worker processes (two threads each, so the three branches of seed 001's 8-step example run
-at once), started by flowplan's cluster helper in a folder of its own, with no ``PYTHONPATH``:
-the workers import flowplan (installed) but not the test modules, whose steps must therefore
-travel by value.  Tests that need Dask are skipped only when dask.distributed is not
-installed.
+"""One Dask cluster for the tests of this folder, started as a team runs one: ``dask
+scheduler`` and two ``dask worker`` processes (two threads each, so the three branches of
+seed 001's 8-step example run at once) from the command line on 127.0.0.1, each in a folder
+of its own, with no ``PYTHONPATH``: the workers import flowplan (installed) but not the test
+modules, whose steps must therefore travel by value.  Tests that need Dask are skipped only
+when dask.distributed is not installed.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from tests.dask.cli_cluster import CliCluster
 
 NEEDS_DASK = "the Dask orchestrator needs flowplan[dask]"
 
 
 @pytest.fixture(scope="package")
-def dask_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def cli_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CliCluster]:
     pytest.importorskip("distributed", reason=NEEDS_DASK)
-    from flowplan.executor.dask_cluster import HELPER, read_line
-
-    folder = tmp_path_factory.mktemp("dask-cluster")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    reader, writer = os.pipe()
-    with (folder / "cluster.log").open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-c", HELPER, "2", "2", str(writer)],
-            cwd=folder,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=log,
-            stderr=log,
-            pass_fds=[writer],
-        )
-    os.close(writer)
-    address = read_line(reader, 120)
-    os.close(reader)
-    assert address.startswith("tcp://"), (folder / "cluster.log").read_text()
-    yield address
-    assert process.stdin is not None
-    process.stdin.close()
+    cluster = CliCluster(tmp_path_factory.mktemp("dask-cluster"), dashboard=True)
     try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+        cluster.add_worker("worker-a", resources="GPU=1 MEMORY=4e9")
+        cluster.add_worker("worker-b")
+        cluster.wait_for_workers(2)
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture(scope="package")
+def dask_address(cli_cluster: CliCluster) -> str:
+    return cli_cluster.address
 
 
 @pytest.fixture(scope="package")
@@ -57,3 +43,14 @@ def dask_client(dask_address: str) -> Iterator[object]:
     client = Client(dask_address, set_as_default=False)
     yield client
     client.close()
+
+
+@pytest.fixture
+def own_cluster(tmp_path: Path) -> Iterator[CliCluster]:
+    """A cluster of this test's own (a scheduler, no workers yet), for tests that break it."""
+    pytest.importorskip("distributed", reason=NEEDS_DASK)
+    cluster = CliCluster(tmp_path / "cluster")
+    try:
+        yield cluster
+    finally:
+        cluster.close()

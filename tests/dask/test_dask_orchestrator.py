@@ -163,6 +163,9 @@ def test_artifacts_go_to_an_fsspec_url(
     assert output.uri.startswith(f"{shared.as_uri()}/flowplan/")
     assert output.load() == 21
     files = [p for p in (shared / "flowplan").rglob("*") if p.is_file()]
+    markers = [p for p in files if p.parent.name == ".flowplan-stores"]
+    assert [p.name for p in markers] == [(isolated_home / "store.id").read_text().strip()]
+    files = [p for p in files if p not in markers]
     assert len(files) == 2 and not any(p.name.startswith(".tmp-") for p in files)
     assert not (isolated_home / "artifacts").exists()  # nothing went to the local folder
     monkeypatch.delenv("FLOWPLAN_ARTIFACT_URL")  # records know where their files are

@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from flowplan.diagnostics import Diagnostic
 from flowplan.messages import settings as messages
 
-SETTINGS_KEYS = ("orchestrator",)
+SETTINGS_KEYS = ("orchestrator", "resources")
 
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
+
+    from flowplan.config.resource_settings import ResourceSettings
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -82,14 +84,38 @@ def orchestrator_settings(settings: Mapping[str, Any]) -> OrchestratorSettings:
     return OrchestratorSettings(**raw)
 
 
+def resource_settings(
+    settings: Mapping[str, Any], inherited: Mapping[str, Any] | None = None
+) -> ResourceSettings:
+    """The ``resources`` of a validated step's settings, else of its pipeline's."""
+    from flowplan.config.resource_settings import as_resource_settings
+
+    own = normalise_settings(settings).get("resources")
+    if own is None and inherited is not None:
+        own = normalise_settings(inherited).get("resources")
+    return as_resource_settings(own)
+
+
 def settings_problems(
-    settings: Mapping[str, Any], owner: str, where: tuple[str | None, int | None]
+    settings: Mapping[str, Any],
+    owner: str,
+    where: tuple[str | None, int | None],
+    *,
+    step: bool = False,
 ) -> Iterable[Diagnostic]:
     path, line = where
     for key, value in normalise_settings(settings).items():
         if key not in SETTINGS_KEYS:
             yield messages.unknown_setting(owner, key, SETTINGS_KEYS, path, line)
             continue
+        if key == "resources":
+            from flowplan.config.resource_settings import resource_problems
+
+            for problem in resource_problems(value):
+                yield messages.invalid_resources(owner, problem, path, line)
+            continue
+        if step and isinstance(value, Mapping) and value.get("dask_address") is not None:
+            yield messages.step_dask_address(owner, path, line)
         from pydantic import ValidationError
 
         try:

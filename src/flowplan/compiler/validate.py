@@ -202,7 +202,10 @@ def check_settings(plan: Plan) -> Iterable[Diagnostic]:
     )
     for inv in plan.invocations:
         yield from settings_problems(
-            inv.config.settings, f"step `{inv.id}`", (inv.source.path, inv.source.line)
+            inv.config.settings,
+            f"step `{inv.id}`",
+            (inv.source.path, inv.source.line),
+            step=True,
         )
 
 

@@ -1,9 +1,11 @@
 """Where a step runs: in the driver's process (``thread``) or in a worker process (``process``);
 the Dask orchestrator's backend is in :mod:`flowplan.executor.dask_backend`.
 
-Every backend offers the same three calls to the driver: ``session()`` around a run,
-``run(task, should_stop)`` -- blocking, called from the driver thread or a step thread, never
-raising for a user error -- and ``stop(ids)`` for FAIL_FAST.
+Every backend offers the same calls to the driver: ``session()`` around a run,
+``capacity()`` -- how many steps it runs at once unless ``max_workers`` says otherwise, known
+once the session is open --, ``run(task, should_stop)`` -- blocking, called from the driver
+thread or a step thread, never raising for a user error --, ``stop(ids)`` for FAIL_FAST, and
+``lost()``: the error that ended the backend itself (a Dask cluster gone), else None.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 from flowplan.executor.runner import StepResult, StepTask, execute_step
 
 if TYPE_CHECKING:
+    from flowplan.diagnostics import FlowplanError
     from flowplan.executor.procpool import ProcessPool, Worker
     from flowplan.store.local import LocalStore
 
@@ -28,14 +31,40 @@ StopFlag = Callable[[], bool]
 class Backend(Protocol):
     """Where the driver's steps run (see the module docstring)."""
 
+    orchestrator: str  # recorded with each step: `local` or `dask`
+
     def session(self) -> AbstractContextManager[None]: ...
 
     def run(self, task: StepTask, should_stop: StopFlag) -> StepResult: ...
 
     def stop(self, ids: Iterable[str]) -> None: ...
 
+    def capacity(self) -> int: ...
 
-class ThreadBackend:
+    def lost(self) -> FlowplanError | None: ...
+
+
+class LocalMachine:
+    """What the thread and process backends share: they run as many steps as there are CPUs,
+    and nothing external can fail under them."""
+
+    orchestrator = "local"
+
+    def capacity(self) -> int:
+        return default_workers()
+
+    def lost(self) -> FlowplanError | None:
+        return None
+
+
+def default_workers() -> int:
+    """The CPUs this process may use."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
+
+
+class ThreadBackend(LocalMachine):
     """Steps run in the calling process; a stopped step's late result is discarded."""
 
     def __init__(self, store: LocalStore) -> None:
@@ -52,7 +81,7 @@ class ThreadBackend:
         """Threads cannot be killed: the run's stop flag ends their retry waits."""
 
 
-class ProcessBackend:
+class ProcessBackend(LocalMachine):
     """Each step runs in a reused worker process; stopping a step kills its worker."""
 
     def __init__(

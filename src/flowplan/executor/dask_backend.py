@@ -5,14 +5,20 @@ in ``[tool.flowplan]`` (``FLOWPLAN_ORCHESTRATOR=dask``, with ``dask-address`` /
 ``FLOWPLAN_DASK_ADDRESS``).  With an address the run connects to that scheduler; without one
 it starts a LocalCluster for the run (:mod:`flowplan.executor.dask_cluster`) and closes it after.
 
+Before any step runs, the session checks the cluster (:mod:`flowplan.executor.dask_checks`):
+the artifact store is one every worker process can reach (``memory://`` is refused), every
+worker finds the store's marker where it would write (``FP557``), at least one worker is
+there (waiting up to ``dask-worker-timeout``), and the resources steps ask for exist.  The
+dashboard link is printed, and as many steps are handed to the cluster at once as it has
+threads (twice over, so no worker waits for the driver).
+
 The driver schedules as always: a step becomes a Dask task when its inputs are done, and
 independent steps run at once on different workers.  A worker runs the step with its retries
-and hooks, writes the outputs' files where every worker and the driver can reach them (the
-store's folder on one machine or a shared mount, else ``artifact-url``) and returns the
-result; only the driver writes run metadata.  Under FAIL_FAST the driver cancels the tasks
-still running and sets the run's Dask ``Event``, which ends their retry waits and skips their
-hooks; Dask cannot interrupt a task that is executing, so a step on a cluster the run did not
-start finishes in the background and its result is dropped.
+and hooks, writes the outputs' files and returns the result; only the driver writes run
+metadata.  Under FAIL_FAST the driver cancels the tasks still running and sets the run's Dask
+``Event``, which ends their retry waits and skips their hooks; Dask cannot interrupt a task
+that is executing, so a step on a cluster the run did not start finishes in the background
+and its result is dropped.  A lost scheduler ends the run with one ``FP555``.
 
 Step code travels with cloudpickle, by value where the workers cannot import it by name
 (:mod:`flowplan.executor.dask_shipping`).
@@ -27,7 +33,8 @@ from contextlib import ExitStack, contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from flowplan.diagnostics import ConfigError
+from flowplan.codes import make
+from flowplan.diagnostics import ConfigError, FlowplanError
 from flowplan.executor.dask_shipping import ShippedModules
 from flowplan.executor.dask_target import DaskTarget
 from flowplan.executor.dask_worker import ArtifactLocation, run_task
@@ -36,11 +43,13 @@ from flowplan.executor.worker import failure
 from flowplan.messages import settings
 
 if TYPE_CHECKING:
+    from flowplan.compiler.plan import Plan
     from flowplan.executor.backends import StopFlag
     from flowplan.executor.dask_cluster import LocalDaskCluster
     from flowplan.store.local import LocalStore
 
 CONNECT_TIMEOUT = 15  # seconds to reach a scheduler
+CLOSE_TIMEOUT = 10  # seconds to close the connection to it
 POLL = 0.25  # seconds between looks at the run's stop flag while a task runs (a stop
 # also cancels the task, which ends the wait at once)
 
@@ -58,10 +67,13 @@ def require_distributed() -> None:
 class DaskBackend:
     """Runs each step as a Dask task; ``stop`` cancels tasks and signals their workers."""
 
+    orchestrator = "dask"
+
     def __init__(
         self,
         store: LocalStore,
         target: DaskTarget,
+        plan: Plan,
         by_value: list[ModuleType] | None = None,
         *,
         fail_fast: bool = False,
@@ -69,35 +81,55 @@ class DaskBackend:
         require_distributed()
         self.store = store
         self.target = target
+        self.plan = plan
         self.by_value = by_value or []
         self.stop_event = f"flowplan-stop-{secrets.token_hex(8)}" if fail_fast else None
         self.client: Any = None
+        self.address = target.address or ""
         self.cluster: LocalDaskCluster | None = None
+        self.threads = 1
         self._location: ArtifactLocation | None = None
+        self._resources: dict[str, dict[str, float]] = {}
         self._futures: dict[str, Any] = {}
         self._lock = threading.Lock()
         self._shipping = ShippedModules()
+        self._lost: FlowplanError | None = None
 
     @contextmanager
     def session(self) -> Iterator[None]:
+        from flowplan.executor import dask_checks
         from flowplan.executor.dask_cluster import local_cluster
         from flowplan.executor.worker_protocol import pickled_by_value
 
+        location = dask_checks.artifact_location(self.store)  # FP558 before connecting
+        self._resources = dask_checks.step_resources(self.plan)
         with ExitStack() as stack:
-            address = self.target.address
-            if address is None:
+            if self.target.address is None:
                 self.cluster = stack.enter_context(local_cluster(self.target.n_workers))
-                address = self.cluster.address
-            self.client = stack.enter_context(connected(address))
+                self.address = self.cluster.address
+            self.client = stack.enter_context(connected(self.address))
+            dask_checks.announce_dashboard(self.client)
+            workers = dask_checks.wait_for_workers(self.client, self.address)
+            self.threads = sum(w.get("nthreads", 1) for w in workers.values())
+            dask_checks.check_locations(self.client, location)
+            dask_checks.check_resources(self._resources, workers)
             stack.enter_context(pickled_by_value(self.by_value))
             stack.enter_context(self._shipping)
-            self._location = ArtifactLocation(
-                str(self.store.home), _artifact_url(self.store), self.store.pickle_key()
-            )
+            self._location = location
             yield
+
+    def capacity(self) -> int:
+        """Steps handed to the cluster at once: twice its threads, so none waits for us."""
+        return max(2, 2 * self.threads)
+
+    def lost(self) -> FlowplanError | None:
+        """``FP555`` once the connection to the scheduler is gone (None while it holds)."""
+        return self._lost
 
     def run(self, task: StepTask, should_stop: StopFlag) -> StepResult:
         step_id = task.invocation.id
+        if self._lost is not None:
+            return StepResult(id=step_id, ok=False, stopped=True)
         try:
             payload = self._shipping.dumps(task, self.client)
         except Exception as exc:
@@ -114,10 +146,11 @@ class DaskBackend:
                 self.stop_event,
                 key=f"flowplan-{step_id}-{secrets.token_hex(6)}",
                 pure=False,
+                resources=self._resources.get(step_id),
             )
             self._futures[step_id] = future
         try:
-            return _outcome(step_id, future, should_stop)
+            return self._outcome(step_id, future, should_stop)
         except BaseException:
             future.cancel()
             raise
@@ -125,11 +158,32 @@ class DaskBackend:
             with self._lock:
                 self._futures.pop(step_id, None)
 
+    def _outcome(self, step_id: str, future: Any, should_stop: StopFlag) -> StepResult:
+        """Wait for the task; a stop request cancels it and reports the step stopped."""
+        done = threading.Event()
+        future.add_done_callback(lambda _future: done.set())
+        while not done.wait(POLL):
+            if should_stop():
+                future.cancel()
+                return StepResult(id=step_id, ok=False, stopped=True)
+        if future.status == "finished":
+            result: StepResult = future.result()
+            return result
+        if should_stop():
+            return StepResult(id=step_id, ok=False, stopped=True)
+        if future.status == "cancelled":
+            if self.client.status != "running":
+                self._lost = self._lost or cluster_lost(self.address)
+                return StepResult(id=step_id, ok=False, stopped=True)
+            return failure(step_id, "its Dask task was cancelled by the cluster")
+        exc = future.exception()
+        return failure(step_id, f"its Dask task failed: {type(exc).__name__}: {exc}")
+
     def stop(self, ids: Iterable[str]) -> None:
         """Cancel the tasks of ``ids`` (call after setting the run's stop flag)."""
         with self._lock:
             futures = [self._futures[i] for i in ids if i in self._futures]
-        if not futures:
+        if not futures or self._lost is not None:
             return
         if self.cluster is not None:
             self.cluster.hard_stop = True  # closing the run's own cluster kills the workers
@@ -140,23 +194,17 @@ class DaskBackend:
         self.client.cancel(futures)
 
 
-def _outcome(step_id: str, future: Any, should_stop: StopFlag) -> StepResult:
-    """Wait for the task; a stop request cancels it and reports the step stopped."""
-    done = threading.Event()
-    future.add_done_callback(lambda _future: done.set())
-    while not done.wait(POLL):
-        if should_stop():
-            future.cancel()
-            return StepResult(id=step_id, ok=False, stopped=True)
-    if future.status == "finished":
-        result: StepResult = future.result()
-        return result
-    if should_stop():
-        return StepResult(id=step_id, ok=False, stopped=True)
-    if future.status == "cancelled":
-        return failure(step_id, "its Dask task was cancelled by the cluster")
-    exc = future.exception()
-    return failure(step_id, f"its Dask task failed: {type(exc).__name__}: {exc}")
+def cluster_lost(address: str) -> FlowplanError:
+    """``FP555``: the scheduler went away while the run used it."""
+    return FlowplanError(
+        make(
+            "FP555",
+            f"the connection to the Dask scheduler at `{address}` was lost while the run was "
+            "going on; steps that were running are recorded as stopped, the rest as skipped",
+            fix="check that the scheduler is up (and reachable from here), then run the "
+            "pipeline again: steps that completed are cache hits",
+        )
+    )
 
 
 @contextmanager
@@ -173,10 +221,5 @@ def connected(address: str) -> Iterator[Any]:
     try:
         yield client
     finally:
-        client.close()
-
-
-def _artifact_url(store: LocalStore) -> str | None:
-    from flowplan.store.remote import RemoteArtifactStore
-
-    return store.artifacts.url if isinstance(store.artifacts, RemoteArtifactStore) else None
+        # A client that lost its scheduler would keep trying to reconnect while it closes.
+        client.close(timeout=CLOSE_TIMEOUT if client.status == "running" else 1)

@@ -1,10 +1,13 @@
 """The Dask worker's side of the Dask orchestrator: what one step's task runs there.
 
 A task receives the cloudpickled ``StepTask`` (the user's code by value where the worker
-cannot import it by name, see :mod:`flowplan.executor.dask_backend`), where the store's
-artifact files are, and the store's pickle key.  It loads the inputs, runs the attempts and
-hooks, writes the outputs' files and returns the ``StepResult``: run metadata stays with the
-driver.  This module imports no Dask at import time; it is importable wherever flowplan is.
+cannot import it by name, see :mod:`flowplan.executor.dask_backend`) and where the store's
+artifact files are, with the store's identity -- never its pickle signing key.  It checks
+that the location is the driver's store, loads the inputs (checked against the content
+hashes the driver sent), runs the attempts and hooks, writes the outputs' files (pickles
+marked ``digest-checked``: the driver records their hashes) and returns the ``StepResult``
+with the worker's address: run metadata stays with the driver.  This module imports no Dask
+at import time; it is importable wherever flowplan is.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from flowplan.codes import make
 from flowplan.diagnostics import ConfigError
-from flowplan.messages import settings
 
 if TYPE_CHECKING:
     from flowplan.executor.runner import StepResult
@@ -29,14 +32,16 @@ STOP_CHECK_EVERY = 0.25  # seconds between questions to the scheduler about a FA
 
 @dataclass(frozen=True)
 class ArtifactLocation:
-    """Where a worker reads and writes artifact files.
+    """Where a worker reads and writes artifact files, and whose they are.
 
     ``home`` is the store's folder (usable where the worker shares the driver's file system),
-    ``url`` the fsspec URL new files go to instead, when the store has one."""
+    ``url`` the fsspec URL new files go to instead, when the store has one; ``store_id`` the
+    store's identity, whose marker the worker must find where it writes.  The store's pickle
+    signing key is not here: it never leaves the driver's machine."""
 
     home: str
     url: str | None
-    pickle_key: bytes
+    store_id: str
 
 
 _STORES: dict[ArtifactLocation, ArtifactIO] = {}
@@ -57,28 +62,87 @@ def run_task(
         _expose_main_types([*task.annotations.values(), *task.output_annotations])
         with capturing_run():
             result = execute_step(task, store, StopSignal(stop_event))
+    except ConfigError as exc:
+        result = failure(step_id, f"the Dask worker could not run it: {exc}")
     except Exception as exc:
-        return failure(step_id, f"the Dask worker could not run it: {type(exc).__name__}: {exc}")
+        result = failure(step_id, f"the Dask worker could not run it: {type(exc).__name__}: {exc}")
     result.values = []  # the driver reads outputs from the store
+    result.worker = worker_address()
     return result
 
 
+def worker_address() -> str | None:
+    """The address of the Dask worker running this code (None outside one)."""
+    try:
+        from distributed import get_worker
+
+        address: str = get_worker().address
+    except (ImportError, ValueError):
+        return None
+    return address
+
+
+def location_problem(location: ArtifactLocation) -> str | None:
+    """Why this worker must not write to ``location`` (None when it may): the store's
+    folder is out of reach, or the folder or URL here holds no marker of the driver's store."""
+    from flowplan.store.artifacts import ARTIFACTS_DIRNAME, ArtifactStore
+    from flowplan.store.remote import RemoteArtifactStore
+
+    if location.url is None:
+        if not os.path.isdir(location.home):
+            return (
+                f"the store's folder {location.home} does not exist on this worker; workers "
+                "that do not share the driver's file system need an artifact store URL"
+            )
+        target: ArtifactStore | RemoteArtifactStore = ArtifactStore(
+            Path(location.home) / ARTIFACTS_DIRNAME
+        )
+        where = f"the folder {location.home}"
+    else:
+        try:
+            target = RemoteArtifactStore(location.url)
+        except ConfigError as exc:
+            return str(exc)
+        where = location.url
+    if not target.has_marker(location.store_id):
+        return (
+            f"{where} on this worker is not the driver's store (it lacks the store's marker "
+            f".flowplan-stores/{location.store_id}): another machine or mount has a different "
+            "folder there"
+        )
+    return None
+
+
+def location_error(problems: dict[str, str]) -> ConfigError:
+    """``FP557``: the workers named in ``problems`` would write where the driver cannot read."""
+    listed = "; ".join(f"{worker}: {problem}" for worker, problem in sorted(problems.items()))
+    return ConfigError(
+        make(
+            "FP557",
+            f"{len(problems)} Dask worker(s) cannot write to the run's artifact store: {listed}",
+            fix="set `artifact-url` in [tool.flowplan] or FLOWPLAN_ARTIFACT_URL to a location "
+            "the driver and every worker share (s3://bucket/flowplan, or a shared mount), or "
+            "mount the store's folder at the same path on every worker",
+        )
+    )
+
+
 def artifact_io(location: ArtifactLocation) -> ArtifactIO:
-    """The artifact store of ``location`` on this worker (made once per worker process)."""
+    """The artifact store of ``location`` on this worker (made once per worker process, after
+    checking that it is the driver's store: ``FP557`` if not)."""
     from flowplan.store.artifact_io import ArtifactIO
     from flowplan.store.artifacts import ARTIFACTS_DIRNAME, ArtifactStore
+    from flowplan.store.materializers import no_key
 
     store = _STORES.get(location)
     if store is not None:
         return store
+    problem = location_problem(location)
+    if problem is not None:
+        raise location_error({worker_address() or "this worker": problem})
     reachable = os.path.isdir(location.home)
-    if location.url is None and not reachable:
-        raise ConfigError(
-            settings.store_unreachable_from_worker(location.home)
-        )
     local = ArtifactStore(Path(location.home) / ARTIFACTS_DIRNAME) if reachable else None
-    key = location.pickle_key
-    store = _STORES[location] = ArtifactIO(local, location.url, lambda: key)
+    store = _STORES[location] = ArtifactIO(local, location.url, no_key)
     return store
 
 

@@ -13,7 +13,6 @@ its result is discarded.
 
 from __future__ import annotations
 
-import os
 import queue
 import threading
 from collections.abc import Callable
@@ -21,7 +20,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from flowplan.enums import ExecutionMode, ExecutionStatus
-from flowplan.executor.backends import Backend, ThreadBackend, make_backend
+from flowplan.executor.backends import Backend, ThreadBackend, default_workers, make_backend
 from flowplan.executor.dask_target import dask_target
 from flowplan.executor.ledger import Ledger
 from flowplan.executor.runner import StepResult, StepTask
@@ -35,7 +34,6 @@ if TYPE_CHECKING:
 
 S = ExecutionStatus
 TICK = 0.1  # seconds between redraws of a live progress view
-DASK_IN_FLIGHT = 128  # steps handed to a Dask cluster at once, by default
 
 
 class Driver:
@@ -49,11 +47,12 @@ class Driver:
         self.state = ledger.state
         self.progress = ledger.progress
         self.ledger = ledger
-        self.backend, workers = _backend(self.plan, settings, ledger.store, by_value)
+        self.backend = _backend(self.plan, settings, ledger.store, by_value)
+        self.ledger.orchestrator = self.backend.orchestrator
         # Steps run in other processes (which cannot see this one's pending records) only
         # after everything recorded before them is committed.
         self.elsewhere = not isinstance(self.backend, ThreadBackend)
-        self.max_workers = max(1, settings.max_workers or workers)
+        self.max_workers = settings.max_workers or 0  # 0: the backend's capacity
         self.by_id = {inv.id: inv for inv in self.plan.invocations}
         self.scheduler = Scheduler(
             {
@@ -66,27 +65,36 @@ class Driver:
         self.inline = not self.progress.live
         self.first_failure: str | None = None
         self.results: queue.SimpleQueue[StepResult] = queue.SimpleQueue()
-        self.threads = StepThreads(self.max_workers, self._work)
 
     def run(self) -> None:
         running: set[str] = set()
-        with self.backend.session(), self.threads:
-            try:
-                while True:
-                    self._launch_ready(running)
-                    if not running:
-                        break
-                    self._collect(running)
-                    if running and self._fail_fast_tripped():
-                        self._stop(running, f"step `{self.first_failure}` failed under FAIL_FAST")
-            except BaseException as exc:  # the run's record is closed by ``drive``
-                reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else "the run failed"
-                try:  # running steps are recorded stopped, the others skipped
-                    self._stop(running, reason)
-                    self.ledger.unstarted(self.scheduler.status)
-                except Exception:  # the store failing too: the first error is the one to see
-                    self.state.stop_event.set()
-                raise
+        with self.backend.session():
+            self.max_workers = max(1, self.max_workers or self.backend.capacity())
+            self.threads = StepThreads(self.max_workers, self._work)
+            with self.threads:
+                try:
+                    while True:
+                        self._launch_ready(running)
+                        if not running:
+                            break
+                        self._collect(running)
+                        lost = self.backend.lost()
+                        if lost is not None:  # the cluster is gone: say so, once
+                            self._stop(running, lost.diagnostics[0].message)
+                            raise lost
+                        if running and self._fail_fast_tripped():
+                            reason = f"step `{self.first_failure}` failed under FAIL_FAST"
+                            self._stop(running, reason)
+                except BaseException as exc:  # the run's record is closed by ``drive``
+                    reason = (
+                        "interrupted" if isinstance(exc, KeyboardInterrupt) else "the run failed"
+                    )
+                    try:  # running steps are recorded stopped, the others skipped
+                        self._stop(running, reason)
+                        self.ledger.unstarted(self.scheduler.status)
+                    except Exception:  # the store failing too: the first error is the one to see
+                        self.state.stop_event.set()
+                    raise
         self.ledger.unstarted(self.scheduler.status)
 
     # -- starting --------------------------------------------------------------------------
@@ -139,6 +147,8 @@ class Driver:
             except queue.Empty:
                 break
         for result in sorted(batch, key=lambda r: not r.ok):
+            if result.stopped and self.backend.lost() is not None:
+                continue  # still running: ``run`` records it stopped, with the reason
             if self.scheduler.status.get(result.id) is not S.STOPPED:
                 running.discard(result.id)
                 self._finish(result)
@@ -220,22 +230,12 @@ def _backend(
     settings: OrchestratorSettings,
     store: LocalStore,
     by_value: list[ModuleType] | None,
-) -> tuple[Backend, int]:
-    """The backend of the run's orchestrator, and how many steps it runs at once by default:
-    the CPUs here; for Dask, whose scheduler queues what its workers cannot take yet, every
-    step (up to ``DASK_IN_FLIGHT``, each waited for by a driver thread)."""
+) -> Backend:
+    """The backend of the run's orchestrator."""
     target = dask_target(settings, default_workers())
     if target is None:
-        return make_backend(settings.isolation, store, by_value), default_workers()
+        return make_backend(settings.isolation, store, by_value)
     from flowplan.executor.dask_backend import DaskBackend
 
     fail_fast = ExecutionMode(plan.config.execution_mode) is ExecutionMode.FAIL_FAST
-    backend = DaskBackend(store, target, by_value, fail_fast=fail_fast)
-    return backend, min(len(plan.invocations), DASK_IN_FLIGHT)
-
-
-def default_workers() -> int:
-    """The CPUs this process may use."""
-    if hasattr(os, "sched_getaffinity"):
-        return max(1, len(os.sched_getaffinity(0)))
-    return os.cpu_count() or 1
+    return DaskBackend(store, target, plan, by_value, fail_fast=fail_fast)

@@ -106,6 +106,7 @@ class Ledger:
         self.legacy = legacy  # entries without a code hash exist: misses ask the store
         self.progress = progress
         self.with_hooks: set[str] = set()
+        self.orchestrator = "local"  # recorded with each step: `local` or `dask`
 
     # -- starting --------------------------------------------------------------------------
     def start(self, inv: Invocation) -> StepTask | None:
@@ -118,13 +119,16 @@ class Ledger:
             outputs = {name: [r.id for r in recs] for name, recs in hit.items()}
             step_run = self.writer.start(
                 inv.id, inv.step, self._parameters(inv), key, inputs=inputs,
-                status=S.CACHED, outputs=outputs,
+                status=S.CACHED, outputs=outputs, orchestrator=self.orchestrator,
             )  # fmt: skip
             self.state.step_run_ids[inv.id] = step_run
             self.state.produced[inv.id] = {name: recs[0] for name, recs in hit.items()}
             self.progress.step_finished(inv.id, S.CACHED, 0.0)
             return None
-        step_run = self.writer.start(inv.id, inv.step, self._parameters(inv), key, inputs=inputs)
+        step_run = self.writer.start(
+            inv.id, inv.step, self._parameters(inv), key, inputs=inputs,
+            orchestrator=self.orchestrator,
+        )  # fmt: skip
         self.state.step_run_ids[inv.id] = step_run
         self.state.keys[inv.id] = key
         self.progress.step_started(inv.id)
@@ -228,6 +232,7 @@ class Ledger:
             code_hash=inv.code_hash,
             stdout=result.stdout,
             stderr=result.stderr,
+            worker=result.worker,
             error=result.error,
         )
         self._hooks_done(inv.id)
@@ -261,6 +266,7 @@ class Ledger:
             if inv.id not in self.state.step_run_ids:
                 status = statuses.get(inv.id, S.SKIPPED)
                 self.state.step_run_ids[inv.id] = self.writer.start(
-                    inv.id, inv.step, self._parameters(inv), status=status
-                )
+                    inv.id, inv.step, self._parameters(inv), status=status,
+                    orchestrator=self.orchestrator,
+                )  # fmt: skip
                 self.progress.step_finished(inv.id, status, 0.0)

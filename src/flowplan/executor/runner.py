@@ -72,6 +72,7 @@ class StepResult:
     values: list[Any] = field(default_factory=list)  # the outputs themselves (thread workers)
     stopped: bool = False  # the run stopped the step before it finished (FAIL_FAST)
     echoed: bool = True  # what it printed was shown as it went (else the driver shows it)
+    worker: str | None = None  # the Dask worker that ran it (None: the driver's machine)
 
 
 def _arguments(task: StepTask, store: ArtifactIO) -> dict[str, Any]:

@@ -30,6 +30,12 @@ def invalid_setting(
                 line=line, fix=_ORCHESTRATOR_KEYS)
 
 
+def invalid_resources(owner: str, problem: str, path: str | None, line: int | None) -> Diagnostic:
+    return make("FP304", f"settings of {owner}: `resources` {problem}", path=path, line=line,
+                fix="resources settings: cpu_count (number > 0), gpu_count (int >= 0), memory "
+                '(a size such as "4GB"), e.g. ResourceSettings(cpu_count=2, memory="4GB")')
+
+
 def dask_not_installed() -> Diagnostic:
     return make("FP304", "the Dask orchestrator is selected, but dask.distributed is not "
                 "installed", fix=f"{INSTALL_DASK}, or use the local orchestrator (remove "
@@ -41,13 +47,6 @@ def dask_unreachable(address: str, error: BaseException) -> Diagnostic:
                 f"{type(error).__name__}: {error}",
                 fix="start the scheduler (`dask scheduler`), or fix dask_address / "
                 "FLOWPLAN_DASK_ADDRESS")
-
-
-def store_unreachable_from_worker(home: object) -> Diagnostic:
-    return make("FP304", f"this Dask worker cannot reach the store's folder {home}; workers "
-                "that do not share the driver's file system need an artifact store URL",
-                fix="set `artifact-url` in [tool.flowplan] or FLOWPLAN_ARTIFACT_URL to a "
-                "location the driver and the workers share, e.g. s3://bucket/flowplan")
 
 
 def process_isolation_unsupported() -> Diagnostic:
@@ -80,3 +79,12 @@ def unknown_execution_mode(
 ) -> Diagnostic:
     return make("FP305", f"pipeline `{pipeline}` has the unknown execution mode {mode!r}",
                 path=path, line=line, fix="use continue_on_failure, stop_on_failure or fail_fast")
+
+
+# -- FP332 step-dask-address -------------------------------------------------------------------
+def step_dask_address(owner: str, path: str | None, line: int | None) -> Diagnostic:
+    return make("FP332", f"settings of {owner} set `dask_address`: a run uses one Dask cluster, "
+                "chosen by the pipeline, so a step cannot send itself elsewhere", path=path,
+                line=line, fix="set `dask_address` in the pipeline's orchestrator settings (or "
+                "FLOWPLAN_DASK_ADDRESS); to keep a step on particular workers, give it "
+                '`settings={"resources": ...}` and start those workers with `--resources`')

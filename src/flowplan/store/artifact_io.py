@@ -39,6 +39,10 @@ class Blobs(Protocol):
 
     def exists(self, content_hash: str) -> bool: ...
 
+    def write_marker(self, name: str) -> None: ...
+
+    def has_marker(self, name: str) -> bool: ...
+
 
 class SavedOutput(NamedTuple):
     content_hash: str
@@ -53,7 +57,7 @@ class ArtifactIO:
     when this process can reach it, ``url`` where new files go instead of it."""
 
     def __init__(
-        self, local: ArtifactStore | None, url: str | None, pickle_key: Callable[[], bytes]
+        self, local: ArtifactStore | None, url: str | None, pickle_key: Callable[[], bytes | None]
     ) -> None:
         self.local_artifacts = local
         self._remote: dict[str, RemoteArtifactStore] = {}
@@ -66,8 +70,8 @@ class ArtifactIO:
             raise ValueError("an ArtifactIO needs a local folder or a URL")
         self._pickle_key = pickle_key
 
-    def pickle_key(self) -> bytes:
-        """The key that signs this store's pickles."""
+    def pickle_key(self) -> bytes | None:
+        """The key that signs this store's pickles (None on a Dask worker away from it)."""
         return self._pickle_key()
 
     def blobs_for(self, uri: str) -> Blobs:
@@ -122,7 +126,10 @@ class ArtifactIO:
             else:
                 data = blobs.get_bytes(record.content_hash)
             cls = import_materializer(record.materializer)
-            materializer = create_materializer(cls, pickle_key=self.pickle_key)
+            # ``get_bytes`` checked the bytes against the hash recorded with the artifact
+            materializer = create_materializer(
+                cls, pickle_key=self.pickle_key, digest_checked=True
+            )
             if data_type is None:
                 data_type = _recorded_type(record, cls)
             return _load(materializer, data, data_type)

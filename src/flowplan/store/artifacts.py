@@ -149,6 +149,15 @@ class ArtifactStore:
         # same content replaces an identical file, which is harmless.
         os.replace(temp, target)
 
+    def write_marker(self, name: str) -> None:
+        """Leave the empty file ``.flowplan-stores/<name>`` (see :mod:`flowplan.store.identity`)."""
+        folder = self.root / ".flowplan-stores"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / name).touch()
+
+    def has_marker(self, name: str) -> bool:
+        return (self.root / ".flowplan-stores" / name).is_file()
+
     def remove_stale_temp_files(self) -> int:
         """Delete temporary files left by writers that were killed mid-write; return the count.
 

@@ -47,9 +47,12 @@ STATEMENTS: dict[str, str] = {
     " VALUES (?, ?, ?, ?)",
     "cache": "INSERT OR REPLACE INTO cache_entries (cache_key, step_run_id, created, code_hash)"
     " VALUES (?, ?, ?, ?)",
+    # Where a step ran: its orchestrator when it starts, the Dask worker when it ends.
+    "placed": "UPDATE step_runs SET orchestrator = COALESCE(?, orchestrator),"
+    " worker = COALESCE(?, worker) WHERE id = ?",
 }
 #: The order in which a group's statements run: rows before what refers to them.
-ORDER = ("run", "step", "end", "attempt", "artifact", "output", "input", "cache")
+ORDER = ("run", "step", "end", "placed", "attempt", "artifact", "output", "input", "cache")
 
 Op = tuple[str, Sequence[Any]]
 

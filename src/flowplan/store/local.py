@@ -24,6 +24,7 @@ from flowplan.diagnostics import Diagnostic
 from flowplan.store.artifact_io import ArtifactIO, SavedOutput
 from flowplan.store.artifacts import ARTIFACTS_DIRNAME, ArtifactStore
 from flowplan.store.db import DB_FILENAME, MetadataStore
+from flowplan.store.identity import store_id
 from flowplan.store.location import resolve_home
 from flowplan.store.pickling import load_or_create_key
 from flowplan.store.records import ArtifactRecord
@@ -65,6 +66,14 @@ class LocalStore(ArtifactIO):
             busy_timeout=busy_timeout,
             artifact_url=artifact_url,
         )
+
+    def pickle_key(self) -> bytes:
+        """The key that signs this store's pickles (it never leaves this machine)."""
+        return self._read_key()
+
+    def store_id(self) -> str:
+        """This store's identity (see :mod:`flowplan.store.identity`)."""
+        return store_id(self.home)
 
     def _read_key(self) -> bytes:
         """The key that signs this store's pickles (read, or created, on first use)."""

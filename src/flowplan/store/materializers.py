@@ -81,13 +81,17 @@ class JsonMaterializer(BaseMaterializer):
 
 
 class CloudpickleMaterializer(BaseMaterializer):
-    """The last resort: cloudpickle, signed with the store's key (DESIGN decision 12)."""
+    """The last resort: cloudpickle, signed with the store's key (DESIGN decision 12).
+
+    Without a key (a Dask worker away from the store), pickles are marked ``digest-checked``
+    and opened only when ``digest_checked`` says the bytes matched their recorded hash."""
 
     ASSOCIATED_TYPES = (object,)
     NAME = "cloudpickle"
 
-    def __init__(self, key: bytes) -> None:
+    def __init__(self, key: bytes | None, digest_checked: bool = False) -> None:
         self._key = key
+        self._digest_checked = digest_checked
 
     def save(self, value: Any) -> bytes:
         import cloudpickle
@@ -96,7 +100,8 @@ class CloudpickleMaterializer(BaseMaterializer):
         return pickling.sign(body, self._key)
 
     def load(self, data: bytes, data_type: Any) -> Any:
-        body = pickling.open_signed(data, self._key)  # raises FP504/FP505 before unpickling
+        # raises FP504/FP505 before unpickling
+        body = pickling.open_signed(data, self._key, digest_checked=self._digest_checked)
         return pickle.loads(body)
 
 
@@ -147,19 +152,30 @@ def import_materializer(path: str) -> type[BaseMaterializer]:
     return obj
 
 
-#: The store's pickle signing key, or a function that reads (or creates) it when first needed.
-PickleKey = bytes | Callable[[], bytes]
+#: The store's pickle signing key, or a function that reads (or creates) it when first needed;
+#: ``no_key`` where the key is kept away (a Dask worker on another machine).
+PickleKey = bytes | Callable[[], bytes | None]
+
+
+def no_key() -> None:
+    """The pickle key of a process that must not hold the store's key."""
+    return None
 
 
 def create_materializer(
-    cls_or_path: type[BaseMaterializer] | str, *, pickle_key: PickleKey | None = None
+    cls_or_path: type[BaseMaterializer] | str,
+    *,
+    pickle_key: PickleKey | None = None,
+    digest_checked: bool = False,
 ) -> BaseMaterializer:
-    """An instance of a materializer class; the pickle materializer gets the store's key."""
+    """An instance of a materializer class; the pickle materializer gets the store's key
+    (``digest_checked``: the bytes it will load were checked against their recorded hash)."""
     cls = import_materializer(cls_or_path) if isinstance(cls_or_path, str) else cls_or_path
     if issubclass(cls, CloudpickleMaterializer):
         if pickle_key is None:
             raise _failed("the pickle materializer needs the store's signing key")
-        return cls(pickle_key if isinstance(pickle_key, bytes) else pickle_key())
+        key = pickle_key if isinstance(pickle_key, bytes) else pickle_key()
+        return cls(key, digest_checked)
     try:
         return cls()
     except TypeError as exc:

@@ -9,6 +9,12 @@ secret ``<home>/secret.key`` (32 random bytes, created with 0600 permissions at 
 :func:`open_signed` checks the signature before the Python version, and both before anyone
 unpickles anything: a tampered or foreign file fails with ``FP504``, a file written by another
 Python minor version with ``FP505``.
+
+The key never leaves the machine that owns the store (DESIGN decision 19): a Dask worker
+elsewhere writes ``flowplan-pickle/1 python=3.11 digest-checked`` in place of the signature.
+Such a pickle -- and, on a worker without the key, any pickle -- is opened only by a caller
+that has checked the bytes against the content hash the driver recorded for them
+(``digest_checked=True``): the artifact loader, which reads every file through its record.
 """
 
 from __future__ import annotations
@@ -29,8 +35,10 @@ KEY_FILENAME = "secret.key"
 _KEY_BYTES = 32
 _FORMAT = "flowplan-pickle/1"
 _HEADER = re.compile(
-    rb"flowplan-pickle/1 python=(?P<major>\d+)\.(?P<minor>\d+) hmac-sha256=(?P<mac>[0-9a-f]{64})\n"
+    rb"flowplan-pickle/1 python=(?P<major>\d+)\.(?P<minor>\d+) "
+    rb"(?:hmac-sha256=(?P<mac>[0-9a-f]{64})|digest-checked)\n"
 )
+_UNTRUSTED_WHY = "unpickling runs arbitrary code, so a pickle of unknown origin is never loaded"
 
 
 def python_version() -> str:
@@ -43,42 +51,49 @@ def _mac(key: bytes, version: str, body: bytes) -> str:
     return signer.hexdigest()
 
 
-def sign(body: bytes, key: bytes, version: str | None = None) -> bytes:
-    """Prefix ``body`` with a header that records ``version`` (default: this Python) and signs."""
+def sign(body: bytes, key: bytes | None, version: str | None = None) -> bytes:
+    """Prefix ``body`` with a header that records ``version`` (default: this Python) and signs
+    it with ``key``; without a key (a Dask worker), the header says ``digest-checked``."""
     version = version or python_version()
-    header = f"{_FORMAT} python={version} hmac-sha256={_mac(key, version, body)}\n"
-    return header.encode() + body
+    proof = f"hmac-sha256={_mac(key, version, body)}" if key is not None else "digest-checked"
+    return f"{_FORMAT} python={version} {proof}\n".encode() + body
 
 
-def open_signed(data: bytes, key: bytes) -> bytes:
+def open_signed(data: bytes, key: bytes | None, *, digest_checked: bool = False) -> bytes:
     """The pickle body of a signed payload.
 
     Refuses a foreign or changed one (``FP504``), then one from another Python (``FP505``).
+    ``digest_checked`` says the caller has checked ``data`` against the content hash the
+    store recorded for it: then a ``digest-checked`` pickle is accepted, and so is a signed one
+    where no key is at hand.
     """
     match = _HEADER.match(data)
-    if match is None:
+    if match is None or (match["mac"] is None and not digest_checked):
         raise StoreError(
             codes.make(
                 "FP504",
                 "refusing to unpickle an artifact that carries no flowplan signature",
                 fix="only pickles written by this store are loaded; re-run the step that "
                 "produces it",
-                why="unpickling runs arbitrary code, so a pickle of unknown origin is never loaded",
+                why=_UNTRUSTED_WHY,
             )
         )
     version = f"{int(match['major'])}.{int(match['minor'])}"
     body = data[match.end() :]
-    if not hmac.compare_digest(_mac(key, version, body), match["mac"].decode()):
-        raise StoreError(
-            codes.make(
-                "FP504",
-                "refusing to unpickle an artifact whose signature does not match this store's key "
-                "(it was changed, or written by another store)",
-                fix="re-run the step that produces it; copy `secret.key` along with the store "
-                "only if you trust every pickle in it",
-                why="unpickling runs arbitrary code, so a pickle of unknown origin is never loaded",
+    signed, keyless = match["mac"] is not None, key is None
+    if signed and not (keyless and digest_checked):
+        mac = _mac(key, version, body) if key is not None else ""
+        if not hmac.compare_digest(mac, match["mac"].decode()):
+            raise StoreError(
+                codes.make(
+                    "FP504",
+                    "refusing to unpickle an artifact whose signature does not match this "
+                    "store's key (it was changed, or written by another store)",
+                    fix="re-run the step that produces it; copy `secret.key` along with the "
+                    "store only if you trust every pickle in it",
+                    why=_UNTRUSTED_WHY,
+                )
             )
-        )
     if version != python_version():
         raise StoreError(
             codes.make(
@@ -99,11 +114,19 @@ def load_or_create_key(home: Path) -> bytes:
         return _read_key(path)
     except FileNotFoundError:
         pass
+    create_once(path, secrets.token_hex(_KEY_BYTES))
+    return _read_key(path)
+
+
+def create_once(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` (0600) unless the file exists; of two processes racing, one
+    file wins and both read it."""
+    home = path.parent
     home.mkdir(parents=True, exist_ok=True)
-    temp = home / f".{KEY_FILENAME}.{os.getpid()}.{secrets.token_hex(4)}"
+    temp = home / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, secrets.token_hex(_KEY_BYTES).encode() + b"\n")
+        os.write(fd, text.encode() + b"\n")
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -120,7 +143,6 @@ def load_or_create_key(home: Path) -> bytes:
             os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
-    return _read_key(path)
 
 
 def _read_key(path: Path) -> bytes:

@@ -117,6 +117,8 @@ class StepRunRecord:
     outputs: Mapping[str, tuple[ArtifactRecord, ...]] = field(default_factory=dict)
     inputs: Mapping[str, tuple[ArtifactRecord, ...]] = field(default_factory=dict)
     attempts: tuple[AttemptRecord, ...] = ()
+    orchestrator: str | None = None  # `local` or `dask` (None: recorded before schema v3)
+    worker: str | None = None  # the Dask worker's address
 
     @classmethod
     def from_row(
@@ -144,6 +146,8 @@ class StepRunRecord:
             outputs=outputs,
             inputs=inputs,
             attempts=attempts,
+            orchestrator=row["orchestrator"],
+            worker=row["worker"],
         )
 
 

@@ -26,6 +26,8 @@ from flowplan.store.artifacts import verified
 
 #: Protocols whose uploads appear all at once (no temporary object needed).
 _ATOMIC_PUT = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "memory"})
+#: Protocols whose files live in one process's memory: no other process can read them.
+PROCESS_LOCAL = frozenset({"memory"})
 _TEMP_PREFIX = ".tmp-"
 
 
@@ -69,6 +71,7 @@ class RemoteArtifactStore:
         protocol = self.fs.protocol
         protocols = {protocol} if isinstance(protocol, str) else set(protocol)
         self._atomic_put = bool(protocols & _ATOMIC_PUT)
+        self.process_local = bool(protocols & PROCESS_LOCAL)
 
     def uri_for(self, content_hash: str) -> str:
         return f"{self.url}/{content_hash[:2]}/{content_hash}"
@@ -116,6 +119,21 @@ class RemoteArtifactStore:
             if self.fs.exists(temp):
                 self.fs.rm_file(temp)
             raise
+
+    def write_marker(self, name: str) -> None:
+        """Leave the empty file ``.flowplan-stores/<name>`` (see :mod:`flowplan.store.identity`)."""
+        try:
+            self.fs.makedirs(f"{self._root}/.flowplan-stores", exist_ok=True)
+            self.fs.pipe_file(f"{self._root}/.flowplan-stores/{name}", b"")
+        except OSError as exc:
+            marker = f"{self.url}/.flowplan-stores/{name}"
+            raise StoreError(runtime.artifact_write_failed(self.url, exc, marker)) from exc
+
+    def has_marker(self, name: str) -> bool:
+        try:
+            return bool(self.fs.exists(f"{self._root}/.flowplan-stores/{name}"))
+        except OSError:
+            return False
 
     def get_bytes(self, content_hash: str) -> bytes:
         """The stored bytes, checked against their hash (``FP503`` when missing or changed)."""

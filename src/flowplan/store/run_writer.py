@@ -88,9 +88,10 @@ class RunWriter:
         inputs: Links | None = None,
         status: ExecutionStatus = S.RUNNING,
         outputs: Links | None = None,
+        orchestrator: str | None = None,
     ) -> UUID:
         """A step run in start order: ``running``, ``cached`` (with the ``outputs`` it
-        reuses), or one that never started (``skipped``)."""
+        reuses), or one that never started (``skipped``); ``orchestrator`` runs it."""
         step_run = new_id()
         owner = str(step_run)
         now = time.time()
@@ -100,6 +101,8 @@ class RunWriter:
                ended, dumps(parameters), "{}", None, None, None, self._position)  # fmt: skip
         self._position += 1
         ops: list[Op] = [("step", row)]
+        if orchestrator is not None:
+            ops.append(("placed", (orchestrator, None, owner)))
         ops += _links("input", owner, inputs or {})
         ops += _links("output", owner, outputs or {})
         if status.is_finished:
@@ -119,9 +122,11 @@ class RunWriter:
         stdout: str | None = None,
         stderr: str | None = None,
         error: str | None = None,
+        worker: str | None = None,
     ) -> dict[str, ArtifactRecord] | None:
         """A step's end, attempts and new output artifacts; a ``completed`` step with a
-        ``cache_key`` joins the cache (DESIGN decision 13: in the same transaction).
+        ``cache_key`` joins the cache (DESIGN decision 13: in the same transaction);
+        ``worker``: the Dask worker that ran it.
 
         Returns the artifact records by output name, or None (nothing recorded) when the step
         had already finished (the late result of a step the run stopped)."""
@@ -131,6 +136,8 @@ class RunWriter:
         self._finished.add(owner)
         now = time.time()
         ops: list[Op] = [("end", (status.value, now, stdout, stderr, error, cache_key, owner))]
+        if worker is not None:
+            ops.append(("placed", (None, worker, owner)))
         ops += [("attempt", (owner, *attempt)) for attempt in attempts]
         records = {}
         created = required_datetime(now)

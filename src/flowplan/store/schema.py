@@ -136,8 +136,15 @@ _V4: Migration = (
     "CREATE INDEX runs_by_pipeline_status ON runs (pipeline, status, unlisted, created)",
 )
 
+# Steps remember where they ran: the orchestrator (`local` or `dask`) and, on Dask, the
+# address of the worker that ran them.
+_V5: Migration = (
+    "ALTER TABLE step_runs ADD COLUMN orchestrator TEXT",
+    "ALTER TABLE step_runs ADD COLUMN worker TEXT",
+)
+
 #: Every migration, oldest first; the schema version is the number applied.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
 
 
 def current_version(conn: sqlite3.Connection) -> int:

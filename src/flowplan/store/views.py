@@ -73,6 +73,10 @@ class StepRun:
         self.error: str | None = record.error
         self.logs: dict[str, str] = {"stdout": record.stdout or "", "stderr": record.stderr or ""}
         self.attempts = [Attempt(a.number, a.started, a.ended, a.error) for a in record.attempts]
+        #: Where the step ran: the orchestrator (``local`` or ``dask``), and on Dask the
+        #: address of the worker (None for a step that ran on the driver's machine).
+        self.orchestrator: str | None = record.orchestrator
+        self.worker: str | None = record.worker
         self.outputs: dict[str, list[ArtifactVersion]] = {
             name: [ArtifactVersion(r, store) for r in records]
             for name, records in record.outputs.items()

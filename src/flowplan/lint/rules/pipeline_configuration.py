@@ -1,11 +1,11 @@
-"""FP303, FP304, FP305: a pipeline's run name, settings and execution mode."""
+"""FP303, FP304, FP305, FP332: a pipeline's run name, settings and execution mode."""
 
 from __future__ import annotations
 
 from flowplan.lint.context import front_end
 from flowplan.lint.registry import Rule
 
-CODES = ("FP303", "FP304", "FP305")
+CODES = ("FP303", "FP304", "FP305", "FP332")
 
 RULE = Rule(
     name="pipeline-configuration",
@@ -14,7 +14,8 @@ RULE = Rule(
     rationale="""
         A run name may use `{date}`, `{time}` and the keys of `substitutions=` (FP303);
         `settings=` hold the known keys with values of the right type (FP304); the execution
-        mode is one of `ExecutionMode`'s members or their names (FP305).  These are checked
+        mode is one of `ExecutionMode`'s members or their names (FP305); a run uses one Dask
+        cluster, so a single step cannot set `dask_address` (FP332).  These are checked
         when the pipeline is defined or compiled, before any step runs.
     """,
     check=front_end(*CODES),
@@ -63,6 +64,17 @@ RULE = Rule(
         @pipeline(execution_mode="sometimes")  # expect: FP305
         def moded() -> None:
             load()
+        """,
+        """
+        from flowplan import pipeline, step
+
+        @step(settings={"orchestrator": {"dask_address": "tcp://gpu:8786"}})  # expect: FP332
+        def train() -> int:
+            return 1
+
+        @pipeline
+        def training() -> None:
+            train()
         """,
     ),
 )
