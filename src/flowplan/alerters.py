@@ -13,6 +13,7 @@ Chosen by ``alerter`` / ``alerter-url`` in ``[tool.flowplan]`` or ``FLOWPLAN_ALE
 from __future__ import annotations
 
 import abc
+import base64
 import json
 import logging
 import sys
@@ -65,20 +66,22 @@ class WebhookAlerter(BaseAlerter):
 
     def post(self, message: str, params: Mapping[str, Any] | None = None) -> bool:
         body = json.dumps({"text": message, **(params or {})}).encode()
-        request = urllib.request.Request(
-            self.url,
-            data=body,
-            headers={"Content-Type": "application/json", "User-Agent": "flowplan"},
-            method="POST",
-        )
+        headers = {"Content-Type": "application/json", "User-Agent": "flowplan"}
         try:
+            url, authorization = _split_credentials(self.url)
+            if authorization:
+                headers["Authorization"] = authorization
+            request = urllib.request.Request(url, data=body, headers=headers, method="POST")
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()
         except (urllib.error.URLError, OSError, ValueError) as exc:  # HTTPError is a URLError
-            logger.warning("webhook alerter could not deliver to %s: %s", self.where, exc)
+            # The error may quote the URL: never show its credentials or its path.
+            reason = str(exc).replace(self.url, self.where)
+            logger.warning("webhook alerter could not deliver to %s: %s", self.where, reason)
             if not _logged_to_stderr(logger):
                 print(
-                    f"[flowplan alert] webhook {self.where} failed ({exc}); message: {message}",
+                    f"[flowplan alert] webhook {self.where} failed ({reason}); "
+                    f"message: {message}",
                     file=sys.stderr,
                     flush=True,
                 )
@@ -87,9 +90,8 @@ class WebhookAlerter(BaseAlerter):
 
     @property
     def where(self) -> str:
-        """The URL without its path: webhook paths are secrets."""
-        parts = urllib.parse.urlsplit(self.url)
-        return f"{parts.scheme}://{parts.netloc}" if parts.netloc else "<invalid url>"
+        """The URL as it may be shown: see :func:`redacted_url`."""
+        return redacted_url(self.url)
 
     def __repr__(self) -> str:
         return f"WebhookAlerter({self.where}/...)"
@@ -119,3 +121,31 @@ def _logged_to_stderr(log: logging.Logger) -> bool:
                 return True
         current = current.parent if current.propagate else None
     return False
+
+
+def redacted_url(url: str) -> str:
+    """``url`` as it may be printed, logged or stored: its scheme, host and port only.  A
+    webhook's path is a secret (Slack's carries the token), and so is a ``user:password@``."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:  # a port that is not a number
+        return "<invalid url>"
+    if not host:
+        return "<invalid url>"
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    return f"{parts.scheme}://{host}{port}"
+
+
+def _split_credentials(url: str) -> tuple[str, str | None]:
+    """``url`` without ``user:password@``, and the HTTP Basic ``Authorization`` they give."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None:
+        return url, None
+    netloc = parts.netloc.rsplit("@", 1)[1]
+    user = urllib.parse.unquote(parts.username)
+    password = urllib.parse.unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc)), f"Basic {token}"

@@ -113,6 +113,8 @@ CATALOG: dict[str, Code] = {
         Code("FP305", "invalid-execution-mode", "execution_mode is not an ExecutionMode"),
         Code("FP306", "parameter-type", "a parameter value does not fit its annotation"),
         Code("FP332", "step-dask-address", "a single step sets dask_address"),
+        Code("FP340", "invalid-run-name", "a run name is empty, too long, or holds a control "
+             "character or a path separator"),
         # FP5xx -- runtime and store
         Code("FP501", "duplicate-run-name", "a run with this name exists already"),
         Code("FP502", "step-failed", "a step raised an exception"),
@@ -147,6 +149,11 @@ CATALOG: dict[str, Code] = {
             "a process-local artifact store (memory://) is used with a Dask cluster",
         ),
         Code("FP559", "missing-resources", "no Dask worker offers the resources a step asks for"),
+        Code(
+            "FP580", "store-home-unusable", "the store's folder is not a folder or cannot be made"
+        ),
+        Code("FP581", "store-read-only", "the store is read-only: runs can be read, not recorded"),
+        Code("FP582", "signing-key-unusable", "the store's pickle signing key cannot be read"),
         Code("FP570", "ui-extra-missing", "`flow ui` needs the ui extra, which is not installed"),
         Code("FP571", "ui-address-unavailable", "`flow ui` cannot listen on the address asked for"),
         # FP8xx -- lint-only advice

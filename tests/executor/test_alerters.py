@@ -25,11 +25,13 @@ class Receiver:
 
     def __init__(self, status: int = 200) -> None:
         self.posts: list[tuple[str, str, Any]] = []
+        self.authorizations: list[str | None] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.authorizations.append(self.headers.get("Authorization"))
                 receiver.posts.append((self.path, self.headers["Content-Type"], json.loads(body)))
                 self.send_response(status)
                 self.end_headers()

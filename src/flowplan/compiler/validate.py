@@ -14,6 +14,11 @@ from typing import TypedDict
 
 from flowplan.codes import make
 from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, Plan, TypeExpr
+from flowplan.compiler.run_names import (
+    SAMPLE_VALUES,
+    STANDARD_PLACEHOLDERS,
+    run_name_problem,
+)
 from flowplan.compiler.types import describe_mismatch, is_compatible
 from flowplan.config.retry_config import retry_problems
 from flowplan.diagnostics import Diagnostic
@@ -21,7 +26,6 @@ from flowplan.enums import ExecutionMode
 from flowplan.messages import settings, wiring
 
 Check = Callable[[Plan], Iterable[Diagnostic]]
-STANDARD_PLACEHOLDERS = ("date", "time")
 
 
 class _Location(TypedDict):
@@ -166,17 +170,26 @@ def check_run_name(plan: Plan) -> Iterable[Diagnostic]:
             fix="write placeholders as {name}, literal braces as {{ }}",
         )
         return
-    for name in fields:
-        if name not in allowed:
-            known = ", ".join(f"{{{a}}}" for a in sorted(allowed))
-            yield make(
-                "FP303",
-                f"run name {template!r} of pipeline `{plan.pipeline}` uses the "
-                f"unknown placeholder {{{name}}}",
-                path=path,
-                line=line,
-                fix=f"known placeholders: {known}; add others with substitutions={{...}}",
-            )
+    unknown = [name for name in fields if name not in allowed]
+    for name in unknown:
+        known = ", ".join(f"{{{a}}}" for a in sorted(allowed))
+        yield make(
+            "FP303",
+            f"run name {template!r} of pipeline `{plan.pipeline}` uses the "
+            f"unknown placeholder {{{name}}}",
+            path=path,
+            line=line,
+            fix=f"known placeholders: {known}; add others with substitutions={{...}}",
+        )
+    if unknown or any(not f.isidentifier() for f in fields):
+        return
+    try:
+        filled = template.format(**{**SAMPLE_VALUES, **plan.config.substitutions})
+    except (ValueError, KeyError, IndexError):  # a format spec that strings refuse
+        return
+    problem = run_name_problem(filled)
+    if problem is not None:
+        yield settings.invalid_run_name(filled, problem, plan.pipeline, path, line)
 
 
 def check_execution_mode(plan: Plan) -> Iterable[Diagnostic]:

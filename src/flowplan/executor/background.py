@@ -61,13 +61,15 @@ def launch(job: Job, store: LocalStore) -> subprocess.Popen[bytes]:
         payload = sign(dumps(job), store.pickle_key())
     path = _job_dir(store) / f"{job.run_id}.job"
     tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(payload)
-    os.chmod(tmp, 0o600)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with open(fd, "wb") as handle:  # private from the start: the job holds the user's code
+        handle.write(payload)
     os.replace(tmp, path)
     logs = store.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     env = {**os.environ, "FLOWPLAN_HOME": str(store.home)}
-    with open(logs / f"{job.run_id}.log", "ab") as log:
+    log_fd = os.open(logs / f"{job.run_id}.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with open(log_fd, "ab") as log:
         return subprocess.Popen(
             [sys.executable, "-m", "flowplan.executor.background", str(path)],
             stdin=subprocess.DEVNULL,

@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
+from flowplan.compiler.run_names import run_name_problem
+from flowplan.diagnostics import ConfigError
+from flowplan.messages import settings
+
 DATE_FORMAT = "%Y_%m_%d"
 TIME_FORMAT = "%H_%M_%S_%f"
 
@@ -15,9 +19,18 @@ def run_name(
     substitutions: Mapping[str, str],
     now: datetime | None = None,
 ) -> str:
-    """``{pipeline}-{date}-{time}`` by default; placeholders filled in a custom template."""
+    """``{pipeline}-{date}-{time}`` by default; placeholders filled in a custom template.
+
+    A name that cannot name a run (FP340: empty, too long, a control character or a path
+    separator, e.g. from a substitution given when the run was triggered) is refused before
+    the run is recorded."""
     now = now or datetime.now(timezone.utc)
     values = {"date": now.strftime(DATE_FORMAT), "time": now.strftime(TIME_FORMAT), **substitutions}
     if not template:
-        return f"{pipeline}-{values['date']}-{values['time']}"
-    return template.format(**values)
+        name = f"{pipeline}-{values['date']}-{values['time']}"
+    else:
+        name = template.format(**values)
+    problem = run_name_problem(name)
+    if problem is not None:
+        raise ConfigError(settings.invalid_run_name(name, problem, pipeline))
+    return name

@@ -99,3 +99,32 @@ def unknown_snapshot(name_or_id: object) -> Diagnostic:
 def pipeline_without_snapshot(pipeline: str) -> Diagnostic:
     return make("FP516", f"pipeline `{pipeline}` has no snapshot",
                 fix=f"create one with `{pipeline}.create_snapshot(name=...)`")
+
+
+# -- FP580 store-home-unusable -----------------------------------------------------------------
+_HOME_FIX = ("point FLOWPLAN_HOME (or `home` in [tool.flowplan]) at a folder you can write, "
+             "or unset it to use .flowplan/ at the project root")
+
+
+def store_home_not_a_folder(home: str, what: str) -> Diagnostic:
+    return make("FP580", f"the store's home `{home}` is {what}, not a folder", path=home,
+                fix=_HOME_FIX)
+
+
+def store_home_not_created(home: str, reason: str) -> Diagnostic:
+    return make("FP580", f"the store's home `{home}` cannot be created: {reason}", path=home,
+                fix=_HOME_FIX)
+
+
+# -- FP581 store-read-only ---------------------------------------------------------------------
+def store_read_only(home: str, doing: str) -> Diagnostic:
+    return make("FP581", f"the store at `{home}` is read-only: {doing}", path=home,
+                fix="runs recorded there can be listed and read; to record new runs, make the "
+                "folder writable or point FLOWPLAN_HOME at a writable copy")
+
+
+# -- FP582 signing-key-unusable ----------------------------------------------------------------
+def signing_key_unreadable(path: str, reason: str) -> Diagnostic:
+    return make("FP582", f"the store's pickle signing key cannot be read: {reason}", path=path,
+                fix="move the entry aside: a new key is created at first use, and pickles "
+                "signed with the old key are refused from then on")

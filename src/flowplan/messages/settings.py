@@ -88,3 +88,14 @@ def step_dask_address(owner: str, path: str | None, line: int | None) -> Diagnos
                 line=line, fix="set `dask_address` in the pipeline's orchestrator settings (or "
                 "FLOWPLAN_DASK_ADDRESS); to keep a step on particular workers, give it "
                 '`settings={"resources": ...}` and start those workers with `--resources`')
+
+
+# -- FP340 invalid-run-name --------------------------------------------------------------------
+def invalid_run_name(
+    name: str, reason: str, pipeline: str, path: str | None = None, line: int | None = None
+) -> Diagnostic:
+    shown = name if len(name) <= 60 else name[:57] + "..."
+    return make("FP340", f"run name {shown!r} of pipeline `{pipeline}` {reason}",
+                path=path, line=line,
+                fix="use a single-line name of at most 200 characters without `/` or `\\`; "
+                "placeholders such as {date} and {time} keep names unique")

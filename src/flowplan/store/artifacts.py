@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import platform
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from flowplan.diagnostics import StoreError
@@ -30,6 +32,8 @@ RECENT_ITEM = 1 << 20  # bytes: contents up to this size are kept in memory once
 RECENT_TOTAL = 32 << 20  # bytes kept in memory in all
 _HASH = re.compile("[0-9a-f]{64}")
 _TEMP_PREFIX = ".tmp-"
+# Which machine wrote a temporary file (its pid means something only there).
+_HOST_TAG = hashlib.sha256(platform.node().encode()).hexdigest()[:8]
 
 
 class ArtifactStore:
@@ -126,13 +130,14 @@ class ArtifactStore:
         if folder not in self._made_dirs:
             os.makedirs(folder, exist_ok=True)
             self._made_dirs.add(folder)
-        name = f"{_TEMP_PREFIX}{os.path.basename(target)[:16]}-{os.getpid()}-{os.urandom(4).hex()}"
+        name = (f"{_TEMP_PREFIX}{os.path.basename(target)[:16]}-{_HOST_TAG}-{os.getpid()}-"
+                f"{os.urandom(4).hex()}")
         temp = os.path.join(folder, name)
         try:
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileNotFoundError:  # the folder was removed behind our back
             os.makedirs(folder, exist_ok=True)
-            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         try:
             view = memoryview(data)
             while view:
@@ -158,18 +163,30 @@ class ArtifactStore:
     def has_marker(self, name: str) -> bool:
         return (self.root / ".flowplan-stores" / name).is_file()
 
-    def remove_stale_temp_files(self) -> int:
+    def remove_stale_temp_files(self, alive: Callable[[int], bool] | None = None) -> int:
         """Delete temporary files left by writers that were killed mid-write; return the count.
 
-        Only call this when no other process is writing to the store.
+        Without ``alive``, every temporary file goes: only do that when no other process is
+        writing to the store.  With ``alive`` (whether a pid of this machine is running), only
+        the files whose writer -- a process of this machine, named in the file's name -- has
+        ended go, which is safe while others write.
         """
         removed = 0
         if not self.root.is_dir():
             return 0
         for temp in self.root.glob(f"*/{_TEMP_PREFIX}*"):
+            if alive is not None and not _left_by_dead_writer(temp.name, alive):
+                continue
             temp.unlink(missing_ok=True)
             removed += 1
         return removed
+
+
+def _left_by_dead_writer(name: str, alive: Callable[[int], bool]) -> bool:
+    fields = name[len(_TEMP_PREFIX):].split("-")
+    if len(fields) != 4 or fields[1] != _HOST_TAG or not fields[2].isdigit():
+        return False  # another machine's, or an older flowplan's: not ours to judge
+    return not alive(int(fields[2]))
 
 
 def _fsync(path: str) -> None:

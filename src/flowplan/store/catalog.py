@@ -19,6 +19,7 @@ from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.enums import ExecutionStatus
 from flowplan.messages import runtime
 from flowplan.store import queries
+from flowplan.store.artifacts import ARTIFACTS_DIRNAME, ArtifactStore
 from flowplan.store.connection import Database
 from flowplan.store.journal import journal_path, replay
 from flowplan.store.records import ArtifactRecord, RunRecord, SnapshotRecord
@@ -82,7 +83,7 @@ class Catalog:
         closed.
         """
         host = this_host()
-        if host is None:
+        if host is None or self.db.read_only:
             return []
         candidates = self.db.read(
             lambda c: c.execute(
@@ -128,6 +129,10 @@ class Catalog:
         result: list[UUID] = self.db.write(close)
         for run_id in result:
             journal_path(self.db.path.parent, str(run_id)).unlink(missing_ok=True)
+        if result:  # a killed run's writers may have left half-written artifact files
+            ArtifactStore(self.db.path.parent / ARTIFACTS_DIRNAME).remove_stale_temp_files(
+                alive=process_alive
+            )
         return result
 
     def get_run(self, name_or_id: UUID | str) -> RunRecord:

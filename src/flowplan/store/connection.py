@@ -17,19 +17,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import sqlite3
 import threading
 import time
+import urllib.parse
 import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 from flowplan import codes
-from flowplan.diagnostics import StoreError
+from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.messages import internal
+from flowplan.messages.runtime import store_read_only
 from flowplan.store.schema import MIGRATIONS, Migration, migrate
 
 T = TypeVar("T")
@@ -55,16 +58,34 @@ class Database:
         *,
         busy_timeout: float = 30.0,
         migrations: Sequence[Migration] = MIGRATIONS,
+        read_only: bool = False,
     ) -> None:
         self.path = Path(path)
         self.key = os.path.realpath(self.path)
         self.busy_timeout = busy_timeout
+        self.read_only = read_only
         self._local = threading.local()
         self._lock = threading.Lock()
         # Weak, so a finished thread's connection is closed when its thread-local goes away.
         self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
+        if read_only:
+            self.schema_version = self._check_read_only_schema(len(migrations))
+            return
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        _create_private(self.path)
         self.schema_version = self.write(lambda conn: migrate(conn, str(self.path), migrations))
+
+    def _check_read_only_schema(self, latest: int) -> int:
+        """A read-only store is read as it is: it must exist and need no migration."""
+        if not self.path.is_file():
+            raise StoreError(read_only_store(self.path, "it holds no runs to read, and none "
+                                             "can be recorded"))
+        version = self.read(_schema_version)
+        if version != latest:
+            raise StoreError(read_only_store(self.path, f"its schema (version {version}) "
+                                             f"needs an upgrade to version {latest}, which "
+                                             "cannot be written"))
+        return version
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (a new one after ``fork``)."""
@@ -78,6 +99,8 @@ class Database:
         return conn
 
     def _connect(self) -> _Connection:
+        if self.read_only:
+            return self._connect_read_only()
         conn = sqlite3.connect(
             self.path,
             timeout=self.busy_timeout,
@@ -96,8 +119,29 @@ class Database:
             raise
         return conn
 
+    def _connect_read_only(self) -> _Connection:
+        """Read a database whose folder cannot be written.  A WAL database needs its shared
+        memory file, which a read-only folder may lack; the database is then read as an
+        immutable file (what its last writer committed and checkpointed)."""
+        uri = "file:" + urllib.parse.quote(str(self.path.resolve()))
+        for flags in ("?mode=ro", "?immutable=1"):
+            conn = sqlite3.connect(uri + flags, uri=True, timeout=self.busy_timeout,
+                                   isolation_level=None, check_same_thread=False,
+                                   factory=_Connection)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.OperationalError:
+                conn.close()
+                continue
+            conn.pid = os.getpid()
+            conn.row_factory = sqlite3.Row
+            return conn
+        raise StoreError(read_only_store(self.path, "its database cannot be opened for reading"))
+
     def write(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in one short write transaction, retried while the database is busy."""
+        if self.read_only:
+            raise StoreError(read_only_store(self.path, "nothing can be recorded there"))
         return self._retry(lambda: self._transaction("BEGIN IMMEDIATE", work))
 
     def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -189,3 +233,22 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
         return (int(code) & 0xFF) in _BUSY_CODES
     text = str(exc).lower()
     return "locked" in text or "busy" in text
+
+
+def read_only_store(path: Path, doing: str) -> Diagnostic:
+    return store_read_only(str(path.parent), doing)
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only (SQLite gives its WAL and shared
+    memory files the same permissions); an existing file is left as it is."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _schema_version(conn: sqlite3.Connection) -> int:
+    try:
+        row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    except sqlite3.OperationalError:  # no such table: a database no flowplan has written
+        return 0
+    return int(row[0]) if row and row[0] is not None else 0

@@ -89,8 +89,11 @@ class MetadataStore(Catalog):
         busy_timeout: float = 30.0,
         artifact_exists: Callable[[ArtifactRecord], bool] | None = None,
         migrations: Sequence[Migration] = MIGRATIONS,
+        read_only: bool = False,
     ) -> None:
-        super().__init__(Database(path, busy_timeout=busy_timeout, migrations=migrations))
+        super().__init__(
+            Database(path, busy_timeout=busy_timeout, migrations=migrations, read_only=read_only)
+        )
         self._artifact_exists = artifact_exists or (lambda record: Path(record.uri).is_file())
 
     @property

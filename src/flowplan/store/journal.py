@@ -72,7 +72,7 @@ class Journal:
         data = json.dumps(ops, separators=(",", ":")).encode() + b"\n"
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         view = memoryview(data)
         while view:
             view = view[os.write(self._fd, view) :]

@@ -25,7 +25,7 @@ from flowplan.store.artifact_io import ArtifactIO, SavedOutput
 from flowplan.store.artifacts import ARTIFACTS_DIRNAME, ArtifactStore
 from flowplan.store.db import DB_FILENAME, MetadataStore
 from flowplan.store.identity import store_id
-from flowplan.store.location import resolve_home
+from flowplan.store.location import prepare_home, resolve_home
 from flowplan.store.pickling import load_or_create_key
 from flowplan.store.records import ArtifactRecord
 from flowplan.store.remote import configured_url
@@ -40,6 +40,7 @@ class LocalStore(ArtifactIO):
         self, home: Path, *, busy_timeout: float = 30.0, artifact_url: str | None = None
     ) -> None:
         self.home = Path(home)
+        self.writable = prepare_home(self.home)
         self._key: bytes | None = None
         self._key_lock = threading.Lock()
         super().__init__(ArtifactStore(self.home / ARTIFACTS_DIRNAME), artifact_url, self._read_key)
@@ -47,6 +48,7 @@ class LocalStore(ArtifactIO):
             self.home / DB_FILENAME,
             busy_timeout=busy_timeout,
             artifact_exists=self.artifact_exists,
+            read_only=not self.writable,
         )
 
     @classmethod

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from flowplan import codes
 from flowplan.diagnostics import StoreError
+from flowplan.messages import runtime
 
 KEY_FILENAME = "secret.key"
 _KEY_BYTES = 32
@@ -146,7 +147,16 @@ def create_once(path: Path, text: str) -> None:
 
 
 def _read_key(path: Path) -> bytes:
-    text = path.read_text(encoding="ascii", errors="replace").strip()
+    try:
+        text = path.read_text(encoding="ascii", errors="replace").strip()
+    except FileNotFoundError:
+        raise
+    except IsADirectoryError:
+        raise StoreError(runtime.signing_key_unreadable(str(path), "it is a folder")) from None
+    except OSError as exc:
+        raise StoreError(
+            runtime.signing_key_unreadable(str(path), exc.strerror or str(exc))
+        ) from None
     try:
         key = bytes.fromhex(text)
     except ValueError:

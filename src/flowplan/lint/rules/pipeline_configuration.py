@@ -1,11 +1,11 @@
-"""FP303, FP304, FP305, FP332: a pipeline's run name, settings and execution mode."""
+"""FP303, FP304, FP305, FP332, FP340: a pipeline's run name, settings and execution mode."""
 
 from __future__ import annotations
 
 from flowplan.lint.context import front_end
 from flowplan.lint.registry import Rule
 
-CODES = ("FP303", "FP304", "FP305", "FP332")
+CODES = ("FP303", "FP304", "FP305", "FP332", "FP340")
 
 RULE = Rule(
     name="pipeline-configuration",
@@ -63,6 +63,10 @@ RULE = Rule(
 
         @pipeline(execution_mode="sometimes")  # expect: FP305
         def moded() -> None:
+            load()
+
+        @pipeline(run_name="runs/{date}/../latest")  # expect: FP340
+        def path_named() -> None:
             load()
         """,
         """
