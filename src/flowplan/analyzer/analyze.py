@@ -135,8 +135,3 @@ def _analysis_of_bytes(filename: str, data: bytes) -> ModuleAnalysis | None:
         analysis = analyze_source(source, filename)
         analysis_cache.store(key, analysis)
     return analysis
-
-
-def analysis_of_file(path: str) -> ModuleAnalysis | None:
-    """Every function of the file at ``path``, analysed (disk-cached); None if unreadable."""
-    return _analysis_of_file(path)

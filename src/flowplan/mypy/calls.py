@@ -31,7 +31,7 @@ from mypy.nodes import (
 from mypy.subtypes import is_subtype
 from mypy.types import CallableType, ProperType, TupleType, Type, get_proper_type
 
-from flowplan.analyzer.analyze import analysis_of_file
+from flowplan.analyzer.file_signatures import file_signatures
 from flowplan.analyzer.signature import InputSpec, ParamKind, StepSignature
 from flowplan.compiler.binding import bind
 from flowplan.diagnostics import Diagnostic
@@ -197,6 +197,6 @@ class StepCall:
             if module is not None:
                 if not module.path.endswith(".py"):
                     return None
-                analysis = analysis_of_file(module.path)
-                return None if analysis is None else analysis.functions.get(".".join(parts[cut:]))
+                signatures = file_signatures(module.path)
+                return None if signatures is None else signatures.signature(".".join(parts[cut:]))
         return None
