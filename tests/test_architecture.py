@@ -26,8 +26,10 @@ VOCABULARY = frozenset({
 # ... and every module of flowplan.messages (the text of every diagnostic).
 PUBLIC_API = frozenset({
     "flowplan", "flowplan.alerters", "flowplan.client", "flowplan.descriptions",
-    "flowplan.hooks", "flowplan.snapshots", "flowplan.stack",
+    "flowplan.hooks", "flowplan.pipelines", "flowplan.snapshots", "flowplan.stack",
 })
+# Above the public API: the command line, the `flow ui` dashboard beside it, the mypy plugin.
+TOOLS = ("flowplan.cli", "flowplan.ui", "flowplan.mypy")
 PACKAGES = ("analyzer", "compiler", "store", "executor", "lint")
 RANK = {"vocabulary": 0, "analyzer": 1, "compiler": 2, "store": 3, "executor": 4, "lint": 4,
         "public": 5, "cli": 6}
@@ -50,8 +52,8 @@ def layer(module: str) -> str | None:
         return "vocabulary"
     if module in PUBLIC_API:
         return "public"
-    if module in ("flowplan.cli", "flowplan.ui") or module.startswith(("flowplan.cli.", "flowplan.ui.")):
-        return "cli"  # the `flow ui` dashboard stands beside the command line, on top
+    if any(module == tool or module.startswith(f"{tool}.") for tool in TOOLS):
+        return "cli"
     for package in PACKAGES:
         if module == f"flowplan.{package}" or module.startswith(f"flowplan.{package}."):
             return package

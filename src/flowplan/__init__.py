@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from flowplan.compiler.pipeline import Pipeline, pipeline
 from flowplan.compiler.runtime import Runtime, register_runtime
 from flowplan.compiler.step import BaseStep, step
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic, FlowplanError
 from flowplan.enums import ExecutionMode, ExecutionStatus
 from flowplan.lazy import lazy_exports
+from flowplan.pipelines import Pipeline, pipeline
 from flowplan.version import __version__
 
 

@@ -2,40 +2,48 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic
 from flowplan.messages import definitions
 
-STEP_OPTIONS = frozenset(
-    {
-        "name",
-        "enable_cache",
-        "retry",
-        "on_success",
-        "on_failure",
-        "settings",
-        "output_materializers",
-        "extra",
-    }
-)
-PIPELINE_OPTIONS = frozenset(
-    {
-        "name",
-        "enable_cache",
-        "retry",
-        "on_success",
-        "on_failure",
-        "settings",
-        "execution_mode",
-        "substitutions",
-        "run_name",
-        "config_path",
-        "extra",
-    }
-)
+if TYPE_CHECKING:
+    from flowplan.enums import ExecutionMode
+
+class StepOptions(TypedDict, total=False):
+    """The options of ``@step(...)``, ``configure`` and ``with_options``, as typed keywords."""
+
+    name: str
+    enable_cache: bool | None
+    retry: StepRetryConfig | Mapping[str, float] | None
+    on_success: Callable[..., Any] | None
+    on_failure: Callable[..., Any] | None
+    settings: Mapping[str, Any]
+    output_materializers: Any
+    extra: Mapping[str, Any]
+
+
+class PipelineOptions(TypedDict, total=False):
+    """The options of ``@pipeline(...)``, ``configure`` and ``with_options``."""
+
+    name: str
+    enable_cache: bool | None
+    retry: StepRetryConfig | Mapping[str, float] | None
+    on_success: Callable[..., Any] | None
+    on_failure: Callable[..., Any] | None
+    settings: Mapping[str, Any]
+    execution_mode: ExecutionMode | str
+    substitutions: Mapping[str, str]
+    run_name: str | None
+    config_path: str | None
+    extra: Mapping[str, Any]
+
+
+# The names accepted at run time are the typed ones: one list for both.
+STEP_OPTIONS = frozenset(StepOptions.__annotations__)
+PIPELINE_OPTIONS = frozenset(PipelineOptions.__annotations__)
 
 # ZenML's documented options (DESIGN decision 17): in a file written with ZenML's imports they
 # are valid, although flowplan does not run the stack features they configure.

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, overload
 
+from flowplan.compiler.generics import FuncP, FuncR, P, R
 from flowplan.compiler.pipeline_definition import (
     CompiledPipeline,
     PipelineDefinition,
@@ -14,28 +15,33 @@ from flowplan.compiler.runtime import current_runtime
 from flowplan.compiler.tracing_state import current_tracer
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from flowplan.compiler.options import PipelineOptions
     from flowplan.compiler.plan import Plan
 
 __all__ = ["CompiledPipeline", "Pipeline", "execution_mode", "pipeline"]
 
-F = TypeVar("F", bound=Callable[..., Any])
+class Pipeline(PipelineDefinition[P, R]):
+    """A pipeline: calling it compiles and runs it; ``compile()`` only compiles.
 
-
-class Pipeline(PipelineDefinition):
-    """A pipeline: calling it compiles and runs it; ``compile()`` only compiles."""
+    Generic over the function's parameters and return type, so type checkers check a call's
+    arguments.  What a call returns is typed where the run's type is known, above the
+    compiler: :class:`flowplan.pipelines.Pipeline` (the public class) returns the run, and
+    ``flowplan.mypy`` types a call inside another pipeline as the function's own return."""
 
     # -- compiling and running -------------------------------------------------------------
-    def compile(self, *args: Any, **params: Any) -> Plan:
+    def compile(self, *args: P.args, **params: P.kwargs) -> Plan:
         """Compile to a validated ``Plan`` without running anything."""
         return self.compiled(*args, **params).plan
 
-    def compiled(self, *args: Any, **params: Any) -> CompiledPipeline:
+    def compiled(self, *args: P.args, **params: P.kwargs) -> CompiledPipeline:
         from flowplan.compiler.build import compile_pipeline
 
         return compile_pipeline(self, args, params)
 
     def compiled_with(
-        self, run_configuration: Mapping[str, Any], *args: Any, **params: Any
+        self, run_configuration: Mapping[str, Any], *args: P.args, **params: P.kwargs
     ) -> CompiledPipeline:
         """Compile with a run configuration given as a mapping (the YAML keys)."""
         from flowplan.compiler.build import compile_pipeline
@@ -50,7 +56,7 @@ class Pipeline(PipelineDefinition):
         """Store this pipeline's compiled plan (with ``parameters``) to trigger it later."""
         return current_runtime().create_snapshot(self, name, description, parameters)
 
-    def __call__(self, *args: Any, **params: Any) -> Any:
+    def __call__(self, *args: P.args, **params: P.kwargs) -> Any:
         tracer = current_tracer()
         if tracer is not None:
             from flowplan.compiler.build import inline_pipeline
@@ -63,11 +69,13 @@ class Pipeline(PipelineDefinition):
 
 
 @overload
-def pipeline(func: F) -> Pipeline: ...
+def pipeline(func: Callable[FuncP, FuncR]) -> Pipeline[FuncP, FuncR]: ...
 
 
 @overload
-def pipeline(func: None = None, **options: Any) -> Callable[[F], Pipeline]: ...
+def pipeline(
+    func: None = None, **options: Unpack[PipelineOptions]
+) -> Callable[[Callable[FuncP, FuncR]], Pipeline[FuncP, FuncR]]: ...
 
 
 def pipeline(func: Callable[..., Any] | None = None, **options: Any) -> Any:

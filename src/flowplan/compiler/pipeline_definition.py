@@ -8,12 +8,13 @@ import functools
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic
 
 from typing_extensions import Self
 
 from flowplan.callsite import caller_location
 from flowplan.compiler import options as opts
+from flowplan.compiler.generics import P, R
 from flowplan.compiler.hook_signatures import Hook, check_hook
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic
@@ -21,6 +22,9 @@ from flowplan.enums import ExecutionMode
 from flowplan.messages import definitions, settings
 
 if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from flowplan.compiler.options import PipelineOptions
     from flowplan.compiler.plan import Plan
     from flowplan.compiler.step import BaseStep
 
@@ -50,19 +54,19 @@ def execution_mode(value: object, where: tuple[str | None, int | None]) -> Execu
     )
 
 
-class PipelineDefinition:
+class PipelineDefinition(Generic[P, R]):
     """A pipeline's function and configuration: what the compiler reads of a pipeline.
 
     :class:`flowplan.compiler.pipeline.Pipeline` adds compiling and running.
     """
 
-    def __init__(self, func: Callable[..., Any], **options: Any) -> None:
+    def __init__(self, func: Callable[P, R], **options: Unpack[PipelineOptions]) -> None:
         if not inspect.isfunction(func):
             path, line = caller_location()
             raise CompileError(
                 definitions.decorated_non_function("pipeline", type(func).__name__, path, line)
             )
-        self.entrypoint = func
+        self.entrypoint: Callable[P, R] = func
         self.name: str = func.__name__
         self.enable_cache: bool | None = None
         self.retry: StepRetryConfig | None = None
@@ -118,12 +122,12 @@ class PipelineDefinition:
             if options.get(key):
                 setattr(self, key, {**getattr(self, key), **options[key]})
 
-    def configure(self, **options: Any) -> Self:
+    def configure(self, **options: Unpack[PipelineOptions]) -> Self:
         """Change this pipeline's configuration in place; returns the pipeline."""
         self._apply(options)
         return self
 
-    def with_options(self, **options: Any) -> Self:
+    def with_options(self, **options: Unpack[PipelineOptions]) -> Self:
         """A copy of this pipeline with changed configuration; the original is unchanged."""
         clone = copy.copy(self)
         for key in ("settings", "substitutions", "extra"):

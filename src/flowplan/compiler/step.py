@@ -7,11 +7,12 @@ import functools
 import inspect
 import json
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
 from flowplan.callsite import caller_location
 from flowplan.codes import make
 from flowplan.compiler import options as opts
+from flowplan.compiler.generics import FuncP, FuncR, P, R
 from flowplan.compiler.hook_signatures import Hook, check_hook
 from flowplan.compiler.runtime import current_runtime
 from flowplan.compiler.tracing_state import current_tracer
@@ -21,9 +22,10 @@ from flowplan.env import env_flag
 from flowplan.messages import definitions
 
 if TYPE_CHECKING:
-    from flowplan.analyzer.signature import StepSignature
+    from typing_extensions import Self, Unpack
 
-F = TypeVar("F", bound=Callable[..., Any])
+    from flowplan.analyzer.signature import StepSignature
+    from flowplan.compiler.options import StepOptions
 
 
 def _location(func: Callable[..., Any]) -> tuple[str | None, int | None]:
@@ -50,16 +52,19 @@ def _definition_problems(func: object) -> list[Diagnostic]:
     return []
 
 
-class BaseStep:
+class BaseStep(Generic[P, R]):
     """A step: the user's function plus its configuration.  Calling it inside a pipeline
-    records an invocation; calling it anywhere else runs it as a one-step run."""
+    records an invocation; calling it anywhere else runs it as a one-step run.
 
-    def __init__(self, func: Callable[..., Any], **options: Any) -> None:
+    Generic over the function's parameters and return type, so type checkers see a step
+    call as a call of the function (``flowplan.mypy`` adds what only a plugin can say)."""
+
+    def __init__(self, func: Callable[P, R], **options: Unpack[StepOptions]) -> None:
         problems = _definition_problems(func)
         if problems:
             raise CompileError(problems)
         _check_parameters(func)
-        self.entrypoint: Callable[..., Any] = func
+        self.entrypoint: Callable[P, R] = func
         self.name: str = func.__name__
         self.enable_cache: bool | None = None
         self.retry: StepRetryConfig | None = None
@@ -108,12 +113,12 @@ class BaseStep:
         if "output_materializers" in options:
             self.output_materializers = _normalise_materializers(options["output_materializers"])
 
-    def configure(self, **options: Any) -> BaseStep:
+    def configure(self, **options: Unpack[StepOptions]) -> Self:
         """Change this step's configuration in place; returns the step."""
         self._apply(options)
         return self
 
-    def with_options(self, **options: Any) -> BaseStep:
+    def with_options(self, **options: Unpack[StepOptions]) -> Self:
         """A copy of this step with changed configuration; the original is unchanged."""
         clone = copy.copy(self)
         clone.settings = dict(self.settings)
@@ -172,13 +177,13 @@ class BaseStep:
         return json.dumps(values, sort_keys=True), None
 
     # -- calling -------------------------------------------------------------------------
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         tracer = current_tracer()
-        if tracer is not None:
-            return tracer.call_step(self, args, kwargs)
+        if tracer is not None:  # recorded: the artifacts returned stand for the values
+            return cast("R", tracer.call_step(self, args, kwargs))
         if env_flag("RUN_SINGLE_STEPS_WITHOUT_STACK"):
             return self.entrypoint(*args, **kwargs)
-        return current_runtime().run_step(self, args, kwargs)
+        return cast("R", current_runtime().run_step(self, args, kwargs))
 
     def __repr__(self) -> str:
         return f"<step {self.name}>"
@@ -226,11 +231,13 @@ def _normalise_materializers(value: object) -> dict[str, Any]:
 
 
 @overload
-def step(func: F) -> BaseStep: ...
+def step(func: Callable[FuncP, FuncR]) -> BaseStep[FuncP, FuncR]: ...
 
 
 @overload
-def step(func: None = None, **options: Any) -> Callable[[F], BaseStep]: ...
+def step(
+    func: None = None, **options: Unpack[StepOptions]
+) -> Callable[[Callable[FuncP, FuncR]], BaseStep[FuncP, FuncR]]: ...
 
 
 def step(func: Callable[..., Any] | None = None, **options: Any) -> Any:

@@ -130,12 +130,9 @@ def check_edge_types(plan: Plan) -> Iterable[Diagnostic]:
             if isinstance(inv.inputs[name], ArtifactListInput):
                 consumer_type = _element_type(consumer_type)
             if not is_compatible(out.type, consumer_type):
-                yield make(
-                    "FP206",
-                    f"input `{name}` of `{inv.id}` receives `{ref.step}.{ref.output}`: "
-                    f"{describe_mismatch(out.type, consumer_type)}",
-                    fix="change one of the annotations, or convert the value in a step",
-                    **_at(inv),
+                yield wiring.artifact_type_mismatch(
+                    name, inv.id, f"{ref.step}.{ref.output}",
+                    describe_mismatch(out.type, consumer_type), **_at(inv),
                 )
 
 

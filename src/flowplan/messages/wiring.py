@@ -4,7 +4,7 @@ validator and a single-step run use alike."""
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
@@ -57,12 +57,42 @@ def unpacking_single_output(
                 "or keep the single output in one variable")
 
 
+def unpacking_output_count(
+    inv_id: str, outputs: Sequence[str], targets: int, path: str | None, line: int | None,
+    column: _Column,
+) -> Diagnostic:
+    listed = ", ".join(f"`{o}`" for o in outputs)
+    return make("FP205", f"step `{inv_id}` has {len(outputs)} outputs ({listed}), but the call "
+                f"is unpacked into {targets} names", path=path, line=line, column=column,
+                fix=f"unpack exactly {len(outputs)} names")
+
+
 def unpacking_failed(
     pipeline: str, error: object, path: str | None, line: int | None, column: _Column
 ) -> Diagnostic:
     return make("FP205", f"unpacking a step call in pipeline `{pipeline}` failed: {error}",
                 path=path, line=line, column=column,
                 fix="unpack exactly as many variables as the step has outputs")
+
+
+# -- FP206 type-mismatch ----------------------------------------------------------------------
+def artifact_type_mismatch(
+    name: str, inv_id: str, source: str, mismatch: str, path: str | None, line: int | None,
+    column: _Column,
+) -> Diagnostic:
+    return make("FP206", f"input `{name}` of `{inv_id}` receives `{source}`: {mismatch}",
+                path=path, line=line, column=column,
+                fix="change one of the annotations, or convert the value in a step")
+
+
+def argument_type_mismatch(
+    name: str, inv_id: str, expected: str, received: str, path: str | None, line: int | None,
+    column: _Column,
+) -> Diagnostic:
+    """A step call's argument, judged by its static type (the mypy plugin)."""
+    return make("FP206", f"input `{name}` of step `{inv_id}` expects {expected}, but receives "
+                f"{received}", path=path, line=line, column=column,
+                fix="change one of the annotations, or convert the value in a step")
 
 
 # -- FP207 missing-input -----------------------------------------------------------------------
@@ -103,6 +133,14 @@ def invalid_id(
     step: str, custom: object, path: str | None, line: int | None, column: _Column
 ) -> Diagnostic:
     return make("FP212", f"the id of a `{step}` call must be a non-empty string, not {custom!r}",
+                path=path, line=line, column=column, fix='pass id="a_unique_name"')
+
+
+def id_not_a_string(
+    step: str, key: str, type_name: str, path: str | None, line: int | None, column: _Column
+) -> Diagnostic:
+    """``id=`` (or ``step_name=``) judged by its static type (the mypy plugin)."""
+    return make("FP212", f"the {key}= of a `{step}` call must be a string, not {type_name}",
                 path=path, line=line, column=column, fix='pass id="a_unique_name"')
 
 

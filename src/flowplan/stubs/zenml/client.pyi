@@ -1,0 +1,1 @@
+from flowplan.client import Client as Client

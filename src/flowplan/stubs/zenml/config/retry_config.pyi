@@ -1,0 +1,1 @@
+from flowplan.config.retry_config import StepRetryConfig as StepRetryConfig
