@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger("flowplan.alerters")
 logger.addHandler(logging.NullHandler())  # no "last resort" copy: LogAlerter writes stderr
 WEBHOOK_TIMEOUT = 5.0
+INVALID_URL = "<invalid url>"
 
 
 class BaseAlerter(abc.ABC):
@@ -131,9 +132,9 @@ def redacted_url(url: str) -> str:
         host = parts.hostname or ""
         port = f":{parts.port}" if parts.port else ""
     except ValueError:  # a port that is not a number
-        return "<invalid url>"
-    if not host:
-        return "<invalid url>"
+        return INVALID_URL
+    if not parts.scheme or not host:
+        return INVALID_URL
     if ":" in host:  # IPv6
         host = f"[{host}]"
     return f"{parts.scheme}://{host}{port}"

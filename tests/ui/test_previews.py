@@ -66,6 +66,7 @@ def test_a_missing_artifact_file_is_described_not_raised(tmp_path: Path) -> None
 def test_secrets_are_hidden() -> None:
     slack = "https://hooks.slack.com/services/T0/B0/abcdefSECRET"
     assert redact_url(slack) == "https://hooks.slack.com/•••• (hidden)"
+    assert redact_url("https://user:pw@host:notaport/x") == HIDDEN  # no crash on a bad port
     value = {
         "alerter_url": slack,
         "api_key": "sk-123",

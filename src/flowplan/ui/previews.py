@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
+from flowplan.alerters import INVALID_URL, redacted_url
 from flowplan.diagnostics import FlowplanError
 from flowplan.store.artifact_io import ArtifactIO
 from flowplan.store.records import ArtifactRecord
@@ -95,11 +95,8 @@ def preview_artifact(io: ArtifactIO, record: ArtifactRecord, limit: int = PREVIE
 def redact_url(url: str) -> str:
     """A URL with only its scheme and host left: paths, queries and user info of webhook
     and service URLs carry their secrets."""
-    parts = urlsplit(url)
-    if not parts.scheme or not parts.hostname:
-        return HIDDEN
-    port = f":{parts.port}" if parts.port else ""
-    return f"{parts.scheme}://{parts.hostname}{port}/•••• (hidden)"
+    shown = redacted_url(url)
+    return HIDDEN if shown == INVALID_URL else f"{shown}/•••• (hidden)"
 
 
 def redact(value: Any, key: str = "") -> Any:
