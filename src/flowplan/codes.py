@@ -149,6 +149,7 @@ CATALOG: dict[str, Code] = {
             "a process-local artifact store (memory://) is used with a Dask cluster",
         ),
         Code("FP559", "missing-resources", "no Dask worker offers the resources a step asks for"),
+        Code("FP560", "worker-died", "the Dask worker process running a step died"),
         Code(
             "FP580", "store-home-unusable", "the store's folder is not a folder or cannot be made"
         ),

@@ -18,7 +18,8 @@ and hooks, writes the outputs' files and returns the result; only the driver wri
 metadata.  Under FAIL_FAST the driver cancels the tasks still running and sets the run's Dask
 ``Event``, which ends their retry waits and skips their hooks; Dask cannot interrupt a task
 that is executing, so a step on a cluster the run did not start finishes in the background
-and its result is dropped.  A lost scheduler ends the run with one ``FP555``.
+and its result is dropped.  A lost scheduler ends the run with one ``FP555``; a worker that
+dies under a step counts as one of its attempts (:mod:`flowplan.executor.dask_deaths`).
 
 Step code travels with cloudpickle, by value where the workers cannot import it by name
 (:mod:`flowplan.executor.dask_shipping`).
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from types import ModuleType
@@ -35,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.codes import make
 from flowplan.diagnostics import ConfigError, FlowplanError
+from flowplan.executor.dask_deaths import Deaths, Died, run_with_deaths
 from flowplan.executor.dask_shipping import ShippedModules
 from flowplan.executor.dask_target import DaskTarget
 from flowplan.executor.dask_worker import ArtifactLocation, run_task
@@ -94,11 +97,13 @@ class DaskBackend:
         self._lock = threading.Lock()
         self._shipping = ShippedModules()
         self._lost: FlowplanError | None = None
+        self._deaths = Deaths()
 
     @contextmanager
     def session(self) -> Iterator[None]:
         from flowplan.executor import dask_checks
         from flowplan.executor.dask_cluster import local_cluster
+        from flowplan.executor.dask_scheduler_plugin import install as install_death_plugin
         from flowplan.executor.worker_protocol import pickled_by_value
 
         location = dask_checks.artifact_location(self.store)  # FP558 before connecting
@@ -108,6 +113,7 @@ class DaskBackend:
                 self.cluster = stack.enter_context(local_cluster(self.target.n_workers))
                 self.address = self.cluster.address
             self.client = stack.enter_context(connected(self.address))
+            install_death_plugin(self.client)  # before any task: see dask_deaths
             dask_checks.announce_dashboard(self.client)
             workers = dask_checks.wait_for_workers(self.client, self.address)
             self.threads = sum(w.get("nthreads", 1) for w in workers.values())
@@ -127,6 +133,12 @@ class DaskBackend:
         return self._lost
 
     def run(self, task: StepTask, should_stop: StopFlag) -> StepResult:
+        return run_with_deaths(
+            task, lambda current: self._once(current, should_stop), self._deaths, should_stop
+        )
+
+    def _once(self, task: StepTask, should_stop: StopFlag) -> StepResult | Died:
+        """One Dask task for ``task``: its result, or ``Died`` when its worker died."""
         step_id = task.invocation.id
         if self._lost is not None:
             return StepResult(id=step_id, ok=False, stopped=True)
@@ -158,8 +170,9 @@ class DaskBackend:
             with self._lock:
                 self._futures.pop(step_id, None)
 
-    def _outcome(self, step_id: str, future: Any, should_stop: StopFlag) -> StepResult:
+    def _outcome(self, step_id: str, future: Any, should_stop: StopFlag) -> StepResult | Died:
         """Wait for the task; a stop request cancels it and reports the step stopped."""
+        started = time.time()
         done = threading.Event()
         future.add_done_callback(lambda _future: done.set())
         while not done.wait(POLL):
@@ -177,6 +190,10 @@ class DaskBackend:
                 return StepResult(id=step_id, ok=False, stopped=True)
             return failure(step_id, "its Dask task was cancelled by the cluster")
         exc = future.exception()
+        if type(exc).__name__ == "KilledWorker":
+            worker = str(getattr(getattr(exc, "last_worker", None), "address", "?"))
+            self._deaths.record(worker, step_id)
+            return Died(worker, started, time.time())
         return failure(step_id, f"its Dask task failed: {type(exc).__name__}: {exc}")
 
     def stop(self, ids: Iterable[str]) -> None:

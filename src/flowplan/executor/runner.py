@@ -196,7 +196,7 @@ def _attempts(
     for number in range(1, attempts + 1):
         if number > 1:
             assert task.retry is not None
-            if _sleep(task.retry.wait_before(number - 1), should_stop):
+            if wait_or_stop(task.retry.wait_before(number - 1), should_stop):
                 break
         started = time.time()
         try:
@@ -211,7 +211,7 @@ def _attempts(
     return last, []
 
 
-def _sleep(seconds: float, should_stop: Callable[[], bool]) -> bool:
+def wait_or_stop(seconds: float, should_stop: Callable[[], bool]) -> bool:
     """Wait ``seconds``; True when the run asked the step to stop meanwhile."""
     deadline = time.monotonic() + seconds
     while True:

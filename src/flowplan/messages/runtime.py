@@ -128,3 +128,17 @@ def signing_key_unreadable(path: str, reason: str) -> Diagnostic:
     return make("FP582", f"the store's pickle signing key cannot be read: {reason}", path=path,
                 fix="move the entry aside: a new key is created at first use, and pickles "
                 "signed with the old key are refused from then on")
+
+
+# -- FP560 worker-died -------------------------------------------------------------------------
+def worker_died(step: str, worker: str, attempt: int, attempts: int) -> Diagnostic:
+    """The Dask worker process running ``step`` died during attempt ``attempt`` of
+    ``attempts`` (a segfault, ``os._exit``, the nanny's memory limit)."""
+    left = attempts - attempt
+    after = (f"{left} attempt(s) left per its `retry`" if left > 0
+             else f"no attempt left ({attempts} allowed by its `retry`)")
+    return make("FP560", f"step `{step}`: its Dask worker process ({worker}) died while it "
+                f"ran (attempt {attempt} of {attempts}; {after})",
+                fix="a step that crashes its process (a segfault, os._exit, more memory than "
+                "the worker's limit) is retried per its `retry`; give it more memory "
+                "(`resources`, or a larger --memory-limit for the workers) or fix the crash")
