@@ -4,16 +4,19 @@ line on 127.0.0.1, each in a folder of its own, without this repository on ``PYT
 
 Run (from the repository root):  python benchmarks/dask.py [--repeat N] [--steps 2000]
 
-Prints, each figure the median of ``--repeat`` runs after one warm-up run:
+Prints, each figure the median of ``--repeat`` runs after one warm-up run, flowplan and plain
+Dask interleaved so that load changes hit both:
 
-* per-step cost: a chain of ``--chain`` steps, each waiting for the one before, against the
-  same function submitted with plain ``client.submit(...).result()`` one after the other
-  (target: at most 1.5x);
+* per-step cost after the first: chains of ``--chain`` and of 1 steps, each step waiting for
+  the one before; (time of the long chain - time of the short one) / (chain - 1), against
+  the same function submitted with plain ``client.submit(f, previous)`` and ``.result()``
+  the same way (target: at most 1.5x);
 * ``--steps`` tiny independent steps in one pipeline against ``client.map`` + ``gather`` of
   the same function (target: at most 1.5x);
-* time to first step: from calling the pipeline to its first step starting on a worker.
+* time to first step: from calling a one-step pipeline (connecting anew) to its step
+  starting on a worker.
 
-Caching is off; the store is a throw-away folder.  Figures under load are noisy.
+Caching is off; the store is a throw-away folder.  Figures on a loaded machine are noisy.
 """
 
 from __future__ import annotations
@@ -21,26 +24,23 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
-import json
 import os
-import shutil
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 # This file is named like the ``dask`` package: keep its folder off the import path, so
-# ``import dask`` (here and in the cluster's workers) finds the real one.
+# ``import dask`` (here and in the cluster's workers) finds the real one.  The command-line
+# cluster of the tests is reused from the repository root.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
+sys.path.insert(0, str(_HERE.parent))
 
 from flowplan import pipeline, step  # noqa: E402
-
-DASK = str(Path(sys.executable).with_name("dask"))
+from tests.dask.cli_cluster import CliCluster  # noqa: E402
 
 
 def tiny(x: int) -> int:
@@ -77,56 +77,74 @@ def first(folder: str) -> None:
     stamp(folder)
 
 
-@contextlib.contextmanager
-def command_line_cluster(root: Path) -> Iterator[str]:
-    """``dask scheduler`` and two ``dask worker`` processes; their address; stopped by pid."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    processes: list[subprocess.Popen[bytes]] = []
-
-    def start(name: str, *args: str) -> None:
-        folder = root / name
-        folder.mkdir(parents=True)
-        log = (folder / "log.txt").open("wb")
-        processes.append(subprocess.Popen([DASK, *args], cwd=folder, env=env, stdout=log,
-                                          stderr=log, start_new_session=True))
-
-    scheduler_file = root / "scheduler" / "scheduler.json"
-    try:
-        start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0",
-              "--no-dashboard", "--scheduler-file", str(scheduler_file))
-        while not scheduler_file.exists():
-            time.sleep(0.05)
-        time.sleep(0.1)
-        address = json.loads(scheduler_file.read_text())["address"]
-        for name in ("worker-a", "worker-b"):
-            start(name, "worker", address, "--nthreads", "2", "--nworkers", "1")
-        from distributed import Client
-
-        with Client(address, set_as_default=False) as client:
-            client.wait_for_workers(2, timeout=120)
-        yield address
-    finally:
-        for process in reversed(processes):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
-
 def timed(action: Callable[[], object]) -> float:
     """Wall time of ``action`` (what runs print is swallowed)."""
-    with contextlib.redirect_stdout(io.StringIO()):
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         started = time.perf_counter()
         action()
         return time.perf_counter() - started
 
 
-def median_of(repeat: int, action: Callable[[], object]) -> float:
-    timed(action)  # warm-up: workers import flowplan, code ships once
-    return statistics.median(timed(action) for _ in range(repeat))
+def medians(repeat: int, actions: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """The median wall time of each action: one warm-up each, then rounds in turn."""
+    for action in actions.values():
+        timed(action)
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for _ in range(repeat):
+        for name, action in actions.items():
+            times[name].append(timed(action))
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def per_step(client: object, settings: dict[str, object], args: argparse.Namespace) -> None:
+    def plain(length: int) -> Callable[[], None]:
+        def run() -> None:
+            value = 0
+            for _ in range(length):
+                value = client.submit(tiny, value, pure=False).result()  # type: ignore[attr-defined]
+
+        return run
+
+    ours = chain.with_options(settings=settings)
+    m = medians(args.repeat, {
+        "plain long": plain(args.chain), "plain short": plain(1),
+        "flow long": lambda: ours(length=args.chain), "flow short": lambda: ours(length=1),
+    })
+    plain_step = (m["plain long"] - m["plain short"]) / (args.chain - 1)
+    flow_step = (m["flow long"] - m["flow short"]) / (args.chain - 1)
+    print(f"per step after the first (chains of {args.chain} and 1, each step waits for the "
+          "one before)")
+    print(f"   plain client.submit(...).result()   {plain_step * 1e3:8.2f} ms")
+    print(f"   flowplan on Dask                    {flow_step * 1e3:8.2f} ms   "
+          f"{flow_step / plain_step:.2f}x  (target <= 1.5x)")
+    print(f"   (whole runs: a chain of 1 takes {m['flow short'] * 1e3:.0f} ms with flowplan, "
+          f"{m['plain short'] * 1e3:.1f} ms plain)")
+
+
+def many(client: object, settings: dict[str, object], args: argparse.Namespace) -> None:
+    def plain() -> None:
+        futures = client.map(tiny, range(args.steps), pure=False)  # type: ignore[attr-defined]
+        client.gather(futures)  # type: ignore[attr-defined]
+
+    wide = fan_out.with_options(settings=settings)
+    wide.compile(width=args.steps)
+    m = medians(args.repeat, {"plain": plain, "flow": lambda: wide(width=args.steps)})
+    print(f"{args.steps} tiny independent steps (one pipeline; compile and records included)")
+    print(f"   plain client.map + gather           {m['plain']:8.3f} s")
+    print(f"   flowplan on Dask                    {m['flow']:8.3f} s   "
+          f"{m['flow'] / m['plain']:.2f}x  (target <= 1.5x)")
+
+
+def to_first_step(root: Path, settings: dict[str, object], repeat: int) -> None:
+    firsts = []
+    one = first.with_options(settings=settings)
+    for _ in range(repeat + 1):
+        folder = tempfile.mkdtemp(dir=root)
+        called = time.time()
+        timed(lambda folder=folder: one(folder=folder))  # type: ignore[misc]
+        firsts.append(float(Path(folder, "first").read_text()) - called)
+    print("time to first step (from the call to the step starting on a worker, connecting "
+          f"anew)   {statistics.median(firsts[1:]) * 1e3:.0f} ms")
 
 
 def main() -> None:
@@ -141,46 +159,21 @@ def main() -> None:
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"python benchmarks/dask.py  ({os.cpu_count()} CPUs, load {load:.2f} before the "
           f"start, median of {args.repeat}; cluster: dask scheduler + 2 dask workers x 2 "
-          "threads, command line, 127.0.0.1)")
+          "threads, started from the command line on 127.0.0.1)")
+    cluster = CliCluster(root / "cluster")
     try:
-        with command_line_cluster(root / "cluster") as address:
-            from distributed import Client
+        for name in ("worker-a", "worker-b"):
+            cluster.add_worker(name, threads=2)
+        cluster.wait_for_workers(2)
+        from distributed import Client
 
-            settings = {"orchestrator": {"dask_address": address}}
-            with Client(address, set_as_default=False) as client:
-
-                def plain_chain() -> None:
-                    value = 0
-                    for _ in range(args.chain):
-                        value = client.submit(tiny, value, pure=False).result()
-
-                def plain_map() -> None:
-                    client.gather(client.map(tiny, range(args.steps), pure=False))
-
-                ours = chain.with_options(settings=settings)
-                plain = median_of(args.repeat, plain_chain) / args.chain
-                flow = median_of(args.repeat, lambda: ours(length=args.chain)) / args.chain
-                print(f"per step, a chain of {args.chain} (each waits for the one before)")
-                print(f"   plain client.submit(...).result()   {plain * 1e3:7.2f} ms")
-                print(f"   flowplan on Dask                    {flow * 1e3:7.2f} ms   "
-                      f"{flow / plain:.2f}x  (target <= 1.5x)")
-                wide = fan_out.with_options(settings=settings)
-                plain_all = median_of(args.repeat, plain_map)
-                flow_all = median_of(args.repeat, lambda: wide(width=args.steps))
-                print(f"{args.steps} tiny independent steps")
-                print(f"   plain client.map + gather           {plain_all:7.3f} s")
-                print(f"   flowplan on Dask                    {flow_all:7.3f} s   "
-                      f"{flow_all / plain_all:.2f}x  (target <= 1.5x)")
-            firsts = []
-            for _ in range(args.repeat):
-                folder = tempfile.mkdtemp(dir=root)
-                called = time.time()
-                timed(lambda folder=folder: first.with_options(settings=settings)(folder=folder))
-                firsts.append(float(Path(folder, "first").read_text()) - called)
-            print(f"time to first step (call to the step starting on a worker, connected anew) "
-                  f"{statistics.median(firsts) * 1e3:.0f} ms")
+        settings: dict[str, object] = {"orchestrator": {"dask_address": cluster.address}}
+        with Client(cluster.address, set_as_default=False) as client:
+            per_step(client, settings, args)
+            many(client, settings, args)
+        to_first_step(root, settings, args.repeat)
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        cluster.close()
 
 
 if __name__ == "__main__":

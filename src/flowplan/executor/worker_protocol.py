@@ -88,7 +88,6 @@ def pickled_by_value(modules: list[ModuleType]) -> Iterator[None]:
 
 
 def dumps(obj: Any) -> bytes:
-    import cloudpickle
+    from flowplan.store import cloudpickles
 
-    data: bytes = cloudpickle.dumps(obj)
-    return data
+    return cloudpickles.dumps(obj)

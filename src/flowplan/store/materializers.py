@@ -17,7 +17,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from flowplan import codes
 from flowplan.diagnostics import Diagnostic, StoreError
-from flowplan.store import jsoncodec, pickling
+from flowplan.store import cloudpickles, jsoncodec, pickling
 from flowplan.store.typespec import describe_type
 
 
@@ -94,15 +94,13 @@ class CloudpickleMaterializer(BaseMaterializer):
         self._digest_checked = digest_checked
 
     def save(self, value: Any) -> bytes:
-        import cloudpickle
-
-        body: bytes = cloudpickle.dumps(value, protocol=pickle.DEFAULT_PROTOCOL)
+        body = cloudpickles.dumps(value, protocol=pickle.DEFAULT_PROTOCOL)
         return pickling.sign(body, self._key)
 
     def load(self, data: bytes, data_type: Any) -> Any:
         # raises FP504/FP505 before unpickling
         body = pickling.open_signed(data, self._key, digest_checked=self._digest_checked)
-        return pickle.loads(body)
+        return cloudpickles.loads(body, like=data_type)
 
 
 _REGISTRY: dict[type, type[BaseMaterializer]] = {bytes: BytesMaterializer}
