@@ -22,6 +22,7 @@ VOCABULARY = frozenset({
     "flowplan.callsite", "flowplan.codes", "flowplan.diagnostics", "flowplan.enums",
     "flowplan.env", "flowplan.lazy", "flowplan.loader", "flowplan.project", "flowplan.version",
     "flowplan.config", "flowplan.config.retry_config", "flowplan.config.resource_settings",
+    "flowplan.config.artifact_config",
 })
 # ... and every module of flowplan.messages (the text of every diagnostic).
 PUBLIC_API = frozenset({

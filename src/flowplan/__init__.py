@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from flowplan.compiler.runtime import Runtime, register_runtime
 from flowplan.compiler.step import BaseStep, step
+from flowplan.config.artifact_config import ArtifactConfig
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic, FlowplanError
 from flowplan.enums import ExecutionMode, ExecutionStatus
@@ -31,11 +32,14 @@ if TYPE_CHECKING:
     from flowplan.client import Client
     from flowplan.executor.context import get_step_context
     from flowplan.executor.errors import RunFailedError
+    from flowplan.executor.metadata_logging import add_tags, log_metadata
 
 _LAZY = {
     "Client": "flowplan.client",
     "get_step_context": "flowplan.executor.context",
     "RunFailedError": "flowplan.executor.errors",
+    "log_metadata": "flowplan.executor.metadata_logging",
+    "add_tags": "flowplan.executor.metadata_logging",
 }
 
 
@@ -43,6 +47,7 @@ __getattr__ = lazy_exports(__name__, _LAZY)
 
 
 __all__ = [
+    "ArtifactConfig",
     "BaseStep",
     "Client",
     "CompileError",
@@ -54,7 +59,9 @@ __all__ = [
     "RunFailedError",
     "StepRetryConfig",
     "__version__",
+    "add_tags",
     "get_step_context",
+    "log_metadata",
     "pipeline",
     "step",
 ]

@@ -12,9 +12,11 @@ from flowplan.enums import ExecutionStatus
 from flowplan.store.views import (
     ArtifactVersion,
     Attempt,
+    Pipeline,
     PipelineRun,
     StepRun,
     StepRunConfiguration,
+    pipeline_not_found,
 )
 
 if TYPE_CHECKING:
@@ -24,7 +26,13 @@ if TYPE_CHECKING:
 
 
 __all__ = [
-    "ArtifactVersion", "Attempt", "Client", "PipelineRun", "StepRun", "StepRunConfiguration",
+    "ArtifactVersion",
+    "Attempt",
+    "Client",
+    "Pipeline",
+    "PipelineRun",
+    "StepRun",
+    "StepRunConfiguration",
 ]
 
 
@@ -53,13 +61,28 @@ class Client:
     def get_pipeline_run(self, name_or_id: str | UUID) -> PipelineRun:
         return PipelineRun(self.store.metadata.get_run(name_or_id), self.store)
 
+    def get_pipeline(self, name: str) -> Pipeline:
+        """A pipeline by name, with its runs (FP520 when the store has no run of it)."""
+        known = self.store.metadata.list_pipelines()
+        if name not in known:
+            raise pipeline_not_found(name, known)
+        return Pipeline(name, self.store)
+
+    def list_pipelines(self) -> list[Pipeline]:
+        """The pipelines the store has runs of, oldest first."""
+        return [Pipeline(name, self.store) for name in self.store.metadata.list_pipelines()]
+
     def list_pipeline_runs(
         self,
         pipeline: str | None = None,
         status: str | ExecutionStatus | None = None,
         limit: int | None = None,
+        *,
+        pipeline_name: str | None = None,
     ) -> list[PipelineRun]:
-        """Runs, newest first, optionally of one pipeline and/or one status."""
+        """Runs, newest first, optionally of one pipeline (``pipeline`` or, as ZenML spells it,
+        ``pipeline_name``) and/or one status."""
+        pipeline = pipeline if pipeline is not None else pipeline_name
         wanted = ExecutionStatus(status) if status is not None else None
         records = self.store.metadata.list_runs(pipeline=pipeline, status=wanted, limit=limit)
         return [PipelineRun(r, self.store) for r in records]

@@ -80,6 +80,12 @@ CATALOG: dict[str, Code] = {
             _W,
         ),
         Code("FP114", "invalid-option", "an unknown or ill-typed option was passed to a decorator"),
+        Code(
+            "FP131",
+            "materializer-count",
+            "output_materializers lists a different number of materializers than outputs",
+        ),
+        Code("FP132", "invalid-timeout", "a step's timeout is not a positive number of seconds"),
         # FP2xx -- pipeline wiring and the DAG
         Code("FP201", "cycle", "the steps' dependencies form a cycle"),
         Code("FP202", "unknown-after", "after= names an invocation id that does not exist (yet)"),
@@ -115,6 +121,16 @@ CATALOG: dict[str, Code] = {
         Code("FP332", "step-dask-address", "a single step sets dask_address"),
         Code("FP340", "invalid-run-name", "a run name is empty, too long, or holds a control "
              "character or a path separator"),
+        Code(
+            "FP315",
+            "artifact-name-placeholder",
+            "an output or artifact name uses an unknown placeholder",
+        ),
+        Code(
+            "FP316",
+            "parameter-conflict",
+            "a parameter is given different values in code and in configuration",
+        ),
         # FP5xx -- runtime and store
         Code("FP501", "duplicate-run-name", "a run with this name exists already"),
         Code("FP502", "step-failed", "a step raised an exception"),
@@ -155,6 +171,11 @@ CATALOG: dict[str, Code] = {
         ),
         Code("FP581", "store-read-only", "the store is read-only: runs can be read, not recorded"),
         Code("FP582", "signing-key-unusable", "the store's pickle signing key cannot be read"),
+        Code("FP518", "output-type", "a step returned a value that does not fit its annotation"),
+        Code("FP519", "snapshot-code-changed", "a snapshot's step code changed since it was taken"),
+        Code("FP520", "pipeline-not-found", "the store has no run of a pipeline of this name"),
+        Code("FP521", "metadata-target", "log_metadata or add_tags cannot tell what to label"),
+        Code("FP522", "step-timeout", "a step ran longer than its timeout and was stopped"),
         Code("FP570", "ui-extra-missing", "`flow ui` needs the ui extra, which is not installed"),
         Code("FP571", "ui-address-unavailable", "`flow ui` cannot listen on the address asked for"),
         # FP8xx -- lint-only advice

@@ -2,14 +2,43 @@
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import importlib.util
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from flowplan.diagnostics import ConfigError
 from flowplan.messages import files
+
+_LOADING: contextvars.ContextVar[bool] = contextvars.ContextVar("flowplan_loading", default=False)
+
+
+def loading() -> bool:
+    """True while a file is loaded to find its pipelines: calls of pipelines and steps made
+    by its module-level code are then not run (DESIGN decision 20)."""
+    return _LOADING.get()
+
+
+@contextmanager
+def not_running() -> Iterator[None]:
+    token = _LOADING.set(True)
+    try:
+        yield
+    finally:
+        _LOADING.reset(token)
+
+
+def skipped_call(kind: str, name: str) -> None:
+    """Say on stderr that a call made while loading was not run (returns None to the caller)."""
+    print(
+        f"flow: not running {kind} `{name}`, called while its file was loaded "
+        "(loading a file never runs it)",
+        file=sys.stderr,
+    )
 
 
 def load_target(spec: str) -> Any:
@@ -31,13 +60,17 @@ def load_target(spec: str) -> Any:
 
 
 def load_module(target: str) -> Any:
+    """The module at ``target`` (a file path or a module name), imported without running the
+    pipelines and steps its module-level code calls."""
     path = Path(target)
     if target.endswith(".py") or path.exists():
         if not path.is_file():
             raise ConfigError(files.no_such_file(target))
-        return _import_path(path.resolve())
+        with not_running():
+            return _import_path(path.resolve())
     try:
-        return importlib.import_module(target)
+        with not_running():
+            return importlib.import_module(target)
     except ModuleNotFoundError as exc:
         raise ConfigError(
             files.unimportable_module(target, exc)

@@ -159,8 +159,8 @@ def test_unknown_keys_suggest_the_closest(tmp_path: Path) -> None:
 
 def test_unknown_key_without_a_close_match_lists_the_keys(tmp_path: Path) -> None:
     [problem] = problems_of(write(tmp_path, "colour: blue\n"))
-    assert problem.fix == ("known keys: enable_cache, execution_mode, parameters, run_name, "
-                           "settings, steps, substitutions")
+    assert problem.fix == ("known keys: enable_cache, execution_mode, extra, parameters, "
+                           "run_name, settings, steps, substitutions, tags")
 
 
 @pytest.mark.parametrize(

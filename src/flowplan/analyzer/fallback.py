@@ -107,6 +107,9 @@ def _outputs(
     metadata = annotation.__metadata__
     if len(metadata) == 1 and isinstance(metadata[0], str) and metadata[0]:
         return (OutputSpec(metadata[0], inner),), None
+    if len(metadata) == 1 and type(metadata[0]).__name__ == "ArtifactConfig":
+        name = getattr(metadata[0], "name", None)
+        return (OutputSpec(name if isinstance(name, str) and name else "output", inner),), None
     problem = definitions.output_metadata_not_a_name(code.co_name, metadata, code.co_filename,
                                                      code.co_firstlineno)
     return (OutputSpec("output", inner),), problem

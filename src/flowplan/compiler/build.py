@@ -114,11 +114,25 @@ def _run_config(
 ) -> RunConfiguration | None:
     if given is not None:
         return given
-    if pipe.config_path:
-        from flowplan.compiler.runconfig import load_run_config
+    return pipe.run_config
 
-        return load_run_config(pipe.config_path)
-    return None
+
+def _with_configured_parameters(pipe: PipelineDefinition, params: dict[str, Any]) -> dict[str, Any]:
+    """Call parameters on top of ``parameters=`` given to the pipeline; a parameter given both
+    ways with different values is FP316."""
+    if not pipe.parameters:
+        return params
+    from flowplan.compiler.params import parameter_conflict
+
+    problems = [
+        parameter_conflict(f"pipeline `{pipe.name}`", name, pipe.parameters[name], value,
+                           pipe.location)
+        for name, value in params.items()
+        if name in pipe.parameters and pipe.parameters[name] != value
+    ]
+    if problems:
+        raise CompileError(problems)
+    return {**pipe.parameters, **params}
 
 
 def compile_pipeline(
@@ -135,8 +149,10 @@ def compile_pipeline(
     if config is not None:
         from flowplan.compiler import configure_run
 
-        pipe = configure_run.configured(pipe, config)
+        if run_config is not None:  # a ``config_path`` file was applied when it was given
+            pipe = configure_run.configured(pipe, config)
         params = configure_run.pipeline_parameters(pipe, config, params)
+    params = _with_configured_parameters(pipe, params)
     bound, _ = bind_parameters(pipe, args, params)
     parameters, problems = _json_parameters(pipe, bound)
     if problems:
@@ -198,6 +214,7 @@ def _pipeline_config(pipe: PipelineDefinition) -> Any:
         on_success=hook_ref(pipe.on_success),
         on_failure=hook_ref(pipe.on_failure),
         extra={**pipe.extra, **({"retry": pipe.retry.to_json()} if pipe.retry else {})},
+        tags=list(pipe.tags),
     )
 
 

@@ -13,31 +13,14 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler.invocation import step_template
-from flowplan.compiler.params import to_parameter
+from flowplan.compiler.params import parameter_conflict, to_parameter
 from flowplan.compiler.plan import ParameterInput
-from flowplan.compiler.runconfig import RunConfiguration, check_against_plan
+from flowplan.compiler.runconfig import RunConfiguration, check_against_plan, pipeline_options
 from flowplan.diagnostics import CompileError, Diagnostic
 
 if TYPE_CHECKING:
     from flowplan.compiler.frontends.trace import Tracer
     from flowplan.compiler.pipeline_definition import PipelineDefinition
-
-
-def pipeline_options(config: RunConfiguration) -> dict[str, Any]:
-    """The options of ``with_options`` that the configuration sets."""
-    options: dict[str, Any] = {}
-    for key in ("enable_cache", "run_name", "execution_mode"):
-        value = getattr(config, key)
-        if value is not None:
-            options[key] = value
-    if config.substitutions:
-        options["substitutions"] = dict(config.substitutions)
-    orchestrator = config.settings.orchestrator
-    if orchestrator is not None:
-        values = orchestrator.model_dump(exclude_none=True)
-        if values:
-            options["settings"] = {"orchestrator": values}
-    return options
 
 
 def configured(pipe: PipelineDefinition, config: RunConfiguration) -> PipelineDefinition:
@@ -85,6 +68,8 @@ def apply_step_overrides(config: RunConfiguration, tracer: Tracer) -> None:
             options["retry"] = override.retry.model_dump()
         if override.settings:
             options["settings"] = dict(override.settings)
+        if override.extra:
+            options["extra"] = dict(override.extra)
         if options:
             step = step.with_options(**options)
             tracer.steps[inv.id] = step
@@ -97,6 +82,22 @@ def apply_step_overrides(config: RunConfiguration, tracer: Tracer) -> None:
             )
             json_value, bad = to_parameter(value, hints.get(name), f"step `{inv.id}`", name, where)
             problems += bad
+            given = inputs.get(name)
+            if given is not None and not (
+                isinstance(given, ParameterInput) and given.value == json_value
+            ):
+                in_code = given.value if isinstance(given, ParameterInput) else "an artifact"
+                problems.append(
+                    parameter_conflict(
+                        f"step `{inv.id}`",
+                        name,
+                        value,
+                        in_code,
+                        (where[0], where[1]),
+                        configured_in=f"the run configuration ({config.source})",
+                    )
+                )
+                continue
             inputs[name] = ParameterInput(value=json_value)
         template_config = step_template(step).config
         config_update = dataclasses.replace(template_config, cacheable=inv.config.cacheable)

@@ -104,6 +104,7 @@ def step_template(step: BaseStep) -> StepTemplate:
             on_failure=hook_ref(step.on_failure),
             settings=dict(step.settings),
             extra=dict(step.extra),
+            timeout=step.timeout,
         ),
         problems=problems,
         warnings=[d for d in sig.diagnostics if d.severity is Severity.WARNING],

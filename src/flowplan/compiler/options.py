@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from flowplan.config.retry_config import StepRetryConfig
@@ -23,6 +23,8 @@ class StepOptions(TypedDict, total=False):
     settings: Mapping[str, Any]
     output_materializers: Any
     extra: Mapping[str, Any]
+    parameters: Mapping[str, Any]
+    timeout: float | None
 
 
 class PipelineOptions(TypedDict, total=False):
@@ -39,6 +41,8 @@ class PipelineOptions(TypedDict, total=False):
     run_name: str | None
     config_path: str | None
     extra: Mapping[str, Any]
+    tags: str | Sequence[str]
+    parameters: Mapping[str, Any]
 
 
 # The names accepted at run time are the typed ones: one list for both.

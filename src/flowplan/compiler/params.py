@@ -192,3 +192,24 @@ def to_parameter(
             "step and pass the artifact",
         )
     ]
+
+
+def parameter_conflict(
+    owner: str,
+    name: str,
+    configured: Any,
+    given: Any,
+    where: tuple[str | None, int | None] | tuple[str | None, int | None, int | None],
+    *,
+    configured_in: str = "its configuration (parameters=)",
+) -> Diagnostic:
+    """FP316: one parameter given two different values, in code and in configuration."""
+    return make(
+        "FP316",
+        f"parameter `{name}` of {owner} is {given!r} in the call but {configured!r} in "
+        f"{configured_in}",
+        path=where[0],
+        line=where[1],
+        column=where[2] if len(where) > 2 else None,
+        fix="give the parameter in one place only, or give both the same value",
+    )

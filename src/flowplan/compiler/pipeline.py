@@ -62,6 +62,11 @@ class Pipeline(PipelineDefinition[P, R]):
             from flowplan.compiler.build import inline_pipeline
 
             return inline_pipeline(self, tracer, args, params)
+        from flowplan.loader import loading, skipped_call
+
+        if loading():
+            skipped_call("pipeline", self.name)
+            return None
         return current_runtime().run_pipeline(self.compiled(*args, **params))
 
     def __repr__(self) -> str:

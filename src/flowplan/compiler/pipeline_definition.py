@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from flowplan.compiler.options import PipelineOptions
     from flowplan.compiler.plan import Plan
+    from flowplan.compiler.runconfig import RunConfiguration
     from flowplan.compiler.step import BaseStep
 
 
@@ -78,6 +79,9 @@ class PipelineDefinition(Generic[P, R]):
         self.run_name: str | None = None
         self.config_path: str | None = None
         self.extra: dict[str, Any] = {}
+        self.tags: list[str] = []
+        self.parameters: dict[str, Any] = {}  # default call parameters (``parameters=``)
+        self.run_config: RunConfiguration | None = None  # loaded from ``config_path``
         functools.update_wrapper(self, func)  # type: ignore[arg-type]  # a Pipeline is callable
         self._apply(options)
 
@@ -86,7 +90,24 @@ class PipelineDefinition(Generic[P, R]):
         code = self.entrypoint.__code__
         return code.co_filename, code.co_firstlineno
 
-    def _apply(self, options: Mapping[str, Any]) -> None:
+    def _apply(self, options: Mapping[str, Any], merge: bool = True) -> None:
+        """Apply options given in code; a ``config_path`` file given with them is read now,
+        its values applied first, so that the options given in code win."""
+        if options.get("config_path"):
+            from flowplan.compiler.runconfig import load_run_config, pipeline_options
+
+            config = load_run_config(str(options["config_path"]))
+            from_file = {k: v for k, v in pipeline_options(config).items() if k not in options}
+            if "settings" in from_file:  # the file's orchestrator keys join the pipeline's
+                current = dict(self.settings.get("orchestrator") or {})
+                ours = from_file["settings"]["orchestrator"]
+                from_file["settings"] = {"orchestrator": {**current, **ours}}
+            if from_file:
+                self._apply_code(from_file, merge=True)
+            self.run_config = config
+        self._apply_code(options, merge)
+
+    def _apply_code(self, options: Mapping[str, Any], merge: bool) -> None:
         where = self.location
         owner = f"pipeline `{self.name}`"
         problems = opts.check_option_names(options, opts.PIPELINE_OPTIONS, owner, where)
@@ -99,7 +120,7 @@ class PipelineDefinition(Generic[P, R]):
                 problems += hook_problems
                 if hook is not None:
                     hooks[kind] = hook
-        for key in ("settings", "substitutions"):
+        for key in ("settings", "substitutions", "extra", "parameters"):
             value = options.get(key)
             if value is not None and not isinstance(value, Mapping):
                 problems.append(
@@ -118,19 +139,29 @@ class PipelineDefinition(Generic[P, R]):
                 setattr(self, key, options[key])
         if options.get("name"):
             self.name = str(options["name"])
-        for key in ("settings", "substitutions", "extra"):
-            if options.get(key):
-                setattr(self, key, {**getattr(self, key), **options[key]})
+        if options.get("tags"):
+            tags = options["tags"]
+            tags = [tags] if isinstance(tags, str) else [str(t) for t in tags]
+            self.tags = [*self.tags, *(t for t in tags if t not in self.tags)]
+        for key in ("settings", "substitutions", "extra", "parameters"):
+            if key in options and options[key] is not None:
+                base = getattr(self, key) if merge else {}
+                setattr(self, key, {**base, **options[key]})
+        if "config_path" in options and not options["config_path"]:
+            self.run_config = None
 
-    def configure(self, **options: Unpack[PipelineOptions]) -> Self:
-        """Change this pipeline's configuration in place; returns the pipeline."""
-        self._apply(options)
+    def configure(self, merge: bool = True, **options: Unpack[PipelineOptions]) -> Self:
+        """Change this pipeline's configuration in place; returns the pipeline.  With
+        ``merge=False``, mappings given (settings, extra, parameters, …) replace the current
+        ones instead of being merged into them."""
+        self._apply(options, merge)
         return self
 
-    def with_options(self, **options: Unpack[PipelineOptions]) -> Self:
+    def with_options(self, merge: bool = True, **options: Unpack[PipelineOptions]) -> Self:
         """A copy of this pipeline with changed configuration; the original is unchanged."""
         clone = copy.copy(self)
-        for key in ("settings", "substitutions", "extra"):
+        for key in ("settings", "substitutions", "extra", "parameters"):
             setattr(clone, key, dict(getattr(self, key)))
-        clone._apply(options)
+        clone.tags = list(self.tags)
+        clone._apply(options, merge)
         return clone

@@ -84,7 +84,30 @@ class ArtifactListInput:
     items: list[ArtifactRef]
 
 
-StepInput = ArtifactRef | ParameterInput | ArtifactListInput  # told apart by ``kind``
+@dataclass(kw_only=True)
+class StoredArtifactInput:
+    """An artifact version already in the store (of an earlier run), passed as an input."""
+
+    __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
+
+    kind: Literal["stored_artifact"] = "stored_artifact"
+    artifact_id: str
+    name: str = ""  # the artifact's name and version, for messages
+    version: int = 0
+
+
+# told apart by ``kind``
+StepInput = ArtifactRef | ParameterInput | ArtifactListInput | StoredArtifactInput
+
+
+def stored_artifact(value: object) -> StoredArtifactInput | None:
+    """The input for ``value`` when it is an artifact version read from the store (the
+    Client's ``ArtifactVersion`` carries ``__flowplan_artifact__``), else None."""
+    found = getattr(value, "__flowplan_artifact__", None)
+    if not callable(found) or isinstance(value, type):
+        return None
+    artifact_id, name, version = found()
+    return StoredArtifactInput(artifact_id=str(artifact_id), name=str(name), version=int(version))
 
 
 @dataclass(kw_only=True)
@@ -136,6 +159,7 @@ class StepConfig:
     settings: dict[str, JsonValue] = field(default_factory=dict)
     extra: dict[str, JsonValue] = field(default_factory=dict)
     cacheable: bool = True  # False when the code hash cannot cover the step (decision 7)
+    timeout: float | None = None  # seconds the step may run (``@step(timeout=...)``)
 
 
 @dataclass(kw_only=True)
@@ -195,6 +219,7 @@ class PipelineConfig:
     on_success: HookRef | None = None
     on_failure: HookRef | None = None
     extra: dict[str, JsonValue] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)  # given to each run of the pipeline
 
 
 @dataclass(kw_only=True)

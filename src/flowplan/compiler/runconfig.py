@@ -73,6 +73,7 @@ class StepRunConfig(_Section):
     settings: dict[str, Any] = {}
     on_success: HookPath | None = None
     on_failure: HookPath | None = None
+    extra: dict[str, Any] = {}
 
     @field_validator("retry", mode="before")
     @classmethod
@@ -93,6 +94,7 @@ class OrchestratorRunSettings(_Section):
     max_workers: int | None = Field(default=None, ge=1)
     isolation: Literal["thread", "process"] | None = None
     dask_address: str | None = None
+    step_timeout: float | None = Field(default=None, gt=0, allow_inf_nan=False)
 
 
 class RunSettings(_Section):
@@ -109,6 +111,8 @@ class RunConfiguration(_Section):
     settings: RunSettings = RunSettings()
     execution_mode: Literal["continue_on_failure", "stop_on_failure", "fail_fast"] | None = None
     substitutions: dict[str, str] = {}
+    tags: list[str] = []
+    extra: dict[str, Any] = {}
     _source: str = PrivateAttr(default="<run_configuration>")
     _keys: dict[KeyPath, Position] = PrivateAttr(default_factory=dict)
 
@@ -327,3 +331,24 @@ def check_against_plan(config: RunConfiguration, step_ids: Collection[str],
             report("FP007", ("parameters", name),
                    f"`parameters.{name}`: {owner} has no parameter `{name}`", pipeline_params)
     return problems
+
+
+def pipeline_options(config: RunConfiguration) -> dict[str, Any]:
+    """The options of ``with_options`` that the configuration sets."""
+    options: dict[str, Any] = {}
+    for key in ("enable_cache", "run_name", "execution_mode"):
+        value = getattr(config, key)
+        if value is not None:
+            options[key] = value
+    if config.substitutions:
+        options["substitutions"] = dict(config.substitutions)
+    if config.tags:
+        options["tags"] = list(config.tags)
+    if config.extra:
+        options["extra"] = dict(config.extra)
+    orchestrator = config.settings.orchestrator
+    if orchestrator is not None:
+        values = orchestrator.model_dump(exclude_none=True)
+        if values:
+            options["settings"] = {"orchestrator": values}
+    return options

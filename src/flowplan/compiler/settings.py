@@ -6,6 +6,7 @@ reads the already-checked values into a plain dataclass, so a warm run never imp
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from functools import cache
@@ -31,6 +32,7 @@ class OrchestratorSettings:
     max_workers: int | None = None
     isolation: Literal["thread", "process"] = "thread"
     dask_address: str | None = None
+    step_timeout: float | None = None  # seconds a step may run; a step's own timeout wins
 
 
 ORCHESTRATOR_KEYS = frozenset(f.name for f in fields(OrchestratorSettings))
@@ -48,8 +50,13 @@ def _orchestrator_model() -> type[BaseModel]:
         max_workers: int | None = Field(default=None, ge=1)
         isolation: Literal["thread", "process"] = "thread"
         dask_address: str | None = None
+        step_timeout: float | None = Field(default=None, gt=0, allow_inf_nan=False)
 
     return Orchestrator
+
+
+def _plain_timeout(value: object) -> bool:
+    return value is None or (type(value) in (int, float) and 0 < value < math.inf)  # type: ignore[operator]
 
 
 def _plainly_valid(raw: Mapping[str, Any]) -> bool:
@@ -60,6 +67,7 @@ def _plainly_valid(raw: Mapping[str, Any]) -> bool:
         "max_workers": lambda v: v is None or (type(v) is int and v >= 1),
         "isolation": lambda v: v in ("thread", "process"),
         "dask_address": lambda v: v is None or isinstance(v, str),
+        "step_timeout": _plain_timeout,
     }
     return all(key in checks and checks[key](value) for key, value in raw.items())
 

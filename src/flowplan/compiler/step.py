@@ -6,6 +6,7 @@ import copy
 import functools
 import inspect
 import json
+import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
@@ -73,6 +74,8 @@ class BaseStep(Generic[P, R]):
         self.settings: dict[str, Any] = {}
         self.output_materializers: dict[str, Any] = {}
         self.extra: dict[str, Any] = {}
+        self.parameters: dict[str, Any] = {}  # values for inputs the call leaves out
+        self.timeout: float | None = None  # seconds the step may run
         self._signature: StepSignature | None = None
         self._type_hints: dict[str, Any] | None = None
         self.template_cache: object | None = None  # compiler.invocation.StepTemplate
@@ -84,7 +87,7 @@ class BaseStep(Generic[P, R]):
     def location(self) -> tuple[str | None, int | None]:
         return _location(self.entrypoint)
 
-    def _apply(self, options: Mapping[str, Any]) -> None:
+    def _apply(self, options: Mapping[str, Any], merge: bool = True) -> None:
         self.template_cache = None
         where = self.location
         owner = f"step `{self.name}`"
@@ -97,34 +100,42 @@ class BaseStep(Generic[P, R]):
                 problems += hook_problems
                 if hook is not None:
                     setattr(self, kind, hook)
-        problems += _check_mapping(options, "settings", owner, where)
+        for key in ("settings", "extra", "parameters"):
+            problems += _check_mapping(options, key, owner, where)
         if problems:
             raise CompileError(problems)
+        if "timeout" in options:
+            self.timeout = _timeout(options["timeout"], owner, where)
         if "retry" in options:
             self.retry = opts.coerce_retry(options["retry"], owner, where)
         if "enable_cache" in options:
             self.enable_cache = options["enable_cache"]
         if options.get("name"):
             self.name = str(options["name"])
-        if options.get("settings"):
-            self.settings = {**self.settings, **options["settings"]}
-        if options.get("extra"):
-            self.extra = {**self.extra, **options["extra"]}
+        for key in ("settings", "extra", "parameters"):
+            if key in options and options[key] is not None:
+                base = getattr(self, key) if merge else {}
+                setattr(self, key, {**base, **options[key]})
         if "output_materializers" in options:
-            self.output_materializers = _normalise_materializers(options["output_materializers"])
+            given = _normalise_materializers(options["output_materializers"], self, where)
+            base = self.output_materializers if merge else {}
+            self.output_materializers = {**base, **given}
 
-    def configure(self, **options: Unpack[StepOptions]) -> Self:
-        """Change this step's configuration in place; returns the step."""
-        self._apply(options)
+    def configure(self, merge: bool = True, **options: Unpack[StepOptions]) -> Self:
+        """Change this step's configuration in place; returns the step.  With
+        ``merge=False``, mappings given (settings, extra, parameters, output materializers)
+        replace the current ones instead of being merged into them."""
+        self._apply(options, merge)
         return self
 
-    def with_options(self, **options: Unpack[StepOptions]) -> Self:
+    def with_options(self, merge: bool = True, **options: Unpack[StepOptions]) -> Self:
         """A copy of this step with changed configuration; the original is unchanged."""
         clone = copy.copy(self)
         clone.settings = dict(self.settings)
         clone.extra = dict(self.extra)
+        clone.parameters = dict(self.parameters)
         clone.output_materializers = dict(self.output_materializers)
-        clone._apply(options)
+        clone._apply(options, merge)
         return clone
 
     # -- analysis ------------------------------------------------------------------------
@@ -181,6 +192,11 @@ class BaseStep(Generic[P, R]):
         tracer = current_tracer()
         if tracer is not None:  # recorded: the artifacts returned stand for the values
             return cast("R", tracer.call_step(self, args, kwargs))
+        from flowplan.loader import loading, skipped_call
+
+        if loading():
+            skipped_call("step", self.name)
+            return cast("R", None)
         if env_flag("RUN_SINGLE_STEPS_WITHOUT_STACK"):
             return self.entrypoint(*args, **kwargs)
         return cast("R", current_runtime().run_step(self, args, kwargs))
@@ -221,12 +237,48 @@ def _check_mapping(
     ]
 
 
-def _normalise_materializers(value: object) -> dict[str, Any]:
-    """``{output_name: class or import path}``, or one class for every output (key ``*``)."""
+def _timeout(value: object, owner: str, where: tuple[str | None, int | None]) -> float | None:
+    """``timeout=``: seconds, a positive finite number, or None for no limit (FP132)."""
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf:
+        return float(value)
+    raise CompileError(
+        make(
+            "FP132",
+            f"timeout of {owner} must be a positive number of seconds, not {value!r}",
+            path=where[0],
+            line=where[1],
+            fix="pass timeout=30 (seconds), or timeout=None for no limit",
+        )
+    )
+
+
+def _normalise_materializers(
+    value: object, step: BaseStep, where: tuple[str | None, int | None]
+) -> dict[str, Any]:
+    """``{output_name: class or import path}``, or one class for every output (key ``*``);
+    a list or tuple gives one materializer per output, in order (FP131 when the count is
+    not the step's number of outputs)."""
     if value is None:
         return {}
     if isinstance(value, Mapping):
         return dict(value)
+    if isinstance(value, (list, tuple)):
+        names = [out.name for out in step.signature.outputs]
+        if len(value) != len(names):
+            raise CompileError(
+                make(
+                    "FP131",
+                    f"output_materializers of step `{step.name}` lists {len(value)} "
+                    f"materializer(s) for {len(names)} output(s)",
+                    path=where[0],
+                    line=where[1],
+                    fix="give one materializer per output, or a mapping "
+                    "{output_name: materializer}",
+                )
+            )
+        return dict(zip(names, value, strict=True))
     return {"*": value}
 
 

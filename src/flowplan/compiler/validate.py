@@ -150,34 +150,46 @@ def _element_type(tp: TypeExpr | None) -> TypeExpr | None:
     return None
 
 
+def _unknown_placeholders(template: str, allowed: set[str]) -> tuple[list[str], str | None]:
+    """The placeholders of ``template`` that are not ``allowed``, or why it is malformed."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
+    except ValueError as exc:
+        return [], str(exc)
+    return [name for name in fields if name not in allowed], None
+
+
+def _known(allowed: set[str]) -> str:
+    known = ", ".join(f"{{{a}}}" for a in sorted(allowed))
+    return f"known placeholders: {known}; add others with substitutions={{...}}"
+
+
 def check_run_name(plan: Plan) -> Iterable[Diagnostic]:
     template = plan.config.run_name
     if not template:
         return
     allowed = set(STANDARD_PLACEHOLDERS) | set(plan.config.substitutions)
     path, line = plan.source.path, plan.source.line
-    try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
-    except ValueError as exc:
+    unknown, malformed = _unknown_placeholders(template, allowed)
+    if malformed is not None:
         yield make(
             "FP303",
-            f"run name {template!r} of pipeline `{plan.pipeline}` is malformed: {exc}",
+            f"run name {template!r} of pipeline `{plan.pipeline}` is malformed: {malformed}",
             path=path,
             line=line,
             fix="write placeholders as {name}, literal braces as {{ }}",
         )
         return
-    unknown = [name for name in fields if name not in allowed]
     for name in unknown:
-        known = ", ".join(f"{{{a}}}" for a in sorted(allowed))
         yield make(
             "FP303",
             f"run name {template!r} of pipeline `{plan.pipeline}` uses the "
             f"unknown placeholder {{{name}}}",
             path=path,
             line=line,
-            fix=f"known placeholders: {known}; add others with substitutions={{...}}",
+            fix=_known(allowed),
         )
+    fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     if unknown or any(not f.isidentifier() for f in fields):
         return
     try:
@@ -187,6 +199,31 @@ def check_run_name(plan: Plan) -> Iterable[Diagnostic]:
     problem = run_name_problem(filled)
     if problem is not None:
         yield settings.invalid_run_name(filled, problem, plan.pipeline, path, line)
+
+
+def check_artifact_names(plan: Plan) -> Iterable[Diagnostic]:
+    """Custom output names are filled in like run names when a step stores them."""
+    allowed = set(STANDARD_PLACEHOLDERS) | set(plan.config.substitutions)
+    for inv in plan.invocations:
+        for out in inv.outputs:
+            if "{" not in out.artifact_name and "}" not in out.artifact_name:
+                continue
+            unknown, malformed = _unknown_placeholders(out.artifact_name, allowed)
+            what = f"output name {out.artifact_name!r} of step `{inv.id}`"
+            if malformed is not None:
+                yield make(
+                    "FP315",
+                    f"{what} is malformed: {malformed}",
+                    **_at(inv),
+                    fix="write placeholders as {name}, literal braces as {{ }}",
+                )
+            for name in unknown:
+                yield make(
+                    "FP315",
+                    f"{what} uses the unknown placeholder {{{name}}}",
+                    **_at(inv),
+                    fix=_known(allowed),
+                )
 
 
 def check_execution_mode(plan: Plan) -> Iterable[Diagnostic]:
@@ -225,6 +262,7 @@ CHECKS: tuple[Check, ...] = (
     check_inputs,
     check_edge_types,
     check_run_name,
+    check_artifact_names,
     check_execution_mode,
     check_retries,
     check_settings,

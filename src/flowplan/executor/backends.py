@@ -13,12 +13,21 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
-from flowplan.executor.runner import StepResult, StepTask, execute_step
+from flowplan.codes import make
+from flowplan.executor.interrupt import (
+    Deadline,
+    StepStopped,
+    StepThreadRegistry,
+    StepTimedOut,
+    stoppable_steps,
+)
+from flowplan.executor.runner import Attempt, StepResult, StepTask, execute_step
 
 if TYPE_CHECKING:
     from flowplan.diagnostics import FlowplanError
@@ -65,20 +74,56 @@ def default_workers() -> int:
 
 
 class ThreadBackend(LocalMachine):
-    """Steps run in the calling process; a stopped step's late result is discarded."""
+    """Steps run in the calling process; stopping a step raises ``StepStopped`` in its thread
+    (see :mod:`flowplan.executor.interrupt`), and its late result, if any, is discarded."""
 
     def __init__(self, store: LocalStore) -> None:
         self.store = store
+        self.threads = StepThreadRegistry()
 
     @contextmanager
     def session(self) -> Iterator[None]:
         yield
 
     def run(self, task: StepTask, should_stop: StopFlag) -> StepResult:
-        return execute_step(task, self.store, should_stop, durable=False)
+        if task.timeout is not None:
+            return self._run_with_timeout(task, task.timeout, should_stop)
+        return self._run(task, should_stop)
+
+    def _run(self, task: StepTask, should_stop: StopFlag) -> StepResult:
+        step_id = task.invocation.id
+        try:
+            with stoppable_steps(self.threads, step_id):
+                if should_stop():
+                    return StepResult(id=step_id, ok=False, stopped=True)
+                return execute_step(task, self.store, should_stop, durable=False)
+        except (StepStopped, StepTimedOut):
+            return StepResult(id=step_id, ok=False, stopped=True)
+
+    def _run_with_timeout(
+        self, task: StepTask, seconds: float, should_stop: StopFlag
+    ) -> StepResult:
+        """Run the step in a thread of its own and wait at most ``seconds``; past that, the
+        step is stopped in its thread (it raises ``StepTimedOut`` as soon as it runs Python
+        again, so nothing after a blocking call happens) and its late result is discarded."""
+        step_id = task.invocation.id
+        started = time.time()
+        box: list[StepResult] = []
+        thread = threading.Thread(
+            target=lambda: box.append(self._run(task, should_stop)),
+            name=f"flowplan-step-{step_id}",
+            daemon=True,
+        )
+        thread.start()
+        thread.join(seconds)
+        if box:
+            return box[0]
+        self.threads.stop({step_id}, StepTimedOut)
+        return timed_out(step_id, seconds, started, killed=False)
 
     def stop(self, ids: Iterable[str]) -> None:
-        """Threads cannot be killed: the run's stop flag ends their retry waits."""
+        """Stop the steps ``ids`` in their threads (their retry waits end on the stop flag)."""
+        self.threads.stop(set(ids), StepStopped)
 
 
 class ProcessBackend(LocalMachine):
@@ -118,9 +163,14 @@ class ProcessBackend(LocalMachine):
         if stopped:
             self.pool.release(worker)
             return StepResult(id=step_id, ok=False, stopped=True)
+        started = time.time()
+        deadline = Deadline(task.timeout, worker.kill)
         try:
-            reply = worker.call(payload)
+            with deadline:
+                reply = worker.call(payload)
         except WorkerGone:
+            if deadline.expired and task.timeout is not None:
+                return timed_out(step_id, task.timeout, started, killed=True)
             if worker.killed:
                 return StepResult(id=step_id, ok=False, stopped=True)
             worker.discard()
@@ -158,6 +208,22 @@ class ProcessBackend(LocalMachine):
                 if worker is not None:
                     worker.kill()
 
+
+def timed_out(step_id: str, seconds: float, started: float, killed: bool) -> StepResult:
+    """The failed result of a step that ran past its timeout (FP522)."""
+    how = "its worker process was killed" if killed else "it was stopped in its thread"
+    message = make(
+        "FP522",
+        f"step `{step_id}` did not finish within its timeout of {seconds:g} s; {how}",
+        fix="make the step faster, or give it more time: @step(timeout=...) or the "
+        "orchestrator setting step_timeout",
+    ).format()
+    return StepResult(
+        id=step_id,
+        ok=False,
+        error=message,
+        attempts=[Attempt(1, started, time.time(), message)],
+    )
 
 def make_backend(
     isolation: str, store: LocalStore, by_value: list[ModuleType] | None = None

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from flowplan.codes import make
 from flowplan.diagnostics import FlowplanError
 from flowplan.enums import ExecutionStatus
 from flowplan.messages import runtime
@@ -27,6 +28,7 @@ from flowplan.store.views import Snapshot
 
 if TYPE_CHECKING:
     from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
+    from flowplan.compiler.plan import Invocation, Plan
     from flowplan.executor.ledger import RunState
     from flowplan.store.local import LocalStore
 
@@ -122,14 +124,17 @@ def run_job(path: Path) -> int:
             store.metadata.set_run_plan(job.run_id, plan.to_json(), plan.parameters)
         state = RunState(run_id=job.run_id, run_name=job.run_name, warnings=list(compiled.warnings))
         status = drive(compiled, store, state)
-    except BaseException:
+    except BaseException as exc:
         traceback.print_exc()
         run_id = job.run_id if job is not None else UUID(path.stem)
         if not store.metadata.get_run(run_id).status.is_finished:
             reason = traceback.format_exc().strip().splitlines()[-1]
-            store.metadata.finish_run(
-                run_id, ExecutionStatus.FAILED, [runtime.background_run_failed(reason).to_json()]
+            warnings = (
+                [d.to_json() for d in exc.diagnostics]
+                if isinstance(exc, FlowplanError)
+                else [runtime.background_run_failed(reason).to_json()]
             )
+            store.metadata.finish_run(run_id, ExecutionStatus.FAILED, warnings)
         return 1
     finally:
         path.unlink(missing_ok=True)
@@ -144,10 +149,10 @@ def start_detached(compiled: CompiledPipeline, store: LocalStore, state: RunStat
 def _pipeline_object(snapshot: Snapshot) -> Pipeline:
     from flowplan.compiler.pipeline import Pipeline
     from flowplan.executor.worker import importing_user_code
-    from flowplan.loader import load_module
+    from flowplan.loader import load_module, not_running
 
     plan = snapshot.plan
-    with importing_user_code():
+    with importing_user_code(), not_running():
         module: Any = None
         if plan.source.module and plan.source.module != "__main__":
             try:
@@ -174,7 +179,43 @@ def compile_snapshot(
     pipe = _pipeline_object(snapshot)
     configuration = dict(run_configuration or {})
     params = {**snapshot.plan.parameters, **configuration.pop("parameters", {})}
-    return pipe.compiled_with(configuration, **params)
+    compiled = pipe.compiled_with(configuration, **params)
+    changes = code_changes(snapshot.plan, compiled.plan)
+    if changes:
+        raise FlowplanError(
+            make(
+                "FP519",
+                f"snapshot `{snapshot.name}` was taken of other code: "
+                + "; ".join(changes)
+                + f" (in {snapshot.path or snapshot.plan.source.module})",
+                path=snapshot.path,
+                fix="create the snapshot again to run the code as it is now, or restore the "
+                "code the snapshot was taken of",
+            )
+        )
+    return compiled
+
+
+def code_changes(taken: Plan, now: Plan) -> list[str]:
+    """What differs between the code a snapshot was taken of and the code found now: the code
+    of each step both plans use; with the same parameters, also steps gone or new (other
+    parameters may rightly give the pipeline other steps)."""
+    before: dict[str, Invocation] = {}
+    after: dict[str, Invocation] = {}
+    for plan, found in ((taken, before), (now, after)):
+        for inv in plan.invocations:  # a step's first call stands for all its calls; the
+            found.setdefault(inv.source.qualname, inv)  # module may be __main__ in one
+    changes = [
+        f"the code of step `{inv.id}` ({inv.source.qualname}) changed"
+        for key, inv in before.items()
+        if key in after and after[key].code_hash != inv.code_hash
+    ]
+    if taken.parameters == now.parameters:
+        ids = {inv.id for inv in now.invocations}
+        old = {inv.id for inv in taken.invocations}
+        changes += [f"step `{i.id}` is gone" for i in taken.invocations if i.id not in ids]
+        changes += [f"step `{i.id}` is new" for i in now.invocations if i.id not in old]
+    return changes
 
 
 if __name__ == "__main__":

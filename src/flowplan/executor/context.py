@@ -6,16 +6,25 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from flowplan.codes import make
 from flowplan.diagnostics import StepContextError
 
+if TYPE_CHECKING:
+    from flowplan.store.materializers import BaseMaterializer
+
 
 @dataclass(frozen=True)
 class StepRunConfig:
     parameters: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PipelineRunConfig:
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -29,6 +38,7 @@ class StepRunInfo:
 class PipelineRunInfo:
     id: UUID
     name: str
+    config: PipelineRunConfig = field(default_factory=PipelineRunConfig)
 
 
 @dataclass(frozen=True)
@@ -36,16 +46,84 @@ class PipelineInfo:
     name: str
 
 
+@dataclass
+class LoggedLabels:
+    """Metadata and tags a running step logged (``log_metadata``, ``add_tags``,
+    ``ArtifactConfig``); the driver records them with the step's result."""
+
+    step_metadata: dict[str, Any] = field(default_factory=dict)
+    run_metadata: dict[str, Any] = field(default_factory=dict)
+    run_tags: list[str] = field(default_factory=list)
+    artifact_metadata: dict[str, dict[str, Any]] = field(default_factory=dict)  # by output
+    artifact_tags: dict[str, list[str]] = field(default_factory=dict)  # by output name
+
+    def __bool__(self) -> bool:
+        return any(
+            (
+                self.step_metadata,
+                self.run_metadata,
+                self.run_tags,
+                self.artifact_metadata,
+                self.artifact_tags,
+            )
+        )
+
+
 @dataclass(frozen=True)
 class StepContext:
     step_run: StepRunInfo
     pipeline_run: PipelineRunInfo
     pipeline: PipelineInfo
+    output_names: tuple[str, ...] = ()
+    labels: LoggedLabels = field(default_factory=LoggedLabels)
+    output_materializers: dict[str, str | None] = field(default_factory=dict)
+
+    def get_output_materializer(
+        self,
+        output_name: str | None = None,
+        custom_materializer_class: type[BaseMaterializer] | None = None,
+        data_type: Any = None,
+    ) -> BaseMaterializer:
+        """An instance of the materializer that stores output ``output_name`` (the only
+        output when omitted): the class given here, the step's ``output_materializers``
+        entry, the one registered for ``data_type``, else the JSON materializer."""
+        from flowplan.store import materializers as m
+
+        if output_name is None:
+            if len(self.output_names) != 1:
+                raise StepContextError(
+                    make(
+                        "FP507",
+                        f"step `{self.step_run.name}` has {len(self.output_names)} outputs",
+                        fix="pass output_name= to get_output_materializer()",
+                    )
+                )
+            output_name = self.output_names[0]
+        path = self.output_materializers.get(output_name)
+        cls: type[BaseMaterializer] | None = custom_materializer_class
+        if cls is None and path:
+            cls = m.import_materializer(path)
+        if cls is None and data_type is not None:
+            cls = m.materializer_for(data_type)
+        if cls is None:
+            cls = m.JsonMaterializer
+        return m.create_materializer(cls, pickle_key=_pickle_key)
 
 
 _CONTEXT: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar(
     "flowplan_step_context", default=None
 )
+
+
+def _pickle_key() -> bytes:
+    from flowplan.store.local import LocalStore
+
+    return LocalStore.open().pickle_key()
+
+
+def current_step_context() -> StepContext | None:
+    """The context of the step (or hook) running now, or None outside one."""
+    return _CONTEXT.get()
 
 
 def get_step_context() -> StepContext:

@@ -9,24 +9,39 @@ decision 19).  A damaged or missing artifact drops the entry, and the step runs 
 
 from __future__ import annotations
 
+import functools
+import inspect
+import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from flowplan.compiler.invocation import output_types
-from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, ParameterInput
+from flowplan.compiler.plan import (
+    ArtifactListInput,
+    ArtifactRef,
+    Invocation,
+    ParameterInput,
+    StoredArtifactInput,
+)
+from flowplan.compiler.settings import orchestrator_settings
 from flowplan.diagnostics import Diagnostic
 from flowplan.enums import ExecutionStatus
 from flowplan.executor.cache_keys import cache_key, caching_enabled, verify_cached
 from flowplan.executor.capture import replay
 from flowplan.executor.context import (
+    LoggedLabels,
     PipelineInfo,
+    PipelineRunConfig,
     PipelineRunInfo,
     StepContext,
     StepRunConfig,
     StepRunInfo,
 )
+from flowplan.executor.naming import fill, placeholder_values
 from flowplan.executor.runner import StepResult, StepTask
 
 if TYPE_CHECKING:
@@ -51,6 +66,7 @@ class RunState:
     warnings: list[Diagnostic] = field(default_factory=list)
     values: dict[str, list[Any]] = field(default_factory=dict)
     stop_event: threading.Event = field(default_factory=threading.Event)
+    named_at: datetime | None = None  # the time the run's name was taken from (placeholders)
 
 
 def _flat(records: Records, attribute: str) -> dict[str, list[Any]]:
@@ -84,6 +100,29 @@ def open_ledger(
     return Ledger(compiled, store, state, progress, writer, index.entries, legacy=index.legacy)
 
 
+@functools.lru_cache(maxsize=1024)
+def defaulted_parameters(func: Callable[..., Any]) -> dict[str, Any]:
+    """A step function's parameters that have a JSON default value, with that value."""
+    found = {}
+    for param in inspect.signature(func).parameters.values():
+        if param.default is param.empty:
+            continue
+        try:
+            found[param.name] = json.loads(json.dumps(param.default))
+        except (TypeError, ValueError):
+            continue
+    return found
+
+
+def _producer(hit: dict[str, list[ArtifactRecord]]) -> str | None:
+    """The step run that produced cached outputs, as their artifact records say."""
+    for records in hit.values():
+        for record in records:
+            if record.step_run_id is not None:
+                return str(record.step_run_id)
+    return None
+
+
 class Ledger:
     def __init__(
         self,
@@ -107,26 +146,30 @@ class Ledger:
         self.progress = progress
         self.with_hooks: set[str] = set()
         self.orchestrator = "local"  # recorded with each step: `local` or `dask`
+        self.step_timeout = orchestrator_settings(self.plan.config.settings).step_timeout
+        self.placeholders = placeholder_values(self.plan.config.substitutions, state.named_at)
+        self.run_config = PipelineRunConfig(extra=dict(self.plan.config.extra))
 
     # -- starting --------------------------------------------------------------------------
     def start(self, inv: Invocation) -> StepTask | None:
         """Record the step's start and return its task; None when a cache hit served it."""
         records = self._input_records(inv)
         key = self._cache_key(inv, records)
-        hit = self._cached(inv, key) if key is not None else None
+        hit, original = self._cached(inv, key) if key is not None else (None, None)
         inputs = _flat(records, "id")
         if hit is not None:
             outputs = {name: [r.id for r in recs] for name, recs in hit.items()}
             step_run = self.writer.start(
-                inv.id, inv.step, self._parameters(inv), key, inputs=inputs,
+                inv.id, inv.step, self._recorded_parameters(inv), key, inputs=inputs,
                 status=S.CACHED, outputs=outputs, orchestrator=self.orchestrator,
+                original=original,
             )  # fmt: skip
             self.state.step_run_ids[inv.id] = step_run
             self.state.produced[inv.id] = {name: recs[0] for name, recs in hit.items()}
             self.progress.step_finished(inv.id, S.CACHED, 0.0)
             return None
         step_run = self.writer.start(
-            inv.id, inv.step, self._parameters(inv), key, inputs=inputs,
+            inv.id, inv.step, self._recorded_parameters(inv), key, inputs=inputs,
             orchestrator=self.orchestrator,
         )  # fmt: skip
         self.state.step_run_ids[inv.id] = step_run
@@ -138,27 +181,30 @@ class Ledger:
             self.writer.hooks_started()
         return task
 
-    def _cached(self, inv: Invocation, key: str) -> dict[str, list[ArtifactRecord]] | None:
-        """The outputs cached under ``key``, once their content is verified; else None."""
+    def _cached(
+        self, inv: Invocation, key: str
+    ) -> tuple[dict[str, list[ArtifactRecord]] | None, str | None]:
+        """The outputs cached under ``key``, once their content is verified, and the step run
+        that produced them; else ``(None, None)``."""
         from flowplan.store.queries import outputs_of
 
         entry = self.cache.get(key)
         if entry is None:
             if not self.legacy:
-                return None
+                return None, None
             hit = self.meta.lookup_cache(key)
             if hit is None:
-                return None
+                return None, None
             entry = ("", [])
         else:
             hit = outputs_of(entry[1])
         if not all(o.name in hit for o in inv.outputs):
-            return None
+            return None, None
         if verify_cached(self.store, hit):
-            return hit
+            return hit, entry[0] or _producer(hit)
         self.cache.pop(key, None)
         self.meta.drop_cache_entry(key, entry[0] or None)
-        return None
+        return None, None
 
     def _input_records(self, inv: Invocation) -> Records:
         out: Records = {}
@@ -167,11 +213,21 @@ class Ledger:
                 out[name] = self.state.produced[spec.step][spec.output]
             elif isinstance(spec, ArtifactListInput):
                 out[name] = [self.state.produced[i.step][i.output] for i in spec.items]
+            elif isinstance(spec, StoredArtifactInput):
+                out[name] = self.meta.get_artifact(spec.artifact_id)
         return out
 
     @staticmethod
     def _parameters(inv: Invocation) -> dict[str, Any]:
         return {k: v.value for k, v in inv.inputs.items() if isinstance(v, ParameterInput)}
+
+    def _recorded_parameters(self, inv: Invocation) -> dict[str, Any]:
+        """The parameters as the step sees them: given ones, and defaults of the others."""
+        defaults = defaulted_parameters(self.compiled.steps[inv.id].entrypoint)
+        given = self._parameters(inv)
+        if not defaults:
+            return given
+        return {**{k: v for k, v in defaults.items() if k not in inv.inputs}, **given}
 
     def _cache_key(self, inv: Invocation, records: Records) -> str | None:
         if not caching_enabled(inv, self.plan.config.enable_cache):
@@ -185,10 +241,17 @@ class Ledger:
         hints.pop("return", None)
         context = StepContext(
             step_run=StepRunInfo(
-                name=inv.id, config=StepRunConfig(parameters=self._parameters(inv))
+                name=inv.id,
+                config=StepRunConfig(
+                    parameters=self._recorded_parameters(inv), extra=dict(inv.config.extra)
+                ),
             ),
-            pipeline_run=PipelineRunInfo(id=self.state.run_id, name=self.state.run_name),
+            pipeline_run=PipelineRunInfo(
+                id=self.state.run_id, name=self.state.run_name, config=self.run_config
+            ),
             pipeline=PipelineInfo(name=self.plan.pipeline),
+            output_names=tuple(o.name for o in inv.outputs),
+            output_materializers={o.name: o.materializer for o in inv.outputs},
         )
         return StepTask(
             invocation=inv,
@@ -200,6 +263,7 @@ class Ledger:
             context=context,
             annotations=hints,
             output_annotations=output_types(step),
+            timeout=inv.config.timeout or self.step_timeout,
         )
 
     # -- finishing -------------------------------------------------------------------------
@@ -215,7 +279,7 @@ class Ledger:
             assert out is not None
             artifacts.append(
                 NewArtifact(
-                    out.artifact_name,
+                    fill(out.artifact_name, self.placeholders),
                     saved.uri,
                     saved.content_hash,
                     saved.data_type,
@@ -236,6 +300,8 @@ class Ledger:
             error=result.error,
         )
         self._hooks_done(inv.id)
+        if result.ok and result.labels:
+            self._record_labels(step_run, records or {}, result.labels)
         if result.ok:
             self.state.produced[inv.id] = records or {}
             if result.values or not result.outputs:  # a worker process sends no values
@@ -249,6 +315,22 @@ class Ledger:
         duration = result.attempts[-1].ended - result.attempts[0].started if result.attempts else 0
         self.progress.step_finished(inv.id, status, duration, result.error)
         return status
+
+    def _record_labels(
+        self, step_run: UUID, records: dict[str, ArtifactRecord], labels: LoggedLabels
+    ) -> None:
+        meta = self.meta
+        meta.add_labels("step_run", step_run, metadata=labels.step_metadata)
+        meta.add_labels(
+            "run", self.state.run_id, metadata=labels.run_metadata, tags=labels.run_tags
+        )
+        for output, record in records.items():
+            meta.add_labels(
+                "artifact",
+                record.id,
+                metadata=labels.artifact_metadata.get(output),
+                tags=labels.artifact_tags.get(output, ()),
+            )
 
     def stopped(self, inv_id: str, reason: str) -> None:
         self.writer.stop(self.state.step_run_ids[inv_id], reason)
@@ -266,7 +348,7 @@ class Ledger:
             if inv.id not in self.state.step_run_ids:
                 status = statuses.get(inv.id, S.SKIPPED)
                 self.state.step_run_ids[inv.id] = self.writer.start(
-                    inv.id, inv.step, self._parameters(inv), status=status,
+                    inv.id, inv.step, self._recorded_parameters(inv), status=status,
                     orchestrator=self.orchestrator,
                 )  # fmt: skip
                 self.progress.step_finished(inv.id, status, 0.0)

@@ -13,6 +13,24 @@ DATE_FORMAT = "%Y_%m_%d"
 TIME_FORMAT = "%H_%M_%S_%f"
 
 
+def placeholder_values(
+    substitutions: Mapping[str, str], now: datetime | None = None
+) -> dict[str, str]:
+    """``{date}``, ``{time}`` (UTC) and the custom substitutions, as filled into names."""
+    now = now or datetime.now(timezone.utc)
+    return {"date": now.strftime(DATE_FORMAT), "time": now.strftime(TIME_FORMAT), **substitutions}
+
+
+def fill(template: str, values: Mapping[str, str]) -> str:
+    """``template`` with its placeholders filled in (unknown ones were refused at compile)."""
+    if "{" not in template and "}" not in template:
+        return template
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
 def run_name(
     pipeline: str,
     template: str | None,
@@ -24,8 +42,7 @@ def run_name(
     A name that cannot name a run (FP340: empty, too long, a control character or a path
     separator, e.g. from a substitution given when the run was triggered) is refused before
     the run is recorded."""
-    now = now or datetime.now(timezone.utc)
-    values = {"date": now.strftime(DATE_FORMAT), "time": now.strftime(TIME_FORMAT), **substitutions}
+    values = placeholder_values(substitutions, now)
     if not template:
         name = f"{pipeline}-{values['date']}-{values['time']}"
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from flowplan.compiler.plan import jsonable
@@ -35,11 +36,15 @@ def start_run(compiled: CompiledPipeline, store: LocalStore, *, unlisted: bool =
         raise FlowplanError(
             runtime.run_from_worker(plan.pipeline)
         )
-    run_id, name = _create_run(compiled, store, unlisted)
-    return RunState(run_id=run_id, run_name=name, warnings=list(compiled.warnings))
+    run_id, name, named_at = _create_run(compiled, store, unlisted)
+    return RunState(
+        run_id=run_id, run_name=name, warnings=list(compiled.warnings), named_at=named_at
+    )
 
 
-def _create_run(compiled: CompiledPipeline, store: LocalStore, unlisted: bool) -> tuple[UUID, str]:
+def _create_run(
+    compiled: CompiledPipeline, store: LocalStore, unlisted: bool
+) -> tuple[UUID, str, datetime]:
     """Name and record the run.  Of two runs named by the clock in the same microsecond, the
     later takes the next tick; a taken name without ``{time}`` is refused (FP501)."""
     plan = compiled.plan
@@ -47,7 +52,8 @@ def _create_run(compiled: CompiledPipeline, store: LocalStore, unlisted: bool) -
     attempt = 0
     while True:
         attempt += 1
-        name = run_name(plan.pipeline, plan.config.run_name, plan.config.substitutions)
+        now = datetime.now(timezone.utc)
+        name = run_name(plan.pipeline, plan.config.run_name, plan.config.substitutions, now)
         try:
             run_id = store.metadata.create_run(
                 name,
@@ -63,7 +69,9 @@ def _create_run(compiled: CompiledPipeline, store: LocalStore, unlisted: bool) -
             if exc.code != "FP501" or not timed or attempt == NAME_ATTEMPTS:
                 raise
             continue
-        return run_id, name
+        if plan.config.tags:
+            store.metadata.add_labels("run", run_id, tags=plan.config.tags)
+        return run_id, name, now
 
 
 def _timed(template: str | None) -> bool:

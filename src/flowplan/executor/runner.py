@@ -12,11 +12,19 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from flowplan.codes import make
-from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, ParameterInput
+from flowplan.compiler.plan import (
+    ArtifactListInput,
+    ArtifactRef,
+    Invocation,
+    ParameterInput,
+    StoredArtifactInput,
+)
+from flowplan.config.artifact_config import artifact_config
 from flowplan.diagnostics import Diagnostic, FlowplanError, StoreError
 from flowplan.executor.capture import capture_step
-from flowplan.executor.context import StepContext, step_context
+from flowplan.executor.context import LoggedLabels, StepContext, step_context
 from flowplan.executor.hook_calls import run_failure_hook, run_success_hook
+from flowplan.executor.interrupt import StepStopped, StepTimedOut, user_code
 from flowplan.executor.values import fits, parameter_value
 
 if TYPE_CHECKING:
@@ -57,6 +65,7 @@ class StepTask:
     context: StepContext
     annotations: dict[str, Any] = field(default_factory=dict)
     output_annotations: list[Any] = field(default_factory=list)
+    timeout: float | None = None  # seconds the step may run
 
 
 @dataclass
@@ -73,6 +82,7 @@ class StepResult:
     stopped: bool = False  # the run stopped the step before it finished (FAIL_FAST)
     echoed: bool = True  # what it printed was shown as it went (else the driver shows it)
     worker: str | None = None  # the Dask worker that ran it (None: the driver's machine)
+    labels: LoggedLabels | None = None  # metadata and tags the step logged
 
 
 def _arguments(task: StepTask, store: ArtifactIO) -> dict[str, Any]:
@@ -82,7 +92,7 @@ def _arguments(task: StepTask, store: ArtifactIO) -> dict[str, Any]:
         annotation = task.annotations.get(name)
         if isinstance(spec, ParameterInput):
             args[name] = parameter_value(spec.value, annotation)
-        elif isinstance(spec, ArtifactRef):
+        elif isinstance(spec, (ArtifactRef, StoredArtifactInput)):
             value = _load(store, task.inputs[name], annotation)
             args[name] = _checked(value, annotation, inv.id, name)
         elif isinstance(spec, ArtifactListInput):
@@ -116,6 +126,28 @@ def _checked(value: Any, annotation: Any, step: str, name: str) -> Any:
     return value
 
 
+def _check_output(value: Any, annotation: Any, step: str, name: str) -> None:
+    """FP518: the producing step fails when a value does not fit its return annotation."""
+    if annotation is None or fits(value, annotation):
+        return
+    raise FlowplanError(
+        make(
+            "FP518",
+            f"step `{step}` returned a {type(value).__name__} for its output `{name}`, which "
+            f"does not fit the annotation {_type_name(annotation)}",
+            fix="return a value of the annotated type, or correct the return annotation",
+        )
+    )
+
+
+def _type_name(annotation: Any) -> str:
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if isinstance(annotation, type) and typing.get_origin(annotation) is None:
+        return annotation.__qualname__
+    return repr(annotation).replace("typing.", "")
+
+
 def _split_outputs(task: StepTask, value: Any) -> list[Any]:
     inv = task.invocation
     n = len(inv.outputs)
@@ -136,7 +168,10 @@ def _split_outputs(task: StepTask, value: Any) -> list[Any]:
 
 
 def _attempt(task: StepTask, store: ArtifactIO, result: StepResult, durable: bool) -> list[Any]:
-    values = _split_outputs(task, task.func(**_arguments(task, store)))
+    arguments = _arguments(task, store)
+    with user_code():  # a stop (FAIL_FAST, timeout) reaches the step's code only
+        returned = task.func(**arguments)
+    values = _split_outputs(task, returned)
     saved = []
     for out, value, annotation in zip(
         task.invocation.outputs,
@@ -144,7 +179,15 @@ def _attempt(task: StepTask, store: ArtifactIO, result: StepResult, durable: boo
         task.output_annotations or [None] * len(values),
         strict=True,
     ):
-        stored = store.save_output(value, annotation, out.materializer, sync=durable)
+        _check_output(value, annotation, task.invocation.id, out.name)
+        config = artifact_config(annotation)
+        if config is not None:
+            labels = task.context.labels
+            if config.tags:
+                labels.artifact_tags.setdefault(out.name, []).extend(config.tags)
+            if config.run_metadata:
+                labels.artifact_metadata.setdefault(out.name, {}).update(config.run_metadata)
+        stored = store.save_output(value, annotation, out.materializer)
         saved.append(
             SavedOutput(
                 out.name, stored.content_hash, stored.uri, stored.data_type, stored.materializer
@@ -180,6 +223,8 @@ def execute_step(
             result.error = _format(last)
             result.warnings += run_failure_hook(task.on_failure, task.invocation.id, last)
         result.stdout, result.stderr = out.getvalue(), err.getvalue()
+        if result.ok and task.context.labels:
+            result.labels = task.context.labels
     return result
 
 
@@ -201,7 +246,9 @@ def _attempts(
         started = time.time()
         try:
             values = _attempt(task, store, result, durable)
-        except (Exception, SystemExit) as exc:
+        except (StepStopped, StepTimedOut, KeyboardInterrupt):
+            raise
+        except BaseException as exc:  # any other exception a step raises is its failure
             last = exc
             result.attempts.append(Attempt(number, started, time.time(), _format(exc)))
             continue

@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
-from flowplan.compiler.plan import ArtifactRef, Invocation, Plan, StepSource
+from flowplan.compiler.plan import ArtifactRef, Invocation, Plan, StepSource, stored_artifact
 from flowplan.messages import wiring
 
 if TYPE_CHECKING:
     from flowplan.compiler.step import BaseStep
+    from flowplan.diagnostics import Diagnostic
 
 
 def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -38,9 +39,13 @@ def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any
     compiled = _one_step_pipeline(step, invocation, pipeline_name)
     state = start_run(compiled, store, unlisted=True)
     for name, value in values.items():
-        record, _ = store.write_artifact(
-            f"{pipeline_name}::input::{name}", value, _annotation(step, name)
-        )
+        stored = stored_artifact(value)
+        if stored is not None:  # an artifact version of an earlier run: its record is the input
+            record = store.metadata.get_artifact(stored.artifact_id)
+        else:
+            record, _ = store.write_artifact(
+                f"{pipeline_name}::input::{name}", value, _annotation(step, name)
+            )
         producer = f"<input {name}>"
         state.produced[producer] = {"output": record}
         invocation.inputs[name] = ArtifactRef(step=producer, output="output")
@@ -60,12 +65,15 @@ def run_single_step(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any
 def _bound_values(step: BaseStep, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
     """The call's arguments by input name (binding problems raise ``CompileError``)."""
     from flowplan.compiler.binding import bind
+    from flowplan.compiler.frontends.trace import configured_parameters
     from flowplan.diagnostics import CompileError
 
     path, line = step.location
+    problems: list[Diagnostic] = []
+    kwargs = configured_parameters(step, step.name, args, kwargs, (path, line, None), problems)
     binding = bind(step.name, step.signature.inputs, len(args), list(kwargs), (path, line, None))
-    if binding.problems:
-        raise CompileError(binding.problems)
+    if problems or binding.problems:
+        raise CompileError(problems + binding.problems)
     values = dict(zip(binding.positional, args, strict=False))
     values.update({k: kwargs[k] for k in binding.keywords})
     return values

@@ -75,12 +75,13 @@ def trigger(
     synchronous: bool,
 ) -> PipelineRun:
     """Create a run of a snapshot and execute it in a background process."""
-    from flowplan.executor.background import Job, launch
+    from flowplan.executor.background import Job, compile_snapshot, launch
     from flowplan.executor.naming import run_name
 
     found = Snapshot.of(find_snapshot(store, snapshot, pipeline))
     configuration = dict(run_configuration or {})
     _check_configuration(found, configuration)
+    compile_snapshot(store, found.id, configuration)  # refuses changed code before a run exists
     plan = found.plan
     template = configuration.get("run_name") or plan.config.run_name
     substitutions = {**plan.config.substitutions, **configuration.get("substitutions", {})}

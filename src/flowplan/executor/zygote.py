@@ -8,7 +8,8 @@ child becomes a worker serving that socket, and the server answers with the chil
 Forking is safe here because this process never starts a thread; a worker is ready in about
 a millisecond instead of the few hundred a fresh interpreter needs.  The server ignores
 SIGINT (a Ctrl-C in the terminal is the driver's business) and SIGCHLD (so workers are
-reaped by the kernel); it exits when the driver's end of the socket closes.
+reaped by the kernel); it exits when the driver's end of the socket closes, and its workers
+die with it.
 """
 
 from __future__ import annotations
@@ -52,14 +53,41 @@ def serve_forks(control: socket.socket) -> None:
             return
         if not fds:
             continue
+        server = os.getpid()
         pid = os.fork()
         if pid == 0:
+            _die_with(server)
             _become_worker(control, fds[0])
         os.close(fds[0])
         try:
             control.sendall(PID.pack(pid))
         except OSError:
             return
+
+
+def _die_with(server: int) -> None:
+    """A worker dies with the fork server, which exits when the driver's socket closes: a
+    killed driver never leaves a worker running (a hung step, forever).  Linux kills the
+    worker when its parent dies (``PR_SET_PDEATHSIG``, safe here: the server has one
+    thread); elsewhere a watchdog thread notices the worker was re-parented."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != server:  # the server died before the signal was armed
+                os._exit(1)
+            return
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == server:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="flowplan-watchdog", daemon=True).start()
 
 
 def _become_worker(control: socket.socket, fd: int) -> None:

@@ -51,6 +51,7 @@ RULE_MODULES = (
     "pipeline_calls",
     "parameters",
     "pipeline_configuration",
+    "artifact_name_placeholder",
     "step_name_alias",
     "nondeterministic_cached_step",
     "mutable_default",

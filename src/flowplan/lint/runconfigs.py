@@ -66,7 +66,7 @@ class RunConfigs:
 
     def applied(self, ref: PipelineRef, config: RunConfiguration) -> PipelineRef:
         """``ref`` with the pipeline-level keys of ``config``, as a run applies them."""
-        from flowplan.compiler.configure_run import pipeline_options
+        from flowplan.compiler.runconfig import pipeline_options
 
         options = pipeline_options(config)
         if "settings" in options:

@@ -24,6 +24,7 @@ from flowplan.enums import ExecutionStatus
 from flowplan.store import queries
 from flowplan.store.catalog import Catalog, dumps, this_host
 from flowplan.store.connection import Database
+from flowplan.store.labels import Labels
 from flowplan.store.records import ArtifactRecord, StepRunRecord
 from flowplan.store.schema import MIGRATIONS, Migration
 
@@ -79,7 +80,7 @@ def _link_outputs(
         )
 
 
-class MetadataStore(Catalog):
+class MetadataStore(Catalog, Labels):
     """Typed reads and writes over ``flowplan.db``; safe for many threads and processes."""
 
     def __init__(

@@ -32,6 +32,8 @@ STATEMENTS: dict[str, str] = {
     "step": "INSERT OR IGNORE INTO step_runs (id, run_id, invocation_id, step_name, status,"
     " cache_key, started, ended, parameters, config, stdout, stderr, error, position)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    # A cached step run names the step run whose outputs it reused.
+    "original": "UPDATE step_runs SET original_step_run_id = ? WHERE id = ?",
     "end": "UPDATE step_runs SET status = ?, ended = ?, stdout = ?, stderr = ?, error = ?,"
     " cache_key = COALESCE(?, cache_key) WHERE id = ? AND status IN ('running', 'initializing')",
     "attempt": "INSERT OR REPLACE INTO attempts (step_run_id, number, started, ended, error)"
@@ -52,7 +54,9 @@ STATEMENTS: dict[str, str] = {
     " worker = COALESCE(?, worker) WHERE id = ?",
 }
 #: The order in which a group's statements run: rows before what refers to them.
-ORDER = ("run", "step", "end", "placed", "attempt", "artifact", "output", "input", "cache")
+ORDER = (
+    "run", "step", "original", "end", "placed", "attempt", "artifact", "output", "input", "cache",
+)  # fmt: skip
 
 Op = tuple[str, Sequence[Any]]
 

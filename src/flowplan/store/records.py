@@ -20,6 +20,10 @@ def to_datetime(stamp: float | None) -> datetime | None:
     return None if stamp is None else datetime.fromtimestamp(stamp, tz=timezone.utc)
 
 
+def _uuid(value: str | None) -> UUID | None:
+    return UUID(value) if value else None
+
+
 def required_datetime(stamp: float) -> datetime:
     return datetime.fromtimestamp(stamp, tz=timezone.utc)
 
@@ -119,6 +123,7 @@ class StepRunRecord:
     attempts: tuple[AttemptRecord, ...] = ()
     orchestrator: str | None = None  # `local` or `dask` (None: recorded before schema v3)
     worker: str | None = None  # the Dask worker's address
+    original_step_run_id: UUID | None = None  # the step run a cached step reused
 
     @classmethod
     def from_row(
@@ -148,6 +153,7 @@ class StepRunRecord:
             attempts=attempts,
             orchestrator=row["orchestrator"],
             worker=row["worker"],
+            original_step_run_id=_uuid(row["original_step_run_id"]),
         )
 
 

@@ -89,6 +89,7 @@ class RunWriter:
         status: ExecutionStatus = S.RUNNING,
         outputs: Links | None = None,
         orchestrator: str | None = None,
+        original: str | None = None,
     ) -> UUID:
         """A step run in start order: ``running``, ``cached`` (with the ``outputs`` it
         reuses), or one that never started (``skipped``); ``orchestrator`` runs it."""
@@ -103,6 +104,8 @@ class RunWriter:
         ops: list[Op] = [("step", row)]
         if orchestrator is not None:
             ops.append(("placed", (orchestrator, None, owner)))
+        if original:
+            ops.append(("original", (original, owner)))
         ops += _links("input", owner, inputs or {})
         ops += _links("output", owner, outputs or {})
         if status.is_finished:

@@ -143,8 +143,30 @@ _V5: Migration = (
     "ALTER TABLE step_runs ADD COLUMN worker TEXT",
 )
 
+# A cached step run names the step run whose outputs it reused (``original_step_run_id``),
+# filled in from the cache entry in the transaction that records the hit.
+_V6: Migration = ("ALTER TABLE step_runs ADD COLUMN original_step_run_id TEXT",)
+
+# Metadata (``log_metadata``, ``ArtifactConfig(run_metadata=...)``) and tags of runs, step runs
+# and artifact versions: ``kind`` is ``run``, ``step_run`` or ``artifact``, ``owner`` its id.
+_V7: Migration = (
+    """CREATE TABLE run_metadata (
+        kind TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        created REAL NOT NULL,
+        PRIMARY KEY (kind, owner, key))""",
+    """CREATE TABLE tags (
+        kind TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        tag TEXT NOT NULL,
+        PRIMARY KEY (kind, owner, tag))""",
+    "CREATE INDEX tags_by_tag ON tags (tag)",
+)
+
 #: Every migration, oldest first; the schema version is the number applied.
-MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: tuple[Migration, ...] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 
 
 def current_version(conn: sqlite3.Connection) -> int:

@@ -6,12 +6,15 @@ These views sit on the store, below the executor that creates runs and above not
 
 from __future__ import annotations
 
+import difflib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from flowplan.codes import make
+from flowplan.diagnostics import StoreError
 from flowplan.enums import ExecutionStatus
 
 if TYPE_CHECKING:
@@ -38,6 +41,18 @@ class ArtifactVersion:
 
     def load(self) -> Any:
         return self._store.load_artifact(self._record)
+
+    @property
+    def run_metadata(self) -> dict[str, Any]:
+        return self._store.metadata.get_metadata("artifact", self.id)
+
+    @property
+    def tags(self) -> list[str]:
+        return self._store.metadata.get_tags("artifact", self.id)
+
+    def __flowplan_artifact__(self) -> tuple[UUID, str, int]:
+        """Passed to a step (in a pipeline, or called alone), this version is the input."""
+        return self.id, self.name, self.version
 
     def __repr__(self) -> str:
         return f"<ArtifactVersion {self.name} v{self.version} {self.data_type}>"
@@ -67,6 +82,8 @@ class StepRun:
         self.step_name: str = record.step_name
         self.status: ExecutionStatus = record.status
         self.cache_key: str | None = record.cache_key
+        #: For a cached step: the id of the step run whose outputs it reused.
+        self.original_step_run_id: UUID | None = record.original_step_run_id
         self.start_time: datetime | None = record.started
         self.end_time: datetime | None = record.ended
         self.config = StepRunConfiguration(parameters=dict(record.parameters))
@@ -112,6 +129,11 @@ class StepRun:
             return None
         return (self.end_time - self.start_time).total_seconds()
 
+    @property
+    def run_metadata(self) -> dict[str, Any]:
+        """Metadata logged by the step (``log_metadata``)."""
+        return self._store.metadata.get_metadata("step_run", self.id)
+
     def __repr__(self) -> str:
         return f"<StepRun {self.name} {self.status.value}>"
 
@@ -143,6 +165,14 @@ class PipelineRun:
             self._steps = {r.invocation_id: StepRun(r, self._store) for r in records}
         return self._steps
 
+    @property
+    def run_metadata(self) -> dict[str, Any]:
+        return self._store.metadata.get_metadata("run", self.id)
+
+    @property
+    def tags(self) -> list[str]:
+        return self._store.metadata.get_tags("run", self.id)
+
     def refresh(self) -> PipelineRun:
         self._load(self._store.metadata.get_run(self.id))
         return self
@@ -158,6 +188,52 @@ class PipelineRun:
 
     def __repr__(self) -> str:
         return f"<PipelineRun {self.name} {self.status.value}>"
+
+
+class Pipeline:
+    """A pipeline the store has runs of: ``runs`` (newest first) and ``last_run``."""
+
+    def __init__(self, name: str, store: LocalStore) -> None:
+        self.name = name
+        self._store = store
+
+    @property
+    def runs(self) -> list[PipelineRun]:
+        records = self._store.metadata.list_runs(pipeline=self.name, include_unlisted=False)
+        return [PipelineRun(r, self._store) for r in records]
+
+    @property
+    def last_run(self) -> PipelineRun:
+        return self._last(None, "has no runs")
+
+    @property
+    def last_successful_run(self) -> PipelineRun:
+        return self._last(ExecutionStatus.COMPLETED, "has no completed run")
+
+    def _last(self, status: ExecutionStatus | None, missing: str) -> PipelineRun:
+        records = self._store.metadata.list_runs(
+            pipeline=self.name, status=status, limit=1, include_unlisted=False
+        )
+        if not records:
+            raise pipeline_not_found(self.name, [], missing)
+        return PipelineRun(records[0], self._store)
+
+    def __repr__(self) -> str:
+        return f"<Pipeline {self.name}>"
+
+
+def pipeline_not_found(
+    name: str, known: list[str], what: str = "has no runs in this store"
+) -> StoreError:
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    return StoreError(
+        make(
+            "FP520",
+            f"pipeline `{name}` {what}",
+            fix=f"{hint}list the pipelines with Client().list_pipelines()",
+        )
+    )
 
 
 @dataclass(frozen=True)

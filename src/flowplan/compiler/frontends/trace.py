@@ -70,6 +70,7 @@ class Tracer:
         after = kwargs.pop("after", None)
         problems: list[Diagnostic] = []
         inv_id = self._assign_id(step, custom_id, where, problems)
+        kwargs = configured_parameters(step, inv_id, args, kwargs, where, problems)
         binding = bind(inv_id, sig.inputs, len(args), list(kwargs), where)
         problems += binding.problems
         values = dict(zip(binding.positional, args, strict=False))
@@ -125,11 +126,14 @@ class Tracer:
         where: Where,
         problems: list[Diagnostic],
     ) -> StepInput | None:
-        from flowplan.compiler.plan import ArtifactListInput, ParameterInput
+        from flowplan.compiler.plan import ArtifactListInput, ParameterInput, stored_artifact
 
         path, line, column = where
         if isinstance(value, Artifact):
             return self._ref(inv_id, name, value, where, problems)
+        stored = stored_artifact(value)
+        if stored is not None:
+            return stored
         if (
             isinstance(value, (list, tuple))
             and value
@@ -210,3 +214,37 @@ def _input_hints(step: BaseStep) -> dict[str, object]:
 def function_code(func: Any) -> CodeType | None:
     code = getattr(inspect.unwrap(func), "__code__", None)
     return code if isinstance(code, CodeType) else None
+
+
+def configured_parameters(
+    step: BaseStep,
+    inv_id: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    where: Where,
+    problems: list[Diagnostic],
+) -> dict[str, Any]:
+    """The call's keyword arguments with the step's ``parameters=`` for inputs the call
+    leaves out; an input given both ways with different values is FP316."""
+    if not step.parameters:
+        return kwargs
+    from flowplan.compiler.params import parameter_conflict
+
+    positional = [i.name for i in step.signature.inputs][: len(args)]
+    given = {**dict(zip(positional, args, strict=False)), **kwargs}
+    merged = dict(kwargs)
+    for name, value in step.parameters.items():
+        if name not in given:
+            merged[name] = value
+        elif not _same(given[name], value):
+            problems.append(
+                parameter_conflict(f"step `{inv_id}`", name, value, given[name], where)
+            )
+    return merged
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:
+        return False

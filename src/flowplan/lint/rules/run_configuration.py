@@ -82,11 +82,14 @@ RULE = Rule(
             """,
         },
         """
-        from flowplan import pipeline
+        from flowplan import pipeline, step
+
+        @step
+        def train() -> None: ...
 
         @pipeline(config_path="missing.yaml")  # expect: FP009
         def training() -> None:
-            pass
+            train()
         """,
     ),
 )
