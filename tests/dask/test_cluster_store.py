@@ -102,16 +102,17 @@ def test_the_signing_key_is_in_no_task_and_worker_pickles_are_digest_checked(
 ) -> None:
     from distributed import Client as DaskClient
 
-    sent: list[bytes] = []
-    original = DaskClient.submit
+    sent: list[bytes] = []  # one per step: what the scheduler receives for it
+    original = DaskClient.map
 
-    def spying(self: Any, func: Any, *args: Any, **kwargs: Any) -> Any:
+    def spying(self: Any, func: Any, *iterables: Any, **kwargs: Any) -> Any:
         import cloudpickle
 
-        sent.append(cloudpickle.dumps((func, args, kwargs)))
-        return original(self, func, *args, **kwargs)
+        for args in zip(*iterables, strict=True):
+            sent.append(cloudpickle.dumps((func, args, kwargs)))
+        return original(self, func, *iterables, **kwargs)
 
-    monkeypatch.setattr(DaskClient, "submit", spying)
+    monkeypatch.setattr(DaskClient, "map", spying)
     key = local_store.LocalStore.open().pickle_key()  # the store has a key
     run = pickles.with_options(settings=on_cluster(dask_address))()
     key_hex = key.hex()
@@ -145,3 +146,22 @@ def test_where_each_step_ran_is_recorded(dask_address: str, dask_client: Any) ->
 def test_pickle_round_trip_is_unaffected_locally() -> None:
     run = pickles()
     assert isinstance(pickle.dumps(run.steps["unwrap"].output.load()), bytes)
+
+
+def test_a_worker_makes_its_output_files_durable_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    from flowplan.executor import dask_checks, dask_worker
+    from flowplan.store import artifacts
+
+    synced: list[str] = []
+    monkeypatch.setattr(artifacts, "_fsync", synced.append)
+    location = dask_checks.artifact_location(local_store.LocalStore.open(tmp_path / "home"))
+    files = dask_worker.artifact_io(location)
+    saved = files.save_output(41, int, sync=False)  # as a step on a worker saves it
+    deadline = time.monotonic() + 10
+    while saved.uri not in synced and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert saved.uri in synced  # soon after, by the worker's background thread

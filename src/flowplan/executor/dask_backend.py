@@ -10,7 +10,8 @@ the artifact store is one every worker process can reach (``memory://`` is refus
 worker finds the store's marker where it would write (``FP557``), at least one worker is
 there (waiting up to ``dask-worker-timeout``), and the resources steps ask for exist.  The
 dashboard link is printed, and as many steps are handed to the cluster at once as it has
-threads (twice over, so no worker waits for the driver).
+threads (twice over, so no worker waits for the driver; at least ``MIN_IN_FLIGHT``), in
+batches both ways (:mod:`flowplan.executor.dask_batches`).
 
 The driver schedules as always: a step becomes a Dask task when its inputs are done, and
 independent steps run at once on different workers.  A worker runs the step with its retries
@@ -37,10 +38,11 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.codes import make
 from flowplan.diagnostics import ConfigError, FlowplanError
+from flowplan.executor.dask_batches import Courier, Parcel
 from flowplan.executor.dask_deaths import Deaths, Died, run_with_deaths
 from flowplan.executor.dask_shipping import ShippedModules
 from flowplan.executor.dask_target import DaskTarget
-from flowplan.executor.dask_worker import ArtifactLocation, run_task
+from flowplan.executor.dask_worker import run_task
 from flowplan.executor.runner import StepResult, StepTask
 from flowplan.executor.worker import failure
 from flowplan.messages import settings
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
 
 CONNECT_TIMEOUT = 15  # seconds to reach a scheduler
 CLOSE_TIMEOUT = 10  # seconds to close the connection to it
+MIN_IN_FLIGHT = 64  # steps handed to a cluster at once, however small it is
 POLL = 0.25  # seconds between looks at the run's stop flag while a task runs (a stop
 # also cancels the task, which ends the wait at once)
 
@@ -91,9 +94,9 @@ class DaskBackend:
         self.address = target.address or ""
         self.cluster: LocalDaskCluster | None = None
         self.threads = 1
-        self._location: ArtifactLocation | None = None
         self._resources: dict[str, dict[str, float]] = {}
-        self._futures: dict[str, Any] = {}
+        self._parcels: dict[str, Parcel] = {}
+        self._courier: Courier | None = None
         self._lock = threading.Lock()
         self._shipping = ShippedModules()
         self._lost: FlowplanError | None = None
@@ -121,12 +124,16 @@ class DaskBackend:
             dask_checks.check_resources(self._resources, workers)
             stack.enter_context(pickled_by_value(self.by_value))
             stack.enter_context(self._shipping)
-            self._location = location
+            self._courier = Courier(self.client, run_task, location, self.stop_event)
+            stack.callback(self._courier.close)
             yield
 
     def capacity(self) -> int:
-        """Steps handed to the cluster at once: twice its threads, so none waits for us."""
-        return max(2, 2 * self.threads)
+        """Steps handed to the cluster at once: twice its threads, so none waits for us, and
+        at least ``MIN_IN_FLIGHT``, so that round trips overlap and results come back in
+        batches (:mod:`flowplan.executor.dask_batches`); Dask queues what workers cannot
+        take yet."""
+        return max(MIN_IN_FLIGHT, 2 * self.threads)
 
     def lost(self) -> FlowplanError | None:
         """``FP555`` once the connection to the scheduler is gone (None while it holds)."""
@@ -146,45 +153,53 @@ class DaskBackend:
             payload = self._shipping.dumps(task, self.client)
         except Exception as exc:
             return failure(step_id, f"it cannot be sent to a Dask worker: {exc}")
-        assert self._location is not None, "run() is called inside session()"
-        with self._lock:  # either ``stop`` sees this future, or this sees the stop flag
+        assert self._courier is not None, "run() is called inside session()"
+        parcel = Parcel(
+            step_id,
+            f"flowplan-{step_id}-{secrets.token_hex(6)}",
+            payload,
+            self._resources.get(step_id),
+        )
+        with self._lock:  # either ``stop`` sees this parcel, or this sees the stop flag
             if should_stop():
                 return StepResult(id=step_id, ok=False, stopped=True)
-            future = self.client.submit(
-                run_task,
-                step_id,
-                payload,
-                self._location,
-                self.stop_event,
-                key=f"flowplan-{step_id}-{secrets.token_hex(6)}",
-                pure=False,
-                resources=self._resources.get(step_id),
-            )
-            self._futures[step_id] = future
+            self._parcels[step_id] = parcel
+            self._courier.send(parcel)
         try:
-            return self._outcome(step_id, future, should_stop)
+            return self._outcome(parcel, should_stop)
         except BaseException:
-            future.cancel()
+            self._courier.cancel([parcel])
             raise
         finally:
             with self._lock:
-                self._futures.pop(step_id, None)
+                self._parcels.pop(step_id, None)
 
-    def _outcome(self, step_id: str, future: Any, should_stop: StopFlag) -> StepResult | Died:
+    def _outcome(self, parcel: Parcel, should_stop: StopFlag) -> StepResult | Died:
         """Wait for the task; a stop request cancels it and reports the step stopped."""
+        step_id = parcel.step_id
         started = time.time()
-        done = threading.Event()
-        future.add_done_callback(lambda _future: done.set())
-        while not done.wait(POLL):
+        while not parcel.done.wait(POLL):
             if should_stop():
-                future.cancel()
+                assert self._courier is not None
+                self._courier.cancel([parcel])
                 return StepResult(id=step_id, ok=False, stopped=True)
-        if future.status == "finished":
-            result: StepResult = future.result()
+        if parcel.result is not None:  # gathered with others
+            result: StepResult = parcel.result
             return result
+        future = parcel.future
+        if future is not None:  # not finished well, or not gathered: ask it alone
+            done = threading.Event()
+            future.add_done_callback(lambda _future: done.set())
+            while not done.wait(POLL):
+                if should_stop():
+                    future.cancel()
+                    return StepResult(id=step_id, ok=False, stopped=True)
         if should_stop():
             return StepResult(id=step_id, ok=False, stopped=True)
-        if future.status == "cancelled":
+        if future is not None and future.status == "finished":
+            result = future.result()
+            return result
+        if future is None or future.status == "cancelled":
             if self.client.status != "running":
                 self._lost = self._lost or cluster_lost(self.address)
                 return StepResult(id=step_id, ok=False, stopped=True)
@@ -199,8 +214,8 @@ class DaskBackend:
     def stop(self, ids: Iterable[str]) -> None:
         """Cancel the tasks of ``ids`` (call after setting the run's stop flag)."""
         with self._lock:
-            futures = [self._futures[i] for i in ids if i in self._futures]
-        if not futures or self._lost is not None:
+            parcels = [self._parcels[i] for i in ids if i in self._parcels]
+        if not parcels or self._lost is not None or self._courier is None:
             return
         if self.cluster is not None:
             self.cluster.hard_stop = True  # closing the run's own cluster kills the workers
@@ -208,7 +223,7 @@ class DaskBackend:
             from distributed import Event
 
             Event(self.stop_event, client=self.client).set()
-        self.client.cancel(futures)
+        self._courier.cancel(parcels)
 
 
 def cluster_lost(address: str) -> FlowplanError:

@@ -12,9 +12,11 @@ at import time; it is importable wherever flowplan is.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import pickle
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,8 +28,10 @@ from flowplan.diagnostics import ConfigError
 if TYPE_CHECKING:
     from flowplan.executor.runner import StepResult
     from flowplan.store.artifact_io import ArtifactIO
+    from flowplan.store.artifacts import ArtifactStore
 
 STOP_CHECK_EVERY = 0.25  # seconds between questions to the scheduler about a FAIL_FAST stop
+SYNC_EVERY = 0.5  # seconds between fsyncs of the output files a worker wrote meanwhile
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ def run_task(
             task = pickle.loads(payload)
         _expose_main_types([*task.annotations.values(), *task.output_annotations])
         with capturing_run():
-            result = execute_step(task, store, StopSignal(stop_event))
+            result = execute_step(task, store, StopSignal(stop_event), durable=False)
     except ConfigError as exc:
         result = failure(step_id, f"the Dask worker could not run it: {exc}")
     except Exception as exc:
@@ -143,7 +147,22 @@ def artifact_io(location: ArtifactLocation) -> ArtifactIO:
     reachable = os.path.isdir(location.home)
     local = ArtifactStore(Path(location.home) / ARTIFACTS_DIRNAME) if reachable else None
     store = _STORES[location] = ArtifactIO(local, location.url, no_key)
+    if local is not None and location.url is None:
+        threading.Thread(
+            target=_sync_written, args=(local,), name="flowplan-sync", daemon=True
+        ).start()
     return store
+
+
+def _sync_written(files: ArtifactStore) -> None:
+    """Make the output files this worker wrote durable, a group every ``SYNC_EVERY`` seconds:
+    one fsync per file before each step returned would cost more than a tiny step.  A file
+    lost to a crash of this machine in that window fails the digest check of its next read,
+    and the step is run again (DESIGN decision 19)."""
+    while True:
+        time.sleep(SYNC_EVERY)
+        with contextlib.suppress(OSError):
+            files.sync_written()
 
 
 class StopSignal:
