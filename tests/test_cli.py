@@ -88,3 +88,12 @@ def test_run_parameters_are_json_or_strings() -> None:
     payload = json.dumps({"a": 1})
     code, _, err = invoke("run", f"{BASICS}:my_pipeline", "-p", f"environment={payload}")
     assert code == 1 and "FP306" in err
+
+
+def test_runs_list_limit_below_one_is_a_usage_error() -> None:
+    for bad in ("0", "-5"):
+        code, out, err = invoke("runs", "list", "--limit", bad)
+        assert code == 2 and out == ""
+        assert "--limit" in err and "Traceback" not in err
+    code, _, _ = invoke("runs", "list", "--limit", "1")
+    assert code == 0

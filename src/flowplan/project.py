@@ -3,10 +3,11 @@
 (``ZENML_<KEY>`` accepted too).
 
 Keys are kebab-case (``alerter-url``); snake_case is accepted.  Problems -- an unknown key, a
-value of the wrong type -- never stop anything: they become ``FP008`` diagnostics on the
-settings (``.diagnostics``) and the key keeps its default.  Read when asked for, never once at
-import.  On Python 3.10 (no ``tomllib``) the file is not read; environment variables still
-apply.
+value of the wrong type -- become ``FP008`` diagnostics on the settings (``.diagnostics``) and
+the key keeps its default; ``flow check`` reports them, and a run refuses to start with them
+(:func:`settings_for_a_run`, DESIGN decision 21: run time and check time agree).  Read when
+asked for, never once at import.  On Python 3.10 the file is read with ``tomli`` (the
+``tomllib`` of Python 3.11, as a package).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from flowplan.diagnostics import Diagnostic
+from flowplan.diagnostics import ConfigError, Diagnostic, raise_if_errors
 from flowplan.env import env_value
 from flowplan.messages import files
 
@@ -149,13 +150,14 @@ def _read_table(path: Path | None) -> tuple[dict[str, Any], list[Diagnostic]]:
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
-    """The parsed file; empty on Python 3.10, which has no TOML parser in its library."""
+    """The parsed file (``tomli`` on Python 3.10, which has no TOML parser in its library)."""
     if sys.version_info >= (3, 11):
-        import tomllib
-
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    return {}
+        import tomllib as toml
+    else:  # pragma: no cover - exercised by a test that pretends to be 3.10
+        import tomli as toml
+    with path.open("rb") as handle:
+        document: dict[str, Any] = toml.load(handle)
+    return document
 
 
 def _validated(
@@ -234,6 +236,14 @@ def current_settings() -> ProjectSettings:
         sorted((k, v) for k, v in os.environ.items() if k.startswith(("FLOWPLAN_", "ZENML_")))
     )
     return _memoised(root, stamp, env)
+
+
+def settings_for_a_run() -> ProjectSettings:
+    """:func:`current_settings`, refused with their ``FP008`` errors when any is invalid: a
+    typo in ``FLOWPLAN_ORCHESTRATOR`` must not quietly run on the default orchestrator."""
+    settings = current_settings()
+    raise_if_errors(settings.diagnostics, ConfigError)
+    return settings
 
 
 @functools.lru_cache(maxsize=8)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -130,7 +129,6 @@ def test_environment_overrides_pyproject(
     assert info.value.code == "FP008"
 
 
-@pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is needed to read the file")
 def test_project_settings_accept_both_spellings_and_report_problems(project: Path) -> None:
     write_pyproject(
         project,

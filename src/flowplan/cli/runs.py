@@ -23,7 +23,8 @@ def runs_group(ctx: click.Context) -> None:
 @runs_group.command("list")
 @click.option("--pipeline", default=None, help="only runs of this pipeline")
 @click.option("--status", default=None, help="only runs with this status")
-@click.option("--limit", default=20, show_default=True, type=int)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(min=1),
+              help="at most this many runs (1 or more)")
 @json_option
 def runs_list(pipeline: str | None, status: str | None, limit: int, as_json: bool) -> None:
     """List runs, newest first."""

@@ -53,7 +53,10 @@ def verify_cached(store: ArtifactIO, outputs: Mapping[str, Sequence[ArtifactReco
         for record in records:
             blobs = store.blobs_for(record.uri)
             try:
-                blobs.get_bytes(record.content_hash)
+                if isinstance(blobs, ArtifactStore):
+                    blobs.check(record.content_hash)  # a large file is checked in chunks
+                else:
+                    blobs.get_bytes(record.content_hash)
             except StoreError:
                 if isinstance(blobs, ArtifactStore):
                     blobs.discard(record.content_hash)

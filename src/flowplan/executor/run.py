@@ -18,6 +18,7 @@ from flowplan.executor.progress import Progress
 from flowplan.executor.worker import refuses_runs
 from flowplan.executor.worker_protocol import modules_importing_now
 from flowplan.messages import runtime
+from flowplan.project import settings_for_a_run
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -30,8 +31,10 @@ NAME_ATTEMPTS = 5  # names taken from the clock, tried before a clash is reporte
 
 
 def start_run(compiled: CompiledPipeline, store: LocalStore, *, unlisted: bool = False) -> RunState:
-    """Create the run record; a taken run name is refused here, before any step runs."""
+    """Create the run record; a taken run name, or invalid project settings (FP008), are
+    refused here, before any step runs."""
     plan = compiled.plan
+    settings_for_a_run()
     if refuses_runs():
         raise FlowplanError(
             runtime.run_from_worker(plan.pipeline)

@@ -17,6 +17,7 @@ from uuid import UUID
 from flowplan.compiler.plan import jsonable
 from flowplan.diagnostics import CompileError, FlowplanError
 from flowplan.messages import runtime
+from flowplan.project import settings_for_a_run
 from flowplan.store.views import PipelineRun, Snapshot
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def trigger(
     from flowplan.executor.background import Job, compile_snapshot, launch
     from flowplan.executor.naming import run_name
 
+    settings_for_a_run()
     found = Snapshot.of(find_snapshot(store, snapshot, pipeline))
     configuration = dict(run_configuration or {})
     _check_configuration(found, configuration)

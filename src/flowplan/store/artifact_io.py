@@ -10,10 +10,11 @@ written under either setting stay loadable.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.store.artifacts import ArtifactStore
@@ -104,8 +105,13 @@ class ArtifactIO:
         ``warnings`` holds ``FP512`` when the value fell back to cloudpickle.  ``sync=False``
         leaves a new local file for the run's writer to make durable with its group.
         """
-        result = materialize(value, annotation, materializer_path, pickle_key=self.pickle_key)
-        content_hash, uri = self.artifacts.put_bytes(result.data, sync=sync)
+        local = self.artifacts if isinstance(self.artifacts, ArtifactStore) else None
+        result = materialize(value, annotation, materializer_path, pickle_key=self.pickle_key,
+                             streamed=local is not None)
+        if local is not None and result.write is not None:  # large values never held twice
+            content_hash, uri = local.put_stream(result.write, sync=sync)
+        else:
+            content_hash, uri = self.artifacts.put_bytes(result.data, sync=sync)
         return SavedOutput(
             content_hash, uri, result.data_type, result.materializer, result.warnings
         )
@@ -121,18 +127,18 @@ class ArtifactIO:
         """
         try:
             blobs = self.blobs_for(record.uri)
-            if recent and isinstance(blobs, ArtifactStore):
-                data = blobs.get_bytes(record.content_hash, recent=True)
-            else:
-                data = blobs.get_bytes(record.content_hash)
             cls = import_materializer(record.materializer)
-            # ``get_bytes`` checked the bytes against the hash recorded with the artifact
+            # the content is checked against the hash recorded with the artifact first
             materializer = create_materializer(
                 cls, pickle_key=self.pickle_key, digest_checked=True
             )
             if data_type is None:
                 data_type = _recorded_type(record, cls)
-            return _load(materializer, data, data_type)
+            if isinstance(blobs, ArtifactStore):  # a large file is read as it goes
+                with blobs.open_verified(record.content_hash, recent=recent) as handle:
+                    return _load(materializer, handle, data_type)
+            data = blobs.get_bytes(record.content_hash)
+            return _load(materializer, io.BytesIO(data), data_type)
         except StoreError as exc:
             raise _about(record, exc) from exc.__cause__
 
@@ -146,9 +152,9 @@ def _recorded_type(record: ArtifactRecord, cls: type[BaseMaterializer]) -> Any:
         raise unloadable_type(record.data_type, exc) from None
 
 
-def _load(materializer: BaseMaterializer, data: bytes, data_type: Any) -> Any:
+def _load(materializer: BaseMaterializer, handle: BinaryIO, data_type: Any) -> Any:
     try:
-        return materializer.load(data, data_type)
+        return materializer.load_from(handle, data_type)
     except StoreError:
         raise
     except Exception as exc:

@@ -16,18 +16,23 @@ hash (``FP503``), so a lost rename cannot be served as a wrong value.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import os
 import platform
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from flowplan.diagnostics import StoreError
 from flowplan.messages import runtime
 
 ARTIFACTS_DIRNAME = "artifacts"
+CHUNK = 1 << 20  # bytes read at a time when a large file is hashed
+_INCOMING = "incoming"  # large contents being written, before their hash names them
 RECENT_ITEM = 1 << 20  # bytes: contents up to this size are kept in memory once hashed
 RECENT_TOTAL = 32 << 20  # bytes kept in memory in all
 _HASH = re.compile("[0-9a-f]{64}")
@@ -75,6 +80,87 @@ class ArtifactStore:
                     self._unsynced.add(target)
         self._remember(content_hash, data)
         return content_hash, target
+
+    def put_stream(
+        self, write: Callable[[BinaryIO], None], *, sync: bool = True
+    ) -> tuple[str, str]:
+        """Store what ``write`` writes (into a seekable file: it may go back and rewrite what
+        it wrote); return ``(content_hash, uri)``.  A small content is kept in memory and
+        stored as :meth:`put_bytes` does; a large one goes to a temporary file as it is
+        written, is hashed by reading the file back in chunks, and is renamed to its name --
+        never held in memory whole."""
+        spool = _Spool(self._open_temp, RECENT_ITEM)
+        try:
+            write(spool)  # type: ignore[arg-type]  # a file for what writers use of one
+            if spool.file is None:
+                return self.put_bytes(spool.memory.getvalue(), sync=sync)
+            return self._finish_temp(spool.file, spool.temp, sync)
+        except BaseException:
+            spool.discard()
+            raise
+
+    def _open_temp(self) -> tuple[BinaryIO, str]:
+        folder = os.path.join(self._root, _INCOMING)
+        os.makedirs(folder, exist_ok=True)
+        temp = os.path.join(folder, f"{_TEMP_PREFIX}{os.urandom(8).hex()}-{_HOST_TAG}-"
+                                    f"{os.getpid()}-{os.urandom(4).hex()}")
+        fd = os.open(temp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+        return os.fdopen(fd, "w+b"), temp
+
+    def _finish_temp(self, handle: BinaryIO, temp: str, sync: bool) -> tuple[str, str]:
+        with handle:
+            handle.flush()
+            handle.seek(0)
+            digest = hashlib.sha256()
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+            if sync:
+                os.fsync(handle.fileno())
+        content_hash = digest.hexdigest()
+        folder = os.path.join(self._root, content_hash[:2])
+        target = os.path.join(folder, content_hash)
+        os.makedirs(folder, exist_ok=True)
+        os.replace(temp, target)  # same file system; an identical file is replaced harmlessly
+        if not sync:
+            with self._unsynced_lock:
+                self._unsynced.add(target)
+        return content_hash, target
+
+    @contextlib.contextmanager
+    def open_verified(self, content_hash: str, *, recent: bool = False) -> Iterator[BinaryIO]:
+        """The content of ``content_hash`` to read from its start, once it has been checked
+        against the hash (``FP503`` when missing or changed).  A small file is read whole (and
+        remembered, as :meth:`get_bytes` does); a large one is read once in chunks to check
+        it, then handed over as the open file -- never held in memory whole."""
+        known = self._recent.get(content_hash) if recent else None
+        if known is not None:
+            yield io.BytesIO(known)
+            return
+        path = self.path_for(content_hash)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise StoreError(runtime.missing_artifact_file(content_hash, str(path))) from None
+        with handle:
+            if os.fstat(handle.fileno()).st_size <= RECENT_ITEM:
+                data = verified(handle.read(), content_hash, str(path))
+                self._remember(content_hash, data)
+                yield io.BytesIO(data)
+                return
+            digest = hashlib.sha256()
+            while chunk := handle.read(CHUNK):
+                digest.update(chunk)
+            if digest.hexdigest() != content_hash:
+                raise StoreError(
+                    runtime.corrupt_artifact_file(digest.hexdigest(), content_hash, str(path))
+                )
+            handle.seek(0)
+            yield handle
+
+    def check(self, content_hash: str) -> None:
+        """Raise ``FP503`` unless the file exists and matches its hash."""
+        with self.open_verified(content_hash):
+            pass
 
     def sync_written(self) -> None:
         """Make the files written with ``sync=False`` durable: each file, then its folder."""
@@ -180,6 +266,41 @@ class ArtifactStore:
             temp.unlink(missing_ok=True)
             removed += 1
         return removed
+
+
+class _Spool:
+    """A seekable writer that keeps up to ``limit`` bytes in memory and moves to a temporary
+    file (``open_file``) once more is written."""
+
+    def __init__(self, open_file: Callable[[], tuple[BinaryIO, str]], limit: int) -> None:
+        self._open_file = open_file
+        self._limit = limit
+        self.memory = io.BytesIO()
+        self.file: BinaryIO | None = None
+        self.temp = ""
+
+    def write(self, data: bytes | memoryview) -> int:
+        if self.file is None:
+            size = memoryview(data).nbytes
+            if self.memory.tell() + size <= self._limit:
+                return self.memory.write(data)
+            self.file, self.temp = self._open_file()
+            self.file.write(self.memory.getbuffer())
+            self.file.seek(self.memory.tell())
+            self.memory = io.BytesIO()
+        return self.file.write(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return (self.file or self.memory).seek(offset, whence)
+
+    def tell(self) -> int:
+        return (self.file or self.memory).tell()
+
+    def discard(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.temp)
 
 
 def _left_by_dead_writer(name: str, alive: Callable[[int], bool]) -> bool:

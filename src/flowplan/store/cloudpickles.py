@@ -29,23 +29,37 @@ import typing
 from collections import ChainMap
 from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import IO, Any, Protocol
 
 _CLOUDPICKLE = "cloudpickle.cloudpickle"
+
+
+class _Writable(Protocol):
+    def write(self, data: bytes | memoryview, /) -> int: ...
 
 
 def dumps(value: Any, protocol: int | None = None) -> bytes:
     """``cloudpickle.dumps``, with dataclasses' sentinels written by reference."""
     buffer = io.BytesIO()
-    _pickler()(buffer, protocol=protocol).dump(value)
+    dump(value, buffer, protocol)
     return buffer.getvalue()
+
+
+def dump(value: Any, file: _Writable, protocol: int | None = None) -> None:
+    """:func:`dumps` into ``file``, as it goes (a large value is never copied whole)."""
+    _pickler()(file, protocol=protocol).dump(value)
 
 
 def loads(body: bytes, like: Any = None) -> Any:
     """``pickle.loads`` of :func:`dumps`' output; classes shipped by value become the classes
     of ``like`` (a type, or a generic alias naming types) or of ``sys.modules`` with the same
     module and name, when there are such."""
-    return _Unpickler(io.BytesIO(body), _classes_in(like)).load()
+    return load(io.BytesIO(body), like)
+
+
+def load(file: IO[bytes], like: Any = None) -> Any:
+    """:func:`loads` reading from ``file`` as it goes."""
+    return _Unpickler(file, _classes_in(like)).load()
 
 
 @cache
@@ -78,7 +92,7 @@ def _classes_in(like: Any) -> dict[tuple[str, str], type]:
 class _Unpickler(pickle.Unpickler):
     """Unpickles, binding classes shipped by value to the classes found here (see above)."""
 
-    def __init__(self, file: io.BytesIO, known: dict[tuple[str, str], type]) -> None:
+    def __init__(self, file: IO[bytes], known: dict[tuple[str, str], type]) -> None:
         super().__init__(file)
         self._known = known
         self._kept: set[int] = set()  # ids of classes of this process, left untouched

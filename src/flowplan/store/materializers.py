@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import abc
 import importlib
+import io
 import pickle
 from collections.abc import Callable
-from typing import Any, ClassVar, NamedTuple
+from typing import Any, BinaryIO, ClassVar, NamedTuple
 
 from flowplan import codes
 from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.store import cloudpickles, jsoncodec, pickling
+from flowplan.store.pickling import Writable
 from flowplan.store.typespec import describe_type
+
+_STREAM_PROTOCOL = 5  # out-of-band-capable buffers: a large array is written without a copy
 
 
 class BaseMaterializer(abc.ABC):
@@ -43,6 +47,20 @@ class BaseMaterializer(abc.ABC):
     def load(self, data: bytes, data_type: Any) -> Any:
         """The value stored by :meth:`save` as ``data``."""
 
+    def save_to(self, value: Any, handle: Writable) -> None:
+        """Write the value into ``handle`` (what :meth:`save` returns, unless overridden to
+        write a large value as it goes)."""
+        data = self.save(value)
+        if not isinstance(data, bytes):
+            raise _failed(f"materializer `{materializer_path(type(self))}`.save() did not "
+                          "return bytes")
+        handle.write(data)
+
+    def load_from(self, handle: BinaryIO, data_type: Any) -> Any:
+        """The value read from ``handle`` (:meth:`load` of its whole content, unless
+        overridden to read a large value as it goes)."""
+        return self.load(handle.read(), data_type)
+
 
 class BytesMaterializer(BaseMaterializer):
     ASSOCIATED_TYPES = (bytes,)
@@ -55,6 +73,11 @@ class BytesMaterializer(BaseMaterializer):
 
     def load(self, data: bytes, data_type: Any) -> Any:
         return data
+
+    def save_to(self, value: Any, handle: Writable) -> None:
+        if not isinstance(value, bytes):
+            raise TypeError(f"expected bytes, got {type(value).__name__}")
+        handle.write(value)
 
 
 class JsonMaterializer(BaseMaterializer):
@@ -101,6 +124,20 @@ class CloudpickleMaterializer(BaseMaterializer):
         # raises FP504/FP505 before unpickling
         body = pickling.open_signed(data, self._key, digest_checked=self._digest_checked)
         return cloudpickles.loads(body, like=data_type)
+
+    def save_to(self, value: Any, handle: Writable) -> None:
+        """Pickled into the file as it goes (protocol 5: an array's buffer is written from
+        where it lies, never copied into a pickle in memory first)."""
+        pickling.sign_into(
+            handle,  # type: ignore[arg-type]  # put_stream hands a seekable writer
+            self._key,
+            lambda body: cloudpickles.dump(value, body, protocol=_STREAM_PROTOCOL),
+        )
+
+    def load_from(self, handle: BinaryIO, data_type: Any) -> Any:
+        # the signature is checked over the file (FP504/FP505) before anything is unpickled
+        pickling.check_signed_file(handle, self._key, digest_checked=self._digest_checked)
+        return cloudpickles.load(handle, like=data_type)
 
 
 _REGISTRY: dict[type, type[BaseMaterializer]] = {bytes: BytesMaterializer}
@@ -184,30 +221,39 @@ def create_materializer(
 
 
 class Materialized(NamedTuple):
-    data: bytes
+    data: bytes  # empty when ``write`` writes the content instead
     materializer: str  # import path, "module:Class"
     data_type: str  # the type the value was stored as, see flowplan.store.typespec
     warnings: tuple[Diagnostic, ...]
+    write: Callable[[BinaryIO], None] | None = None  # writes the content as it goes
 
 
 def materialize(
-    value: Any, annotation: Any = None, materializer: str | None = None, *, pickle_key: PickleKey
+    value: Any,
+    annotation: Any = None,
+    materializer: str | None = None,
+    *,
+    pickle_key: PickleKey,
+    streamed: bool = False,
 ) -> Materialized:
-    """Turn one output into bytes with the materializer chosen as the module doc says."""
+    """Turn one output into bytes with the materializer chosen as the module doc says; with
+    ``streamed``, into a ``write`` function that writes them into a file as it goes (the
+    caller's store calls it), except for JSON, which is encoded to choose it."""
     annotation = _strip_annotated(annotation)
     cls = (
         import_materializer(materializer) if materializer else _registered(type(value), annotation)
     )
     if cls is not None:
-        return _save_with(cls, value, annotation, pickle_key)
+        return _save_with(cls, value, annotation, pickle_key, streamed)
     encoded = jsoncodec.encode(value, annotation)
     if encoded is not None:
         return Materialized(encoded[0], materializer_path(JsonMaterializer), encoded[1], ())
-    return _save_with(CloudpickleMaterializer, value, annotation, pickle_key)
+    return _save_with(CloudpickleMaterializer, value, annotation, pickle_key, streamed)
 
 
 def _save_with(
-    cls: type[BaseMaterializer], value: Any, annotation: Any, pickle_key: PickleKey
+    cls: type[BaseMaterializer], value: Any, annotation: Any, pickle_key: PickleKey,
+    streamed: bool,
 ) -> Materialized:
     if cls is JsonMaterializer:
         encoded = jsoncodec.encode(value, annotation)
@@ -217,20 +263,27 @@ def _save_with(
     pickled = issubclass(cls, CloudpickleMaterializer)
     stored_as = type(value) if pickled or jsoncodec.is_unannotated(annotation) else annotation
     type_name = describe_type(stored_as)
-    try:
-        data = instance.save(value)
-    except Exception as exc:
-        raise _failed(
-            f"materializer `{cls.NAME or cls.__qualname__}` could not save a "
-            f"`{describe_type(type(value))}`: {exc}",
-            fix=_SAVE_FIX,
-        ) from exc
-    if not isinstance(data, bytes):
-        raise _failed(f"materializer `{materializer_path(cls)}`.save() did not return bytes")
     warnings: tuple[Diagnostic, ...] = ()
     if pickled:
         warnings = (_pickle_warning(type_name),)
-    return Materialized(data, materializer_path(cls), type_name, warnings)
+
+    def write(handle: BinaryIO) -> None:
+        try:
+            instance.save_to(value, handle)
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise _failed(
+                f"materializer `{cls.NAME or cls.__qualname__}` could not save a "
+                f"`{describe_type(type(value))}`: {exc}",
+                fix=_SAVE_FIX,
+            ) from exc
+
+    if streamed:
+        return Materialized(b"", materializer_path(cls), type_name, warnings, write)
+    buffer = io.BytesIO()
+    write(buffer)
+    return Materialized(buffer.getvalue(), materializer_path(cls), type_name, warnings)
 
 
 _PATH_FIX = "name a BaseMaterializer subclass as `package.module:ClassName`"

@@ -26,7 +26,9 @@ import os
 import re
 import secrets
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO, Protocol
 
 from flowplan import codes
 from flowplan.diagnostics import StoreError
@@ -39,6 +41,8 @@ _HEADER = re.compile(
     rb"flowplan-pickle/1 python=(?P<major>\d+)\.(?P<minor>\d+) "
     rb"(?:hmac-sha256=(?P<mac>[0-9a-f]{64})|digest-checked)\n"
 )
+_MAX_HEADER = 200  # bytes: longer than any header
+CHUNK = 1 << 20  # bytes read at a time when a file is checked
 _UNTRUSTED_WHY = "unpickling runs arbitrary code, so a pickle of unknown origin is never loaded"
 
 
@@ -69,6 +73,74 @@ def open_signed(data: bytes, key: bytes | None, *, digest_checked: bool = False)
     where no key is at hand.
     """
     match = _HEADER.match(data)
+    body = data[match.end() :] if match is not None else b""
+    _check(match, key, digest_checked, lambda signer: signer.update(body))
+    return body
+
+
+def check_signed_file(handle: BinaryIO, key: bytes | None, *, digest_checked: bool) -> None:
+    """:func:`open_signed` for a payload in a file, read in chunks (a large pickle is never
+    held in memory to be checked); ``handle`` is left at the start of the pickle body."""
+    match = _HEADER.fullmatch(handle.readline(_MAX_HEADER))
+    body_start = handle.tell()
+
+    def feed(signer: hmac.HMAC) -> None:
+        while chunk := handle.read(CHUNK):
+            signer.update(chunk)
+
+    _check(match, key, digest_checked, feed)
+    handle.seek(body_start)
+
+
+def sign_into(
+    handle: BinaryIO, key: bytes | None, write_body: Callable[[Writable], None]
+) -> None:
+    """Write a signed payload into ``handle`` (at its start; seekable) as :func:`sign` would
+    make it, with the body written by ``write_body`` as it goes: the header's place is kept,
+    the signature computed over what passes, and the header written last."""
+    version = python_version()
+    placeholder = sign(b"", key, version)  # the header has the same length whatever the body
+    handle.write(placeholder)
+    signer = None
+    if key is not None:
+        signer = hmac.new(key, f"{_FORMAT} python={version}\n".encode(), hashlib.sha256)
+    write_body(_Signing(handle, signer))
+    end = handle.tell()
+    handle.seek(0)
+    proof = f"hmac-sha256={signer.hexdigest()}" if signer is not None else "digest-checked"
+    header = f"{_FORMAT} python={version} {proof}\n".encode()
+    assert len(header) == len(placeholder)
+    handle.write(header)
+    handle.seek(end)
+
+
+class Writable(Protocol):
+    """What a body is written to: anything with ``write``."""
+
+    def write(self, data: bytes | memoryview, /) -> int: ...
+
+
+class _Signing:
+    """A writer that passes everything on and feeds it to the signature."""
+
+    def __init__(self, handle: BinaryIO, signer: hmac.HMAC | None) -> None:
+        self._handle = handle
+        self._signer = signer
+
+    def write(self, data: bytes | memoryview) -> int:
+        if self._signer is not None:
+            self._signer.update(data)
+        return self._handle.write(data)
+
+
+def _check(
+    match: re.Match[bytes] | None,
+    key: bytes | None,
+    digest_checked: bool,
+    feed: Callable[[hmac.HMAC], None],
+) -> None:
+    """Refuse an unsigned or wrongly signed payload (FP504), then another Python's (FP505);
+    ``feed`` gives the signer the body."""
     if match is None or (match["mac"] is None and not digest_checked):
         raise StoreError(
             codes.make(
@@ -80,10 +152,13 @@ def open_signed(data: bytes, key: bytes | None, *, digest_checked: bool = False)
             )
         )
     version = f"{int(match['major'])}.{int(match['minor'])}"
-    body = data[match.end() :]
     signed, keyless = match["mac"] is not None, key is None
     if signed and not (keyless and digest_checked):
-        mac = _mac(key, version, body) if key is not None else ""
+        mac = ""
+        if key is not None:
+            signer = hmac.new(key, f"{_FORMAT} python={version}\n".encode(), hashlib.sha256)
+            feed(signer)
+            mac = signer.hexdigest()
         if not hmac.compare_digest(mac, match["mac"].decode()):
             raise StoreError(
                 codes.make(
@@ -105,7 +180,6 @@ def open_signed(data: bytes, key: bytes | None, *, digest_checked: bool = False)
                 "pydantic can serialise (or a custom materializer) so it is stored portably",
             )
         )
-    return body
 
 
 def load_or_create_key(home: Path) -> bytes:
