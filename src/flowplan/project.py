@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
 PYPROJECT = "pyproject.toml"
-LIST_KEYS = ("select", "ignore", "exclude")
+LIST_KEYS = ("select", "ignore", "exclude", "run_configs")
 _ROOT_MARKERS = (PYPROJECT, ".git")
 
 
@@ -72,6 +72,7 @@ class ProjectSettings:
     select: list[str] = dataclasses.field(default_factory=list)
     ignore: list[str] = dataclasses.field(default_factory=list)
     exclude: list[str] = dataclasses.field(default_factory=list)
+    run_configs: list[str] = dataclasses.field(default_factory=list)  # decision 18
     # Where the values came from, and what was wrong with them (not settings themselves).
     pyproject: Path | None = None
     diagnostics: tuple[Diagnostic, ...] = ()

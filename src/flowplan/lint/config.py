@@ -20,6 +20,7 @@ class LintConfig:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    run_configs: tuple[str, ...] = ()  # globs of the YAML files that are run configurations
     enforce_annotations: bool = False
     problems: tuple[Diagnostic, ...] = ()  # FP008: what is wrong with the settings
 
@@ -56,6 +57,7 @@ def load_config(
         select=chosen,
         ignore=(*_codes(settings.ignore), *_codes(ignore)),
         exclude=tuple(settings.exclude),
+        run_configs=tuple(settings.run_configs),
         enforce_annotations=bool(settings.enforce_type_annotations),
         problems=tuple(settings.diagnostics),
     )

@@ -1,6 +1,8 @@
 """Which files ``flow check`` looks at: Python files under the given paths (default: the
-project root), YAML files named explicitly, minus what ``exclude`` and the usual tool and
-environment folders rule out in the folders walked (a file named explicitly is checked)."""
+project root) and the run configurations among the YAML files there (those the
+``run-configs`` globs of ``[tool.flowplan]`` match; DESIGN decision 18), plus YAML files
+named explicitly, minus what ``exclude`` and the usual tool and environment folders rule out
+in the folders walked (a file named explicitly is checked)."""
 
 from __future__ import annotations
 
@@ -25,6 +27,16 @@ class Targets:
     yaml: list[Path] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     explicit: set[Path] = field(default_factory=set)  # files named on the command line
+    folders: list[Path] = field(default_factory=list)  # folders named (or the project root)
+
+    def shown(self, path: Path, config: LintConfig) -> bool:
+        """Whether problems found in ``path`` are reported: a file named on the command line
+        always; otherwise unless ``exclude`` rules it out (below the named folder that holds
+        it, if any -- a named folder is checked even where ``exclude`` matches it)."""
+        if path in self.explicit:
+            return True
+        below = next((f for f in self.folders if path.is_relative_to(f)), None)
+        return not is_excluded(path, config, below)
 
 
 def relative(path: Path, root: Path) -> PurePosixPath:
@@ -34,13 +46,17 @@ def relative(path: Path, root: Path) -> PurePosixPath:
         return PurePosixPath(path.as_posix())
 
 
-def is_excluded(path: Path, config: LintConfig) -> bool:
+def is_excluded(path: Path, config: LintConfig, below: Path | None = None) -> bool:
     """Whether ``exclude`` matches the path or one of its folders.  A pattern without a
     slash matches any single name (``build``, ``*_pb2.py``); with one, the path from the
-    project root (``fixtures/bad``, ``src/*/generated.py``)."""
-    rel = relative(path, config.root)
-    names = rel.parts
-    prefixes = [PurePosixPath(*names[: i + 1]).as_posix() for i in range(len(names))]
+    project root (``fixtures/bad``, ``src/*/generated.py``).  With ``below`` (a folder named
+    on the command line, which is always checked), only what lies below it is matched."""
+    names = relative(path, config.root).parts
+    start = 0
+    if below is not None and path.is_relative_to(below):
+        start = len(relative(below, config.root).parts)
+    prefixes = [PurePosixPath(*names[: i + 1]).as_posix() for i in range(start, len(names))]
+    names = names[start:]
     for pattern in config.exclude:
         pattern = pattern.strip().rstrip("/")
         if "/" in pattern:
@@ -51,19 +67,46 @@ def is_excluded(path: Path, config: LintConfig) -> bool:
     return False
 
 
-def _walk(folder: Path, config: LintConfig) -> Iterable[Path]:
+def _matches(names: Sequence[str], pattern: Sequence[str]) -> bool:
+    """Whether path segments ``names`` match glob segments ``pattern`` (``**``: any number
+    of folders, ``*``/``?``/``[...]`` within one segment)."""
+    if not pattern:
+        return not names
+    if pattern[0] == "**":
+        return any(_matches(names[i:], pattern[1:]) for i in range(len(names) + 1))
+    return bool(names) and fnmatch.fnmatchcase(names[0], pattern[0]) and _matches(
+        names[1:], pattern[1:])
+
+
+def is_run_config(path: Path, config: LintConfig) -> bool:
+    """Whether a ``run-configs`` glob matches the file: a pattern without a slash matches
+    the file's name in any folder (``run*.yaml``), one with a slash the path from the
+    project root (``configs/*.yaml``, ``pipelines/**/config.yml``)."""
+    names = relative(path, config.root).parts
+    for pattern in config.run_configs:
+        pattern = pattern.strip().removeprefix("./").lstrip("/")
+        if "/" not in pattern:
+            if names and fnmatch.fnmatchcase(names[-1], pattern):
+                return True
+        elif _matches(names, [p for p in pattern.split("/") if p]):
+            return True
+    return False
+
+
+def _walk(folder: Path, config: LintConfig, *, configs: bool = True) -> Iterable[Path]:
     for current, dirs, files in os.walk(folder):
         here = Path(current)
         dirs[:] = sorted(
             d for d in dirs
             if not d.startswith(".") and d not in ALWAYS_EXCLUDED and not d.endswith(".egg-info")
-            and not is_excluded(here / d, config)
+            and not is_excluded(here / d, config, folder)
         )
         for name in sorted(files):
-            if name.endswith(PYTHON_SUFFIXES):
-                path = here / name
-                if not is_excluded(path, config):
-                    yield path
+            path = here / name
+            wanted = name.endswith(PYTHON_SUFFIXES) or (
+                configs and name.endswith(YAML_SUFFIXES) and is_run_config(path, config))
+            if wanted and not is_excluded(path, config, folder):
+                yield path
 
 
 def discover(paths: Sequence[str], config: LintConfig) -> Targets:
@@ -74,9 +117,10 @@ def discover(paths: Sequence[str], config: LintConfig) -> Targets:
         path = Path(given).absolute()
         if path.is_dir():
             found: Iterable[Path] = _walk(path, config)
+            targets.folders.append(path.resolve())
         elif path.is_file():
             found = [path]  # named explicitly: checked even where `exclude` matches
-            targets.explicit.add(path)
+            targets.explicit.add(path.resolve())
         else:
             targets.missing.append(given)
             continue
@@ -93,4 +137,4 @@ def discover(paths: Sequence[str], config: LintConfig) -> Targets:
 
 def python_files(root: Path, config: LintConfig) -> list[Path]:
     """Every Python file of the project (to find the pipelines a YAML file configures)."""
-    return list(_walk(root, config))
+    return list(_walk(root, config, configs=False))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +28,6 @@ def shown_path(path: str | None) -> str | None:
 
 
 def _relative(d: Diagnostic) -> Diagnostic:
-    from dataclasses import replace
-
     return replace(d, path=shown_path(d.path))
 
 
@@ -46,8 +45,14 @@ def summary(diagnostics: Sequence[Diagnostic], files: int, fixed: int = 0) -> st
     )
 
 
+def with_fix(d: Diagnostic) -> str:
+    """The message with its fix hint: ``message (help: fix)``."""
+    return d.message + (f" (help: {d.fix})" if d.fix else "")
+
+
 def as_text(diagnostics: Sequence[Diagnostic], files: int, fixed: int = 0) -> str:
-    lines = [_relative(d).format() for d in diagnostics]
+    """One line per problem, ``path:line:col: FPxxx message (help: fix)``, and a summary."""
+    lines = [replace(_relative(d), message=with_fix(d)).format() for d in diagnostics]
     return "\n".join([*lines, summary(diagnostics, files, fixed)])
 
 
@@ -72,6 +77,15 @@ def _region(d: Diagnostic) -> dict[str, int]:
     return region
 
 
+def sarif_uri(path: str) -> str:
+    """A path as a SARIF ``uri`` (a URI reference, RFC 3986): relative to the current
+    directory when inside it, with a space, ``#``, ``%`` or any other reserved character
+    percent-encoded."""
+    from urllib.parse import quote
+
+    return quote(shown_path(path) or path, safe="/")
+
+
 def as_sarif(diagnostics: Sequence[Diagnostic], version: str) -> str:
     codes = sorted({d.code for d in diagnostics} | set())
     rules = [
@@ -86,15 +100,14 @@ def as_sarif(diagnostics: Sequence[Diagnostic], version: str) -> str:
     ]
     results: list[dict[str, Any]] = []
     for d in diagnostics:
-        message = d.message + (f" (help: {d.fix})" if d.fix else "")
         result: dict[str, Any] = {
             "ruleId": d.code,
             "level": d.severity.value,
-            "message": {"text": message},
+            "message": {"text": with_fix(d)},
         }
         if d.path:
             result["locations"] = [{"physicalLocation": {
-                "artifactLocation": {"uri": shown_path(d.path), "uriBaseId": "%SRCROOT%"},
+                "artifactLocation": {"uri": sarif_uri(d.path), "uriBaseId": "%SRCROOT%"},
                 "region": _region(d),
             }}]
         results.append(result)
@@ -130,7 +143,7 @@ def as_github(diagnostics: Sequence[Diagnostic]) -> str:
             if value:
                 props.append(f"{key}={value}")
         props.append(f"title={d.code}")
-        lines.append(f"::{kind} {','.join(props)}::{_escape(f'{d.code} {d.message}')}")
+        lines.append(f"::{kind} {','.join(props)}::{_escape(f'{d.code} {with_fix(d)}')}")
     return "\n".join(lines)
 
 

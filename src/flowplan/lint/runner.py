@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from flowplan.analyzer.spellings import mentions_model
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.config import LintConfig
-from flowplan.lint.files import discover, is_excluded
+from flowplan.lint.files import discover
 from flowplan.lint.results import FileResult
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ class Report:
     """Everything one ``flow check`` found."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    files: int = 0  # files checked (Python files that mention flowplan, and YAML files)
+    files: int = 0  # files checked (Python files in scope, and run configurations)
     missing: list[str] = field(default_factory=list)
 
 
@@ -61,7 +61,7 @@ def check_paths(
 
             results.append(FileResult(str(path), [unreadable(str(path), exc.strerror or "")]))
             continue
-        if not mentions_model(data) and path not in targets.explicit:
+        if not mentions_model(data) and path.resolve() not in targets.explicit:
             continue  # not in scope (a file named explicitly always is)
         report.files += 1
         key = str(path.resolve())
@@ -73,25 +73,46 @@ def check_paths(
             todo.append((key, data))
     results += _check_all(todo, config, cache, jobs or default_jobs())
     if targets.yaml:
-        from flowplan.lint.yamlfiles import check_yaml_files
-
-        report.files += len(targets.yaml)
-        results += check_yaml_files(targets.yaml, config)
+        results += _check_yaml(targets.yaml, results, config, report)
     found = [*config.problems, *(d for r in results for d in r.diagnostics)]
-    report.diagnostics = _selected(dict.fromkeys(found), config, targets.explicit)
+    kept = [d for d in dict.fromkeys(found) if config.selected(d.code) and (
+        not d.path or targets.shown(Path(d.path).resolve(), config))]
+    report.diagnostics = with_columns(sorted(kept, key=Diagnostic.sort_key))
     return report
 
 
-def _selected(found: Iterable[Diagnostic], config: LintConfig,
-              explicit: set[Path]) -> list[Diagnostic]:
-    named = {str(p.resolve()) for p in explicit}
-    kept = [
-        d for d in found
-        if config.selected(d.code) and not (
-            d.path and str(Path(d.path).resolve()) not in named
-            and is_excluded(Path(d.path), config))
-    ]
-    return sorted(kept, key=Diagnostic.sort_key)
+def with_columns(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    """Every diagnostic with a line gets a column (``path:line:col`` is the contract): one
+    that a check located by line only points at the first character of that line's code."""
+    from dataclasses import replace
+
+    lines: dict[str, list[str]] = {}
+    out = []
+    for d in diagnostics:
+        if d.path and d.line and not d.column:
+            if d.path not in lines:
+                try:
+                    text = Path(d.path).read_text(encoding="utf-8", errors="replace")
+                except OSError:
+                    text = ""
+                lines[d.path] = text.splitlines()
+            text = lines[d.path][d.line - 1] if d.line <= len(lines[d.path]) else ""
+            d = replace(d, column=len(text) - len(text.lstrip()) + 1 if text.strip() else 1)
+        out.append(d)
+    return out
+
+
+def _check_yaml(yaml: list[Path], results: list[FileResult], config: LintConfig,
+                report: Report) -> list[FileResult]:
+    """The run configurations among ``yaml``.  One that a Python file just checked names in
+    ``config_path`` has been checked with it (that file's result depends on it)."""
+    from flowplan.lint.yamlfiles import check_yaml_files
+
+    covered = {path for result in results for path in result.depends}
+    report.files += sum(str(path.resolve()) in covered for path in yaml)
+    found = check_yaml_files([p for p in yaml if str(p.resolve()) not in covered], config)
+    report.files += len(found)
+    return found
 
 
 def _cache_folder() -> Path:

@@ -1,16 +1,16 @@
-"""YAML files named on the command line (``flow check run.yaml``, or by pre-commit).
+"""YAML files that are run configurations (DESIGN decision 18): those that code names
+(``config_path="..."``) and those the ``run-configs`` globs of ``[tool.flowplan]`` match.
+Any other YAML file -- a CI workflow, a Hydra config, a Kubernetes manifest -- is not ours
+and is left alone, even when named on the command line.
 
 A run configuration is checked against every pipeline of the project whose ``config_path``
 names it -- the pipelines are read from their Python files, which is how a changed YAML file
-is checked even when its pipeline's file did not change.  A YAML file no pipeline names is
-checked on its own when it looks like a run configuration (a top-level key such as `steps`
-or `parameters`), and otherwise left alone: CI workflows and other tools' configs are not
-flowplan's business.
+is checked even when its pipeline's file did not change.  A file that only a glob makes a
+run configuration is checked on its own (syntax, keys, values and alias bounds).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,22 +20,29 @@ from flowplan.compiler.runconfig import load_run_config
 from flowplan.diagnostics import ConfigError, Diagnostic
 from flowplan.lint.checker import check_file
 from flowplan.lint.config import LintConfig
-from flowplan.lint.files import python_files
+from flowplan.lint.files import is_run_config, python_files
 from flowplan.lint.results import FileResult
-from flowplan.lint.runconfigs import RUN_CONFIG_KEYS
-
-_TOP_KEY = re.compile(rf"^({'|'.join(sorted(RUN_CONFIG_KEYS))})\s*:", re.MULTILINE)
-
-
-def looks_like_run_config(text: str) -> bool:
-    return _TOP_KEY.search(text) is not None
 
 
 def check_yaml_files(paths: Sequence[Path], config: LintConfig) -> list[FileResult]:
+    """One result per run configuration among ``paths``; the other files get none."""
     wanted = {str(p.resolve()) for p in paths}
-    names = {p.name.encode() for p in paths}
-    program = Program([config.root])
     found: dict[str, list[Diagnostic]] = {path: [] for path in wanted}
+    referenced = _referenced(wanted, config, found)
+    for path in sorted(wanted - referenced):
+        if is_run_config(Path(path), config):
+            found[path] = _standalone(Path(path))
+        else:
+            del found[path]  # not a run configuration: not ours
+    return [FileResult(path, list(dict.fromkeys(diags))) for path, diags in found.items()]
+
+
+def _referenced(wanted: set[str], config: LintConfig,
+                found: dict[str, list[Diagnostic]]) -> set[str]:
+    """The files of ``wanted`` that a pipeline's ``config_path`` names; their problems (as
+    found against those pipelines) go into ``found``."""
+    names = {Path(p).name.encode() for p in wanted}
+    program = Program([config.root])
     referenced: set[str] = set()
     for py in python_files(config.root, config):
         try:
@@ -51,18 +58,11 @@ def check_yaml_files(paths: Sequence[Path], config: LintConfig) -> list[FileResu
         for d in result.diagnostics:
             if d.path in found:
                 found[d.path].append(d)
-    for path in sorted(wanted - referenced):
-        found[path] = _standalone(Path(path))
-    return [FileResult(path, list(dict.fromkeys(diags))) for path, diags in found.items()]
+        program.trim()
+    return referenced
 
 
 def _standalone(path: Path) -> list[Diagnostic]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        text = ""
-    if not looks_like_run_config(text):
-        return []
     try:
         load_run_config(path)
     except ConfigError as exc:

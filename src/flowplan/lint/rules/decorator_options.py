@@ -57,15 +57,15 @@ RULE = Rule(
         class WeightsMaterializer:
             pass
 
-        @step(output_materializers={"model": WeightsMaterializer})  # expect: FP112
+        @step(output_materializers={"model": WeightsMaterializer})  # expect: FP112:1
         def train() -> Annotated[int, "weights"]:
             return 1
 
-        @step(enable_cahce=False)  # expect: FP114
+        @step(enable_cahce=False)  # expect: FP114:1
         def evaluate() -> None:
             pass
 
-        @pipeline(settings=["orchestrator"])  # expect: FP114
+        @pipeline(settings=["orchestrator"])  # expect: FP114:1
         def training() -> None:
             train()
         """,

@@ -46,15 +46,15 @@ RULE = Rule(
         def on_error(exception: BaseException, attempt: int) -> None:
             print(exception, attempt)
 
-        @step(on_success=notify)  # expect: FP108
+        @step(on_success=notify)  # expect: FP108:1
         def train() -> None:
             pass
 
-        @step(on_failure=on_error)  # expect: FP108
+        @step(on_failure=on_error)  # expect: FP108:1
         def evaluate() -> None:
             pass
 
-        @pipeline(on_success="no_such_package.hooks.notify")  # expect: FP108
+        @pipeline(on_success="no_such_package.hooks.notify")  # expect: FP108:1
         def training() -> None:
             train()
         """,

@@ -73,13 +73,13 @@ RULE = Rule(
         from flowplan import step
         from flowplan.config.retry_config import StepRetryConfig
 
-        RETRY = StepRetryConfig(max_retries=-1, backoff=0)  # expect: FP111 FP111
+        RETRY = StepRetryConfig(max_retries=-1, backoff=0)  # expect: FP111:1 FP111:1
 
-        @step(retry={"max_retries": 2, "backof": 2})  # expect: FP111
+        @step(retry={"max_retries": 2, "backof": 2})  # expect: FP111:1
         def fetch() -> int:
             return 1
 
-        @step(retry=3)  # expect: FP111
+        @step(retry=3)  # expect: FP111:1
         def upload() -> None:
             pass
         """,

@@ -60,7 +60,7 @@ RULE = Rule(
             train(["age"], epochs="ten")  # expect: FP306:5
             train([{1: "a"}])  # expect: FP301:5
 
-        @pipeline  # expect: FP306
+        @pipeline  # expect: FP306:1
         def defaults(epochs: int = "many") -> None:
             train([], epochs=3)
         """,

@@ -72,7 +72,7 @@ RULE = Rule(
         def outer() -> None:
             loading(sourse="a.csv")  # expect: FP213:5
 
-        @pipeline  # expect: FP217
+        @pipeline  # expect: FP217:1
         def constant() -> int:
             load("a.csv")
             return 42

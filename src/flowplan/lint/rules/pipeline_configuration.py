@@ -46,33 +46,33 @@ RULE = Rule(
         def load() -> int:
             return 1
 
-        @pipeline(settings={"orchestrater": {"max_workers": 2}})  # expect: FP304
+        @pipeline(settings={"orchestrater": {"max_workers": 2}})  # expect: FP304:1
         def misspelt() -> None:
             load()
         """,
         """
         from flowplan import pipeline, step
 
-        @step(settings={"orchestrator": {"isolation": "container"}})  # expect: FP304
+        @step(settings={"orchestrator": {"isolation": "container"}})  # expect: FP304:1
         def load() -> int:
             return 1
 
-        @pipeline(run_name="training-{user}")  # expect: FP303
+        @pipeline(run_name="training-{user}")  # expect: FP303:1
         def named() -> None:
             load()
 
-        @pipeline(execution_mode="sometimes")  # expect: FP305
+        @pipeline(execution_mode="sometimes")  # expect: FP305:1
         def moded() -> None:
             load()
 
-        @pipeline(run_name="runs/{date}/../latest")  # expect: FP340
+        @pipeline(run_name="runs/{date}/../latest")  # expect: FP340:1
         def path_named() -> None:
             load()
         """,
         """
         from flowplan import pipeline, step
 
-        @step(settings={"orchestrator": {"dask_address": "tcp://gpu:8786"}})  # expect: FP332
+        @step(settings={"orchestrator": {"dask_address": "tcp://gpu:8786"}})  # expect: FP332:1
         def train() -> int:
             return 1
 

@@ -46,8 +46,8 @@ RULE = Rule(
         {
             "pyproject.toml": """
                 [tool.flowplan]
-                enforce-type-anotations = true  # expect: FP008
-                orchestrator = "kubernetes"  # expect: FP008
+                enforce-type-anotations = true  # expect: FP008:1
+                orchestrator = "kubernetes"  # expect: FP008:1
             """,
             "example.py": "import flowplan\n",
         },

@@ -22,7 +22,9 @@ RULE = Rule(
     codes=("FP003", "FP004", "FP005", "FP006", "FP007", "FP009", "FP010"),
     summary="a run configuration is malformed or names what its pipeline lacks",
     rationale="""
-        A run configuration (`config_path="run.yaml"`, or a file named on the command line)
+        A run configuration -- a YAML file that code names (`config_path="run.yaml"`) or
+        that a `run-configs` glob of `[tool.flowplan]` matches (`run-configs =
+        ["configs/*.yaml"]`); any other YAML file is not flowplan's and is left alone --
         is read when the run starts; until then a typo in it is invisible.  Every key is
         checked against the schema (FP003 malformed YAML, FP004 unknown key, FP005 wrong
         value) and against the pipeline's static plan (FP006 unknown step id, FP007
@@ -87,7 +89,7 @@ RULE = Rule(
         @step
         def train() -> None: ...
 
-        @pipeline(config_path="missing.yaml")  # expect: FP009
+        @pipeline(config_path="missing.yaml")  # expect: FP009:1
         def training() -> None:
             train()
         """,

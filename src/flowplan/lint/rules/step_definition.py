@@ -34,26 +34,26 @@ RULE = Rule(
         """
         from flowplan import step
 
-        @step(enable_cache=False)  # expect: FP109
+        @step(enable_cache=False)  # expect: FP109:1
         async def fetch() -> int:
             return 1
         """,
         """
         from flowplan import pipeline, step
 
-        @step  # expect: FP109
+        @step  # expect: FP109:1
         class Loader:
             pass
 
-        @step  # expect: FP109
+        @step  # expect: FP109:1
         def stream() -> int:
             yield 1
 
-        @step  # expect: FP110
+        @step  # expect: FP110:1
         def total(*values: int) -> int:
             return sum(values)
 
-        @step  # expect: FP110 FP110
+        @step  # expect: FP110:1 FP110:1
         def lookup(id: str, after: int) -> str:
             return id * after
         """,

@@ -49,7 +49,7 @@ RULE = Rule(
             return 1
         """,
         """
-        # -*- coding: no-such-encoding -*-  # expect: FP002
+        # -*- coding: no-such-encoding -*-  # expect: FP002:1
         from flowplan import step
         """,
     ),
