@@ -6,6 +6,7 @@ and shrink towards fewer nodes and fewer edges.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from hypothesis import strategies as st
@@ -168,3 +169,88 @@ def pipeline_programs(draw: st.DrawFn, max_calls: int = 8) -> str:
         if name:
             values.append(name)
     return PROGRAM_HEADER + "\n\n" + "\n".join(lines) + "\n"
+
+
+ANNOTATION_NAMES = ("int", "str", "float", "None", "Any", "Tuple", "tuple", "List", "list",
+                    "Dict", "Optional", "Union", "Annotated", "typing.Tuple", "T")
+ANNOTATION_LEAVES = ('"out"', "'Tuple[int, str]'", "()", "...", "0", "[]", "b''")
+GENERIC_NAMES = ("Tuple", "tuple", "List", "Dict", "Optional", "Union", "Annotated",
+                 "typing.Tuple", "T", "list", "dict")
+
+
+def annotations() -> st.SearchStrategy[str]:
+    """Annotation expressions, sensible or not: nested generics, ``tuple[()]``, strings,
+    unions, constants where types belong (all valid Python)."""
+    leaves = st.sampled_from(ANNOTATION_NAMES) | st.sampled_from(ANNOTATION_LEAVES)
+
+    def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        generic = st.builds(lambda head, args: f"{head}[{', '.join(args)}]",
+                            st.sampled_from(GENERIC_NAMES), st.lists(inner, min_size=1,
+                                                                     max_size=3))
+        union = st.builds(lambda a, b: f"{a} | {b}", inner, inner)
+        return generic | union | st.builds(lambda a: f'"{a}"', inner.filter(
+            lambda a: '"' not in a and "\\" not in a))
+
+    return st.recursive(leaves, extend, max_leaves=6)
+
+
+STEPS_SPLICED = '''{module}
+import typing
+from typing import Annotated, Any, Dict, List, Optional, Tuple, Union
+from typing import Tuple as T
+
+from {spelling} import pipeline, step
+
+
+@step{options}
+def first(x: {parameter} = {default}) -> {returns}:
+{in_step}
+    return x
+
+
+@step
+def second(a: {parameter}, b: int = 1) -> {returns}:
+    return a, b
+
+
+@pipeline
+def spliced() -> None:
+{in_pipeline}
+    out = first()
+    second(out)
+    second(first(x={default}, id="again"), b=out)
+{at_module}'''
+
+
+def indented(code: str) -> str:
+    lines = [f"    {line}" if line.strip() else "" for line in code.splitlines()]
+    return "\n".join(lines) or "    pass"
+
+
+@functools.cache
+def python_modules() -> st.SearchStrategy[str]:
+    """hypothesmith's modules from Python's grammar (the grammar is compiled once)."""
+    import hypothesmith
+
+    return hypothesmith.from_grammar()
+
+
+@st.composite
+def modules_with_steps(draw: st.DrawFn) -> str:
+    """A module hypothesmith generates (any valid Python, often odd) spliced into a file of
+    decorated steps in either spelling: at module level, as a step's body, as a pipeline's
+    body; with generated annotations and defaults, and module-level calls."""
+    code = draw(python_modules())
+    places = draw(st.sets(st.sampled_from(["module", "step", "pipeline"]), min_size=1))
+    calls = draw(st.sampled_from(["", "spliced()", "first()", "second(1)", "first(x=None)"]))
+    return STEPS_SPLICED.format(
+        module=code if "module" in places else "",
+        spelling=draw(st.sampled_from(["flowplan", "zenml"])),
+        options=draw(st.sampled_from(["", "(enable_cache=False)", "()", "(name=1)"])),
+        parameter=draw(annotations()),
+        returns=draw(annotations()),
+        default=draw(st.sampled_from(["1", "None", "()", "[]", "'x'", "{'a': 1}"])),
+        in_step=indented(code) if "step" in places else "    pass",
+        in_pipeline=indented(code) if "pipeline" in places else "    pass",
+        at_module=f"\n{calls}\n" if calls else "",
+    )

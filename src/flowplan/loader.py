@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from flowplan.diagnostics import ConfigError
+from flowplan.diagnostics import ConfigError, Diagnostic
 from flowplan.messages import files
 
 _LOADING: contextvars.ContextVar[bool] = contextvars.ContextVar("flowplan_loading", default=False)
@@ -107,7 +107,20 @@ def _import_path(path: Path) -> Any:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except BaseException:
+    except BaseException as exc:
         sys.modules.pop(name, None)
+        problem = _unparsable(exc, path)
+        if problem is not None:
+            raise ConfigError(problem) from None
         raise
     return module
+
+
+def _unparsable(exc: BaseException, path: Path) -> Diagnostic | None:
+    """FP001 when Python cannot compile the file (or a module it imports): the same
+    diagnostic ``flow check`` gives, not a traceback."""
+    if isinstance(exc, SyntaxError):
+        return files.syntax_error(exc.msg, exc.filename or str(path), exc.lineno, exc.offset)
+    if isinstance(exc, RecursionError | MemoryError) and "during compilation" in str(exc):
+        return files.syntax_error(files.TOO_DEEP, str(path), None, None)
+    return None

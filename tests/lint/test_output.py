@@ -61,11 +61,12 @@ def test_every_text_line_has_a_column_and_its_fix_hint(tmp_path: Path, spelling:
 
 def test_sarif_uris_are_percent_encoded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = "my project #1 100%"
-    root = write_project(tmp_path / folder, {"sub dir/pipes [a].py": PIPES["flowplan"] + BAD})
+    write_project(tmp_path / folder, {"sub dir/pipes [a].py": PIPES["flowplan"] + BAD})
     monkeypatch.chdir(tmp_path)
     status, out, _ = flow("check", "--no-cache", "--format", "sarif", folder)
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for r in json.loads(out)["runs"][0]["results"]}
+    assert status == 1
     assert uris == {"my%20project%20%231%20100%25/sub%20dir/pipes%20%5Ba%5D.py"}
 
 

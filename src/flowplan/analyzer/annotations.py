@@ -36,12 +36,12 @@ def annotation_object(text: str | None, names: Mapping[str, str]) -> Any:
     """The annotation ``text`` as a typing object, or None when it cannot be built safely."""
     if text is None:
         return None
-    used = {n.id for n in ast.walk(_parse(text)) if isinstance(n, ast.Name)}
-    relevant = tuple(sorted((k, v) for k, v in names.items() if k in used))
     try:
+        used = {n.id for n in ast.walk(_parse(text)) if isinstance(n, ast.Name)}
+        relevant = tuple(sorted((k, v) for k, v in names.items() if k in used))
         return _cached(text, relevant)
-    except (TypeError, ValueError, AttributeError):
-        return None
+    except (TypeError, ValueError, AttributeError, IndexError, RecursionError, MemoryError):
+        return None  # typing refuses it (`List[()]`), or it is nested past any use
 
 
 def _parse(text: str) -> ast.AST:
@@ -73,7 +73,7 @@ def _build(node: ast.expr, names: dict[str, str]) -> Any:
         args = [_build(e, names) for e in elts]
         if head is _FAILED or _FAILED in args:
             return _FAILED
-        return head[tuple(args)] if len(args) > 1 else head[args[0]]
+        return head[args[0]] if len(args) == 1 else head[tuple(args)]  # `Tuple[()]`: none
     if isinstance(node, ast.List):
         items = [_build(e, names) for e in node.elts]
         return _FAILED if _FAILED in items else items

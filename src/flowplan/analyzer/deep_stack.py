@@ -17,12 +17,26 @@ RECURSION_LIMIT = 200_000
 _lock = threading.Lock()
 
 
+def exhausted_stack(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or was raised while handling, a ``RecursionError`` (libcst's
+    position tracking turns one into a ``KeyError`` as the stack unwinds)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, RecursionError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def deeply(func: Callable[..., T], *args: Any) -> T:
-    """``func(*args)``; on ``RecursionError``, once more on a large stack."""
+    """``func(*args)``; when it runs out of stack, once more on a large stack."""
     try:
         return func(*args)
-    except RecursionError:
-        pass
+    except Exception as exc:
+        if not exhausted_stack(exc):
+            raise
     outcome: dict[str, Any] = {}
 
     def run() -> None:

@@ -15,10 +15,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from flowplan import codes
 from flowplan.analyzer.positions import NEWLINE, char_column
 from flowplan.diagnostics import Diagnostic
 from flowplan.messages import files
+from flowplan.messages.files import TOO_DEEP
+from flowplan.messages.files import syntax_error as syntax_error  # the analyzer's FP001
 
 if TYPE_CHECKING:
     import libcst
@@ -128,18 +129,6 @@ def unreadable(path: str, reason: str, line: int | None = None) -> Diagnostic:
     return files.unreadable_source(reason, path, line)
 
 
-def syntax_error(message: str, path: str, line: int | None, column: int | None) -> Diagnostic:
-    """FP001 -- the same diagnostic the analyzer gives for a file that does not parse."""
-    return codes.make(
-        "FP001",
-        f"syntax error: {message}",
-        path=path,
-        line=line,
-        column=column,
-        fix="fix the syntax; Python itself cannot import this file",
-    )
-
-
 def decode(path: str, data: bytes) -> str | Diagnostic:
     """The text of a Python file (its coding cookie honoured); FP002 at the line at fault."""
     try:
@@ -165,8 +154,7 @@ def parse_source(path: str, data: bytes, module: str) -> SourceFile | Diagnostic
     except ValueError as exc:  # null bytes
         source.error = syntax_error(str(exc), path, None, None)
     except (RecursionError, MemoryError):
-        message = "an expression is nested too deeply to analyse"
-        source.error = syntax_error(message, path, None, None)
+        source.error = syntax_error(TOO_DEEP, path, None, None)
     return source
 
 

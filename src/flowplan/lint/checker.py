@@ -6,6 +6,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
+from flowplan.analyzer.deep_stack import deeply
 from flowplan.analyzer.source import SourceFile
 from flowplan.compiler.frontends.static.program import Program
 from flowplan.diagnostics import Diagnostic
@@ -33,7 +34,7 @@ def check_file(path: Path, data: bytes, program: Program, config: LintConfig) ->
     found = []
     for rule in all_rules():
         try:
-            found += rule.check(ctx)
+            found += deeply(rule.check, ctx)
         except Exception as exc:  # a bug in a rule must not hide the other rules' findings
             found.append(internal_error(source.path, rule.name, exc))
     return FileResult(source.path, finish(found, program), program.dependencies())

@@ -82,14 +82,17 @@ def check_paths(
 
 
 def with_columns(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    """Every diagnostic with a line gets a column (``path:line:col`` is the contract): one
-    that a check located by line only points at the first character of that line's code."""
+    """Every diagnostic in a file gets a line and a column (``path:line:col`` is the
+    contract): one that a check located by line only points at the first character of that
+    line's code, one about the whole file (it cannot be read or compiled) at ``1:1``."""
     from dataclasses import replace
 
     lines: dict[str, list[str]] = {}
     out = []
     for d in diagnostics:
-        if d.path and d.line and not d.column:
+        if d.path and not d.line:
+            d = replace(d, line=1, column=1)
+        elif d.path and d.line and not d.column:
             if d.path not in lines:
                 try:
                     text = Path(d.path).read_text(encoding="utf-8", errors="replace")

@@ -6,6 +6,22 @@ from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
 
 
+# -- FP001 syntax-error ------------------------------------------------------------------------
+def syntax_error(message: str, path: str, line: int | None, column: int | None) -> Diagnostic:
+    """FP001 for a file that does not parse (the analyzer's verdict, and the loader's)."""
+    return make(
+        "FP001",
+        f"syntax error: {message}",
+        path=path,
+        line=line,
+        column=column,
+        fix="fix the syntax; Python itself cannot import this file",
+    )
+
+
+TOO_DEEP = "an expression is nested too deeply to analyse"
+
+
 # -- FP002 unreadable-file ---------------------------------------------------------------------
 def unreadable_source(reason: str, path: str | None, line: int | None) -> Diagnostic:
     return make(

@@ -18,8 +18,18 @@ def no_runtime() -> Diagnostic:
 
 def rule_crashed(rule: str, error: BaseException, at: str, path: str | None) -> Diagnostic:
     return make("FP901", f"rule `{rule}` failed on this file: {type(error).__name__}: "
-                f"{error}{at}", path=path,
+                f"{_describe(error)}{at}", path=path,
                 fix="please report it with the file; the other rules' findings are complete")
+
+
+def _describe(error: BaseException, limit: int = 300) -> str:
+    """``str(error)``, shortened; an error whose text cannot be made (the repr of a deeply
+    nested syntax tree exhausts the stack) is described by its type alone."""
+    try:
+        text = str(error)
+    except Exception:  # describing an error must not raise another
+        return "(no description)"
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def database_failed(error: object, path: str) -> Diagnostic:
