@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from flowplan.lint.runconfigs import RunConfigs
 
 _launches: dict[int, ProjectLaunches] = {}
+# What a run configuration can supply: step parameters (FP207), pipeline arguments (FP213)
+SUPPLIABLE = frozenset({"FP207", "FP213"})
 
 
 @dataclass
@@ -79,15 +81,22 @@ class FileContext:
                 configs: list[str | None] = [options.config_path]
             else:
                 configs = [str(p) for p in launches.configs] or [None]
+            guessed = []
             for config_path in configs:
                 exact = config_path is None or Path(config_path) not in launches.matched
-                checks.append(self._check(ref, config_path, exact))
+                unknown = config_path is None and launches.unknown_config
+                checks.append(self._check(ref, config_path, exact, unknown))
+                if not exact:
+                    guessed.append(checks[-1])
+            _common_to(guessed)
         return checks
 
-    def _check(self, ref: PipelineRef, config_path: str | None, exact: bool) -> PipelineCheck:
+    def _check(self, ref: PipelineRef, config_path: str | None, exact: bool,
+               unknown_config: bool = False) -> PipelineCheck:
         """One pipeline with one run configuration; a configuration matched by a partial
         path is used for what it sets, but not judged against this pipeline (FP006/FP007):
-        the match is a guess."""
+        the match is a guess.  With ``unknown_config`` the pipeline is launched with a
+        configuration known only at run time (``config_path=args.config``)."""
         loaded = self.run_configs.load(config_path, ref) if config_path else None
         if loaded is not None and loaded.config is not None:
             ref = self.run_configs.applied(ref, loaded.config)
@@ -102,6 +111,11 @@ class FileContext:
             steps = {step_id: dict(step.parameters)
                      for step_id, step in loaded.config.steps.items() if step.parameters}
         check = check_pipeline(ref, parameters, self.templates, steps)
+        if unknown_config or (loaded is not None and loaded.config is None):
+            # A configuration that may supply missing parameters is unknown, or cannot be
+            # read (its own problem, FP003, FP009, ..., is reported): what it might have
+            # supplied is not reported missing.
+            check.diagnostics = [d for d in check.diagnostics if d.code not in SUPPLIABLE]
         if loaded is not None:
             check.diagnostics += loaded.problems
             if loaded.config is not None:
@@ -128,6 +142,18 @@ class FileContext:
     def reported(self, codes: Iterable[str]) -> list[Diagnostic]:
         wanted = set(codes)
         return [d for d in self.found if d.code in wanted]
+
+
+def _common_to(guessed: list[PipelineCheck]) -> None:
+    """A pipeline launched with one of several run configurations, each matched by a partial
+    path (a guess): its problems in Python code are those found whichever configuration the
+    launch uses; the configurations' own problems (in their files) all stand."""
+    if len(guessed) < 2:
+        return
+    common = set.intersection(*(set(check.diagnostics) for check in guessed))
+    for check in guessed:
+        check.diagnostics = [d for d in check.diagnostics
+                             if d in common or not (d.path or "").endswith(".py")]
 
 
 def _is_with_options(node: object) -> bool:

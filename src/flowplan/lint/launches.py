@@ -36,6 +36,7 @@ class Launches:
     matched: set[Path] = field(default_factory=set)  # of those, matched by a partial path
     cache_may_stay_on: bool = True  # some launch leaves caching as configured
     count: int = 0
+    unknown_config: bool = False  # some launch names a run configuration not found here
 
 
 @dataclass
@@ -105,7 +106,10 @@ class ProjectLaunches:
                 continue
             for options in _launch_calls(facts, ref):
                 launches.count += 1
-                launches.configs += self._configs(options.get("config_path"), path)
+                named = options.get("config_path")
+                found = self._configs(named, path)
+                launches.configs += found
+                launches.unknown_config |= named is not None and not found
                 cache_states.append(_may_cache(options.get("enable_cache")))
         if cache_states:
             launches.cache_may_stay_on = any(cache_states)
