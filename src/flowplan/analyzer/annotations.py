@@ -17,6 +17,8 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
+from flowplan.analyzer.names import dotted_parts
+
 _MODULES = {"typing": typing, "typing_extensions": typing, "collections.abc": collections.abc,
             "builtins": builtins}
 _FAILED = object()
@@ -81,18 +83,16 @@ def _build(node: ast.expr, names: dict[str, str]) -> Any:
 
 
 def _named(node: ast.expr, names: dict[str, str]) -> Any:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.insert(0, node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
+    dotted = dotted_parts(node)
+    if dotted is None:
         return _FAILED
-    if node.id in names:
-        qualified = ".".join([names[node.id], *parts])
-    elif not parts and isinstance(getattr(builtins, node.id, None), type):
-        return getattr(builtins, node.id)
+    head, *parts = dotted
+    if head in names:
+        qualified = ".".join([names[head], *parts])
+    elif not parts and isinstance(getattr(builtins, head, None), type):
+        return getattr(builtins, head)
     else:
-        qualified = ".".join([node.id, *parts])
+        qualified = ".".join(dotted)
     module, _, attr = qualified.rpartition(".")
     source = _MODULES.get(module)
     found = getattr(source, attr, _FAILED) if source is not None and attr else _FAILED

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from flowplan.analyzer.blocks import statement_blocks
+from flowplan.analyzer.names import dotted_name
 from flowplan.analyzer.positions import def_name_site
 from flowplan.analyzer.signature import InputSpec, OutputSpec, ParamKind, StepSignature
 from flowplan.analyzer.source import SourceFile
@@ -81,7 +82,7 @@ class _Reader:
     def generic(self, expr: ast.expr, name: str) -> list[ast.expr] | None:
         if not isinstance(expr, ast.Subscript):
             return None
-        base = _dotted(expr.value)
+        base = dotted_name(expr.value)
         if base is None or base.rsplit(".", 1)[-1] != name:
             return None
         index = expr.slice
@@ -119,15 +120,6 @@ class _Reader:
         ):
             raise Unsure  # Tuple[T, ...] with tuple-literal returns: FP102
         return elements
-
-
-def _dotted(expr: ast.expr) -> str | None:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        base = _dotted(expr.value)
-        return None if base is None else f"{base}.{expr.attr}"
-    return None
 
 
 def _shape(node: ast.Return) -> tuple[str, int | None]:

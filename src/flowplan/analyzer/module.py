@@ -9,7 +9,7 @@ are computed only for modules with a problem to report.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -131,28 +131,48 @@ def cst_inputs(func: cst.FunctionDef, module: cst.Module) -> list[InputSpec]:
 def _signature(
     m: _Module, qualname: str, node: FunctionNode, func: cst.FunctionDef, decision: OutputDecision
 ) -> StepSignature:
-    inputs = cst_inputs(func, m.tree)
+    return build_signature(
+        m.path, qualname, node, cst_inputs(func, m.tree), decision, m.locator.column,
+        m.locator.name_site(node), m.index.code_hash(node),
+        tuple(located(m.path, f, m.positions) for f in decision.findings),
+    )
+
+
+def build_signature(
+    path: str,
+    qualname: str,
+    node: FunctionNode,
+    inputs: list[InputSpec],
+    decision: OutputDecision,
+    column: Callable[[int, int], int],
+    name_site: tuple[int, int],
+    code_hash: str,
+    diagnostics: tuple[Diagnostic, ...],
+) -> StepSignature:
+    """The ``StepSignature`` of the def ``node`` from libcst's reading (inputs, outputs);
+    ``column`` turns an ``ast`` offset into a column, ``name_site`` is where the def's name is
+    (for a missing return annotation).  Both the library and the lint path build it here."""
     args = node.args
     arg_sites = {
-        a.arg: (a.lineno, m.locator.column(a.lineno, a.col_offset))
+        a.arg: (a.lineno, column(a.lineno, a.col_offset))
         for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
     }
     missing = [(i.name, arg_sites[i.name]) for i in inputs if i.annotation is None]
-    if func.returns is None and decision.returns_value:
-        missing.append(("return", m.locator.name_site(node)))
+    if node.returns is None and decision.returns_value:
+        missing.append(("return", name_site))
     first_line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
     return StepSignature(
         name=node.name,
         qualname=qualname,
-        path=m.path,
+        path=path,
         line=first_line,
-        column=m.locator.column(node.lineno, node.col_offset),
+        column=column(node.lineno, node.col_offset),
         inputs=tuple(inputs),
         outputs=decision.outputs,
         multi_output=decision.multi_output,
         return_annotation=decision.return_annotation,
-        code_hash=m.index.code_hash(node),
-        diagnostics=tuple(located(m.path, f, m.positions) for f in decision.findings),
+        code_hash=code_hash,
+        diagnostics=diagnostics,
         missing_annotations=tuple(name for name, _ in missing),
         missing_annotation_sites=tuple(site for _, site in missing),
     )

@@ -16,10 +16,9 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from flowplan.analyzer.ast_signatures import FunctionNode, ast_functions
 from flowplan.analyzer.deep_stack import deeply
-from flowplan.analyzer.module import cst_functions, cst_inputs, located
+from flowplan.analyzer.module import build_signature, cst_functions, cst_inputs, located
 from flowplan.analyzer.positions import def_name_site
 from flowplan.analyzer.returns import (
-    OutputDecision,
     decide_outputs,
 )
 from flowplan.analyzer.signature import StepSignature
@@ -52,43 +51,11 @@ def _step_signatures(
         qualname, func = by_node[id(node)]
         decision = decisions[id(node)]
         findings = tuple(located(source.path, f, positions) for f in decision.findings)
-        result[id(node)] = _signature(source, qualname, node, func, decision, findings)
+        result[id(node)] = build_signature(
+            source.path, qualname, node, cst_inputs(func, module), decision, source.column,
+            def_name_site(source.lines, node), "", findings,
+        )
     return result, None
-
-
-def _signature(
-    source: SourceFile,
-    qualname: str,
-    node: FunctionNode,
-    func: cst.FunctionDef,
-    decision: OutputDecision,
-    findings: tuple[Diagnostic, ...],
-) -> StepSignature:
-    inputs = cst_inputs(func, source.cst)
-    args = node.args
-    sites = {
-        a.arg: (a.lineno, source.column(a.lineno, a.col_offset))
-        for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
-    }
-    missing = [(i.name, sites[i.name]) for i in inputs if i.annotation is None]
-    if node.returns is None and decision.returns_value:
-        missing.append(("return", def_name_site(source.lines, node)))
-    first_line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
-    return StepSignature(
-        name=node.name,
-        qualname=qualname,
-        path=source.path,
-        line=first_line,
-        column=source.column(node.lineno, node.col_offset),
-        inputs=tuple(inputs),
-        outputs=decision.outputs,
-        multi_output=decision.multi_output,
-        return_annotation=decision.return_annotation,
-        code_hash="",
-        diagnostics=findings,
-        missing_annotations=tuple(name for name, _ in missing),
-        missing_annotation_sites=tuple(site for _, site in missing),
-    )
 
 
 def step_signatures(

@@ -7,12 +7,13 @@ import sys
 import click
 
 from flowplan.cli.common import emit_json, json_option
+from flowplan.lint.formats import FORMATS
 
 
 @click.command("check")
 @click.argument("paths", nargs=-1)
 @click.option(
-    "--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+    "--format", "fmt", type=click.Choice(FORMATS), default="text",
     show_default=True, help="output format",
 )
 @click.option("--select", multiple=True, help="only these codes or prefixes (e.g. FP2,FP801)")

@@ -13,7 +13,7 @@ from flowplan.compiler.params import to_parameter
 from flowplan.compiler.pipeline_definition import CompiledPipeline, PipelineDefinition
 from flowplan.compiler.placeholders import Artifact, _is_unpacking
 from flowplan.compiler.typeforms import type_hints
-from flowplan.diagnostics import CompileError, Diagnostic, Severity
+from flowplan.diagnostics import CompileError, Diagnostic, Severity, raise_if_errors
 from flowplan.messages import wiring
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ def bind_parameters(
     args: Sequence[Any],
     params: dict[str, Any],
     where: Where | None = None,
-) -> tuple[inspect.BoundArguments, list[Diagnostic]]:
+) -> inspect.BoundArguments:
     """Bind a pipeline's arguments; FP213 at ``where`` (the call inside an outer pipeline's
     body), else at the pipeline's def."""
     path, line, column = where or (*pipe.location, None)
@@ -39,7 +39,7 @@ def bind_parameters(
             wiring.pipeline_arguments(pipe.name, exc, known, params, path, line, column)
         ) from None
     bound.apply_defaults()
-    return bound, []
+    return bound
 
 
 def _json_parameters(
@@ -153,7 +153,7 @@ def compile_pipeline(
             pipe = configure_run.configured(pipe, config)
         params = configure_run.pipeline_parameters(pipe, config, params)
     params = _with_configured_parameters(pipe, params)
-    bound, _ = bind_parameters(pipe, args, params)
+    bound = bind_parameters(pipe, args, params)
     parameters, problems = _json_parameters(pipe, bound)
     if problems:
         raise CompileError(problems)
@@ -188,9 +188,7 @@ def compile_pipeline(
     plan_json = plan.to_json()
     fingerprint = plan_hash(plan_json)
     diagnostics = validate(plan, fingerprint=fingerprint)
-    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
-    if errors:
-        raise CompileError(errors)
+    raise_if_errors(diagnostics)
     warnings = tracer.diagnostics + [d for d in diagnostics if d.severity is Severity.WARNING]
     return CompiledPipeline(
         plan=plan,
@@ -223,7 +221,7 @@ def inline_pipeline(
 ) -> Any:
     """A pipeline called inside another pipeline: its steps join the outer plan."""
     assert isinstance(tracer, Tracer)  # the only tracer there is
-    bound, _ = bind_parameters(pipe, args, params, tracer.call_location())
+    bound = bind_parameters(pipe, args, params, tracer.call_location())
     return _trace_body(pipe, tracer, bound)
 
 

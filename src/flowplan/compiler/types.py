@@ -31,6 +31,7 @@ from collections.abc import Iterable, Mapping
 
 import typing_extensions
 
+from flowplan.analyzer.names import dotted_parts
 from flowplan.compiler.compatibility import describe_mismatch, is_compatible
 from flowplan.compiler.plan import TypeExpr
 from flowplan.compiler.typeforms import (
@@ -204,13 +205,10 @@ class _SourceReader:
 
     def resolve(self, node: ast.expr) -> str | None:
         """The canonical qualified name of a (dotted) name; None when unresolvable."""
-        parts: list[str] = []
-        while isinstance(node, ast.Attribute):
-            parts.insert(0, node.attr)
-            node = node.value
-        if not isinstance(node, ast.Name):
+        dotted = dotted_parts(node)
+        if dotted is None:
             return None
-        head, rest = node.id, "".join(f".{p}" for p in parts)
+        head, rest = dotted[0], "".join(f".{p}" for p in dotted[1:])
         if head in self.imports:
             return canonical(self.imports[head] + rest)
         if not rest and head in _BUILTIN_TYPES:

@@ -21,11 +21,3 @@ class RunFailedError(FlowplanError, RuntimeError):
             runtime.run_failed(run.name, failures)
         )
 
-
-class StepFailure(Exception):
-    """Carries a user exception out of a step attempt, with its formatted traceback."""
-
-    def __init__(self, original: BaseException, text: str) -> None:
-        super().__init__(str(original))
-        self.original = original
-        self.text = text

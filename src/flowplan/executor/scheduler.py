@@ -89,11 +89,3 @@ class Scheduler:
                 seen[current] = None
                 stack.extend(self.downstream[current])
         return list(seen)
-
-    @property
-    def finished(self) -> bool:
-        """Nothing runs and nothing more can start."""
-        return not self.running and (self.halted or not self._ready)
-
-    def failed(self) -> list[str]:
-        return [n for n in self.order if self.status.get(n) is S.FAILED]

@@ -128,6 +128,15 @@ def positional_only_by_keyword(
                 path=path, line=line, column=column, fix=f"pass `{name}` by position")
 
 
+# -- FP211 foreign-artifact -------------------------------------------------------------------
+def foreign_artifact(
+    name: str, inv_id: str, artifact: str, path: str | None, line: int | None, column: _Column
+) -> Diagnostic:
+    return make("FP211", f"input `{name}` of `{inv_id}` is {artifact}, an artifact of another "
+                "pipeline", path=path, line=line, column=column,
+                fix="pass artifacts produced inside this pipeline only")
+
+
 # -- FP212 invalid-id --------------------------------------------------------------------------
 def invalid_id(
     step: str, custom: object, path: str | None, line: int | None, column: _Column

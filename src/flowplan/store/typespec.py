@@ -17,6 +17,8 @@ import types
 import typing
 from typing import Any
 
+from flowplan.analyzer.names import dotted_name
+
 
 class TypeSpecError(ValueError):
     """A type cannot be written as a resolvable name, or a written name cannot be resolved."""
@@ -136,14 +138,10 @@ def _evaluate(node: ast.expr, text: str) -> Any:
 
 
 def _dotted(node: ast.expr, text: str) -> str:
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
+    name = dotted_name(node)
+    if name is None:
         raise TypeSpecError(f"`{text}` is not a recorded type")
-    parts.append(node.id)
-    return ".".join(reversed(parts))
+    return name
 
 
 def _locate(dotted: str) -> Any:

@@ -16,6 +16,7 @@ from flowplan.analyzer.imports import (
     import_statements,
     package_of,
 )
+from flowplan.analyzer.names import dotted_parts
 from flowplan.analyzer.output_names import NOT_KNOWN, fold_names
 from flowplan.analyzer.spellings import canonical, spelling_of
 from flowplan.compiler.frontends.static.definitions import (
@@ -141,13 +142,11 @@ class ModuleFacts:
 
     def qualified(self, expr: ast.expr) -> str | None:
         """The qualified name a (dotted) name stands for through the imports, if any."""
-        parts: list[str] = []
-        while isinstance(expr, ast.Attribute):
-            parts.insert(0, expr.attr)
-            expr = expr.value
-        if not isinstance(expr, ast.Name):
+        dotted = dotted_parts(expr)
+        if dotted is None:
             return None
-        bound = self.bindings.get(expr.id)
+        head, *parts = dotted
+        bound = self.bindings.get(head)
         if isinstance(bound, str):
             return ".".join([bound, *parts])
         return None
@@ -168,10 +167,6 @@ class ModuleFacts:
     @property
     def steps(self) -> list[StepDef]:
         return [d for d in self.definitions if isinstance(d, StepDef)]
-
-    @property
-    def pipelines(self) -> list[PipelineDef]:
-        return [d for d in self.definitions if isinstance(d, PipelineDef)]
 
     # -- values ----------------------------------------------------------------------------
     def lookup(self, name: str) -> Any:

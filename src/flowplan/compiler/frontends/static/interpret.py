@@ -12,6 +12,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from flowplan.compiler import recording
 from flowplan.compiler.frontends.static import operations as ops
 from flowplan.compiler.frontends.static.evaluate import Evaluator, Site
 from flowplan.compiler.frontends.static.values import ArtifactMisuse, StaticArtifact, Unknown
@@ -53,13 +54,7 @@ class Trace:
     returned: Any = None
 
     def next_id(self, name: str) -> str:
-        count = self.counts.get(name, 0)
-        while True:
-            count += 1
-            candidate = name if count == 1 else f"{name}_{count}"
-            if candidate not in self.ids:
-                self.counts[name] = count
-                return candidate
+        return recording.next_id(name, self.counts, self.ids)
 
     def report(self, diagnostic: Diagnostic) -> None:
         if diagnostic not in self.diagnostics:

@@ -1,26 +1,23 @@
-"""Recording one step call -- the static twin of ``Tracer.call_step``, with its messages."""
+"""Recording one step call in a pipeline body read statically: what the static front end
+adds to :mod:`flowplan.compiler.recording`, which it shares with the tracer."""
 
 from __future__ import annotations
 
 import ast
 from typing import TYPE_CHECKING, Any
 
+from flowplan.compiler import recording
 from flowplan.compiler.binding import bind
 from flowplan.compiler.frontends.static.interpret import location
 from flowplan.compiler.frontends.static.operations import is_plain
 from flowplan.compiler.frontends.static.values import StaticArtifact, StepRef, Unknown, is_known
-from flowplan.compiler.params import to_parameter
 from flowplan.compiler.plan import (
-    ArtifactListInput,
-    ArtifactRef,
     Invocation,
     ParameterInput,
     SourceLocation,
     StepInput,
 )
-from flowplan.compiler.reference import holds_reference
 from flowplan.diagnostics import Diagnostic
-from flowplan.messages import wiring
 
 if TYPE_CHECKING:
     from flowplan.compiler.frontends.static.calls import Run
@@ -51,11 +48,7 @@ def record_step_call(
     where = location(ev.site(node))
     template = template_of(run, step)
     sig = step.definition.signature
-    kwargs = dict(kwargs)
-    custom_id = kwargs.pop("id", None)
-    if custom_id is None and "step_name" in kwargs and "step_name" not in sig.input_names:
-        custom_id = kwargs.pop("step_name")
-    after = kwargs.pop("after", None)
+    custom_id, after, kwargs = recording.call_keywords(kwargs, sig.input_names)
     problems: list[Diagnostic] = [*sig.errors, *template.problems, *template.options.problems]
     inv_id = _assign_id(run, template.options.name, custom_id, where, problems)
     binding = bind(inv_id, sig.inputs, len(args), list(kwargs), where)
@@ -64,7 +57,10 @@ def record_step_call(
     values.update({k: kwargs[k] for k in binding.keywords})
     inputs: dict[str, StepInput] = {}
     for name, value in values.items():
-        converted = _convert(inv_id, name, value, template.hints.get(name), where, problems)
+        converted = recording.convert_input(
+            inv_id, name, value, template.hints.get(name), where, problems, (StepRef,),
+            _never, _opaque_input,
+        )
         if converted is not None:
             inputs[name] = converted
     invocation = Invocation(
@@ -73,7 +69,9 @@ def record_step_call(
         source=template.source,
         location=SourceLocation(path=where[0], line=where[1], column=where[2]),
         inputs=inputs,
-        after=_after_ids(run, inv_id, after, where, problems),
+        after=recording.after_ids(
+            inv_id, after, where, problems, lambda item: _opaque_after(run, item)
+        ),
         input_defs=template.input_defs,
         outputs=template.output_defs(run.trace.pipeline, inv_id),
         config=template.config,
@@ -94,50 +92,31 @@ def record_step_call(
 def _assign_id(
     run: Run, name: str, custom: object, where: Where, problems: list[Diagnostic]
 ) -> str:
+    """:func:`flowplan.compiler.recording.assign_id`, and an id not known statically."""
     trace = run.trace
-    path, line, column = where
-    if isinstance(custom, Unknown):
-        trace.symbolic_ids = True
-        if custom.text is None:
-            trace.partial.append(f"line {line}: an id not known statically")
-        inv_id = custom.text or trace.next_id(name)
-    elif custom is None:
-        inv_id = trace.next_id(name)
-    elif not isinstance(custom, str) or not custom.strip():
-        problems.append(wiring.invalid_id(name, custom, path, line, column))
-        inv_id = trace.next_id(name)
-    else:
-        inv_id = custom
-        if inv_id in trace.ids:
-            problems.append(wiring.duplicate_id(inv_id, trace.pipeline, path, line, column))
+    if not isinstance(custom, Unknown):
+        return recording.assign_id(
+            name, custom, trace.pipeline, trace.counts, trace.ids, where, problems
+        )
+    trace.symbolic_ids = True
+    if custom.text is None:
+        trace.partial.append(f"line {where[1]}: an id not known statically")
+    inv_id = custom.text or trace.next_id(name)
     trace.ids.add(inv_id)
     return inv_id
 
 
-def _convert(
-    inv_id: str, name: str, value: Any, hint: object, where: Where, problems: list[Diagnostic]
-) -> StepInput | None:
-    path, line, column = where
-    if isinstance(value, StaticArtifact):
-        return _ref(inv_id, name, value, where, problems)
-    if isinstance(value, (list, tuple)) and value and all(
-        isinstance(v, StaticArtifact) for v in value
-    ):
-        refs = [_ref(inv_id, name, v, where, problems) for v in value]
-        return ArtifactListInput(items=[r for r in refs if r is not None])
-    if isinstance(value, (list, tuple, dict)) and holds_reference(value):
-        problems.append(wiring.mixed_input(name, inv_id, path, line, column))
-        return None
-    if isinstance(value, StepRef):
-        problems.append(wiring.step_object_as_input(name, inv_id, value.name, path, line, column))
-        return None
+def _never(value: object) -> bool:
+    return False  # every static artifact belongs to the pipeline being read
+
+
+def _opaque_input(value: object) -> StepInput | None:
+    """The input for a value not known statically (a pipeline parameter, say), else None."""
     if isinstance(value, Unknown):
         return ParameterInput(value=None, pipeline_parameter=value.parameter)
     if not is_known(value) or not _plain(value):
         return ParameterInput(value=None)
-    json_value, bad = to_parameter(value, hint, f"step `{inv_id}`", name, where)
-    problems += bad
-    return None if bad else ParameterInput(value=json_value)
+    return None
 
 
 def _plain(value: object) -> bool:
@@ -148,35 +127,9 @@ def _plain(value: object) -> bool:
     return is_plain(value)
 
 
-def _ref(
-    inv_id: str, name: str, value: StaticArtifact, where: Where, problems: list[Diagnostic]
-) -> ArtifactRef | None:
-    if value.output_name is None:
-        path, line, column = where
-        problems.append(wiring.output_of_outputless_step(
-            name, inv_id, value.invocation_id, path, line, column
-        ))
-        return None
-    return ArtifactRef(step=value.invocation_id, output=value.output_name)
-
-
-def _after_ids(
-    run: Run, inv_id: str, after: object, where: Where, problems: list[Diagnostic]
-) -> list[str]:
-    if after is None:
-        return []
-    items = list(after) if isinstance(after, (list, tuple)) else [after]
-    ids: list[str] = []
-    for item in items:
-        if isinstance(item, StaticArtifact):
-            ids.append(item.invocation_id)
-        elif isinstance(item, str):
-            ids.append(item)
-        elif isinstance(item, Unknown):
-            run.trace.symbolic_ids = True
-            if item.text is not None:
-                ids.append(item.text)
-        else:
-            path, line, column = where
-            problems.append(wiring.invalid_after(inv_id, item, path, line, column))
-    return list(dict.fromkeys(ids))
+def _opaque_after(run: Run, item: object) -> str | bool:
+    """An ``after=`` item not known statically: its id if its text is known, else skipped."""
+    if not isinstance(item, Unknown):
+        return False
+    run.trace.symbolic_ids = True
+    return item.text if item.text is not None else True
