@@ -40,11 +40,12 @@ def string_value(expr: cst.BaseExpression) -> str | None:
     return None
 
 
-def _dotted(expr: cst.BaseExpression) -> str | None:
+def cst_dotted_name(expr: cst.BaseExpression) -> str | None:
+    """``"a.b.c"`` for the libcst expression ``a.b.c``; None unless names and attributes."""
     if isinstance(expr, cst.Name):
         return expr.value
     if isinstance(expr, cst.Attribute):
-        base = _dotted(expr.value)
+        base = cst_dotted_name(expr.value)
         return None if base is None else f"{base}.{expr.attr.value}"
     return None
 
@@ -52,7 +53,7 @@ def _dotted(expr: cst.BaseExpression) -> str | None:
 def _artifact_config(expr: cst.BaseExpression, aliases: Mapping[str, str]) -> bool:
     if not isinstance(expr, cst.Call):
         return False
-    name = _dotted(expr.func) or ""
+    name = cst_dotted_name(expr.func) or ""
     return aliases.get(name, name).rsplit(".", 1)[-1] == "ArtifactConfig"
 
 

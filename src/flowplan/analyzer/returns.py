@@ -15,7 +15,12 @@ from typing import Literal
 
 import libcst as cst
 
-from flowplan.analyzer.output_names import OutputName, output_name, string_value
+from flowplan.analyzer.output_names import (
+    OutputName,
+    cst_dotted_name,
+    output_name,
+    string_value,
+)
 from flowplan.analyzer.signature import OutputSpec
 
 Shape = Literal["none", "tuple", "value"]
@@ -108,15 +113,6 @@ def source_text(node: cst.CSTNode, module: cst.Module) -> str:
     return module.code_for_node(node)
 
 
-def dotted_name(expr: cst.BaseExpression) -> str | None:
-    if isinstance(expr, cst.Name):
-        return expr.value
-    if isinstance(expr, cst.Attribute):
-        base = dotted_name(expr.value)
-        return None if base is None else f"{base}.{expr.attr.value}"
-    return None
-
-
 _TYPING_MODULES = frozenset({"typing", "typing_extensions"})
 
 
@@ -128,11 +124,11 @@ def typing_aliases(module: cst.Module) -> dict[str, str]:
         for stmt in line.body if isinstance(line, cst.SimpleStatementLine) else ():
             if not isinstance(stmt, cst.ImportFrom) or isinstance(stmt.names, cst.ImportStar):
                 continue
-            if stmt.module is None or dotted_name(stmt.module) not in _TYPING_MODULES:
+            if stmt.module is None or cst_dotted_name(stmt.module) not in _TYPING_MODULES:
                 continue
             for alias in stmt.names:
                 if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    found[alias.asname.name.value] = str(dotted_name(alias.name))
+                    found[alias.asname.name.value] = str(cst_dotted_name(alias.name))
     return found
 
 
@@ -156,7 +152,7 @@ def _generic(expr: cst.BaseExpression, name: str,
     typing import name as alias``), or None when ``expr`` is not one."""
     if not isinstance(expr, cst.Subscript):
         return None
-    base = dotted_name(expr.value)
+    base = cst_dotted_name(expr.value)
     if base is not None and aliases and base in aliases:
         base = aliases[base]
     if base is None or base.rsplit(".", 1)[-1] != name:

@@ -126,18 +126,13 @@ class ModuleFacts:
     def decorator_name(self, expr: ast.expr, node: DefNode) -> str | None:
         """The qualified name of a decorator as it is bound when the def runs: ``@pipeline``
         on ``def pipeline(): ...`` is the imported decorator, not the def it rebinds."""
-        root = expr
-        while isinstance(root, ast.Attribute):
-            root = root.value
-        if isinstance(root, ast.Name) and self.bindings.get(root.id) is node:
-            imported = self.imports.names.get(root.id)
-            if imported is None:
-                return None
-            parts: list[str] = []
-            while isinstance(expr, ast.Attribute):
-                parts.insert(0, expr.attr)
-                expr = expr.value
-            return ".".join([imported, *parts])
+        dotted = dotted_parts(expr)
+        if dotted is None:
+            return None
+        head, *parts = dotted
+        if self.bindings.get(head) is node:
+            imported = self.imports.names.get(head)
+            return None if imported is None else ".".join([imported, *parts])
         return self.qualified(expr)
 
     def qualified(self, expr: ast.expr) -> str | None:
@@ -167,6 +162,10 @@ class ModuleFacts:
     @property
     def steps(self) -> list[StepDef]:
         return [d for d in self.definitions if isinstance(d, StepDef)]
+
+    @property
+    def pipelines(self) -> list[PipelineDef]:
+        return [d for d in self.definitions if isinstance(d, PipelineDef)]
 
     # -- values ----------------------------------------------------------------------------
     def lookup(self, name: str) -> Any:
