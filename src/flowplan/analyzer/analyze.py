@@ -16,7 +16,6 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from flowplan import codes
 from flowplan.analyzer import analysis_cache
 from flowplan.analyzer.fallback import signature_without_source
 from flowplan.analyzer.module_analysis import ModuleAnalysis
@@ -82,24 +81,7 @@ def enforce_annotations(sig: StepSignature, enforce: bool | None = None) -> list
     problems = []
     for i, name in enumerate(sig.missing_annotations):
         line, column = sites[i] if i < len(sites) else (sig.line, sig.column)
-        if name == "return":
-            message = f"step `{sig.name}` has no return annotation"
-            fix = "annotate what it returns, e.g. `-> int`, or `-> None` when it returns nothing"
-        else:
-            message = f"input `{name}` of step `{sig.name}` has no type annotation"
-            fix = f"annotate it, e.g. `{name}: int`"
-        problems.append(
-            codes.make(
-                "FP101",
-                message,
-                path=sig.path,
-                line=line,
-                column=column,
-                fix=fix,
-                why="FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS is set, so every step input and output"
-                " needs a type annotation",
-            )
-        )
+        problems.append(definitions.missing_annotation(sig.name, name, sig.path, line, column))
     return problems
 
 

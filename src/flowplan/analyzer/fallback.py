@@ -16,7 +16,6 @@ import typing
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from flowplan import codes
 from flowplan.analyzer.signature import InputSpec, OutputSpec, ParamKind, StepSignature
 from flowplan.diagnostics import Diagnostic
 from flowplan.messages import definitions
@@ -46,16 +45,8 @@ def signature_without_source(func: Callable[..., Any], reason: str) -> StepSigna
     )
     returns = _return_annotation(func, signature.return_annotation)
     outputs, problem = _outputs(returns, code)
-    warning = codes.make(
-        "FP107",
-        f"the source of step `{code.co_name}` is unavailable ({reason}); its code hash falls"
-        " back to the bytecode, so caching is less precise, and a Tuple return annotation is"
-        " read as one output",
-        path=code.co_filename,
-        line=code.co_firstlineno,
-        fix="define steps in a .py file that is imported or run by path, not in exec'd code"
-        " or an interactive session",
-    )
+    warning = definitions.source_unavailable(code.co_name, reason, code.co_filename,
+                                             code.co_firstlineno)
     missing = [i.name for i in inputs if i.annotation is None]
     if returns is inspect.Signature.empty:
         missing.append("return")

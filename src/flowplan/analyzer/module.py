@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
-from flowplan import codes
 from flowplan.analyzer.codehash import FunctionNode, ModuleIndex
 from flowplan.analyzer.deep_stack import deeply
 from flowplan.analyzer.module_analysis import ModuleAnalysis
@@ -183,16 +182,9 @@ def located(
 ) -> Diagnostic:
     """A finding of the output decision as a diagnostic at its libcst position."""
     where = positions[finding.node]
-    return codes.make(
-        finding.code,
-        finding.message,
-        path=path,
-        line=where.start.line,
-        column=where.start.column + 1,
-        end_line=where.end.line,
-        end_column=where.end.column + 1,
-        fix=finding.fix,
-    )
+    return replace(finding.diagnostic, path=path, line=where.start.line,
+                   column=where.start.column + 1, end_line=where.end.line,
+                   end_column=where.end.column + 1)
 
 
 def analyze_module(source: str, path: str) -> ModuleAnalysis:

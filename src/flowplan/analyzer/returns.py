@@ -22,6 +22,8 @@ from flowplan.analyzer.output_names import (
     string_value,
 )
 from flowplan.analyzer.signature import OutputSpec
+from flowplan.diagnostics import Diagnostic
+from flowplan.messages import definitions
 
 Shape = Literal["none", "tuple", "value"]
 
@@ -30,9 +32,7 @@ Shape = Literal["none", "tuple", "value"]
 class Finding:
     """A diagnostic without its position yet: it points at ``node``."""
 
-    code: str
-    message: str
-    fix: str
+    diagnostic: Diagnostic
     node: cst.CSTNode
 
 
@@ -187,8 +187,8 @@ class _Decider:
     def text(self, node: cst.CSTNode) -> str:
         return source_text(node, self.module)
 
-    def report(self, code: str, message: str, fix: str, node: cst.CSTNode) -> None:
-        self.findings.append(Finding(code, f"step `{self.step}` {message}", fix, node))
+    def report(self, diagnostic: Diagnostic, node: cst.CSTNode) -> None:
+        self.findings.append(Finding(diagnostic, node))
 
     def unwrap(self, expr: cst.BaseExpression) -> tuple[cst.BaseExpression, OutputName]:
         """Strip ``Annotated[...]`` (nested ones too); return the type and the output name."""
@@ -201,29 +201,16 @@ class _Decider:
         name = output_name(metadata, self.aliases, self.text)
         if name is None:
             bad = next((m for m in metadata if string_value(m) is None), outer)
-            self.report(
-                "FP106",
-                f"annotates an output `{self.text(outer)}`, but `Annotated` metadata must be"
-                " exactly one string, the output name",
-                'write `Annotated[T, "name"]` with a single non-empty string literal',
-                bad,
-            )
+            self.report(definitions.annotated_metadata_not_a_name(self.step, self.text(outer)),
+                        bad)
         return expr, name or OutputName()
 
     def check_shapes(self, valued: Sequence[_Return]) -> None:
         first = valued[0].shape
         for ret in valued[1:]:
             if ret.shape != first:
-                is_tuple = "returns a tuple literal" if ret.shape == "tuple" else "returns a value"
-                other = "a single value" if ret.shape == "tuple" else "a tuple literal"
-                self.report(
-                    "FP104",
-                    f"{is_tuple} here but {other} elsewhere; every `return` must have the"
-                    " same shape",
-                    "return tuple literals everywhere (several outputs), or build the tuple in"
-                    " a variable and return that everywhere (one output)",
-                    ret.node,
-                )
+                self.report(definitions.mixed_return_shapes(self.step, ret.shape == "tuple"),
+                            ret.node)
 
     def several(
         self, elements: Sequence[cst.BaseExpression], tuples: Sequence[_Return], ann: str
@@ -231,38 +218,22 @@ class _Decider:
         for ret in tuples:
             if ret.arity != len(elements):
                 got = "a starred tuple literal" if ret.arity is None else f"{ret.arity} values"
-                self.report(
-                    "FP103",
-                    f"returns {got} but its annotation `{ann}` declares {len(elements)} outputs",
-                    "make every returned tuple literal as long as the Tuple[...] annotation",
-                    ret.node,
-                )
+                self.report(definitions.tuple_length_mismatch(self.step, got, ann, len(elements)),
+                            ret.node)
         outputs: list[OutputSpec] = []
         seen: set[str] = set()
         for i, element in enumerate(elements):
             inner, given = self.unwrap(element)
             name = given.literal or f"output_{i}"
             if given.expression is None and name in seen:
-                self.report(
-                    "FP105",
-                    f"has two outputs named `{name}`",
-                    'give each output its own name with `Annotated[T, "name"]`',
-                    element,
-                )
+                self.report(definitions.duplicate_output_name(self.step, name), element)
             seen.add(name)
             outputs.append(OutputSpec(name, self.text(inner), given.expression))
         return tuple(outputs)
 
     def variadic(self, tuples: Sequence[_Return], ann: str) -> None:
         for ret in tuples:
-            self.report(
-                "FP102",
-                f"returns a tuple literal but is annotated `{ann}`, a tuple of any length;"
-                " several outputs need a fixed-length Tuple",
-                "annotate each output (`-> Tuple[int, int]`), or return a variable to keep one"
-                ' tuple output, or name it: `Annotated[Tuple[int, ...], "name"]`',
-                ret.node,
-            )
+            self.report(definitions.variadic_tuple_return(self.step, ann), ret.node)
 
 
 def decide_outputs(func: cst.FunctionDef, module: cst.Module,

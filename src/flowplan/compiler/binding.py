@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from flowplan.analyzer.signature import InputSpec
-from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
 from flowplan.messages import wiring
 
@@ -34,17 +33,8 @@ def bind(
     result = Binding()
     positional_ok = [i.name for i in inputs if i.kind != "keyword_only"]
     if n_positional > len(positional_ok):
-        result.problems.append(
-            make(
-                "FP209",
-                f"step `{step_id}` takes {len(positional_ok)} positional input(s) but "
-                f"{n_positional} were given",
-                path=path,
-                line=line,
-                column=column,
-                fix="pass the extra values by keyword, or remove them",
-            )
-        )
+        result.problems.append(wiring.too_many_positional(
+            step_id, len(positional_ok), n_positional, path, line, column))
     result.positional = positional_ok[:n_positional]
     known = {i.name: i for i in inputs}
     for name in keywords:
@@ -54,16 +44,7 @@ def bind(
                 wiring.unknown_input(step_id, name, known, path, line, column)
             )
         elif name in result.positional:
-            result.problems.append(
-                make(
-                    "FP210",
-                    f"input `{name}` of step `{step_id}` is given twice",
-                    path=path,
-                    line=line,
-                    column=column,
-                    fix="pass it either by position or by keyword",
-                )
-            )
+            result.problems.append(wiring.input_given_twice(step_id, name, path, line, column))
         elif spec.kind == "positional_only":
             result.problems.append(
                 wiring.positional_only_by_keyword(step_id, name, path, line, column)

@@ -8,8 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages.definitions import bad_hook, unusable_hook
 
 HookKind = Literal["on_success", "on_failure"]
 SUCCESS_PARAMETERS = ("step_name", "step_output")
@@ -83,37 +83,6 @@ def check_hook(
     if problem is None:
         return func, []
     return None, [bad_hook(kind, owner, location, hook_path(func), problem)]
-
-
-def unusable_hook(
-    kind: HookKind, owner: str, location: tuple[str | None, int | None], reason: str
-) -> Diagnostic:
-    """FP108 for a hook that cannot be resolved to a function."""
-    return make(
-        "FP108",
-        f"{kind} hook of {owner} cannot be used: {reason}",
-        path=location[0],
-        line=location[1],
-        fix="pass a function, or an import path such as 'mypackage.hooks.notify'",
-    )
-
-
-def bad_hook(
-    kind: HookKind, owner: str, location: tuple[str | None, int | None], path: str, problem: str
-) -> Diagnostic:
-    """FP108 for the hook at import path ``path`` whose signature has ``problem``."""
-    fix = (
-        "a success hook takes no parameters, or any of `step_name` and `step_output`"
-        if kind == "on_success"
-        else "a failure hook takes no parameters or one `exception: BaseException` parameter"
-    )
-    return make(
-        "FP108",
-        f"{kind} hook of {owner} `{path}` {problem}",
-        path=location[0],
-        line=location[1],
-        fix=fix,
-    )
 
 
 def hook_problem(kind: HookKind, params: Sequence[HookParam]) -> str | None:

@@ -8,8 +8,8 @@ import types
 import typing
 from typing import Any
 
-from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import settings
 
 _PLAIN = (str, int, float, bool, type(None))
 
@@ -79,17 +79,8 @@ def _type_problems(
         adapter.validate_python(value)
     except ValidationError as exc:
         first = exc.errors()[0]
-        return [
-            make(
-                "FP306",
-                f"parameter `{name}` of {owner} is {value!r}, which does not fit its "
-                f"annotation {_spelling(annotation)}: {first['msg'].lower()}",
-                path=where[0],
-                line=where[1],
-                column=where[2],
-                fix=f"pass a value of type {_spelling(annotation)}, or change the annotation",
-            )
-        ]
+        return [settings.parameter_type_mismatch(name, owner, value, _spelling(annotation),
+                                                 first['msg'], where)]
     return []
 
 
@@ -144,19 +135,8 @@ def to_parameter(
     where: tuple[str | None, int | None, int | None],
 ) -> tuple[Any, list[Diagnostic]]:
     """The JSON form of a parameter, or the FP301/FP302 diagnostics that refuse it."""
-    path, line, column = where
     if isinstance(value, (set, frozenset)):
-        return None, [
-            make(
-                "FP302",
-                f"parameter `{name}` of {owner} is a {type(value).__name__}; sets have no JSON "
-                "form and an unstable order",
-                path=path,
-                line=line,
-                column=column,
-                fix=f"pass a sorted list instead: sorted({name})",
-            )
-        ]
+        return None, [settings.parameter_is_set(name, owner, type(value).__name__, where)]
     try:
         json_value = plain_json(value)
     except NotJson as exc:
@@ -169,47 +149,5 @@ def to_parameter(
             return dumped, []
     part = f" (at {name}{bad_where})" if bad_where else ""
     if isinstance(bad, (set, frozenset)):
-        return None, [
-            make(
-                "FP302",
-                f"parameter `{name}` of {owner} holds a set{part}",
-                path=path,
-                line=line,
-                column=column,
-                fix="pass a sorted list instead",
-            )
-        ]
-    return None, [
-        make(
-            "FP301",
-            f"parameter `{name}` of {owner} is a {type(bad).__name__}{part}, which is not "
-            "JSON-serialisable",
-            path=path,
-            line=line,
-            column=column,
-            fix="pass JSON data (str, int, float, bool, None, lists, dicts with str keys), "
-            "annotate the input with a type pydantic can serialise, or produce the value in a "
-            "step and pass the artifact",
-        )
-    ]
-
-
-def parameter_conflict(
-    owner: str,
-    name: str,
-    configured: Any,
-    given: Any,
-    where: tuple[str | None, int | None] | tuple[str | None, int | None, int | None],
-    *,
-    configured_in: str = "its configuration (parameters=)",
-) -> Diagnostic:
-    """FP316: one parameter given two different values, in code and in configuration."""
-    return make(
-        "FP316",
-        f"parameter `{name}` of {owner} is {given!r} in the call but {configured!r} in "
-        f"{configured_in}",
-        path=where[0],
-        line=where[1],
-        column=where[2] if len(where) > 2 else None,
-        fix="give the parameter in one place only, or give both the same value",
-    )
+        return None, [settings.parameter_holds_set(name, owner, part, where)]
+    return None, [settings.parameter_not_json(name, owner, type(bad).__name__, part, where)]

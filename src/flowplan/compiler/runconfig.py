@@ -27,7 +27,6 @@ from pydantic import (
     field_validator,
 )
 
-from flowplan.codes import make
 from flowplan.compiler.runconfig_errors import (
     KeyPath,
     Locator,
@@ -309,27 +308,27 @@ def check_against_plan(config: RunConfiguration, step_ids: Collection[str],
     owner = f"pipeline `{pipeline}`" if pipeline else "the pipeline"
     problems: list[Diagnostic] = []
 
-    def report(code: str, path: KeyPath, message: str, known: Collection[str]) -> None:
+    def where(path: KeyPath) -> tuple[str | None, int | None, int | None]:
         line, column = keys.get(path, (None, None))
-        kind = "step ids" if code == "FP006" else "parameters"
-        problems.append(make(code, message, path=config.source, line=line, column=column,
-                             fix=suggest(path[-1], known, kind)))
+        return config.source, line, column
 
     for step_id, step in config.steps.items():
         if step_id not in step_ids:
-            report("FP006", ("steps", step_id),
-                   f"`steps.{step_id}`: {owner} has no step with id `{step_id}`", step_ids)
+            fix = suggest(step_id, step_ids, "step ids")
+            problems.append(files.config_unknown_step(step_id, owner, fix,
+                                                      *where(("steps", step_id))))
             continue
         known = step_params.get(step_id, ())
         for name in step.parameters:
             if name not in known:
-                report("FP007", ("steps", step_id, "parameters", name),
-                       f"`steps.{step_id}.parameters.{name}`: step `{step_id}` has no "
-                       f"parameter `{name}`", known)
+                at = where(("steps", step_id, "parameters", name))
+                problems.append(files.config_unknown_step_parameter(
+                    step_id, name, suggest(name, known, "parameters"), *at))
     for name in config.parameters:
         if name not in pipeline_params:
-            report("FP007", ("parameters", name),
-                   f"`parameters.{name}`: {owner} has no parameter `{name}`", pipeline_params)
+            fix = suggest(name, pipeline_params, "parameters")
+            problems.append(files.config_unknown_pipeline_parameter(
+                name, owner, fix, *where(("parameters", name))))
     return problems
 
 

@@ -15,7 +15,6 @@ import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
 from flowplan.messages import files
 
@@ -105,8 +104,8 @@ def pydantic_problems(exc: ValidationError, locator: Locator,
         if err["type"] == "extra_forbidden":
             line, column = locator.key(path)
             fix = suggest(path[-1], allowed_keys(path[:-1]), "keys")
-            problems.append(make("FP004", f"unknown key `{locator.display(path)}`",
-                                 path=locator.source, line=line, column=column, fix=fix))
+            problems.append(files.unknown_config_key(locator.display(path), locator.source,
+                                                     line, column, fix))
         else:
             problems.append(_value_problem(err, path, locator))
     return problems

@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
 from flowplan.callsite import caller_location
-from flowplan.codes import make
 from flowplan.compiler import options as opts
 from flowplan.compiler.generics import FuncP, FuncR, P, R
 from flowplan.compiler.hook_signatures import Hook, check_hook
@@ -177,14 +176,8 @@ class BaseStep(Generic[P, R]):
                 values[name] = json.loads(json.dumps(value, sort_keys=True))
             except (TypeError, ValueError):
                 path, line = self.location
-                return None, make(
-                    "FP113",
-                    f"step `{self.name}` closes over `{name}` ({type(value).__name__}), which is "
-                    "not JSON, so the step is not cached",
-                    path=path,
-                    line=line,
-                    fix=f"pass `{name}` as a step parameter or input instead of closing over it",
-                )
+                return None, definitions.closure_not_json(
+                    self.name, name, type(value).__name__, path, line)
         return json.dumps(values, sort_keys=True), None
 
     # -- calling -------------------------------------------------------------------------

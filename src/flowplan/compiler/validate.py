@@ -10,9 +10,7 @@ from __future__ import annotations
 import difflib
 import string
 from collections.abc import Callable, Iterable
-from typing import TypedDict
 
-from flowplan.codes import make
 from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, Plan, TypeExpr
 from flowplan.compiler.run_names import (
     SAMPLE_VALUES,
@@ -28,13 +26,7 @@ from flowplan.messages import settings, wiring
 Check = Callable[[Plan], Iterable[Diagnostic]]
 
 
-class _Location(TypedDict):
-    path: str | None
-    line: int | None
-    column: int | None
-
-
-def _at(inv: Invocation) -> _Location:
+def _at(inv: Invocation) -> wiring.At:
     return {"path": inv.location.path, "line": inv.location.line, "column": inv.location.column}
 
 
@@ -57,23 +49,12 @@ def check_references(plan: Plan) -> Iterable[Diagnostic]:
         for dep in inv.after:
             if dep not in by_id:
                 hint = _suggest(dep, by_id) or "after= takes ids of step calls in this pipeline"
-                yield make(
-                    "FP202",
-                    f"`{inv.id}` runs after `{dep}`, but pipeline "
-                    f"`{plan.pipeline}` has no step call with that id",
-                    fix=hint,
-                    **_at(inv),
-                )
+                yield wiring.unknown_after(inv.id, dep, plan.pipeline, hint, _at(inv))
         for name, ref in _artifact_inputs(inv):
             producer = by_id.get(ref.step)
             if producer is None or producer.output(ref.output) is None:
-                yield make(
-                    "FP218",
-                    f"input `{name}` of `{inv.id}` reads `{ref.step}.{ref.output}`, "
-                    "which no step produces",
-                    fix=_suggest(ref.step, by_id) or None,
-                    **_at(inv),
-                )
+                yield wiring.unknown_artifact(inv.id, name, f"{ref.step}.{ref.output}",
+                                              _suggest(ref.step, by_id) or None, _at(inv))
 
 
 def _artifact_inputs(inv: Invocation) -> Iterable[tuple[str, ArtifactRef]]:
@@ -97,12 +78,7 @@ def check_acyclic(plan: Plan) -> Iterable[Diagnostic]:
         return
     path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
     inv = plan.invocation(cycle[-1][0]) if cycle[-1][0] in plan.ids() else plan.invocations[0]
-    yield make(
-        "FP201",
-        f"the steps of pipeline `{plan.pipeline}` form a cycle: {path}",
-        fix="remove one of the after= or data dependencies on the cycle",
-        **_at(inv),
-    )
+    yield wiring.cycle(plan.pipeline, path, _at(inv))
 
 
 def check_inputs(plan: Plan) -> Iterable[Diagnostic]:

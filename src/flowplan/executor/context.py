@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from flowplan.codes import make
 from flowplan.diagnostics import StepContextError
+from flowplan.messages import runtime
 
 if TYPE_CHECKING:
     from flowplan.store.materializers import BaseMaterializer
@@ -130,13 +130,7 @@ def get_step_context() -> StepContext:
     """The context of the step (or hook) that is running now."""
     ctx = _CONTEXT.get()
     if ctx is None:
-        raise StepContextError(
-            make(
-                "FP507",
-                "get_step_context() was called outside a running step or hook",
-                fix="call it inside a @step function or one of its on_success/on_failure hooks",
-            )
-        )
+        raise StepContextError(runtime.no_step_context())
     return ctx
 
 

@@ -36,7 +36,6 @@ from contextlib import ExitStack, contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from flowplan.codes import make
 from flowplan.diagnostics import ConfigError, FlowplanError
 from flowplan.executor.dask_batches import Courier, Parcel
 from flowplan.executor.dask_deaths import Deaths, Died, run_with_deaths
@@ -45,7 +44,7 @@ from flowplan.executor.dask_target import DaskTarget
 from flowplan.executor.dask_worker import run_task
 from flowplan.executor.runner import StepResult, StepTask
 from flowplan.executor.worker import failure
-from flowplan.messages import settings
+from flowplan.messages import runtime, settings
 
 if TYPE_CHECKING:
     from flowplan.compiler.plan import Plan
@@ -228,15 +227,7 @@ class DaskBackend:
 
 def cluster_lost(address: str) -> FlowplanError:
     """``FP555``: the scheduler went away while the run used it."""
-    return FlowplanError(
-        make(
-            "FP555",
-            f"the connection to the Dask scheduler at `{address}` was lost while the run was "
-            "going on; steps that were running are recorded as stopped, the rest as skipped",
-            fix="check that the scheduler is up (and reachable from here), then run the "
-            "pipeline again: steps that completed are cache hits",
-        )
-    )
+    return FlowplanError(runtime.dask_scheduler_lost(address))
 
 
 @contextmanager

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flowplan.codes import make
 from flowplan.diagnostics import ConfigError, FlowplanError
 from flowplan.executor.dask_worker import ArtifactLocation, location_error, location_problem
+from flowplan.messages import runtime
 
 if TYPE_CHECKING:
     from flowplan.compiler.plan import Plan
@@ -36,15 +36,7 @@ def artifact_location(store: LocalStore) -> ArtifactLocation:
     artifacts = store.artifacts
     url = artifacts.url if isinstance(artifacts, RemoteArtifactStore) else None
     if isinstance(artifacts, RemoteArtifactStore) and artifacts.process_local:
-        raise ConfigError(
-            make(
-                "FP558",
-                f"the artifact store `{url}` lives in one process's memory: Dask workers are "
-                "other processes and cannot read or write it",
-                fix="set `artifact-url` / FLOWPLAN_ARTIFACT_URL to a location every worker "
-                "shares (s3://…, gs://…, a shared mount), or unset it to use the store's folder",
-            )
-        )
+        raise ConfigError(runtime.dask_process_local_store(url))
     identity = store.store_id()
     mark(artifacts, identity)
     return ArtifactLocation(str(store.home), url, identity)
@@ -114,14 +106,7 @@ def wait_for_workers(client: Any, address: str) -> dict[str, Any]:
     try:
         client.wait_for_workers(1, timeout=timeout)
     except TimeoutError:
-        raise FlowplanError(
-            make(
-                "FP556",
-                f"no Dask worker joined the scheduler at `{address}` within {timeout:g} s",
-                fix=f"start workers (`dask worker {address}`), or raise `dask-worker-timeout` "
-                "in [tool.flowplan] (FLOWPLAN_DASK_WORKER_TIMEOUT)",
-            )
-        ) from None
+        raise FlowplanError(runtime.dask_no_workers(address, timeout)) from None
     workers = scheduler_info(client)["workers"]
     return workers
 
@@ -163,12 +148,4 @@ def check_resources(wanted: dict[str, dict[str, float]], workers: dict[str, Any]
         have = "; ".join(
             ", ".join(f"{k}={v:g}" for k, v in sorted(o.items())) or "none" for o in offered
         )
-        raise ConfigError(
-            make(
-                "FP559",
-                f"no Dask worker offers the resources these steps ask for: {listed} "
-                f"(the workers offer: {have})",
-                fix='start workers that declare them, e.g. `dask worker ADDRESS --resources '
-                '"CPU=4 GPU=1 MEMORY=16e9"`, or lower the step\'s `resources` settings',
-            )
-        )
+        raise ConfigError(runtime.dask_resources_unavailable(listed, have))

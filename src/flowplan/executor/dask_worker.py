@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flowplan.codes import make
 from flowplan.diagnostics import ConfigError
+from flowplan.messages import runtime
 
 if TYPE_CHECKING:
     from flowplan.executor.runner import StepResult
@@ -119,16 +119,7 @@ def location_problem(location: ArtifactLocation) -> str | None:
 
 def location_error(problems: dict[str, str]) -> ConfigError:
     """``FP557``: the workers named in ``problems`` would write where the driver cannot read."""
-    listed = "; ".join(f"{worker}: {problem}" for worker, problem in sorted(problems.items()))
-    return ConfigError(
-        make(
-            "FP557",
-            f"{len(problems)} Dask worker(s) cannot write to the run's artifact store: {listed}",
-            fix="set `artifact-url` in [tool.flowplan] or FLOWPLAN_ARTIFACT_URL to a location "
-            "the driver and every worker share (s3://bucket/flowplan, or a shared mount), or "
-            "mount the store's folder at the same path on every worker",
-        )
-    )
+    return ConfigError(runtime.dask_store_unreachable(problems))
 
 
 def artifact_io(location: ArtifactLocation) -> ArtifactIO:

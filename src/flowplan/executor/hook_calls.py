@@ -6,17 +6,13 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import runtime
 
 
 def _warning(kind: str, step: str, hook: Callable[..., Any], exc: BaseException) -> Diagnostic:
     name = getattr(hook, "__qualname__", repr(hook))
-    return make(
-        "FP513",
-        f"{kind} hook `{name}` of step `{step}` raised {type(exc).__name__}: {exc}",
-        fix="fix the hook; the step's status is unchanged",
-    )
+    return runtime.hook_failed(kind, name, step, exc)
 
 
 def run_success_hook(hook: Callable[..., Any] | None, step: str, output: Any) -> list[Diagnostic]:

@@ -26,6 +26,7 @@ from flowplan.executor.context import LoggedLabels, StepContext, step_context
 from flowplan.executor.hook_calls import run_failure_hook, run_success_hook
 from flowplan.executor.interrupt import StepStopped, StepTimedOut, user_code
 from flowplan.executor.values import fits, parameter_value
+from flowplan.messages import runtime
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -115,14 +116,8 @@ def _load(store: ArtifactIO, record: ArtifactRecord, annotation: Any) -> Any:
 
 def _checked(value: Any, annotation: Any, step: str, name: str) -> Any:
     if annotation is not None and not fits(value, annotation):
-        raise FlowplanError(
-            make(
-                "FP506",
-                f"input `{name}` of step `{step}` received a {type(value).__name__}, which "
-                f"does not fit its annotation {annotation!r}",
-                fix="fix the producing step's output or this step's annotation",
-            )
-        )
+        raise FlowplanError(runtime.input_type_mismatch(step, name, type(value).__name__,
+                                                        annotation))
     return value
 
 
@@ -157,13 +152,7 @@ def _split_outputs(task: StepTask, value: Any) -> list[Any]:
         return [value]
     if not isinstance(value, tuple) or len(value) != n:
         got = f"a tuple of {len(value)}" if isinstance(value, tuple) else type(value).__name__
-        raise FlowplanError(
-            make(
-                "FP514",
-                f"step `{inv.id}` declares {n} outputs but returned {got}",
-                fix="return a tuple literal with one value per output",
-            )
-        )
+        raise FlowplanError(runtime.output_count(inv.id, n, got))
     return list(value)
 
 

@@ -2,8 +2,10 @@
 
 A code's messages are all built in one module of this package (a test checks it), so the two
 front ends, the validator and the linter report a problem with the same words by
-construction.  Modules follow the code ranges: :mod:`.files` (FP0xx), :mod:`.definitions`
-(FP1xx), :mod:`.wiring` (FP2xx), :mod:`.settings` (FP3xx), :mod:`.runtime` (FP5xx),
-:mod:`.internal` (FP9xx).  Constructors take plain values and a location, and import nothing
+construction; no module outside this package calls ``codes.make``.  Modules follow the
+code ranges: :mod:`.files` (FP0xx), :mod:`.definitions` (FP1xx), :mod:`.wiring` (FP2xx),
+:mod:`.settings` (FP3xx), :mod:`.runtime` (FP5xx of runs, workers, clusters and the
+dashboard), :mod:`.store` (FP5xx the store gives), :mod:`.lint` (FP8xx), :mod:`.internal`
+(FP9xx).  Constructors take plain values and a location, and import nothing
 but the vocabulary (``codes``, ``diagnostics``).
 """

@@ -119,3 +119,89 @@ def output_name_not_a_string(step: str, expression: str, value: str, path: str |
     return make("FP106", f"step `{step}` names an output `{expression}`, which is {value}, not "
                 "a non-empty string", path=path, line=line, column=column,
                 fix='name it with a string: `Annotated[T, "name"]`')
+
+
+# -- FP101 missing-annotation ------------------------------------------------------------------
+def missing_annotation(step: str, name: str, path: str | None, line: int | None,
+                       column: int | None) -> Diagnostic:
+    """``name`` is an input, or ``"return"`` for the return annotation."""
+    if name == "return":
+        message = f"step `{step}` has no return annotation"
+        fix = "annotate what it returns, e.g. `-> int`, or `-> None` when it returns nothing"
+    else:
+        message = f"input `{name}` of step `{step}` has no type annotation"
+        fix = f"annotate it, e.g. `{name}: int`"
+    return make("FP101", message, path=path, line=line, column=column, fix=fix,
+                why="FLOWPLAN_ENFORCE_TYPE_ANNOTATIONS is set, so every step input and output"
+                " needs a type annotation")
+
+
+# -- FP107 source-unavailable ------------------------------------------------------------------
+def source_unavailable(step: str, reason: str, path: str, line: int) -> Diagnostic:
+    return make("FP107", f"the source of step `{step}` is unavailable ({reason}); its code hash "
+                "falls back to the bytecode, so caching is less precise, and a Tuple return "
+                "annotation is read as one output", path=path, line=line,
+                fix="define steps in a .py file that is imported or run by path, not in exec'd "
+                "code or an interactive session")
+
+
+# -- FP108 invalid-hook ------------------------------------------------------------------------
+def unusable_hook(kind: str, owner: str, location: tuple[str | None, int | None],
+                  reason: str) -> Diagnostic:
+    """A hook that cannot be resolved to a function."""
+    return make("FP108", f"{kind} hook of {owner} cannot be used: {reason}",
+                path=location[0], line=location[1],
+                fix="pass a function, or an import path such as 'mypackage.hooks.notify'")
+
+
+def bad_hook(kind: str, owner: str, location: tuple[str | None, int | None], path: str,
+             problem: str) -> Diagnostic:
+    """The hook at import path ``path`` whose signature has ``problem``."""
+    fix = ("a success hook takes no parameters, or any of `step_name` and `step_output`"
+           if kind == "on_success"
+           else "a failure hook takes no parameters or one `exception: BaseException` parameter")
+    return make("FP108", f"{kind} hook of {owner} `{path}` {problem}",
+                path=location[0], line=location[1], fix=fix)
+
+
+# -- FP113 closure-not-json --------------------------------------------------------------------
+def closure_not_json(step: str, name: str, type_name: str, path: str | None,
+                     line: int | None) -> Diagnostic:
+    return make("FP113", f"step `{step}` closes over `{name}` ({type_name}), which is not JSON, "
+                "so the step is not cached", path=path, line=line,
+                fix=f"pass `{name}` as a step parameter or input instead of closing over it")
+
+
+# -- FP102-FP106: outputs decided from a return annotation and the returns -------------------
+# Built without a position: the analyzer places them at the libcst node they point at.
+def variadic_tuple_return(step: str, annotation: str) -> Diagnostic:
+    return make("FP102", f"step `{step}` returns a tuple literal but is annotated "
+                f"`{annotation}`, a tuple of any length; several outputs need a fixed-length "
+                "Tuple", fix="annotate each output (`-> Tuple[int, int]`), or return a variable "
+                'to keep one tuple output, or name it: `Annotated[Tuple[int, ...], "name"]`')
+
+
+def tuple_length_mismatch(step: str, got: str, annotation: str, declared: int) -> Diagnostic:
+    """``got``: ``3 values`` or ``a starred tuple literal``."""
+    return make("FP103", f"step `{step}` returns {got} but its annotation `{annotation}` "
+                f"declares {declared} outputs",
+                fix="make every returned tuple literal as long as the Tuple[...] annotation")
+
+
+def mixed_return_shapes(step: str, tuple_here: bool) -> Diagnostic:
+    here, other = (("returns a tuple literal", "a single value") if tuple_here
+                   else ("returns a value", "a tuple literal"))
+    return make("FP104", f"step `{step}` {here} here but {other} elsewhere; every `return` must "
+                "have the same shape", fix="return tuple literals everywhere (several outputs), "
+                "or build the tuple in a variable and return that everywhere (one output)")
+
+
+def duplicate_output_name(step: str, name: str) -> Diagnostic:
+    return make("FP105", f"step `{step}` has two outputs named `{name}`",
+                fix='give each output its own name with `Annotated[T, "name"]`')
+
+
+def annotated_metadata_not_a_name(step: str, written: str) -> Diagnostic:
+    return make("FP106", f"step `{step}` annotates an output `{written}`, but `Annotated` "
+                "metadata must be exactly one string, the output name",
+                fix='write `Annotated[T, "name"]` with a single non-empty string literal')

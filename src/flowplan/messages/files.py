@@ -154,3 +154,30 @@ def run_config_too_large(source: str, what: str, line: int | None,
                          column: int | None) -> Diagnostic:
     return make("FP010", f"run configuration {what}", path=source, line=line, column=column,
                 fix="write the values out, or use fewer nested aliases (`*name`)")
+
+
+# -- FP004 unknown-config-key ------------------------------------------------------------------
+def unknown_config_key(key: str, path: str | None, line: int | None, column: int | None,
+                       fix: str | None) -> Diagnostic:
+    """``key`` as the file spells it (dotted); ``fix`` the closest known keys, if any."""
+    return make("FP004", f"unknown key `{key}`", path=path, line=line, column=column, fix=fix)
+
+
+# -- FP006 unknown-step-id / FP007 unknown-parameter -------------------------------------------
+def config_unknown_step(step_id: str, owner: str, fix: str, path: str | None, line: int | None,
+                        column: int | None) -> Diagnostic:
+    """``owner``: ``pipeline `name``` or ``the pipeline``."""
+    return make("FP006", f"`steps.{step_id}`: {owner} has no step with id `{step_id}`",
+                path=path, line=line, column=column, fix=fix)
+
+
+def config_unknown_step_parameter(step_id: str, name: str, fix: str, path: str | None,
+                                  line: int | None, column: int | None) -> Diagnostic:
+    return make("FP007", f"`steps.{step_id}.parameters.{name}`: step `{step_id}` has no "
+                f"parameter `{name}`", path=path, line=line, column=column, fix=fix)
+
+
+def config_unknown_pipeline_parameter(name: str, owner: str, fix: str, path: str | None,
+                                      line: int | None, column: int | None) -> Diagnostic:
+    return make("FP007", f"`parameters.{name}`: {owner} has no parameter `{name}`",
+                path=path, line=line, column=column, fix=fix)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
@@ -142,3 +142,84 @@ def worker_died(step: str, worker: str, attempt: int, attempts: int) -> Diagnost
                 fix="a step that crashes its process (a segfault, os._exit, more memory than "
                 "the worker's limit) is retried per its `retry`; give it more memory "
                 "(`resources`, or a larger --memory-limit for the workers) or fix the crash")
+# -- FP506 input-type-mismatch -----------------------------------------------------------------
+def input_type_mismatch(step: str, name: str, type_name: str, annotation: object) -> Diagnostic:
+    return make("FP506", f"input `{name}` of step `{step}` received a {type_name}, which does "
+                f"not fit its annotation {annotation!r}",
+                fix="fix the producing step's output or this step's annotation")
+
+
+# -- FP507 no-step-context ---------------------------------------------------------------------
+def no_step_context() -> Diagnostic:
+    return make("FP507", "get_step_context() was called outside a running step or hook",
+                fix="call it inside a @step function or one of its on_success/on_failure hooks")
+
+
+# -- FP513 hook-failed -------------------------------------------------------------------------
+def hook_failed(kind: str, hook: str, step: str, error: BaseException) -> Diagnostic:
+    return make("FP513", f"{kind} hook `{hook}` of step `{step}` raised "
+                f"{type(error).__name__}: {error}",
+                fix="fix the hook; the step's status is unchanged")
+
+
+# -- FP514 output-count ------------------------------------------------------------------------
+def output_count(step: str, declared: int, got: str) -> Diagnostic:
+    """``got``: what the step returned, e.g. ``a tuple of 3`` or a type name."""
+    return make("FP514", f"step `{step}` declares {declared} outputs but returned {got}",
+                fix="return a tuple literal with one value per output")
+
+
+# -- FP555 dask-scheduler-lost -----------------------------------------------------------------
+def dask_scheduler_lost(address: str) -> Diagnostic:
+    return make("FP555", f"the connection to the Dask scheduler at `{address}` was lost while the "
+                "run was going on; steps that were running are recorded as stopped, the rest as "
+                "skipped", fix="check that the scheduler is up (and reachable from here), then "
+                "run the pipeline again: steps that completed are cache hits")
+
+
+# -- FP556 dask-no-workers ---------------------------------------------------------------------
+def dask_no_workers(address: str, timeout: float) -> Diagnostic:
+    return make("FP556", f"no Dask worker joined the scheduler at `{address}` within {timeout:g} s",
+                fix=f"start workers (`dask worker {address}`), or raise `dask-worker-timeout` "
+                "in [tool.flowplan] (FLOWPLAN_DASK_WORKER_TIMEOUT)")
+
+
+# -- FP557 dask-store-unreachable --------------------------------------------------------------
+def dask_store_unreachable(problems: Mapping[str, str]) -> Diagnostic:
+    """``problems``: worker address -> why it cannot write to the artifact store."""
+    listed = "; ".join(f"{worker}: {problem}" for worker, problem in sorted(problems.items()))
+    return make("FP557", f"{len(problems)} Dask worker(s) cannot write to the run's artifact "
+                f"store: {listed}", fix="set `artifact-url` in [tool.flowplan] or "
+                "FLOWPLAN_ARTIFACT_URL to a location the driver and every worker share "
+                "(s3://bucket/flowplan, or a shared mount), or mount the store's folder at the "
+                "same path on every worker")
+
+
+# -- FP558 dask-process-local-store ------------------------------------------------------------
+def dask_process_local_store(url: str | None) -> Diagnostic:
+    return make("FP558", f"the artifact store `{url}` lives in one process's memory: Dask "
+                "workers are other processes and cannot read or write it",
+                fix="set `artifact-url` / FLOWPLAN_ARTIFACT_URL to a location every worker "
+                "shares (s3://…, gs://…, a shared mount), or unset it to use the store's folder")
+
+
+# -- FP559 dask-resources-unavailable ----------------------------------------------------------
+def dask_resources_unavailable(listed: str, have: str) -> Diagnostic:
+    return make("FP559", f"no Dask worker offers the resources these steps ask for: {listed} "
+                f"(the workers offer: {have})",
+                fix='start workers that declare them, e.g. `dask worker ADDRESS --resources '
+                '"CPU=4 GPU=1 MEMORY=16e9"`, or lower the step\'s `resources` settings')
+
+
+# -- FP570 ui-not-installed --------------------------------------------------------------------
+def ui_not_installed(missing: Sequence[str]) -> Diagnostic:
+    verb = "is" if len(missing) == 1 else "are"
+    return make("FP570", f"`flow ui` needs {', '.join(missing)}, which {verb} not installed",
+                fix="install the dashboard's extra: pip install 'flowplan[ui]'")
+
+
+# -- FP571 ui-port-unavailable -----------------------------------------------------------------
+def ui_port_unavailable(host: str, port: int, reason: str) -> Diagnostic:
+    return make("FP571", f"`flow ui` cannot listen on {host}:{port}: {reason}",
+                fix="stop the program using that port, or pass another with --port "
+                "(--port 0 picks a free one)")

@@ -99,3 +99,53 @@ def invalid_run_name(
                 path=path, line=line,
                 fix="use a single-line name of at most 200 characters without `/` or `\\`; "
                 "placeholders such as {date} and {time} keep names unique")
+
+
+# -- FP301 parameter-not-json ------------------------------------------------------------------
+def parameter_not_json(name: str, owner: str, type_name: str, part: str,
+                       where: tuple[str | None, int | None, int | None]) -> Diagnostic:
+    """``part``: where in the value the offending ``type_name`` sits, e.g. `` (at x[0])``."""
+    return make("FP301", f"parameter `{name}` of {owner} is a {type_name}{part}, which is not "
+                "JSON-serialisable", path=where[0], line=where[1], column=where[2],
+                fix="pass JSON data (str, int, float, bool, None, lists, dicts with str keys), "
+                "annotate the input with a type pydantic can serialise, or produce the value in "
+                "a step and pass the artifact")
+
+
+# -- FP302 parameter-is-set --------------------------------------------------------------------
+def parameter_is_set(name: str, owner: str, type_name: str,
+                     where: tuple[str | None, int | None, int | None]) -> Diagnostic:
+    return make("FP302", f"parameter `{name}` of {owner} is a {type_name}; sets have no JSON "
+                "form and an unstable order", path=where[0], line=where[1], column=where[2],
+                fix=f"pass a sorted list instead: sorted({name})")
+
+
+def parameter_holds_set(name: str, owner: str, part: str,
+                        where: tuple[str | None, int | None, int | None]) -> Diagnostic:
+    return make("FP302", f"parameter `{name}` of {owner} holds a set{part}", path=where[0],
+                line=where[1], column=where[2], fix="pass a sorted list instead")
+
+
+# -- FP303 invalid-run-name --------------------------------------------------------------------
+def malformed_run_name(template: str, pipeline: str, reason: str, path: str | None,
+                       line: int | None) -> Diagnostic:
+    return make("FP303", f"run name {template!r} of pipeline `{pipeline}` is malformed: {reason}",
+                path=path, line=line,
+                fix="write placeholders as {name}, literal braces as {{ }}")
+
+
+def unknown_placeholder(template: str, pipeline: str, name: str, known: Sequence[str],
+                        path: str | None, line: int | None) -> Diagnostic:
+    listed = ", ".join(f"{{{a}}}" for a in known)
+    return make("FP303", f"run name {template!r} of pipeline `{pipeline}` uses the unknown "
+                f"placeholder {{{name}}}", path=path, line=line,
+                fix=f"known placeholders: {listed}; add others with substitutions={{...}}")
+
+
+# -- FP306 parameter-type-mismatch -------------------------------------------------------------
+def parameter_type_mismatch(name: str, owner: str, value: object, annotation: str, reason: str,
+                            where: tuple[str | None, int | None, int | None]) -> Diagnostic:
+    """``annotation`` as written; ``reason`` pydantic's first complaint."""
+    return make("FP306", f"parameter `{name}` of {owner} is {value!r}, which does not fit its "
+                f"annotation {annotation}: {reason.lower()}", path=where[0], line=where[1],
+                column=where[2], fix=f"pass a value of type {annotation}, or change the annotation")

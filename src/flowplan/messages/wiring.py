@@ -5,11 +5,20 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
+from typing import TypedDict
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
 
 _Column = int | None
+
+
+class At(TypedDict):
+    """Where a step call is: the keywords of ``make`` that locate a diagnostic."""
+
+    path: str | None
+    line: int | None
+    column: int | None
 
 
 # -- FP203 duplicate-id ------------------------------------------------------------------------
@@ -201,3 +210,38 @@ def pipeline_returns_non_artifact(
 ) -> Diagnostic:
     return make("FP217", f"pipeline `{pipeline}` returns {item!r}, not a step output",
                 path=path, line=line, fix="return step outputs (artifacts), or nothing")
+
+
+# -- FP201 cycle -------------------------------------------------------------------------------
+def cycle(pipeline: str, path: str, at: At) -> Diagnostic:
+    """``path``: the ids around the cycle, ``a -> b -> a``."""
+    return make("FP201", f"the steps of pipeline `{pipeline}` form a cycle: {path}",
+                fix="remove one of the after= or data dependencies on the cycle", **at)
+
+
+# -- FP202 unknown-after -----------------------------------------------------------------------
+def unknown_after(inv_id: str, dep: str, pipeline: str, fix: str, at: At) -> Diagnostic:
+    return make("FP202", f"`{inv_id}` runs after `{dep}`, but pipeline `{pipeline}` has no "
+                "step call with that id", fix=fix, **at)
+
+
+# -- FP209 too-many-positional -----------------------------------------------------------------
+def too_many_positional(step_id: str, takes: int, given: int, path: str | None,
+                        line: int | None, column: _Column) -> Diagnostic:
+    return make("FP209", f"step `{step_id}` takes {takes} positional input(s) but {given} were "
+                "given", path=path, line=line, column=column,
+                fix="pass the extra values by keyword, or remove them")
+
+
+# -- FP210 input-given-twice -------------------------------------------------------------------
+def input_given_twice(step_id: str, name: str, path: str | None, line: int | None,
+                      column: _Column) -> Diagnostic:
+    return make("FP210", f"input `{name}` of step `{step_id}` is given twice", path=path,
+                line=line, column=column, fix="pass it either by position or by keyword")
+
+
+# -- FP218 unknown-artifact --------------------------------------------------------------------
+def unknown_artifact(inv_id: str, name: str, reads: str, fix: str | None, at: At) -> Diagnostic:
+    """Input ``name`` of ``inv_id`` reads ``reads`` (``step.output``), which nothing makes."""
+    return make("FP218", f"input `{name}` of `{inv_id}` reads `{reads}`, which no step produces",
+                fix=fix, **at)

@@ -5,7 +5,6 @@ cache-index writes on top.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import sqlite3
@@ -14,10 +13,10 @@ import uuid
 from typing import Any
 from uuid import UUID
 
-from flowplan import codes
 from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.enums import ExecutionStatus
 from flowplan.messages import runtime
+from flowplan.messages import store as store_messages
 from flowplan.store import queries
 from flowplan.store.artifacts import ARTIFACTS_DIRNAME, ArtifactStore
 from flowplan.store.connection import Database
@@ -107,12 +106,7 @@ class Catalog:
                 if row is None:  # finished (or taken over) since it was read
                     continue
                 replay(conn, journal_path(self.db.path.parent, run_id))
-                warning = codes.make(
-                    "FP517",
-                    f"the process running this run (pid {pid} on {host}) ended without "
-                    "finishing it",
-                    fix="rerun the pipeline: steps that completed are cached",
-                )
+                warning = store_messages.orphaned_run(pid, host)
                 warnings = [*json.loads(row[0] or "[]"), warning.to_json()]
                 conn.execute(
                     "UPDATE runs SET status = 'failed', ended = ?, warnings = ? WHERE id = ?",
@@ -145,24 +139,15 @@ class Catalog:
         key = _normalise_id(name_or_id)
         row = self.db.read(lambda c: find_run(c, str(name_or_id), key))
         if row is None:
-            raise StoreError(
-                codes.make(
-                    "FP509",
-                    f"no pipeline run has the name or id `{name_or_id}`"
-                    + self._run_hint(name_or_id),
-                    fix="list the runs with `flow runs`",
-                )
-            )
+            raise StoreError(store_messages.unknown_run(str(name_or_id), self._run_names()))
         return RunRecord.from_row(row)
 
-    def _run_hint(self, wanted: UUID | str) -> str:
-        names = self.db.read(
+    def _run_names(self) -> list[str]:
+        return self.db.read(
             lambda c: [
                 r[0] for r in c.execute("SELECT name FROM runs ORDER BY created DESC LIMIT 500")
             ]
         )
-        close = difflib.get_close_matches(str(wanted), names, n=1)
-        return f"; did you mean `{close[0]}`?" if close else ""
 
     def list_runs(
         self,
@@ -223,7 +208,7 @@ class Catalog:
             ).fetchone()
         )
         if row is None:
-            raise StoreError(codes.make("FP510", f"no artifact version has the id `{artifact_id}`"))
+            raise StoreError(store_messages.unknown_artifact_id(artifact_id))
         return ArtifactRecord.from_row(row)
 
     def get_artifact_by_name(self, name: str, version: int | None = None) -> ArtifactRecord:
@@ -239,10 +224,7 @@ class Catalog:
         names = self.db.read(
             lambda c: [r[0] for r in c.execute("SELECT DISTINCT name FROM artifacts")]
         )
-        which = f"version {version} of " if version is not None and name in names else ""
-        close = difflib.get_close_matches(name, names, n=1) if name not in names else []
-        hint = f"; did you mean `{close[0]}`?" if close else ""
-        raise StoreError(codes.make("FP510", f"no artifact has {which}the name `{name}`{hint}"))
+        raise StoreError(store_messages.unknown_artifact_name(name, version, names))
 
     def list_artifact_versions(self, name: str | None = None) -> list[ArtifactRecord]:
         """Artifact versions (of one name, or all), newest first."""

@@ -29,9 +29,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from flowplan import codes
 from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.messages import internal
+from flowplan.messages import store as store_messages
 from flowplan.messages.runtime import store_read_only
 from flowplan.store.schema import MIGRATIONS, Migration, migrate
 
@@ -196,14 +196,7 @@ class Database:
             delay = min(delay * 2, 0.2)
 
     def _busy(self) -> StoreError:
-        return StoreError(
-            codes.make(
-                "FP515",
-                f"the store stayed locked by another process for {self.busy_timeout:g} s",
-                path=str(self.path),
-                fix="wait for the other flowplan process to finish, or stop it if it hangs",
-            )
-        )
+        return StoreError(store_messages.store_busy(self.busy_timeout, str(self.path)))
 
     def _failure(self, exc: sqlite3.Error) -> StoreError:
         return StoreError(

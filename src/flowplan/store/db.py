@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from flowplan import codes
 from flowplan.diagnostics import StoreError
 from flowplan.enums import ExecutionStatus
+from flowplan.messages import store as store_messages
 from flowplan.store import queries
 from flowplan.store.catalog import Catalog, dumps, this_host
 from flowplan.store.connection import Database
@@ -167,13 +167,7 @@ class MetadataStore(Catalog, Labels):
             return True
 
         if not self.db.write(insert):
-            raise StoreError(
-                codes.make(
-                    "FP501",
-                    f"a pipeline run named `{name}` exists already",
-                    fix="choose another run name, or use the `{date}` and `{time}` placeholders",
-                )
-            )
+            raise StoreError(store_messages.duplicate_run_name(name))
         return run_id
 
     def set_run_status(

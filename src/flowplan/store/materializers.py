@@ -16,8 +16,8 @@ import pickle
 from collections.abc import Callable
 from typing import Any, BinaryIO, ClassVar, NamedTuple
 
-from flowplan import codes
 from flowplan.diagnostics import Diagnostic, StoreError
+from flowplan.messages import store as store_messages
 from flowplan.store import cloudpickles, jsoncodec, pickling
 from flowplan.store.pickling import Writable
 from flowplan.store.typespec import describe_type
@@ -52,8 +52,7 @@ class BaseMaterializer(abc.ABC):
         write a large value as it goes)."""
         data = self.save(value)
         if not isinstance(data, bytes):
-            raise _failed(f"materializer `{materializer_path(type(self))}`.save() did not "
-                          "return bytes")
+            raise StoreError(store_messages.save_not_bytes(materializer_path(type(self))))
         handle.write(data)
 
     def load_from(self, handle: BinaryIO, data_type: Any) -> Any:
@@ -181,9 +180,9 @@ def import_materializer(path: str) -> type[BaseMaterializer]:
         for part in qualname.split(".") if qualname else ():
             obj = getattr(obj, part)
     except (ImportError, AttributeError, ValueError) as exc:
-        raise _failed(f"materializer `{path}` cannot be imported: {exc}", fix=_PATH_FIX) from exc
+        raise StoreError(store_messages.materializer_not_importable(path, exc)) from exc
     if not (qualname and isinstance(obj, type) and issubclass(obj, BaseMaterializer)):
-        raise _failed(f"`{path}` is not a BaseMaterializer subclass", fix=_PATH_FIX)
+        raise StoreError(store_messages.not_a_materializer(path))
     return obj
 
 
@@ -208,15 +207,14 @@ def create_materializer(
     cls = import_materializer(cls_or_path) if isinstance(cls_or_path, str) else cls_or_path
     if issubclass(cls, CloudpickleMaterializer):
         if pickle_key is None:
-            raise _failed("the pickle materializer needs the store's signing key")
+            raise StoreError(store_messages.pickle_needs_key())
         key = pickle_key if isinstance(pickle_key, bytes) else pickle_key()
         return cls(key, digest_checked)
     try:
         return cls()
     except TypeError as exc:
-        raise _failed(
-            f"materializer `{materializer_path(cls)}` cannot be created: {exc}",
-            fix="a materializer class must be constructible without arguments",
+        raise StoreError(
+            store_messages.materializer_not_constructible(materializer_path(cls), exc)
         ) from exc
 
 
@@ -273,11 +271,8 @@ def _save_with(
         except StoreError:
             raise
         except Exception as exc:
-            raise _failed(
-                f"materializer `{cls.NAME or cls.__qualname__}` could not save a "
-                f"`{describe_type(type(value))}`: {exc}",
-                fix=_SAVE_FIX,
-            ) from exc
+            raise StoreError(store_messages.save_failed(
+                cls.NAME or cls.__qualname__, describe_type(type(value)), exc)) from exc
 
     if streamed:
         return Materialized(b"", materializer_path(cls), type_name, warnings, write)
@@ -286,20 +281,8 @@ def _save_with(
     return Materialized(buffer.getvalue(), materializer_path(cls), type_name, warnings)
 
 
-_PATH_FIX = "name a BaseMaterializer subclass as `package.module:ClassName`"
-_SAVE_FIX = (
-    "annotate the output with a type pydantic can serialise, or register a materializer for "
-    "it with `register_materializer(type, MaterializerClass)`"
-)
-
-
 def _pickle_warning(type_name: str) -> Diagnostic:
-    return codes.make(
-        "FP512",
-        f"a `{type_name}` output is stored with cloudpickle; only Python "
-        f"{pickling.python_version()} and this store can load it",
-        fix=_SAVE_FIX,
-    )
+    return store_messages.pickled_output(type_name, pickling.python_version())
 
 
 def _strip_annotated(annotation: Any) -> Any:
@@ -308,26 +291,14 @@ def _strip_annotated(annotation: Any) -> Any:
     return annotation
 
 
-def _failed(message: str, fix: str | None = None) -> StoreError:
-    return StoreError(codes.make("FP511", message, fix=fix))
-
-
 def unloadable_type(data_type: str, error: object) -> StoreError:
     """FP511: the recorded type of an artifact cannot be imported where it is loaded."""
-    return _failed(
-        f"its type `{data_type}` cannot be imported here ({error})",
-        fix="import the module that defines the type first, or pass `data_type=` when "
-        "loading; types defined in a script's `__main__` load only in that script",
-    )
+    return StoreError(store_messages.unloadable_type(data_type, error))
 
 
 def load_failed(materializer: str, error: Exception) -> StoreError:
     """FP511: a materializer raised while loading an artifact."""
-    return _failed(
-        f"materializer `{materializer}` could not load it: {type(error).__name__}: {error}",
-        fix="load it with the flowplan version and packages that wrote it, or re-run "
-        "the step that produced it",
-    )
+    return StoreError(store_messages.load_failed(materializer, error))
 
 
 __all__ = [

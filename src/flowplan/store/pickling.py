@@ -30,9 +30,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from flowplan import codes
 from flowplan.diagnostics import StoreError
 from flowplan.messages import runtime
+from flowplan.messages import store as store_messages
 
 KEY_FILENAME = "secret.key"
 _KEY_BYTES = 32
@@ -142,15 +142,7 @@ def _check(
     """Refuse an unsigned or wrongly signed payload (FP504), then another Python's (FP505);
     ``feed`` gives the signer the body."""
     if match is None or (match["mac"] is None and not digest_checked):
-        raise StoreError(
-            codes.make(
-                "FP504",
-                "refusing to unpickle an artifact that carries no flowplan signature",
-                fix="only pickles written by this store are loaded; re-run the step that "
-                "produces it",
-                why=_UNTRUSTED_WHY,
-            )
-        )
+        raise StoreError(store_messages.unsigned_pickle())
     version = f"{int(match['major'])}.{int(match['minor'])}"
     signed, keyless = match["mac"] is not None, key is None
     if signed and not (keyless and digest_checked):
@@ -160,26 +152,9 @@ def _check(
             feed(signer)
             mac = signer.hexdigest()
         if not hmac.compare_digest(mac, match["mac"].decode()):
-            raise StoreError(
-                codes.make(
-                    "FP504",
-                    "refusing to unpickle an artifact whose signature does not match this "
-                    "store's key (it was changed, or written by another store)",
-                    fix="re-run the step that produces it; copy `secret.key` along with the "
-                    "store only if you trust every pickle in it",
-                    why=_UNTRUSTED_WHY,
-                )
-            )
+            raise StoreError(store_messages.pickle_signature_mismatch())
     if version != python_version():
-        raise StoreError(
-            codes.make(
-                "FP505",
-                f"this pickle artifact was written by Python {version} and cannot be loaded by "
-                f"Python {python_version()}",
-                fix=f"load it with Python {version}, or give the output a type annotation that "
-                "pydantic can serialise (or a custom materializer) so it is stored portably",
-            )
-        )
+        raise StoreError(store_messages.pickle_python_version(version, python_version()))
 
 
 def load_or_create_key(home: Path) -> bytes:
@@ -236,13 +211,5 @@ def _read_key(path: Path) -> bytes:
     except ValueError:
         key = b""
     if len(key) != _KEY_BYTES:
-        raise StoreError(
-            codes.make(
-                "FP504",
-                f"the store's pickle signing key is malformed ({len(text)} characters)",
-                path=str(path),
-                fix="delete the file; a new key is created, and pickles signed with the old "
-                "one are refused from then on",
-            )
-        )
+        raise StoreError(store_messages.malformed_signing_key(len(text), str(path)))
     return key

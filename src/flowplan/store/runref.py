@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 import sqlite3
 
-from flowplan import codes
 from flowplan.diagnostics import StoreError
+from flowplan.messages import store as store_messages
 from flowplan.store.queries import RUNS
 
 LATEST = re.compile(r"latest(?:~(\d+))?")
@@ -39,13 +39,6 @@ def find_run(conn: sqlite3.Connection, reference: str, normalised_id: str) -> sq
         f"{RUNS} WHERE id LIKE ? ORDER BY created DESC LIMIT 6", (prefix + "%",)
     ).fetchall()
     if len(rows) > 1:
-        shown = ", ".join(f"{r['id'][:12]} ({r['name']})" for r in rows[:5])
-        raise StoreError(
-            codes.make(
-                "FP545",
-                f"the run id prefix `{reference}` matches several runs: {shown}"
-                + (", ..." if len(rows) > 5 else ""),
-                fix=f"type more of the id, e.g. `flow runs show {rows[0]['id'][:12]}`",
-            )
-        )
+        matches = [(r["id"], r["name"]) for r in rows]
+        raise StoreError(store_messages.ambiguous_run_prefix(reference, matches))
     return rows[0] if rows else None

@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
-from flowplan import codes
 from flowplan.diagnostics import StoreError
+from flowplan.messages import store as store_messages
 
 Migration = tuple[str, ...]
 
@@ -181,16 +181,7 @@ def migrate(
     """Bring the schema up to date inside the caller's write transaction; return its version."""
     version = current_version(conn)
     if version > len(migrations):
-        raise StoreError(
-            codes.make(
-                "FP508",
-                f"the store's schema is version {version}, newer than this flowplan knows "
-                f"(version {len(migrations)})",
-                path=path,
-                fix="upgrade flowplan (`pip install -U flowplan`), or point FLOWPLAN_HOME at "
-                "another folder",
-            )
-        )
+        raise StoreError(store_messages.schema_too_new(version, len(migrations), path))
     for number in range(version, len(migrations)):
         for statement in migrations[number]:
             conn.execute(statement)

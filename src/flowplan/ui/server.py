@@ -14,8 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flowplan import codes
 from flowplan.diagnostics import FlowplanError
+from flowplan.messages import runtime
 
 UI_MODULES = ("starlette", "uvicorn", "jinja2")
 
@@ -28,14 +28,7 @@ def missing_modules() -> list[str]:
 def require_ui_extra() -> None:
     missing = missing_modules()
     if missing:
-        raise FlowplanError(
-            codes.make(
-                "FP570",
-                f"`flow ui` needs {', '.join(missing)}, which "
-                f"{'is' if len(missing) == 1 else 'are'} not installed",
-                fix="install the dashboard's extra: pip install 'flowplan[ui]'",
-            )
-        )
+        raise FlowplanError(runtime.ui_not_installed(missing))
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -57,14 +50,7 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def _unavailable(host: str, port: int, exc: OSError) -> FlowplanError:
-    return FlowplanError(
-        codes.make(
-            "FP571",
-            f"`flow ui` cannot listen on {host}:{port}: {exc.strerror or exc}",
-            fix="stop the program using that port, or pass another with --port "
-            "(--port 0 picks a free one)",
-        )
-    )
+    return FlowplanError(runtime.ui_port_unavailable(host, port, str(exc.strerror or exc)))
 
 
 def stack_facts(home: Path) -> dict[str, Any]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext
 from flowplan.lint.registry import Rule
+from flowplan.messages import lint as messages
 
 _LITERALS = (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)
 _FACTORIES = frozenset({"list", "dict", "set", "bytearray", "collections.defaultdict",
@@ -40,15 +40,8 @@ def check(ctx: FileContext) -> Iterator[Diagnostic]:
             if default is None or not _is_mutable(default, ctx):
                 continue
             path, line, column = ctx.source.where(default)
-            end_line, end_column = ctx.source.end(default)
-            yield make(
-                "FP803",
-                f"input `{arg.arg}` of step `{step.name}` defaults to "
-                f"`{ast.unparse(default)}`, one object shared by every call in the process",
-                path=path, line=line, column=column, end_line=end_line, end_column=end_column,
-                fix=f"default to None and build the value in the step: "
-                f"`{arg.arg} = {arg.arg} if {arg.arg} is not None else {ast.unparse(default)}`",
-            )
+            span = (path, line, column, *ctx.source.end(default))
+            yield messages.mutable_default(step.name, arg.arg, ast.unparse(default), span)
 
 
 RULE = Rule(

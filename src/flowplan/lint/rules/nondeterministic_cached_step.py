@@ -6,12 +6,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext
 from flowplan.lint.nondeterminism import ROOTS, reads
 from flowplan.lint.registry import Rule
 from flowplan.lint.step_uses import is_cached
+from flowplan.messages import lint as messages
 
 
 def check(ctx: FileContext) -> Iterator[Diagnostic]:
@@ -25,15 +25,8 @@ def check(ctx: FileContext) -> Iterator[Diagnostic]:
             continue
         node, name, what = read
         path, line, column = ctx.source.where(node)
-        end_line, end_column = ctx.source.end(node)
-        yield make(
-            "FP802",
-            f"step `{step.name}` is cached but reads {what} (`{name}`): a cache hit returns "
-            "what an earlier run read",
-            path=path, line=line, column=column, end_line=end_line, end_column=end_column,
-            fix="turn caching off for it (@step(enable_cache=False)), or pass the value in "
-            "as a parameter",
-        )
+        span = (path, line, column, *ctx.source.end(node))
+        yield messages.nondeterministic_cached_step(step.name, what, name, span)
 
 
 RULE = Rule(

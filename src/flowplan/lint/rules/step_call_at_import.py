@@ -5,12 +5,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from flowplan.codes import make
 from flowplan.compiler.frontends.static.evaluate import Evaluator
 from flowplan.compiler.frontends.static.values import StepRef
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext
 from flowplan.lint.registry import Rule
+from flowplan.messages import lint as messages
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
@@ -54,14 +54,8 @@ def check(ctx: FileContext) -> Iterator[Diagnostic]:
         if not isinstance(step, StepRef):
             continue
         path, line, column = ctx.source.where(call)
-        end_line, end_column = ctx.source.end(call)
-        yield make(
-            "FP804",
-            f"step `{step.name}` is called at import time, outside any pipeline: importing "
-            "this module runs it as a one-step run",
-            path=path, line=line, column=column, end_line=end_line, end_column=end_column,
-            fix='call it inside a @pipeline, or under `if __name__ == "__main__":`',
-        )
+        span = (path, line, column, *ctx.source.end(call))
+        yield messages.step_call_at_import(step.name, span)
 
 
 RULE = Rule(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext
 from flowplan.lint.registry import Rule
+from flowplan.messages import lint as messages
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -23,13 +23,8 @@ def check(ctx: FileContext) -> Iterator[Diagnostic]:
             continue  # a real input of the step, not an alias
         node = keywords["step_name"]
         path, line, column = call.source.where(node)
-        end_line, end_column = call.source.end(node)
-        yield make(
-            "FP801",
-            f"`step_name=` sets the id of this `{call.step.name}` call; `id=` says what it means",
-            path=path, line=line, column=column, end_line=end_line, end_column=end_column,
-            fix="replace `step_name=` with `id=` (`flow check --fix` does it)",
-        )
+        span = (path, line, column, *call.source.end(node))
+        yield messages.step_name_alias(call.step.name, span)
 
 
 def fix(module: cst.Module, diagnostics: list[Diagnostic]) -> cst.Module:

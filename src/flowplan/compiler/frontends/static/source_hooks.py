@@ -21,14 +21,13 @@ from flowplan.compiler.hook_signatures import (
     EMPTY,
     HookKind,
     HookParam,
-    bad_hook,
     check_hook,
     hook_path,
     hook_problem,
-    unusable_hook,
 )
 from flowplan.compiler.plan import HookRef
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages.definitions import bad_hook, unusable_hook
 
 if TYPE_CHECKING:
     from flowplan.compiler.frontends.static.facts import ModuleFacts
