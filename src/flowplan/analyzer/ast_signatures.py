@@ -19,7 +19,13 @@ from collections.abc import Iterator, Sequence
 from flowplan.analyzer.blocks import statement_blocks
 from flowplan.analyzer.names import dotted_name
 from flowplan.analyzer.positions import def_name_site
-from flowplan.analyzer.signature import InputSpec, OutputSpec, ParamKind, StepSignature
+from flowplan.analyzer.signature import (
+    InputSpec,
+    OutputSpec,
+    ParamKind,
+    StepSignature,
+    signature_of_def,
+)
 from flowplan.analyzer.source import SourceFile
 
 FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
@@ -171,18 +177,10 @@ def quick_signature(source: SourceFile, qualname: str, node: FunctionNode) -> St
         return_annotation = None if node.returns is None else reader.text(node.returns)
     except Unsure:
         return None
-    sites = {a.arg: (a.lineno, source.column(a.lineno, a.col_offset))
-             for a in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]}
-    missing = [(i.name, sites[i.name]) for i in inputs if i.annotation is None]
-    if node.returns is None and returns_value:
-        missing.append(("return", def_name_site(source.lines, node)))
-    return StepSignature(
-        name=node.name, qualname=qualname, path=source.path,
-        line=node.decorator_list[0].lineno if node.decorator_list else node.lineno,
-        column=source.column(node.lineno, node.col_offset), inputs=tuple(inputs),
+    return signature_of_def(
+        source.path, qualname, node, inputs, source.column, def_name_site(source.lines, node),
         outputs=outputs, multi_output=multi, return_annotation=return_annotation,
-        code_hash="", missing_annotations=tuple(name for name, _ in missing),
-        missing_annotation_sites=tuple(site for _, site in missing),
+        returns_value=returns_value,
     )
 
 

@@ -27,7 +27,7 @@ from flowplan.analyzer.returns import (
     source_text,
     typing_aliases,
 )
-from flowplan.analyzer.signature import InputSpec, ParamKind, StepSignature
+from flowplan.analyzer.signature import InputSpec, ParamKind, StepSignature, signature_of_def
 from flowplan.analyzer.source import syntax_error
 from flowplan.diagnostics import Diagnostic, FlowplanError
 from flowplan.messages import internal
@@ -130,14 +130,14 @@ def cst_inputs(func: cst.FunctionDef, module: cst.Module) -> list[InputSpec]:
 def _signature(
     m: _Module, qualname: str, node: FunctionNode, func: cst.FunctionDef, decision: OutputDecision
 ) -> StepSignature:
-    return build_signature(
+    return decided_signature(
         m.path, qualname, node, cst_inputs(func, m.tree), decision, m.locator.column,
         m.locator.name_site(node), m.index.code_hash(node),
         tuple(located(m.path, f, m.positions) for f in decision.findings),
     )
 
 
-def build_signature(
+def decided_signature(
     path: str,
     qualname: str,
     node: FunctionNode,
@@ -148,32 +148,12 @@ def build_signature(
     code_hash: str,
     diagnostics: tuple[Diagnostic, ...],
 ) -> StepSignature:
-    """The ``StepSignature`` of the def ``node`` from libcst's reading (inputs, outputs);
-    ``column`` turns an ``ast`` offset into a column, ``name_site`` is where the def's name is
-    (for a missing return annotation).  Both the library and the lint path build it here."""
-    args = node.args
-    arg_sites = {
-        a.arg: (a.lineno, column(a.lineno, a.col_offset))
-        for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
-    }
-    missing = [(i.name, arg_sites[i.name]) for i in inputs if i.annotation is None]
-    if node.returns is None and decision.returns_value:
-        missing.append(("return", name_site))
-    first_line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
-    return StepSignature(
-        name=node.name,
-        qualname=qualname,
-        path=path,
-        line=first_line,
-        column=column(node.lineno, node.col_offset),
-        inputs=tuple(inputs),
-        outputs=decision.outputs,
-        multi_output=decision.multi_output,
-        return_annotation=decision.return_annotation,
-        code_hash=code_hash,
-        diagnostics=diagnostics,
-        missing_annotations=tuple(name for name, _ in missing),
-        missing_annotation_sites=tuple(site for _, site in missing),
+    """The ``StepSignature`` of ``node`` with the outputs libcst's reading decided; both the
+    library and the lint path build it here."""
+    return signature_of_def(
+        path, qualname, node, inputs, column, name_site, outputs=decision.outputs,
+        multi_output=decision.multi_output, return_annotation=decision.return_annotation,
+        returns_value=decision.returns_value, code_hash=code_hash, diagnostics=diagnostics,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -112,3 +114,48 @@ class StepSignature:
                 (int(s[0]), int(s[1])) for s in data.get("missing_annotation_sites", ())
             ),
         )
+
+
+def signature_of_def(
+    path: str,
+    qualname: str,
+    node: ast.FunctionDef | ast.AsyncFunctionDef,
+    inputs: Sequence[InputSpec],
+    column: Callable[[int, int], int],
+    name_site: tuple[int, int],
+    *,
+    outputs: tuple[OutputSpec, ...],
+    multi_output: bool,
+    return_annotation: str | None,
+    returns_value: bool,
+    code_hash: str = "",
+    diagnostics: tuple[Diagnostic, ...] = (),
+) -> StepSignature:
+    """The one builder of a ``StepSignature`` from a ``def`` (the ast fast path and libcst's
+    reading both end here): where it is, which annotations are missing and where.
+
+    ``column`` turns an ``ast`` offset into a column; ``name_site`` is where the def's name
+    is (a missing return annotation is reported there)."""
+    args = node.args
+    arg_sites = {
+        a.arg: (a.lineno, column(a.lineno, a.col_offset))
+        for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
+    }
+    missing = [(i.name, arg_sites[i.name]) for i in inputs if i.annotation is None]
+    if node.returns is None and returns_value:
+        missing.append(("return", name_site))
+    return StepSignature(
+        name=node.name,
+        qualname=qualname,
+        path=path,
+        line=node.decorator_list[0].lineno if node.decorator_list else node.lineno,
+        column=column(node.lineno, node.col_offset),
+        inputs=tuple(inputs),
+        outputs=outputs,
+        multi_output=multi_output,
+        return_annotation=return_annotation,
+        code_hash=code_hash,
+        diagnostics=diagnostics,
+        missing_annotations=tuple(name for name, _ in missing),
+        missing_annotation_sites=tuple(site for _, site in missing),
+    )

@@ -16,7 +16,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from flowplan.analyzer.ast_signatures import FunctionNode, ast_functions
 from flowplan.analyzer.deep_stack import deeply
-from flowplan.analyzer.module import build_signature, cst_functions, cst_inputs, located
+from flowplan.analyzer.module import cst_functions, cst_inputs, decided_signature, located
 from flowplan.analyzer.positions import def_name_site
 from flowplan.analyzer.returns import (
     decide_outputs,
@@ -51,7 +51,7 @@ def _step_signatures(
         qualname, func = by_node[id(node)]
         decision = decisions[id(node)]
         findings = tuple(located(source.path, f, positions) for f in decision.findings)
-        result[id(node)] = build_signature(
+        result[id(node)] = decided_signature(
             source.path, qualname, node, cst_inputs(func, module), decision, source.column,
             def_name_site(source.lines, node), "", findings,
         )
