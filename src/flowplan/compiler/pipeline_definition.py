@@ -10,8 +10,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic
 
-from typing_extensions import Self
-
 from flowplan.callsite import caller_location
 from flowplan.compiler import options as opts
 from flowplan.compiler.generics import P, R
@@ -22,7 +20,7 @@ from flowplan.enums import ExecutionMode
 from flowplan.messages import definitions, settings
 
 if TYPE_CHECKING:
-    from typing_extensions import Unpack
+    from typing_extensions import Self, Unpack
 
     from flowplan.compiler.options import PipelineOptions
     from flowplan.compiler.plan import Plan
