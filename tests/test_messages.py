@@ -64,9 +64,9 @@ def uses_make(source: str) -> bool:
     """Whether ``source`` imports or calls ``flowplan.codes.make``, the one way to give a
     diagnostic its words (a module that passes codes around in variables still needs it)."""
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom) and node.module == "flowplan.codes":
-            if any(alias.name == "make" for alias in node.names):
-                return True
+        if (isinstance(node, ast.ImportFrom) and node.module == "flowplan.codes"
+                and any(alias.name == "make" for alias in node.names)):
+            return True
         if (isinstance(node, ast.Attribute) and node.attr == "make"
                 and isinstance(node.value, ast.Name) and node.value.id == "codes"):
             return True
