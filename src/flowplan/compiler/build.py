@@ -122,7 +122,7 @@ def _with_configured_parameters(pipe: PipelineDefinition, params: dict[str, Any]
     ways with different values is FP316."""
     if not pipe.parameters:
         return params
-    from flowplan.compiler.params import parameter_conflict
+    from flowplan.messages.settings import parameter_conflict
 
     problems = [
         parameter_conflict(f"pipeline `{pipe.name}`", name, pipe.parameters[name], value,

@@ -13,10 +13,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler.invocation import step_template
-from flowplan.compiler.params import parameter_conflict, to_parameter
+from flowplan.compiler.params import to_parameter
 from flowplan.compiler.plan import ParameterInput
 from flowplan.compiler.runconfig import RunConfiguration, check_against_plan, pipeline_options
 from flowplan.diagnostics import CompileError, Diagnostic
+from flowplan.messages.settings import parameter_conflict
 
 if TYPE_CHECKING:
     from flowplan.compiler.frontends.trace import Tracer

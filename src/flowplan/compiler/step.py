@@ -236,15 +236,7 @@ def _timeout(value: object, owner: str, where: tuple[str | None, int | None]) ->
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < math.inf:
         return float(value)
-    raise CompileError(
-        make(
-            "FP132",
-            f"timeout of {owner} must be a positive number of seconds, not {value!r}",
-            path=where[0],
-            line=where[1],
-            fix="pass timeout=30 (seconds), or timeout=None for no limit",
-        )
-    )
+    raise CompileError(definitions.invalid_timeout(owner, value, where[0], where[1]))
 
 
 def _normalise_materializers(
@@ -260,17 +252,8 @@ def _normalise_materializers(
     if isinstance(value, (list, tuple)):
         names = [out.name for out in step.signature.outputs]
         if len(value) != len(names):
-            raise CompileError(
-                make(
-                    "FP131",
-                    f"output_materializers of step `{step.name}` lists {len(value)} "
-                    f"materializer(s) for {len(names)} output(s)",
-                    path=where[0],
-                    line=where[1],
-                    fix="give one materializer per output, or a mapping "
-                    "{output_name: materializer}",
-                )
-            )
+            raise CompileError(definitions.materializer_count(
+                step.name, len(value), len(names), where[0], where[1]))
         return dict(zip(names, value, strict=True))
     return {"*": value}
 

@@ -135,11 +135,6 @@ def _unknown_placeholders(template: str, allowed: set[str]) -> tuple[list[str], 
     return [name for name in fields if name not in allowed], None
 
 
-def _known(allowed: set[str]) -> str:
-    known = ", ".join(f"{{{a}}}" for a in sorted(allowed))
-    return f"known placeholders: {known}; add others with substitutions={{...}}"
-
-
 def check_run_name(plan: Plan) -> Iterable[Diagnostic]:
     template = plan.config.run_name
     if not template:
@@ -148,23 +143,11 @@ def check_run_name(plan: Plan) -> Iterable[Diagnostic]:
     path, line = plan.source.path, plan.source.line
     unknown, malformed = _unknown_placeholders(template, allowed)
     if malformed is not None:
-        yield make(
-            "FP303",
-            f"run name {template!r} of pipeline `{plan.pipeline}` is malformed: {malformed}",
-            path=path,
-            line=line,
-            fix="write placeholders as {name}, literal braces as {{ }}",
-        )
+        yield settings.malformed_run_name(template, plan.pipeline, malformed, path, line)
         return
     for name in unknown:
-        yield make(
-            "FP303",
-            f"run name {template!r} of pipeline `{plan.pipeline}` uses the "
-            f"unknown placeholder {{{name}}}",
-            path=path,
-            line=line,
-            fix=_known(allowed),
-        )
+        yield settings.unknown_placeholder(template, plan.pipeline, name, sorted(allowed),
+                                           path, line)
     fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     if unknown or any(not f.isidentifier() for f in fields):
         return
@@ -187,19 +170,10 @@ def check_artifact_names(plan: Plan) -> Iterable[Diagnostic]:
             unknown, malformed = _unknown_placeholders(out.artifact_name, allowed)
             what = f"output name {out.artifact_name!r} of step `{inv.id}`"
             if malformed is not None:
-                yield make(
-                    "FP315",
-                    f"{what} is malformed: {malformed}",
-                    **_at(inv),
-                    fix="write placeholders as {name}, literal braces as {{ }}",
-                )
+                yield settings.malformed_artifact_name(what, malformed, _at(inv))
             for name in unknown:
-                yield make(
-                    "FP315",
-                    f"{what} uses the unknown placeholder {{{name}}}",
-                    **_at(inv),
-                    fix=_known(allowed),
-                )
+                yield settings.unknown_artifact_placeholder(what, name, sorted(allowed),
+                                                            _at(inv))
 
 
 def check_execution_mode(plan: Plan) -> Iterable[Diagnostic]:

@@ -19,7 +19,6 @@ from contextlib import AbstractContextManager, contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
-from flowplan.codes import make
 from flowplan.executor.interrupt import (
     Deadline,
     StepStopped,
@@ -28,6 +27,7 @@ from flowplan.executor.interrupt import (
     stoppable_steps,
 )
 from flowplan.executor.runner import Attempt, StepResult, StepTask, execute_step
+from flowplan.messages import runtime
 
 if TYPE_CHECKING:
     from flowplan.diagnostics import FlowplanError
@@ -211,13 +211,7 @@ class ProcessBackend(LocalMachine):
 
 def timed_out(step_id: str, seconds: float, started: float, killed: bool) -> StepResult:
     """The failed result of a step that ran past its timeout (FP522)."""
-    how = "its worker process was killed" if killed else "it was stopped in its thread"
-    message = make(
-        "FP522",
-        f"step `{step_id}` did not finish within its timeout of {seconds:g} s; {how}",
-        fix="make the step faster, or give it more time: @step(timeout=...) or the "
-        "orchestrator setting step_timeout",
-    ).format()
+    message = runtime.step_timed_out(step_id, seconds, killed).format()
     return StepResult(
         id=step_id,
         ok=False,

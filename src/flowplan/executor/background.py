@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from flowplan.codes import make
 from flowplan.diagnostics import FlowplanError
 from flowplan.enums import ExecutionStatus
 from flowplan.messages import runtime
@@ -182,17 +181,8 @@ def compile_snapshot(
     compiled = pipe.compiled_with(configuration, **params)
     changes = code_changes(snapshot.plan, compiled.plan)
     if changes:
-        raise FlowplanError(
-            make(
-                "FP519",
-                f"snapshot `{snapshot.name}` was taken of other code: "
-                + "; ".join(changes)
-                + f" (in {snapshot.path or snapshot.plan.source.module})",
-                path=snapshot.path,
-                fix="create the snapshot again to run the code as it is now, or restore the "
-                "code the snapshot was taken of",
-            )
-        )
+        raise FlowplanError(runtime.snapshot_code_changed(
+            snapshot.name, changes, snapshot.path or snapshot.plan.source.module, snapshot.path))
     return compiled
 
 

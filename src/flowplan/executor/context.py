@@ -91,13 +91,8 @@ class StepContext:
 
         if output_name is None:
             if len(self.output_names) != 1:
-                raise StepContextError(
-                    make(
-                        "FP507",
-                        f"step `{self.step_run.name}` has {len(self.output_names)} outputs",
-                        fix="pass output_name= to get_output_materializer()",
-                    )
-                )
+                raise StepContextError(runtime.ambiguous_output_materializer(
+                    self.step_run.name, len(self.output_names)))
             output_name = self.output_names[0]
         path = self.output_materializers.get(output_name)
         cls: type[BaseMaterializer] | None = custom_materializer_class

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from flowplan.codes import make
 from flowplan.diagnostics import FlowplanError
 from flowplan.executor.context import StepContext, current_step_context
+from flowplan.messages import runtime
 
 if TYPE_CHECKING:
     from flowplan.store.local import LocalStore
@@ -90,11 +90,8 @@ def _output(ctx: StepContext, name: str | None) -> str:
         return name
     if len(ctx.output_names) == 1:
         return ctx.output_names[0]
-    raise _error(
-        f"step `{ctx.step_run.name}` has {len(ctx.output_names)} outputs, so which one to label "
-        "cannot be inferred",
-        "pass artifact_name= with the output's name",
-    )
+    raise FlowplanError(runtime.ambiguous_metadata_output(ctx.step_run.name,
+                                                          len(ctx.output_names)))
 
 
 def _store() -> LocalStore:
@@ -123,13 +120,5 @@ def _target(
         for step in meta.get_step_runs(record.id):
             if step.invocation_id == step_name:
                 return "step_run", step.id
-        raise _error(f"run `{record.name}` has no step `{step_name}`", "check the step's id")
-    raise _error(
-        "log_metadata/add_tags outside a running step needs a run, an artifact name or an "
-        "artifact version id",
-        "pass run_id_name_or_prefix= (log_metadata) or run= (add_tags), or artifact_name=",
-    )
-
-
-def _error(message: str, fix: str) -> FlowplanError:
-    return FlowplanError(make("FP521", message, fix=fix))
+        raise FlowplanError(runtime.unknown_metadata_step(record.name, step_name))
+    raise FlowplanError(runtime.metadata_target_missing())

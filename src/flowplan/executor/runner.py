@@ -11,7 +11,6 @@ import typing
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flowplan.codes import make
 from flowplan.compiler.plan import (
     ArtifactListInput,
     ArtifactRef,
@@ -125,14 +124,8 @@ def _check_output(value: Any, annotation: Any, step: str, name: str) -> None:
     """FP518: the producing step fails when a value does not fit its return annotation."""
     if annotation is None or fits(value, annotation):
         return
-    raise FlowplanError(
-        make(
-            "FP518",
-            f"step `{step}` returned a {type(value).__name__} for its output `{name}`, which "
-            f"does not fit the annotation {_type_name(annotation)}",
-            fix="return a value of the annotated type, or correct the return annotation",
-        )
-    )
+    raise FlowplanError(runtime.output_type_mismatch(step, name, type(value).__name__,
+                                                     _type_name(annotation)))
 
 
 def _type_name(annotation: Any) -> str:

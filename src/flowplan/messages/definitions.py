@@ -205,3 +205,18 @@ def annotated_metadata_not_a_name(step: str, written: str) -> Diagnostic:
     return make("FP106", f"step `{step}` annotates an output `{written}`, but `Annotated` "
                 "metadata must be exactly one string, the output name",
                 fix='write `Annotated[T, "name"]` with a single non-empty string literal')
+
+
+# -- FP131 materializer-count ------------------------------------------------------------------
+def materializer_count(step: str, given: int, outputs: int, path: str | None,
+                       line: int | None) -> Diagnostic:
+    return make("FP131", f"output_materializers of step `{step}` lists {given} materializer(s) "
+                f"for {outputs} output(s)", path=path, line=line,
+                fix="give one materializer per output, or a mapping {output_name: materializer}")
+
+
+# -- FP132 invalid-timeout ---------------------------------------------------------------------
+def invalid_timeout(owner: str, value: object, path: str | None, line: int | None) -> Diagnostic:
+    return make("FP132", f"timeout of {owner} must be a positive number of seconds, not "
+                f"{value!r}", path=path, line=line,
+                fix="pass timeout=30 (seconds), or timeout=None for no limit")

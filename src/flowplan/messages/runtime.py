@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 
 from flowplan.codes import make
@@ -223,3 +224,57 @@ def ui_port_unavailable(host: str, port: int, reason: str) -> Diagnostic:
     return make("FP571", f"`flow ui` cannot listen on {host}:{port}: {reason}",
                 fix="stop the program using that port, or pass another with --port "
                 "(--port 0 picks a free one)")
+
+
+def ambiguous_output_materializer(step: str, outputs: int) -> Diagnostic:
+    return make("FP507", f"step `{step}` has {outputs} outputs",
+                fix="pass output_name= to get_output_materializer()")
+
+
+# -- FP518 output-type-mismatch ----------------------------------------------------------------
+def output_type_mismatch(step: str, name: str, type_name: str, annotation: str) -> Diagnostic:
+    return make("FP518", f"step `{step}` returned a {type_name} for its output `{name}`, which "
+                f"does not fit the annotation {annotation}",
+                fix="return a value of the annotated type, or correct the return annotation")
+
+
+# -- FP519 snapshot-code-changed ---------------------------------------------------------------
+def snapshot_code_changed(snapshot: str, changes: Sequence[str], where: str,
+                          path: str | None) -> Diagnostic:
+    return make("FP519", f"snapshot `{snapshot}` was taken of other code: "
+                + "; ".join(changes) + f" (in {where})", path=path,
+                fix="create the snapshot again to run the code as it is now, or restore the "
+                "code the snapshot was taken of")
+
+
+# -- FP520 unknown-pipeline --------------------------------------------------------------------
+def unknown_pipeline(name: str, known: Sequence[str], what: str) -> Diagnostic:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f"did you mean `{close[0]}`? " if close else ""
+    return make("FP520", f"pipeline `{name}` {what}",
+                fix=f"{hint}list the pipelines with Client().list_pipelines()")
+
+
+# -- FP521 metadata-target ---------------------------------------------------------------------
+def ambiguous_metadata_output(step: str, outputs: int) -> Diagnostic:
+    return make("FP521", f"step `{step}` has {outputs} outputs, so which one to label cannot "
+                "be inferred", fix="pass artifact_name= with the output's name")
+
+
+def unknown_metadata_step(run: str, step: str) -> Diagnostic:
+    return make("FP521", f"run `{run}` has no step `{step}`", fix="check the step's id")
+
+
+def metadata_target_missing() -> Diagnostic:
+    return make("FP521", "log_metadata/add_tags outside a running step needs a run, an "
+                "artifact name or an artifact version id",
+                fix="pass run_id_name_or_prefix= (log_metadata) or run= (add_tags), or "
+                "artifact_name=")
+
+
+# -- FP522 step-timeout ------------------------------------------------------------------------
+def step_timed_out(step: str, seconds: float, killed: bool) -> Diagnostic:
+    how = "its worker process was killed" if killed else "it was stopped in its thread"
+    return make("FP522", f"step `{step}` did not finish within its timeout of {seconds:g} s; "
+                f"{how}", fix="make the step faster, or give it more time: @step(timeout=...) "
+                "or the orchestrator setting step_timeout")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
@@ -149,3 +150,38 @@ def parameter_type_mismatch(name: str, owner: str, value: object, annotation: st
     return make("FP306", f"parameter `{name}` of {owner} is {value!r}, which does not fit its "
                 f"annotation {annotation}: {reason.lower()}", path=where[0], line=where[1],
                 column=where[2], fix=f"pass a value of type {annotation}, or change the annotation")
+
+
+# -- FP315 invalid-artifact-name ---------------------------------------------------------------
+def malformed_artifact_name(what: str, reason: str, at: Mapping[str, Any]) -> Diagnostic:
+    """``what``: ``output name '...' of step `x```; ``at``: its location keywords."""
+    return make("FP315", f"{what} is malformed: {reason}", **at,
+                fix="write placeholders as {name}, literal braces as {{ }}")
+
+
+def unknown_artifact_placeholder(what: str, name: str, known: Sequence[str],
+                                 at: Mapping[str, Any]) -> Diagnostic:
+    return make("FP315", f"{what} uses the unknown placeholder {{{name}}}", **at,
+                fix=_known_placeholders(known))
+
+
+def _known_placeholders(known: Sequence[str]) -> str:
+    listed = ", ".join(f"{{{a}}}" for a in known)
+    return f"known placeholders: {listed}; add others with substitutions={{...}}"
+
+
+# -- FP316 parameter-conflict ------------------------------------------------------------------
+def parameter_conflict(
+    owner: str,
+    name: str,
+    configured: Any,
+    given: Any,
+    where: tuple[str | None, int | None] | tuple[str | None, int | None, int | None],
+    *,
+    configured_in: str = "its configuration (parameters=)",
+) -> Diagnostic:
+    """One parameter given two different values, in code and in configuration."""
+    return make("FP316", f"parameter `{name}` of {owner} is {given!r} in the call but "
+                f"{configured!r} in {configured_in}", path=where[0], line=where[1],
+                column=where[2] if len(where) > 2 else None,
+                fix="give the parameter in one place only, or give both the same value")

@@ -6,16 +6,15 @@ These views sit on the store, below the executor that creates runs and above not
 
 from __future__ import annotations
 
-import difflib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from flowplan.codes import make
 from flowplan.diagnostics import StoreError
 from flowplan.enums import ExecutionStatus
+from flowplan.messages import runtime
 
 if TYPE_CHECKING:
     from flowplan.compiler.plan import Plan
@@ -225,15 +224,7 @@ class Pipeline:
 def pipeline_not_found(
     name: str, known: list[str], what: str = "has no runs in this store"
 ) -> StoreError:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"did you mean `{close[0]}`? " if close else ""
-    return StoreError(
-        make(
-            "FP520",
-            f"pipeline `{name}` {what}",
-            fix=f"{hint}list the pipelines with Client().list_pipelines()",
-        )
-    )
+    return StoreError(runtime.unknown_pipeline(name, known, what))
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,7 @@ def configured_parameters(
     leaves out; an input given both ways with different values is FP316."""
     if not step.parameters:
         return kwargs
-    from flowplan.compiler.params import parameter_conflict
+    from flowplan.messages.settings import parameter_conflict
 
     positional = [i.name for i in step.signature.inputs][: len(args)]
     given = {**dict(zip(positional, args, strict=False)), **kwargs}
