@@ -54,7 +54,7 @@ def test_second_process_skips_libcst_networkx_and_pydantic(tmp_path: Path, proje
 def test_import_flowplan_loads_only_what_defining_steps_needs() -> None:
     """``import flowplan`` (25 ms is a promise of the README) defers everything a run, a store
     or a check needs; ``typing_extensions`` is for type checkers only."""
-    deferred = ("typing_extensions", "libcst", "networkx", "pydantic", "rich", "sqlite3",
+    deferred = ("typing_extensions", "difflib", "libcst", "networkx", "pydantic", "rich", "sqlite3",
                 "pickle", "yaml", "click", "socket", "subprocess", "asyncio", "uuid")
     code = f"import sys, flowplan; print([m for m in {deferred!r} if m in sys.modules])"
     out = subprocess.run([sys.executable, "-c", code], text=True, capture_output=True,

@@ -9,3 +9,16 @@ dashboard), :mod:`.store` (FP5xx the store gives), :mod:`.lint` (FP8xx), :mod:`.
 (FP9xx).  Constructors take plain values and a location, and import nothing
 but the vocabulary (``codes``, ``diagnostics``).
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+def closest(word: str, known: Iterable[str]) -> str | None:
+    """The known word nearest to ``word`` for a did-you-mean hint (difflib's ratio of at
+    least 0.6), if any; difflib is imported only when a message needs it."""
+    import difflib
+
+    found = difflib.get_close_matches(word, list(known), n=1)
+    return found[0] if found else None

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import closest
 
 
 # -- FP109 not-a-function ----------------------------------------------------------------------
@@ -102,8 +102,8 @@ def bad_enable_cache(owner: str, value: object, path: str | None, line: int | No
 
 def _known(key: str, allowed: Iterable[str], what: str) -> str:
     names = sorted(allowed)
-    close = difflib.get_close_matches(key, names, n=1)
-    return f"did you mean `{close[0]}`?" if close else f"known {what}: {', '.join(names)}"
+    close = closest(key, names)
+    return f"did you mean `{close}`?" if close else f"known {what}: {', '.join(names)}"
 
 
 # -- FP106 invalid-output-annotation -----------------------------------------------------------

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import closest
 
 _THREAD_ISOLATION = "settings={'orchestrator': {'isolation': 'thread'}}"
 
@@ -249,8 +249,8 @@ def snapshot_code_changed(snapshot: str, changes: Sequence[str], where: str,
 
 # -- FP520 unknown-pipeline --------------------------------------------------------------------
 def unknown_pipeline(name: str, known: Sequence[str], what: str) -> Diagnostic:
-    close = difflib.get_close_matches(name, list(known), n=1)
-    hint = f"did you mean `{close[0]}`? " if close else ""
+    close = closest(name, known)
+    hint = f"did you mean `{close}`? " if close else ""
     return make("FP520", f"pipeline `{name}` {what}",
                 fix=f"{hint}list the pipelines with Client().list_pipelines()")
 

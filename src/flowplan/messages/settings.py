@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import closest
 
 INSTALL_DASK = "pip install 'flowplan[dask]'"
 _ORCHESTRATOR_KEYS = ("orchestrator settings: synchronous (bool), max_workers (int >= 1), "
@@ -18,9 +18,9 @@ _ORCHESTRATOR_KEYS = ("orchestrator settings: synchronous (bool), max_workers (i
 def unknown_setting(
     owner: str, key: str, known: Sequence[str], path: str | None, line: int | None
 ) -> Diagnostic:
-    close = difflib.get_close_matches(key, known, n=1)
+    close = closest(key, known)
     return make("FP304", f"settings of {owner} have the unknown key `{key}`", path=path,
-                line=line, fix=f"did you mean `{close[0]}`?" if close
+                line=line, fix=f"did you mean `{close}`?" if close
                 else f"known settings: {', '.join(known)}")
 
 

@@ -3,11 +3,11 @@ refuses, schemas it does not know, a database held by another process."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Sequence
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import closest
 
 _UNTRUSTED_WHY = "unpickling runs arbitrary code, so a pickle of unknown origin is never loaded"
 _PATH_FIX = "name a BaseMaterializer subclass as `package.module:ClassName`"
@@ -18,8 +18,8 @@ SAVE_FIX = (
 
 
 def _did_you_mean(wanted: str, known: Sequence[str]) -> str:
-    close = difflib.get_close_matches(wanted, list(known), n=1)
-    return f"; did you mean `{close[0]}`?" if close else ""
+    close = closest(wanted, known)
+    return f"; did you mean `{close}`?" if close else ""
 
 
 # -- FP501 duplicate-run-name ------------------------------------------------------------------

@@ -3,12 +3,12 @@ validator and a single-step run use alike."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from typing import TypedDict
 
 from flowplan.codes import make
 from flowplan.diagnostics import Diagnostic
+from flowplan.messages import closest
 
 _Column = int | None
 
@@ -123,8 +123,8 @@ def unknown_input(
     """``list_known``: without a close match, the fix lists the step's inputs (a call site)
     rather than nothing (the validator, which points at the call already)."""
     names = list(known)
-    close = difflib.get_close_matches(name, names, n=1)
-    fix = (f"did you mean `{close[0]}`?" if close
+    close = closest(name, names)
+    fix = (f"did you mean `{close}`?" if close
            else f"`{inv_id}` takes: {', '.join(names) or 'no inputs'}" if list_known else None)
     return make("FP208", f"step `{inv_id}` has no input `{name}`", path=path, line=line,
                 column=column, fix=fix)
@@ -171,9 +171,9 @@ def pipeline_arguments(
     names = list(known)
     fix = f"`{pipeline}` takes: {', '.join(names) or 'no parameters'}"
     for name in given:
-        close = difflib.get_close_matches(name, names, n=1)
+        close = closest(name, names)
         if name not in names and close:
-            fix = f"did you mean `{close[0]}`? {fix}"
+            fix = f"did you mean `{close}`? {fix}"
             break
     return make("FP213", f"pipeline `{pipeline}`: {reason}", path=path, line=line,
                 column=column, fix=fix)
