@@ -79,3 +79,61 @@ def test_guessed_configurations_report_what_all_of_them_have(tmp_path: Path, spe
     assert found(tmp_path / "one", spelling, files) == set()
     files["configs/train.yaml"] = "enable_cache: true\n"  # neither supplies `args` now
     assert found(tmp_path / "none", spelling, files) == {MISSING}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_run_script_that_imports_the_pipeline_inside_a_function(tmp_path: Path,
+                                                                  spelling: str) -> None:
+    run = """
+        import sys
+
+        def main(config: str) -> None:
+            from pipes import finetune
+
+            finetune.with_options(config_path=f"configs/{config}")()
+
+        main(sys.argv[1])
+        """
+    files = {"pipes.py": STEPS, "run.py": run, "configs/local.yaml": SUPPLIES}
+    assert found(tmp_path, spelling, files) == set()
+    files["run.py"] = run.replace('config_path=f"configs/{config}"', "enable_cache=False")
+    assert found(tmp_path / "plain", spelling, files) == {MISSING}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_caching_of_a_step_on_a_branch_its_plans_do_not_take(tmp_path: Path,
+                                                            spelling: str) -> None:
+    files = {
+        "steps.py": """
+            from datetime import datetime
+
+            from MODEL import step
+
+            @step
+            def stamped(rows: int) -> str:
+                return f"{rows} at {datetime.now()}"
+            """,
+        "pipes.py": """
+            from MODEL import pipeline
+            from steps import stamped
+
+            @pipeline
+            def etl(mode: str = "develop") -> None:
+                if mode == "develop":
+                    return
+                else:
+                    stamped(rows=1)
+            """,
+        "run.py": """
+            import sys
+
+            from pipes import etl
+
+            etl.with_options(config_path=f"etl_{sys.argv[1]}.yaml")(mode=sys.argv[1])
+            """,
+        "etl_develop.yaml": "enable_cache: false\n",
+        "etl_production.yaml": "enable_cache: false\n",
+    }
+    assert found(tmp_path, spelling, files) == set()
+    files["etl_develop.yaml"] = files["etl_production.yaml"] = "enable_cache: true\n"
+    assert found(tmp_path / "cached", spelling, files) == {("steps.py", "FP802", 7)}

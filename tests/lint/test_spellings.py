@@ -237,3 +237,41 @@ def test_caching_is_resolved_across_files_and_launches(tmp_path: Path, spelling:
     assert found(tmp_path, spelling, files) == set()
     files["configs/run.yaml"] = "steps:\n  fetched:\n    parameters:\n      rows: 3\n"
     assert found(tmp_path, spelling, files) == {("steps.py", "FP802", 14)}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_clock_read_only_for_the_log_is_not_fp802(tmp_path: Path, spelling: str) -> None:
+    files = {"steps.py": """
+        import logging
+        import time
+
+        from MODEL import step
+
+        logger = logging.getLogger(__name__)
+
+        @step
+        def questions(docs: list) -> list:
+            start = time.time()
+            out = []
+            for i, doc in enumerate(docs, start=1):
+                out.append(doc.upper())
+                elapsed = time.time() - start
+                per_doc = elapsed / i
+                logger.info(f"{i} docs in {elapsed:.1f} s, {int(per_doc * 1000)} ms each")
+                print(time.strftime("%H:%M", time.localtime(start + elapsed)))
+            return out
+
+        @step
+        def stamped(docs: list) -> list:
+            started = time.time()
+            logger.info("starting")
+            return [*docs, started]
+
+        @step
+        def kept(docs: list) -> dict:
+            info = {}
+            info["at"] = time.time()
+            return {"docs": docs, **info}
+        """}
+    assert found(tmp_path, spelling, files) == {("steps.py", "FP802", 22),
+                                                ("steps.py", "FP802", 29)}

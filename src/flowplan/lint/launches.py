@@ -165,11 +165,24 @@ def _launch_calls(facts: ModuleFacts, ref: PipelineRef) -> list[dict[str, _Optio
             if not (isinstance(func, ast.Attribute) and func.attr in CONFIGURABLE):
                 continue
             target = Evaluator(facts).value(func.value)
+            if not isinstance(target, PipelineRef) and isinstance(func.value, ast.Name):
+                target = _imported_here(facts, body, func.value.id)
             if not isinstance(target, PipelineRef) or (
                     target.definition.location[0], target.definition.qualname) != want:
                 continue
             found.append(_options(facts, call, body))
     return found
+
+
+def _imported_here(facts: ModuleFacts, body: list[ast.stmt], name: str) -> Any:
+    """What ``name`` stands for when the scope imports it itself (``from pipelines import
+    training`` inside ``main()``, a common way for a run script to import lazily)."""
+    for node in _walk(body):
+        if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                if (alias.asname or alias.name) == name:
+                    return facts.program.resolve(f"{node.module}.{alias.name}", facts)
+    return None
 
 
 def _calls(body: list[ast.stmt]) -> list[ast.Call]:

@@ -4,6 +4,7 @@ pipeline's decorator, its launches and their run configurations say about cachin
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,17 +40,33 @@ def _uses(step: StepDef, ctx: FileContext) -> list[tuple[tuple[str, str], bool]]
         config = ctx.check_configs.get(id(check))
         launches = ctx.launches.of(check.pipeline)
         key = (check.pipeline.definition.location[0], check.pipeline.definition.qualname)
+        called = False
         for plan in check.plans:
+            pipeline = plan.config.enable_cache is not False and launches.cache_may_stay_on
             for inv in plan.invocations:
                 if inv.source.path != path or inv.source.qualname != step.qualname:
                     continue
+                called = True
                 own = inv.config.enable_cache
                 if config is not None and inv.id in config.steps and (
                         config.steps[inv.id].enable_cache is not None):
                     own = config.steps[inv.id].enable_cache
-                pipeline = plan.config.enable_cache is not False and launches.cache_may_stay_on
                 found.append((key, bool(own) if own is not None else pipeline))
+        if not called and check.plans and _calls_by_name(check.pipeline.definition.node, step):
+            # called on a branch the plans do not take (`if mode == "develop": ... else:
+            # step()` with the default `mode`): cached as the pipeline's other steps are
+            plan = check.plans[0]
+            found.append((key, plan.config.enable_cache is not False and
+                          launches.cache_may_stay_on))
     return found
+
+
+def _calls_by_name(node: ast.AST, step: StepDef) -> bool:
+    """Whether the pipeline's body calls a function named as the step."""
+    return any(isinstance(call, ast.Call) and (
+        (isinstance(call.func, ast.Name) and call.func.id == step.name)
+        or (isinstance(call.func, ast.Attribute) and call.func.attr == step.name))
+        for call in ast.walk(node))
 
 
 def _contexts_using(step: StepDef, ctx: FileContext) -> list[FileContext]:
