@@ -135,5 +135,18 @@ def test_caching_of_a_step_on_a_branch_its_plans_do_not_take(tmp_path: Path,
         "etl_production.yaml": "enable_cache: false\n",
     }
     assert found(tmp_path, spelling, files) == set()
+    files["other/pipes.py"] = """
+        from MODEL import pipeline, step
+
+        @step
+        def stamped(rows: int) -> int:
+            return rows
+
+        @pipeline
+        def elsewhere(flag: bool = False) -> None:
+            if flag:
+                stamped(rows=2)  # a step of the same name, not the one in steps.py
+        """
+    assert found(tmp_path / "namesake", spelling, files) == set()
     files["etl_develop.yaml"] = files["etl_production.yaml"] = "enable_cache: true\n"
     assert found(tmp_path / "cached", spelling, files) == {("steps.py", "FP802", 7)}

@@ -52,7 +52,7 @@ def _uses(step: StepDef, ctx: FileContext) -> list[tuple[tuple[str, str], bool]]
                         config.steps[inv.id].enable_cache is not None):
                     own = config.steps[inv.id].enable_cache
                 found.append((key, bool(own) if own is not None else pipeline))
-        if not called and check.plans and _calls_by_name(check.pipeline.definition.node, step):
+        if not called and check.plans and _calls(check.pipeline.definition.node, step, ctx):
             # called on a branch the plans do not take (`if mode == "develop": ... else:
             # step()` with the default `mode`): cached as the pipeline's other steps are
             plan = check.plans[0]
@@ -61,12 +61,19 @@ def _uses(step: StepDef, ctx: FileContext) -> list[tuple[tuple[str, str], bool]]
     return found
 
 
-def _calls_by_name(node: ast.AST, step: StepDef) -> bool:
-    """Whether the pipeline's body calls a function named as the step."""
-    return any(isinstance(call, ast.Call) and (
-        (isinstance(call.func, ast.Name) and call.func.id == step.name)
-        or (isinstance(call.func, ast.Attribute) and call.func.attr == step.name))
-        for call in ast.walk(node))
+def _calls(node: ast.AST, step: StepDef, ctx: FileContext) -> bool:
+    """Whether the pipeline's body (in ``ctx``'s file) calls the step itself."""
+    from flowplan.compiler.frontends.static.evaluate import Evaluator
+    from flowplan.compiler.frontends.static.values import StepRef
+
+    evaluator = Evaluator(ctx.facts)
+    for call in ast.walk(node):
+        if isinstance(call, ast.Call) and isinstance(call.func, ast.Name | ast.Attribute) and (
+                getattr(call.func, "id", None) or getattr(call.func, "attr", None)) == step.name:
+            target = evaluator.value(call.func)
+            if isinstance(target, StepRef) and target.definition.location == step.location:
+                return True
+    return False
 
 
 def _contexts_using(step: StepDef, ctx: FileContext) -> list[FileContext]:
