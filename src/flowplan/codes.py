@@ -44,6 +44,7 @@ CATALOG: dict[str, Code] = {
         Code("FP008", "project-settings", "[tool.flowplan] or a FLOWPLAN_* variable is invalid"),
         Code("FP009", "config-file-missing", "a configuration file does not exist"),
         Code("FP010", "config-too-large", "a run configuration's aliases expand past the bounds"),
+        Code("FP011", "unknown-import", "an import names a flowplan module that does not exist"),
         # FP1xx -- step definitions
         Code("FP101", "missing-annotation", "a step input or output lacks a type annotation"),
         Code(

@@ -275,3 +275,45 @@ def test_a_clock_read_only_for_the_log_is_not_fp802(tmp_path: Path, spelling: st
         """}
     assert found(tmp_path, spelling, files) == {("steps.py", "FP802", 22),
                                                 ("steps.py", "FP802", 29)}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_direct_step_calls_without_a_required_input(tmp_path: Path, spelling: str) -> None:
+    files = {"pipes.py": """
+        from MODEL import pipeline, step
+
+        @step
+        def count(n: int) -> int:
+            if n > 0:
+                return count()
+            return n
+
+        @step
+        def empty() -> tuple[()]:
+            return ()
+
+        @pipeline
+        def counting() -> None:
+            count(n=1)
+            empty()
+
+        if __name__ == "__main__":
+            count()
+            count(3)
+        """}
+    assert found(tmp_path, spelling, files) == {("pipes.py", "FP207", 6),
+                                                ("pipes.py", "FP207", 19)}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_an_import_of_a_module_that_does_not_exist(tmp_path: Path, spelling: str) -> None:
+    files = {"pipes.py": """
+        from MODEL import step
+        from MODEL.steps import BaseParameters
+
+        @step
+        def load() -> int:
+            return 1
+        """}
+    expected = {("pipes.py", "FP011", 2)} if spelling == "flowplan" else set()
+    assert found(tmp_path, spelling, files) == expected  # ZenML's own modules are ZenML's

@@ -35,6 +35,7 @@ Fix = Callable[["libcst.Module", list[Diagnostic]], "libcst.Module"]
 
 RULE_MODULES = (
     "syntax_error",
+    "unknown_import",
     "project_settings",
     "run_configuration",
     "missing_annotation",

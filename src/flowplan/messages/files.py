@@ -156,6 +156,17 @@ def run_config_too_large(source: str, what: str, line: int | None,
                 fix="write the values out, or use fewer nested aliases (`*name`)")
 
 
+# -- FP011 unknown-import ----------------------------------------------------------------------
+def unknown_import(what: str, close: str | None, path: str, line: int, column: int,
+                   ) -> Diagnostic:
+    """``what``: the module (or ``module.name``) imported; ``close``: the likely meaning."""
+    hint = f"did you mean `{close}`? " if close else ""
+    return make("FP011", f"`{what}` does not exist: importing this file fails", path=path,
+                line=line, column=column,
+                fix=f"{hint}the step/pipeline API is imported from `flowplan` "
+                "(`from flowplan import pipeline, step`)")
+
+
 # -- FP004 unknown-config-key ------------------------------------------------------------------
 def unknown_config_key(key: str, path: str | None, line: int | None, column: int | None,
                        fix: str | None) -> Diagnostic:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from flowplan.lint.context import front_end
+from flowplan.diagnostics import Diagnostic
+from flowplan.lint.context import FileContext, front_end
+from flowplan.lint.direct_calls import missing_inputs
 from flowplan.lint.registry import Rule
 
 CODES = ("FP207", "FP208", "FP209", "FP210", "FP212")
+_IN_PIPELINES = front_end(*CODES)
+
+
+def check(ctx: FileContext) -> list[Diagnostic]:
+    """Calls in pipeline bodies (the front end), and direct calls at module level and in
+    step bodies, which run the step at once (FP207)."""
+    return [*_IN_PIPELINES(ctx), *missing_inputs(ctx)]
+
 
 RULE = Rule(
     name="call-arguments",
@@ -16,9 +26,11 @@ RULE = Rule(
         an input missing (FP207), an unknown keyword (FP208, with did-you-mean), too many
         positional arguments (FP209), an input given twice (FP210).  The invocation id must
         be a non-empty string (FP212).  `flow check` binds the arguments with the same code
-        as a traced run, so the messages are the same.
+        as a traced run, so the messages are the same.  A step called directly -- at module
+        level, or from a step's own body -- runs at once, so an input missing there is
+        FP207 too.
     """,
-    check=front_end(*CODES),
+    check=check,
     valid=(
         """
         from flowplan import pipeline, step
@@ -60,6 +72,18 @@ RULE = Rule(
             scale(1, 2.0, 3)  # expect: FP209:5
             scale(3, number=4)  # expect: FP210:5
             scale(3, id="")  # expect: FP212:5
+        """,
+        """
+        from flowplan import step
+
+        @step
+        def countdown(n: int) -> int:
+            if n > 0:
+                return countdown()  # expect: FP207:16
+            return n
+
+        if __name__ == "__main__":
+            countdown()  # expect: FP207:5
         """,
     ),
 )

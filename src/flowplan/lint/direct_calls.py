@@ -1,0 +1,65 @@
+"""Steps called outside a pipeline -- at module level, or from a step's own body (a step
+calling itself or another step) -- with a required input missing (FP207).  Such a call runs
+the step at once (DESIGN decision 10), so it fails as a function call would; pipeline bodies
+are checked by the front end."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+from flowplan.compiler.frontends.static.evaluate import Evaluator
+from flowplan.compiler.frontends.static.values import StepRef
+from flowplan.diagnostics import Diagnostic
+from flowplan.lint.context import FileContext
+from flowplan.messages import wiring
+
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+
+
+def missing_inputs(ctx: FileContext) -> list[Diagnostic]:
+    tree = ctx.source.tree
+    if tree is None:
+        return []
+    ev = Evaluator(ctx.facts)
+    found = []
+    for call in _direct_calls(tree.body, ctx):
+        step = ev.value(call.func) if isinstance(call.func, ast.Name | ast.Attribute) else None
+        if not isinstance(step, StepRef) or not isinstance(
+                step.definition.node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        missing = _unbound(step.definition.node.args, call)
+        if missing:
+            path, line, column = ctx.source.where(call)
+            found.append(wiring.missing_inputs(step.name, missing, path, line, column))
+    return found
+
+
+def _direct_calls(body: list[ast.stmt], ctx: FileContext) -> Iterator[ast.Call]:
+    """Calls in module-level code (outside defs and classes) and in the bodies of steps."""
+    steps = {id(d.node) for d in ctx.facts.steps}
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and id(node) in steps:
+            stack.extend(node.body)
+            continue
+        if isinstance(node, _SCOPES):
+            continue
+        if isinstance(node, ast.Call):
+            yield node
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def _unbound(args: ast.arguments, call: ast.Call) -> list[str]:
+    """Required parameters the call gives no value (nothing is known with ``*``/``**``)."""
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            k.arg is None for k in call.keywords):
+        return []
+    positional = [*args.posonlyargs, *args.args]
+    first_default = len(positional) - len(args.defaults)
+    given = {a.arg for a in positional[:len(call.args)]} | {k.arg for k in call.keywords}
+    required = [a.arg for i, a in enumerate(positional) if i < first_default]
+    required += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
+                 if d is None]
+    return [name for name in required if name not in given]
