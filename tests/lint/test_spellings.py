@@ -317,3 +317,28 @@ def test_an_import_of_a_module_that_does_not_exist(tmp_path: Path, spelling: str
         """}
     expected = {("pipes.py", "FP011", 2)} if spelling == "flowplan" else set()
     assert found(tmp_path, spelling, files) == expected  # ZenML's own modules are ZenML's
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_step_instances_of_the_pre_040_api_are_not_runs(tmp_path: Path, spelling: str) -> None:
+    files = {"pipes.py": """
+        from MODEL import pipeline, step
+
+        @step
+        def clone(repos: list, folder: str) -> list:
+            return repos
+
+        @step
+        def fetch() -> list:
+            return []
+
+        @pipeline
+        def mirror(fetcher, cloner) -> None:
+            cloner(fetcher())
+
+        cloner = clone(folder="/tmp/mirror")
+        instance = mirror(fetcher=fetch(), cloner=cloner)
+        clone(folder="/tmp/other")
+        """}
+    assert found(tmp_path, spelling, files) == {("pipes.py", "FP207", 17),
+                                                ("pipes.py", "FP804", 17)}

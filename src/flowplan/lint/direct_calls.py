@@ -9,7 +9,7 @@ import ast
 from collections.abc import Iterator
 
 from flowplan.compiler.frontends.static.evaluate import Evaluator
-from flowplan.compiler.frontends.static.values import StepRef
+from flowplan.compiler.frontends.static.values import PipelineRef, StepRef
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext
 from flowplan.messages import wiring
@@ -23,7 +23,10 @@ def missing_inputs(ctx: FileContext) -> list[Diagnostic]:
         return []
     ev = Evaluator(ctx.facts)
     found = []
+    instances = step_instances(tree.body, ev)
     for call in _direct_calls(tree.body, ctx):
+        if id(call) in instances:
+            continue
         step = ev.value(call.func) if isinstance(call.func, ast.Name | ast.Attribute) else None
         if not isinstance(step, StepRef) or not isinstance(
                 step.definition.node, ast.FunctionDef | ast.AsyncFunctionDef):
@@ -63,3 +66,48 @@ def _unbound(args: ast.arguments, call: ast.Call) -> list[str]:
     required += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
                  if d is None]
     return [name for name in required if name not in given]
+
+
+def step_instances(body: list[ast.stmt], ev: Evaluator) -> set[int]:
+    """Module-level step calls that make a step *instance* for a pipeline (ZenML's API
+    before 0.40: ``p = training(loader=load(path="x"))`` where ``training(loader)`` calls
+    ``loader()`` in its body): the call binds a slot of the pipeline, it runs nothing."""
+    assigned: dict[str, list[ast.expr]] = {}
+    calls: list[ast.Call] = []
+    for node in _module_level(body):
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    assigned.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, ast.Call):
+            calls.append(node)
+    found: set[int] = set()
+    for call in calls:
+        pipeline = ev.value(call.func) if isinstance(call.func, ast.Name | ast.Attribute) else None
+        if not isinstance(pipeline, PipelineRef):
+            continue
+        for value in _slot_arguments(pipeline.definition.node, call):
+            found |= {id(v) for v in [value, *assigned.get(getattr(value, "id", ""), [])]
+                      if isinstance(v, ast.Call)}
+    return found
+
+
+def _slot_arguments(node: ast.AST, call: ast.Call) -> list[ast.expr]:
+    """The arguments of ``call`` bound to parameters the pipeline calls in its body."""
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return []
+    params = [a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)]
+    called = {n.func.id for n in ast.walk(node) if isinstance(n, ast.Call)
+              and isinstance(n.func, ast.Name) and n.func.id in params}
+    bound = [v for name, v in zip(params, call.args, strict=False) if name in called]
+    return bound + [k.value for k in call.keywords if k.arg in called]
+
+
+def _module_level(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _SCOPES):
+            continue
+        yield node
+        stack.extend(ast.iter_child_nodes(node))

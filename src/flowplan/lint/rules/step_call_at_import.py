@@ -9,6 +9,7 @@ from flowplan.compiler.frontends.static.evaluate import Evaluator
 from flowplan.compiler.frontends.static.values import StepRef
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext
+from flowplan.lint.direct_calls import step_instances
 from flowplan.lint.registry import Rule
 from flowplan.messages import lint as messages
 
@@ -47,8 +48,11 @@ def _import_time_calls(body: list[ast.stmt]) -> Iterator[ast.Call]:
 
 def check(ctx: FileContext) -> Iterator[Diagnostic]:
     ev = Evaluator(ctx.facts)
-    for call in _import_time_calls(ctx.source.tree.body if ctx.source.tree else []):
-        if not isinstance(call.func, (ast.Name, ast.Attribute, ast.Call)):
+    body = ctx.source.tree.body if ctx.source.tree else []
+    instances = step_instances(body, ev)
+    for call in _import_time_calls(body):
+        if not isinstance(call.func, (ast.Name, ast.Attribute, ast.Call)) or (
+                id(call) in instances):
             continue
         step = ev.value(call.func)
         if not isinstance(step, StepRef):
