@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from flowplan.diagnostics import StoreError
 from flowplan.enums import ExecutionStatus as S
 from flowplan.store.db import MetadataStore, NewArtifact
 from flowplan.store.journal import replay
@@ -124,6 +126,7 @@ def test_the_journal_replays_idempotently(store: LocalStore) -> None:
     writer.flush()  # ``a`` committed; ``b`` is only in the journal
     second = writer.start("b", "s", {}, inputs={"x": [made["output"].id]})
     writer.finish(second, S.COMPLETED, artifacts=[_output(store, "b")])
+    writer.journal_pending()  # what the driver does before a step runs
     path = writer.journal.path
     meta = MetadataStore(store.metadata.path)
     for _ in range(2):
@@ -135,3 +138,44 @@ def test_the_journal_replays_idempotently(store: LocalStore) -> None:
     assert _raw(store.metadata.path, "SELECT COUNT(*) FROM step_inputs") == [(1,)]
     assert _raw(store.metadata.path, "SELECT COUNT(*) FROM artifacts") == [(2,)]
     meta.close()
+
+
+def _journaled(writer: RunWriter) -> list[str]:
+    """The invocation ids whose step rows are in the writer's journal."""
+    if not writer.journal.path.exists():
+        return []
+    lines = writer.journal.path.read_text().splitlines()
+    return [p[2] for line in lines for name, p in json.loads(line) if name == "step"]
+
+
+def test_records_are_journaled_before_a_step_runs_in_one_write(store: LocalStore) -> None:
+    writer, _ = _writer(store)
+    writes: list[int] = []
+    original = writer.journal.append
+    writer.journal.append = lambda records: writes.append(len(records)) or original(records)  # type: ignore[method-assign]
+    writer.start("a", "s", {})
+    writer.start("b", "s", {})
+    assert _journaled(writer) == []  # not yet: no step has run
+    writer.journal_pending()
+    assert writes == [2] and _journaled(writer) == ["a", "b"]
+    writer.journal_pending()  # nothing new: no write
+    assert writes == [2]
+    writer.finish_run(S.COMPLETED)
+
+
+def test_a_group_is_journaled_before_its_transaction(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer, _ = _writer(store)
+    writer.start("a", "s", {})
+
+    def busy(work: object) -> None:
+        raise StoreError([])
+
+    monkeypatch.setattr(store.metadata.db, "write", busy)
+    with pytest.raises(StoreError):
+        writer.flush()  # the commit failed: its records are safe in the journal
+    assert _journaled(writer) == ["a"]
+    monkeypatch.undo()
+    writer.finish_run(S.STOPPED)
+    assert [r.invocation_id for r in store.metadata.get_step_runs(writer.run_id)] == ["a"]

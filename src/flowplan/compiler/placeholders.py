@@ -7,7 +7,7 @@ Artifacts exist only when the pipeline runs, so using a placeholder as a value -
 from __future__ import annotations
 
 import dis
-import itertools
+import functools
 import sys
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, NoReturn
@@ -40,11 +40,19 @@ def frame_location(frame: FrameType) -> tuple[str, int, int | None]:
         index = frame.f_lasti // 2
         if code.co_code[2 * index] in _STATEMENT_OPS:
             index = _previous_instruction(code, index)
-        pos = next(itertools.islice(positions(), index, None), None)
+        table = _positions(code)
+        pos = table[index] if index < len(table) else None
         if pos is not None and pos[0] is not None:
             line = pos[0]
             column = None if pos[2] is None else pos[2] + 1
     return code.co_filename, line, column
+
+
+@functools.lru_cache(maxsize=64)
+def _positions(code: CodeType) -> list[tuple[int | None, int | None, int | None, int | None]]:
+    """The source positions of each code unit of a pipeline body (asked once per step call)."""
+    positions = getattr(code, "co_positions", None)  # Python >= 3.11
+    return list(positions()) if positions is not None else []
 
 
 def _previous_instruction(code: CodeType, index: int) -> int:

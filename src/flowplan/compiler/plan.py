@@ -325,6 +325,9 @@ def _shallow(value: Any) -> Any:
         if not dataclasses.is_dataclass(cls):
             return _fallback(value)
         names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    fields = getattr(value, "__dict__", None)
+    if fields is not None and len(fields) == len(names):
+        return fields  # made by the dataclass's __init__: its fields, in their order
     return {name: getattr(value, name) for name in names}
 
 

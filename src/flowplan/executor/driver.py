@@ -110,18 +110,25 @@ class Driver:
                     self.scheduler.finish(inv_id, S.CACHED)
                 elif self.inline and not running and len(self.scheduler.running) == 1:
                     running.add(inv_id)  # so an interrupt stops its worker process
-                    if self.elsewhere:
-                        self.ledger.writer.flush()
+                    self._before_steps_run()
                     result = self._execute(task)
                     running.discard(inv_id)
                     self._finish(result)
                 else:
                     running.add(inv_id)
                     beside.append(task)
-            if beside and self.elsewhere:
-                self.ledger.writer.flush()
+            if beside:
+                self._before_steps_run()
             for task in beside:
                 self.threads.submit(task)
+
+    def _before_steps_run(self) -> None:
+        """Journal what is recorded (a kill while steps run loses none of it); steps run in
+        other processes (which cannot see this one's pending records) need it committed."""
+        if self.elsewhere:
+            self.ledger.writer.flush()
+        else:
+            self.ledger.writer.journal_pending()
 
     def _work(self, task: StepTask) -> None:
         try:
@@ -157,6 +164,7 @@ class Driver:
                 self.ledger.finish(self.by_id[result.id], result)
 
     def _next(self) -> StepResult:
+        self.ledger.writer.journal_pending()  # the wait may be long
         if not self.progress.live:
             return self.results.get()
         while True:

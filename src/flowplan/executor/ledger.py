@@ -149,6 +149,9 @@ class Ledger:
         self.step_timeout = orchestrator_settings(self.plan.config.settings).step_timeout
         self.placeholders = placeholder_values(self.plan.config.substitutions, state.named_at)
         self.run_config = PipelineRunConfig(extra=dict(self.plan.config.extra))
+        self._parameter_values: dict[str, dict[str, Any]] = {}
+        # Input and output annotations of each step object (the same for all its invocations)
+        self._annotations: dict[int, tuple[dict[str, Any], list[Any]]] = {}
 
     # -- starting --------------------------------------------------------------------------
     def start(self, inv: Invocation) -> StepTask | None:
@@ -217,9 +220,14 @@ class Ledger:
                 out[name] = self.meta.get_artifact(spec.artifact_id)
         return out
 
-    @staticmethod
-    def _parameters(inv: Invocation) -> dict[str, Any]:
-        return {k: v.value for k, v in inv.inputs.items() if isinstance(v, ParameterInput)}
+    def _parameters(self, inv: Invocation) -> dict[str, Any]:
+        """The invocation's parameter values (the same dict each time: never changed)."""
+        values = self._parameter_values.get(inv.id)
+        if values is None:
+            values = self._parameter_values[inv.id] = {
+                k: v.value for k, v in inv.inputs.items() if isinstance(v, ParameterInput)
+            }
+        return values
 
     def _recorded_parameters(self, inv: Invocation) -> dict[str, Any]:
         """The parameters as the step sees them: given ones, and defaults of the others."""
@@ -237,13 +245,17 @@ class Ledger:
     def _task(self, inv: Invocation, records: Records) -> StepTask:
         step = self.compiled.steps[inv.id]
         pipe = self.compiled.pipeline
-        hints = step.type_hints
-        hints.pop("return", None)
+        annotations = self._annotations.get(id(step))
+        if annotations is None:
+            hints = step.type_hints
+            hints.pop("return", None)
+            annotations = self._annotations[id(step)] = (hints, output_types(step))
+        hints, outputs = annotations
         context = StepContext(
             step_run=StepRunInfo(
                 name=inv.id,
                 config=StepRunConfig(
-                    parameters=self._recorded_parameters(inv), extra=dict(inv.config.extra)
+                    parameters=dict(self._recorded_parameters(inv)), extra=dict(inv.config.extra)
                 ),
             ),
             pipeline_run=PipelineRunInfo(
@@ -262,7 +274,7 @@ class Ledger:
             on_failure=step.on_failure or pipe.on_failure,
             context=context,
             annotations=hints,
-            output_annotations=output_types(step),
+            output_annotations=outputs,
             timeout=inv.config.timeout or self.step_timeout,
         )
 

@@ -26,7 +26,7 @@ from flowplan.store.records import ArtifactRecord, RunRecord, SnapshotRecord
 
 def dumps(value: Any) -> str:
     """Canonical JSON text for a JSON column (pydantic-serialisable values are converted)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=_jsonable)
+    return _dumps(value)
 
 
 def _jsonable(value: Any) -> Any:
@@ -38,6 +38,10 @@ def _jsonable(value: Any) -> Any:
         return to_jsonable_python(value)
     except PydanticSerializationError:
         raise TypeError(f"a `{type(value).__name__}` cannot be stored as JSON") from None
+
+
+# One encoder for every call (``json.dumps`` with options builds one per call).
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_jsonable).encode
 
 
 def this_host() -> str | None:

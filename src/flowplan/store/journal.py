@@ -1,8 +1,9 @@
-"""A run's journal: every step record of a run is appended here, with one ``write``, before
-the run writer (:mod:`flowplan.store.run_writer`) commits it to the database in a group.
+"""A run's journal: the step records of a run are appended here, one ``write`` for those made
+since the last one, before a step runs and before the run writer
+(:mod:`flowplan.store.run_writer`) commits them to the database in a group.
 
-A ``kill -9`` between a record and the commit of its group therefore loses nothing that
-reached the journal: the next process that reads the store finds the run's process gone
+A ``kill -9`` while a step runs, or while a group's commit waits, therefore loses nothing
+that reached the journal: the next process that reads the store finds the run's process gone
 (:meth:`~flowplan.store.catalog.Catalog.reap_orphaned_runs`) and replays the journal in the
 transaction that closes the run.  Replaying is idempotent (rows are inserted or ignored by
 id; a step's end updates it only while it is unfinished), so records already committed are
@@ -59,6 +60,7 @@ ORDER = (
 )  # fmt: skip
 
 Op = tuple[str, Sequence[Any]]
+_encode = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def journal_path(home: Path, run_id: str) -> Path:
@@ -72,8 +74,9 @@ class Journal:
         self.path = path
         self._fd: int | None = None
 
-    def append(self, ops: Sequence[Op]) -> None:
-        data = json.dumps(ops, separators=(",", ":")).encode() + b"\n"
+    def append(self, records: Sequence[Sequence[Op]]) -> None:
+        """Append ``records`` (each a list of ops applied whole), one line each."""
+        data = "".join([_encode(ops) + "\n" for ops in records]).encode()
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)

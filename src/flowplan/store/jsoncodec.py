@@ -26,6 +26,7 @@ PLAIN_TYPES: frozenset[Any] = frozenset(
     {dict, list, str, int, float, bool, type(None), None, typing.Any, object}
 )
 _UNANNOTATED: frozenset[Any] = frozenset({None, typing.Any, object})
+_PLAIN_NAMES: dict[Any, str] = {tp: tp.__name__ for tp in (dict, list, str, int, float, bool)}
 
 
 def is_plain_type(tp: Any) -> bool:
@@ -65,7 +66,10 @@ def is_plain_json(value: Any) -> bool:
 
 
 def dumps_plain(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    return _plain_encoder(value).encode()
+
+
+_plain_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
 
 
 def encode(value: Any, annotation: Any = None) -> tuple[bytes, str] | None:
@@ -73,7 +77,7 @@ def encode(value: Any, annotation: Any = None) -> tuple[bytes, str] | None:
     if is_plain_type(annotation) and is_plain_json(value):
         plain = type(value) if is_unannotated(annotation) else annotation
         try:
-            return dumps_plain(value), format_type(plain)
+            return dumps_plain(value), _PLAIN_NAMES.get(plain) or format_type(plain)
         except ValueError:  # e.g. an int beyond Python's int/str conversion limit
             return None
     candidates = [] if is_unannotated(annotation) else [annotation]

@@ -13,6 +13,7 @@ import abc
 import importlib
 import io
 import pickle
+import sys
 from collections.abc import Callable
 from typing import Any, BinaryIO, ClassVar, NamedTuple
 
@@ -175,6 +176,11 @@ def materializer_path(cls: type[BaseMaterializer]) -> str:
 def import_materializer(path: str) -> type[BaseMaterializer]:
     """The materializer class at ``"module:Class"`` (``FP511`` when it is not one)."""
     module_name, _, qualname = path.partition(":")
+    known = _IMPORTED.get(path)
+    if known is not None:
+        current: object = getattr(sys.modules.get(module_name), qualname, None)
+        if current is known:  # still the module's class (not reloaded since)
+            return known
     try:
         obj: Any = importlib.import_module(module_name)
         for part in qualname.split(".") if qualname else ():
@@ -183,7 +189,12 @@ def import_materializer(path: str) -> type[BaseMaterializer]:
         raise StoreError(store_messages.materializer_not_importable(path, exc)) from exc
     if not (qualname and isinstance(obj, type) and issubclass(obj, BaseMaterializer)):
         raise StoreError(store_messages.not_a_materializer(path))
+    _IMPORTED[path] = obj
     return obj
+
+
+# Materializer classes by import path, once imported (each artifact load asks).
+_IMPORTED: dict[str, type[BaseMaterializer]] = {}
 
 
 #: The store's pickle signing key, or a function that reads (or creates) it when first needed;

@@ -1,9 +1,12 @@
 """One run's step records, written the cheap way: journaled at once, committed in groups.
 
 Each record -- a step starting, served from the cache, finishing, stopped or never started --
-is appended to the run's journal (:mod:`flowplan.store.journal`, one ``write``) and joins
-the pending group.  A group is committed in one transaction, after the new artifact files
-it refers to are made durable:
+joins the pending group.  The records not yet journaled are appended to the run's journal
+(:mod:`flowplan.store.journal`) in one ``write`` before a step runs (:meth:`RunWriter.
+journal_pending`: the driver calls it before it runs a step or waits for one) and before
+a group's transaction begins, so a ``kill -9`` while a step runs, or while a commit waits
+for another writer, loses no record.  A group is committed in one transaction, after the
+new artifact files it refers to are made durable:
 
 * when it is ``window`` seconds old (a timer thread closes it while the driver waits on a
   long step, so other readers see ``running`` steps within that time);
@@ -35,7 +38,7 @@ from flowplan.store.queries import Links, end_run
 from flowplan.store.records import ArtifactRecord, required_datetime
 
 S = ExecutionStatus
-BATCH_WINDOW = 0.005  # seconds a group stays open at most
+BATCH_WINDOW = 0.05  # seconds a group stays open at most (other readers see it after that)
 _UNFINISHED = ("running", "initializing")
 Attempts = Sequence[tuple[int, float, float | None, str | None]]
 
@@ -63,6 +66,7 @@ class RunWriter:
         self._eager = 0  # steps with hooks running: every record is committed at once
         self._first = False  # the run just started: commit with the next record
         self._pending: list[Op] = []
+        self._unjournaled: list[Sequence[Op]] = []  # records of the group not in the journal
         self._opened: float | None = None  # when the pending group got its first record
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -176,9 +180,9 @@ class RunWriter:
 
     # -- groups ----------------------------------------------------------------------------
     def _record(self, ops: list[Op], *, urgent: bool = False) -> None:
-        self.journal.append(ops)
         with self._lock:
             self._pending += ops
+            self._unjournaled.append(ops)
             if self._opened is None:
                 self._opened = time.monotonic()
                 self._start_timer()
@@ -191,6 +195,14 @@ class RunWriter:
     def flush(self) -> None:
         """Commit the pending group now."""
         self._commit(None)
+
+    def journal_pending(self) -> None:
+        """Append the records not yet journaled to the journal, in one write (before a step
+        runs: a ``kill -9`` meanwhile then loses none of them)."""
+        with self._lock:
+            records, self._unjournaled = self._unjournaled, []
+        if records:
+            self.journal.append(records)
 
     def finish_run(self, status: ExecutionStatus, warnings: Sequence[Any] = ()) -> None:
         """Commit what is pending and the run's end in one transaction; steps still running
@@ -208,6 +220,7 @@ class RunWriter:
                 ops, self._pending, self._opened = self._pending, [], None
             if not ops and run_end is None:
                 return
+            self.journal_pending()  # the transaction may wait for another writer
             if any(name == "artifact" for name, _ in ops):
                 self._sync_files()
             statements = _grouped(ops)

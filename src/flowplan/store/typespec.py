@@ -106,7 +106,8 @@ def resolve_type(text: str) -> Any:
         raise TypeSpecError(f"`{text}` is not a recorded type") from None
     found = _evaluate(tree.body, text)
     roots = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    if roots <= _STANDARD_ROOTS:  # the standard library's types never change: keep them
+    if all(r in _STANDARD_ROOTS or hasattr(builtins, r) for r in roots):
+        # the standard library's types (builtins are written bare) never change: keep them
         _STANDARD[text] = found
     return found
 
