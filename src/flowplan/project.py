@@ -13,7 +13,6 @@ asked for, never once at import.  On Python 3.10 the file is read with ``tomli``
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import os
 import re
@@ -193,7 +192,9 @@ def _split(raw: str) -> list[str]:
 
 def _unknown_key(key: str, path: Path | None) -> Diagnostic:
     known = [kebab(n) for n in SETTING_NAMES]
-    close = difflib.get_close_matches(kebab(key), known, n=1)
+    from difflib import get_close_matches  # only for a problem
+
+    close = get_close_matches(kebab(key), known, n=1)
     return files.unknown_project_key(
         key, close, known, str(path) if path else None, _line_of(path, key)
     )

@@ -41,3 +41,21 @@ def test_resolved_at_call_time_from_cwd(tmp_path: Path, monkeypatch: pytest.Monk
     assert resolve_home() == second.resolve() / ".flowplan"
     monkeypatch.setenv("FLOWPLAN_HOME", str(tmp_path / "env"))
     assert resolve_home() == (tmp_path / "env").resolve()
+
+
+def test_runs_of_a_process_share_their_store_while_its_database_stays(
+    isolated_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    from flowplan.store.local import LocalStore
+
+    first = LocalStore.for_runs()
+    assert LocalStore.for_runs() is first  # same home, same database file: no new connection
+    first.metadata.create_run("r", "p", {}, None, {})
+    shutil.rmtree(isolated_home)  # a new database file at the same place: opened anew
+    second = LocalStore.for_runs()
+    assert second is not first and second.metadata.list_runs() == []
+    monkeypatch.setenv("FLOWPLAN_HOME", str(tmp_path / "elsewhere"))
+    third = LocalStore.for_runs()  # resolved again when each run starts (decision 11)
+    assert third is not second and third.home == (tmp_path / "elsewhere").resolve()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import traceback
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +16,8 @@ from flowplan.diagnostics import CompileError, Diagnostic, Severity, raise_if_er
 from flowplan.messages import wiring
 
 if TYPE_CHECKING:
+    from traceback import FrameSummary
+
     from flowplan.compiler.plan import ArtifactRef
     from flowplan.compiler.runconfig import RunConfiguration
     from flowplan.compiler.tracing_state import ActiveTracer
@@ -81,6 +82,8 @@ def _unpack_error(exc: ValueError, tracer: Tracer) -> Diagnostic | None:
     while tb is not None:
         frame = tb.tb_frame
         if frame.f_code in tracer.body_codes and tb.tb_next is None and _is_unpacking(frame):
+            import traceback  # only for this error
+
             summary = traceback.extract_tb(tb, limit=1)[0]
             return wiring.unpacking_failed(
                 tracer.pipeline_name, exc, summary.filename, summary.lineno, _column(summary)
@@ -225,6 +228,6 @@ def inline_pipeline(
     return _trace_body(pipe, tracer, bound)
 
 
-def _column(summary: traceback.FrameSummary) -> int | None:
+def _column(summary: FrameSummary) -> int | None:
     colno = getattr(summary, "colno", None)  # Python 3.11+
     return colno + 1 if isinstance(colno, int) else None

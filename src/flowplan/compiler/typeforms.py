@@ -15,8 +15,6 @@ import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-import typing_extensions
-
 from flowplan.compiler.plan import TypeExpr
 
 ANY = "typing.Any"
@@ -48,6 +46,8 @@ def qualified(cls: object) -> str:
 
 def _alias_table() -> dict[str, str]:
     """Qualified names as written (``typing.List``) -> canonical names (``builtins.list``)."""
+    import typing_extensions  # only where types are compared
+
     table: dict[str, str] = {}
     for module in (typing, typing_extensions):
         for name in dir(module):

@@ -33,8 +33,11 @@ def cache_key(
             [o.name, o.materializer, jsonable(o.type) if o.type else None] for o in inv.outputs
         ],
     }
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(_key_text(payload).encode()).hexdigest()
+
+
+# One encoder for every key (``json.dumps`` with options builds one per call).
+_key_text = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
 
 
 def caching_enabled(inv: Invocation, pipeline_enable_cache: bool | None) -> bool:

@@ -26,7 +26,7 @@ class LocalRuntime:
         from flowplan.store.local import LocalStore
         from flowplan.store.views import PipelineRun
 
-        store = LocalStore.open()
+        store = LocalStore.for_runs()
         state = start_run(compiled, store)
         if not synchronous(compiled):
             from flowplan.executor.background import start_detached

@@ -50,6 +50,7 @@ class ArtifactStore:
         self._made_dirs: set[str] = set()
         self._unsynced: set[str] = set()
         self._unsynced_lock = threading.Lock()
+        self._syncing = threading.Lock()
         # Small contents this process wrote or read and hashed itself: loading them again (the
         # next step's input) needs neither the file nor a second hash.
         self._recent: dict[str, bytes] = {}
@@ -62,6 +63,12 @@ class ArtifactStore:
                 runtime.not_a_content_hash(content_hash)
             )
         return self.root / content_hash[:2] / content_hash
+
+    def _file(self, content_hash: str) -> str:
+        """:meth:`path_for` as text (what each read of an artifact asks for)."""
+        if _HASH.fullmatch(content_hash) is None:
+            return str(self.path_for(content_hash))  # raises
+        return os.path.join(self._root, content_hash[:2], content_hash)
 
     def exists(self, content_hash: str) -> bool:
         return self.path_for(content_hash).is_file()
@@ -164,12 +171,13 @@ class ArtifactStore:
 
     def sync_written(self) -> None:
         """Make the files written with ``sync=False`` durable: each file, then its folder."""
-        with self._unsynced_lock:
-            paths, self._unsynced = self._unsynced, set()
-        for path in paths:
-            _fsync(path)
-        for folder in {os.path.dirname(p) for p in paths}:
-            _fsync(folder)
+        with self._syncing:  # a caller returns only once files written before it are synced
+            with self._unsynced_lock:
+                paths, self._unsynced = self._unsynced, set()
+            for path in paths:
+                _fsync(path)
+            for folder in {os.path.dirname(p) for p in paths}:
+                _fsync(folder)
 
     def discard(self, content_hash: str) -> None:
         """Delete the file of ``content_hash`` if its content no longer matches it (damaged
@@ -192,14 +200,15 @@ class ArtifactStore:
             known = self._recent.get(content_hash)
             if known is not None:
                 return known
-        path = self.path_for(content_hash)
+        path = self._file(content_hash)
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as handle:
+                data = handle.read()
         except FileNotFoundError:
             raise StoreError(
-                runtime.missing_artifact_file(content_hash, str(path))
+                runtime.missing_artifact_file(content_hash, path)
             ) from None
-        self._remember(content_hash, verified(data, content_hash, str(path)))
+        self._remember(content_hash, verified(data, content_hash, path))
         return data
 
     def _remember(self, content_hash: str, data: bytes) -> None:

@@ -15,6 +15,7 @@ needs them.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,26 @@ class LocalStore(ArtifactIO):
             artifact_url=artifact_url,
         )
 
+    @classmethod
+    def for_runs(cls) -> LocalStore:
+        """The store a run of this process uses: :meth:`open` for the home and artifact URL
+        resolved now (DESIGN decision 11), reused by the next run while they resolve the same
+        and the same database file is in place and writable (so a run opens no connection and
+        reads no schema).  Only the last one is kept."""
+        home, url = resolve_home(), configured_url()
+        key = (home, url, _identity(home / DB_FILENAME))
+        with _FOR_RUNS_LOCK:
+            last = _FOR_RUNS.get(os.getpid())
+        if last is not None and last[0] == key and key[2] is not None and _writable(home):
+            return last[1]
+        store = cls(home, artifact_url=url)
+        if store.writable:
+            key = (home, url, _identity(home / DB_FILENAME))
+            with _FOR_RUNS_LOCK:
+                _FOR_RUNS.clear()
+                _FOR_RUNS[os.getpid()] = (key, store)
+        return store
+
     def pickle_key(self) -> bytes:
         """The key that signs this store's pickles (it never leaves this machine)."""
         return self._read_key()
@@ -109,3 +130,21 @@ class LocalStore(ArtifactIO):
 
     def close(self) -> None:
         self.metadata.close()
+
+
+# The store the last run of this process used, by pid (a forked child opens its own).
+_FOR_RUNS: dict[int, tuple[tuple[Path, str | None, tuple[int, int] | None], LocalStore]] = {}
+_FOR_RUNS_LOCK = threading.Lock()
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """Which file ``path`` is (device and inode), None when there is none."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
+def _writable(home: Path) -> bool:
+    return os.access(home, os.W_OK | os.X_OK)
