@@ -3,7 +3,8 @@
 Run: python benchmarks/overhead.py [--repeat N] [--sizes 10,100,1000,5000]
 
 For chains of 10, 100, 1,000 and 5,000 steps (each step adds one to its input), it prints
-the median per-step cost of
+the median per-step cost (wall time, and in parentheses the CPU time of this process, which a
+loaded machine disturbs less) of
   * a run with the durable store (caching off: compile, run, artifact files and SQLite),
   * a fully cached rerun (compile, one cache query, a digest check and a record per step),
   * the same functions called plainly, in a loop,
@@ -22,6 +23,7 @@ import argparse
 import contextlib
 import io
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -32,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import isolate, median_time
+from _common import isolate, median_time, median_times
 
 root = isolate()
 
@@ -85,32 +87,44 @@ CHAIN_SCRIPT = textwrap.dedent("""
 """)
 
 
-def process_times(args: list[str], env: dict[str, str], repeat: int = 5) -> float:
-    times = []
+def process_times(args: list[str], env: dict[str, str], repeat: int = 5) -> tuple[float, float]:
+    """Median wall time and median CPU time (user + system) of a child process."""
+    times, cpus = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         subprocess.run(args, env=env, check=True, stdout=subprocess.DEVNULL)
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return statistics.median(times), statistics.median(cpus)
 
 
-def chains(sizes: list[int], repeat: int) -> dict[int, float]:
-    print(f"{'steps':>6}  {'durable ms/step':>15}  {'cached rerun':>21}  {'plain ms/step':>13}")
+def chains(sizes: list[int], repeat: int) -> tuple[dict[int, float], dict[int, float]]:
+    """Per-step wall and CPU times of durable runs, by chain length (the table's columns:
+    wall time, then CPU time of this process in parentheses)."""
+    print(
+        f"{'steps':>6}  {'durable ms/step (cpu)':>22}  {'cached rerun ms (cpu)':>22}"
+        f"  {'cached ms/step':>14}  {'plain ms/step':>13}"
+    )
     durable: dict[int, float] = {}
+    durable_cpu: dict[int, float] = {}
     for n in sizes:
         times = max(3, repeat if n <= 1000 else repeat // 2)
         run = chain(n, enable_cache=False)
         run()  # warm: analysis cache, verdict cache, artifact files
-        durable[n] = median_time(run, repeat=times) / n
+        wall, cpu = median_times(run, repeat=times)
+        durable[n], durable_cpu[n] = wall / n, cpu / n
         cached = chain(n, enable_cache=True)
         cached()
-        rerun = median_time(cached, repeat=times)
+        rerun, rerun_cpu = median_times(cached, repeat=times)
         bare = median_time(lambda n=n: plain(n), repeat=max(5, repeat)) / n  # type: ignore[misc]
         print(
-            f"{n:>6}  {durable[n] * 1e3:>15.3f}  {rerun * 1e3:>9.1f} ms "
-            f"({rerun / n * 1e3:.3f}/step)  {bare * 1e3:>13.5f}"
+            f"{n:>6}  {durable[n] * 1e3:>11.3f} ({durable_cpu[n] * 1e3:.3f})"
+            f"  {rerun * 1e3:>12.1f} ({rerun_cpu * 1e3:.1f})"
+            f"  {rerun / n * 1e3:>14.3f}  {bare * 1e3:>13.5f}"
         )
-    return durable
+    return durable, durable_cpu
 
 
 def digest_share(repeat: int) -> None:
@@ -144,14 +158,19 @@ def processes() -> None:
     env = {**os.environ}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     python = sys.executable
-    base = process_times([python, "-c", "pass"], env)
-    imp = process_times([python, "-c", "import flowplan"], env)
-    print(f"import flowplan:               {imp - base:8.3f} s  (startup {base:.3f} s apart)")
+    base, base_cpu = process_times([python, "-c", "pass"], env)
+    imp, imp_cpu = process_times([python, "-c", "import flowplan"], env)
+    print(
+        f"import flowplan:               {imp - base:8.3f} s  (cpu {imp_cpu - base_cpu:.3f} s;"
+        f" startup {base:.3f} s apart)"
+    )
     script = root / "chain100.py"
     script.write_text(CHAIN_SCRIPT)
     subprocess.run([python, str(script)], env=env, check=True, stdout=subprocess.DEVNULL)
-    whole = process_times([python, str(script)], env)
-    print(f"100-step chain, whole process: {whole:8.3f} s  (analysis cached)")
+    whole, whole_cpu = process_times([python, str(script)], env)
+    print(
+        f"100-step chain, whole process: {whole:8.3f} s  (cpu {whole_cpu:.3f} s; analysis cached)"
+    )
 
 
 def main() -> None:
@@ -166,10 +185,11 @@ def main() -> None:
     cold()
     first = time.perf_counter() - start
     print(f"first durable 100-step run (new files, fsync'd): {first / 100 * 1e3:.3f} ms/step")
-    durable = chains(sizes, args.repeat)
+    durable, durable_cpu = chains(sizes, args.repeat)
     if 100 in durable and 5000 in durable:
         ratio = durable[5000] / durable[100]
-        print(f"5,000 vs 100 steps, durable, per step: {ratio:.2f}x")
+        cpu_ratio = durable_cpu[5000] / durable_cpu[100]
+        print(f"5,000 vs 100 steps, durable, per step: {ratio:.2f}x (cpu {cpu_ratio:.2f}x)")
     digest_share(args.repeat)
     processes()
 
