@@ -179,3 +179,22 @@ def test_a_group_is_journaled_before_its_transaction(
     monkeypatch.undo()
     writer.finish_run(S.STOPPED)
     assert [r.invocation_id for r in store.metadata.get_step_runs(writer.run_id)] == ["a"]
+
+
+def test_record_ids_are_time_ordered(store: LocalStore) -> None:
+    """Rows keyed by these ids are appended to their indexes (a commit writes few pages)."""
+    from flowplan.store.run_writer import new_id
+
+    earlier = [new_id() for _ in range(300)]  # more than one block of randomness
+    time.sleep(0.002)
+    later = new_id()
+    assert all(str(i) < str(later) for i in earlier)
+    assert later.version == 7 and later.variant == "specified in RFC 4122"
+    assert len(set(earlier)) == len(earlier)
+    writer, _ = _writer(store)
+    first = writer.start("a", "s", {})
+    time.sleep(0.002)
+    second = writer.start("b", "s", {})
+    writer.finish_run(S.COMPLETED)
+    rows = _raw(store.metadata.path, "SELECT invocation_id FROM step_runs ORDER BY id")
+    assert rows == [("a",), ("b",)] and str(first) < str(second)

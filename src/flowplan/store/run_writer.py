@@ -263,16 +263,22 @@ class RunWriter:
 
 
 def new_id() -> UUID:
-    """A random (version 4) UUID, cut from a block of OS randomness fetched 256 ids at a
-    time (one system call per id costs more than the rest of a record); a forked child
-    fetches its own."""
+    """A time-ordered UUID (the version 7 layout: 48 bits of Unix milliseconds, then random
+    bits), so that the rows a run adds -- keyed by these ids in their tables and indexes --
+    land at the end of each B-tree: a group's commit writes a few pages instead of one page
+    per row, however many rows the store already holds.  The random part is cut from a block
+    of OS randomness fetched 256 ids at a time (one system call per id costs more than the
+    rest of a record); a forked child fetches its own."""
     global _random_block, _random_at
     with _random_lock:
         if _random_at >= len(_random_block):
-            _random_block, _random_at = os.urandom(16 * 256), 0
-        chunk = _random_block[_random_at : _random_at + 16]
-        _random_at += 16
-    return UUID(bytes=chunk, version=4)
+            _random_block, _random_at = os.urandom(10 * 256), 0
+        chunk = _random_block[_random_at : _random_at + 10]
+        _random_at += 10
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(chunk, "big")
+    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+    value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC 4122 variant
+    return UUID(int=value)
 
 
 _random_block, _random_at = b"", 0
