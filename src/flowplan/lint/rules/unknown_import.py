@@ -43,11 +43,21 @@ def _close(module: str, name: str | None) -> str | None:
     return f"{_ROOT}.{match[0]}" if match else None
 
 
+def _statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every statement, at any depth (imports are statements: expressions are skipped)."""
+    stack: list[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        for name in ("body", "orelse", "finalbody", "handlers", "cases"):
+            stack.extend(getattr(node, name, None) or [])
+
+
 def check(ctx: FileContext) -> Iterator[Diagnostic]:
     tree = ctx.source.tree
     if tree is None:
         return
-    for node in ast.walk(tree):
+    for node in _statements(tree.body):
         if not isinstance(node, ast.Import | ast.ImportFrom):
             continue
         problem: tuple[str, str | None] | None = None
