@@ -14,7 +14,9 @@ Dask interleaved so that load changes hit both:
 * ``--steps`` tiny independent steps in one pipeline against ``client.map`` + ``gather`` of
   the same function (target: at most 1.5x);
 * time to first step: from calling a one-step pipeline (connecting anew) to its step
-  starting on a worker.
+  starting on a worker;
+* concurrency sized from the cluster: ``--wide`` one-second steps once two more workers of
+  ``--wide / 2`` threads each have joined (ideal: a little over one second).
 
 Caching is off; the store is a throw-away folder.  Figures on a loaded machine are noisy.
 """
@@ -75,6 +77,18 @@ def fan_out(width: int = 2000) -> None:
 @pipeline(enable_cache=False)
 def first(folder: str) -> None:
     stamp(folder)
+
+
+@step(enable_cache=False)
+def one_second(i: int) -> int:
+    time.sleep(1.0)
+    return i
+
+
+@pipeline(enable_cache=False)
+def seconds(width: int = 300) -> None:
+    for i in range(width):
+        one_second(i)
 
 
 def timed(action: Callable[[], object]) -> float:
@@ -147,11 +161,22 @@ def to_first_step(root: Path, settings: dict[str, object], repeat: int) -> None:
           f"anew)   {statistics.median(firsts[1:]) * 1e3:.0f} ms")
 
 
+def wide(cluster: CliCluster, settings: dict[str, object], args: argparse.Namespace) -> None:
+    for name in ("wide-a", "wide-b"):
+        cluster.add_worker(name, threads=args.wide // 2)
+    cluster.wait_for_workers(4)
+    run = seconds.with_options(settings=settings)
+    took = medians(args.repeat, {"wide": lambda: run(width=args.wide)})["wide"]
+    print(f"{args.wide} one-second steps on {args.wide // 2 * 2 + 4} worker threads   "
+          f"{took:.2f} s  (ideal: a little over 1 s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--chain", type=int, default=50)
+    parser.add_argument("--wide", type=int, default=300)
     args = parser.parse_args()
     root = Path(tempfile.mkdtemp(prefix="flowplan-bench-dask-"))
     os.environ["FLOWPLAN_HOME"] = str(root / "home")
@@ -172,6 +197,7 @@ def main() -> None:
             per_step(client, settings, args)
             many(client, settings, args)
         to_first_step(root, settings, args.repeat)
+        wide(cluster, settings, args)
     finally:
         cluster.close()
 

@@ -43,23 +43,29 @@ class ShippedModules:
         self._stack.close()
 
     def dumps(self, task: StepTask, client: Any) -> bytes:
-        from flowplan.executor.worker_protocol import dumps, pickled_by_value
+        from flowplan.executor.worker_protocol import dumps
 
         with self._lock:
-            new: dict[str, ModuleType] = {}
-            for name, module in list(sys.modules.items()):
-                if name not in self._decided:
-                    if _is_project_module(module):
-                        new[name] = module
-                    else:
-                        self._decided[name] = False  # a library, or nothing to ship
-            if new:
-                importable = _importable_everywhere(client, new)
-                for name, module in new.items():
-                    self._decided[name] = name not in importable
-                    if name not in importable:
-                        self._stack.enter_context(pickled_by_value([module]))
-            return dumps(task)
+            if not self._decided.keys() >= set(sys.modules):  # modules imported since
+                self._decide(client)
+        return dumps(task)
+
+    def _decide(self, client: Any) -> None:
+        from flowplan.executor.worker_protocol import pickled_by_value
+
+        new: dict[str, ModuleType] = {}
+        for name, module in list(sys.modules.items()):
+            if name not in self._decided:
+                if _is_project_module(module):
+                    new[name] = module
+                else:
+                    self._decided[name] = False  # a library, or nothing to ship
+        if new:
+            importable = _importable_everywhere(client, new)
+            for name, module in new.items():
+                self._decided[name] = name not in importable
+                if name not in importable:
+                    self._stack.enter_context(pickled_by_value([module]))
 
 
 def _importable_everywhere(client: Any, modules: dict[str, ModuleType]) -> set[str]:
