@@ -12,6 +12,7 @@ files (a test keeps it current).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flowplan.diagnostics import Diagnostic, Severity
@@ -233,6 +234,7 @@ def make(
     severity: Severity | None = None,
     end_line: int | None = None,
     end_column: int | None = None,
+    subjects: Sequence[str] = (),
 ) -> Diagnostic:
     """Build a diagnostic whose severity defaults to the catalog's."""
     entry = CATALOG[code]
@@ -247,4 +249,5 @@ def make(
         why=why,
         end_line=end_line,
         end_column=end_column,
+        subjects=tuple(subjects),
     )

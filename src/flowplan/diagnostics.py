@@ -34,6 +34,13 @@ class Diagnostic:
     end_column: int | None = None
     why: str | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: What the message speaks of, as data (tools need not parse the text); for a cycle
+    #: (FP201), the steps around it in order, the first repeated at the end.
+    subjects: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.subjects, tuple):  # read back from JSON as a list
+            object.__setattr__(self, "subjects", tuple(self.subjects))
 
     @property
     def location(self) -> str:
@@ -85,6 +92,10 @@ class Diagnostic:
         data = asdict(self)
         data["severity"] = self.severity.value
         data["notes"] = list(self.notes)
+        if self.subjects:
+            data["subjects"] = list(self.subjects)
+        else:
+            del data["subjects"]
         return data
 
     def sort_key(self) -> tuple[str, int, int, str]:

@@ -76,9 +76,9 @@ def check_acyclic(plan: Plan) -> Iterable[Diagnostic]:
         cycle = nx.find_cycle(graph)
     except nx.NetworkXNoCycle:
         return
-    path = " -> ".join([u for u, _ in cycle] + [cycle[0][0]])
+    around = [str(u) for u, _ in cycle] + [str(cycle[0][0])]
     inv = plan.invocation(cycle[-1][0]) if cycle[-1][0] in plan.ids() else plan.invocations[0]
-    yield wiring.cycle(plan.pipeline, path, _at(inv))
+    yield wiring.cycle(plan.pipeline, around, _at(inv))
 
 
 def check_inputs(plan: Plan) -> Iterable[Diagnostic]:

@@ -62,7 +62,10 @@ def as_json(diagnostics: Sequence[Diagnostic]) -> str:
     records = []
     for d in diagnostics:
         data = _relative(d).to_json()
-        records.append({k: data[k] for k in keys})
+        record = {k: data[k] for k in keys}
+        if d.subjects:  # what the message speaks of, as data (a cycle's steps, in order)
+            record["subjects"] = list(d.subjects)
+        records.append(record)
     return json.dumps(records, indent=2)
 
 

@@ -213,10 +213,13 @@ def pipeline_returns_non_artifact(
 
 
 # -- FP201 cycle -------------------------------------------------------------------------------
-def cycle(pipeline: str, path: str, at: At) -> Diagnostic:
-    """``path``: the ids around the cycle, ``a -> b -> a``."""
-    return make("FP201", f"the steps of pipeline `{pipeline}` form a cycle: {path}",
-                fix="remove one of the after= or data dependencies on the cycle", **at)
+def cycle(pipeline: str, around: Sequence[str], at: At) -> Diagnostic:
+    """``around``: the ids around the cycle, the first repeated at the end (``a, b, a``);
+    carried as the diagnostic's ``subjects`` too."""
+    return make("FP201", f"the steps of pipeline `{pipeline}` form a cycle: "
+                f"{' -> '.join(around)}",
+                fix="remove one of the after= or data dependencies on the cycle",
+                subjects=around, **at)
 
 
 # -- FP202 unknown-after -----------------------------------------------------------------------
