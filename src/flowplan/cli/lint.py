@@ -66,10 +66,10 @@ def rule_cmd(code: str, as_json: bool) -> None:
 
     text = explain_code(code)
     if text is None:
-        from difflib import get_close_matches
+        from flowplan.messages import closest
 
-        close = get_close_matches(code.upper(), list(CATALOG), n=1)
-        hint = f"; did you mean {close[0]}?" if close else ""
+        close = closest(code.upper(), CATALOG)
+        hint = f"; did you mean {close}?" if close else ""
         click.echo(f"error: there is no code {code!r}{hint} (the catalog: docs/diagnostics.md)",
                    err=True)
         sys.exit(2)

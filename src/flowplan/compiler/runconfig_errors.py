@@ -7,7 +7,6 @@ error into an FP004 (unknown key) or FP005 (wrong value) diagnostic at that plac
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
@@ -16,7 +15,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from flowplan.diagnostics import Diagnostic
-from flowplan.messages import files
+from flowplan.messages import closest, files
 
 KeyPath = tuple[str, ...]
 Position = tuple[int, int]
@@ -159,10 +158,9 @@ def _show(value: Any) -> str:
 def suggest(word: str, known: Collection[str], kind: str) -> str:
     """A did-you-mean hint for ``word`` among ``known``, else the list of ``known``."""
     candidates = sorted(known)
-    close = difflib.get_close_matches(word, candidates, n=1) or difflib.get_close_matches(
-        word.split(".", 1)[0], candidates, n=1)
+    close = closest(word, candidates) or closest(word.split(".", 1)[0], candidates)
     if close:
-        return f"did you mean `{close[0]}`?"
+        return f"did you mean `{close}`?"
     if not candidates:
         return f"there are no {kind} to set here; remove it"
     return f"known {kind}: {', '.join(candidates)}"

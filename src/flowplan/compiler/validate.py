@@ -7,7 +7,6 @@ unchanged pipeline does not import networkx.
 
 from __future__ import annotations
 
-import difflib
 import string
 from collections.abc import Callable, Iterable
 
@@ -21,7 +20,7 @@ from flowplan.compiler.types import describe_mismatch, is_compatible
 from flowplan.config.retry_config import retry_problems
 from flowplan.diagnostics import Diagnostic
 from flowplan.enums import ExecutionMode
-from flowplan.messages import settings, wiring
+from flowplan.messages import closest, settings, wiring
 
 Check = Callable[[Plan], Iterable[Diagnostic]]
 
@@ -31,8 +30,8 @@ def _at(inv: Invocation) -> wiring.At:
 
 
 def _suggest(name: str, candidates: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1)
-    return f"did you mean `{close[0]}`?" if close else ""
+    close = closest(name, candidates)
+    return f"did you mean `{close}`?" if close else ""
 
 
 def check_unique_ids(plan: Plan) -> Iterable[Diagnostic]:

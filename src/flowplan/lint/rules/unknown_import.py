@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import difflib
 import importlib
 import importlib.util
 from collections.abc import Iterator
@@ -11,7 +10,7 @@ from collections.abc import Iterator
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext
 from flowplan.lint.registry import Rule
-from flowplan.messages import files
+from flowplan.messages import closest, files
 
 _ROOT = "flowplan"
 
@@ -39,8 +38,8 @@ def _close(module: str, name: str | None) -> str | None:
     wanted = name or module.rsplit(".", 1)[-1]
     if wanted in known:
         return f"{_ROOT}.{wanted}"
-    match = difflib.get_close_matches(wanted, known, n=1)
-    return f"{_ROOT}.{match[0]}" if match else None
+    match = closest(wanted, known)
+    return f"{_ROOT}.{match}" if match else None
 
 
 def _statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
