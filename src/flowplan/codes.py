@@ -113,6 +113,7 @@ CATALOG: dict[str, Code] = {
         Code("FP216", "no-outputs", "the result of a step without outputs is used as an input"),
         Code("FP217", "pipeline-return", "a pipeline returns something other than artifacts"),
         Code("FP218", "unknown-artifact", "an input refers to a step output that does not exist"),
+        Code("FP230", "empty-pipeline", "a pipeline that is run or compiled calls no step"),
         # FP3xx -- parameters and settings
         Code("FP301", "non-json-parameter", "a parameter is not JSON-serialisable"),
         Code("FP302", "set-parameter", "a parameter is a set, whose order is unstable"),

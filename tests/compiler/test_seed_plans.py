@@ -142,12 +142,26 @@ def test_invocation_ids_get_suffixes_and_custom_ids() -> None:
 
 
 def test_execution_mode_options() -> None:
-    assert advanced.mode_pipeline.compile().config.execution_mode == "continue_on_failure"
-    assert advanced.my_pipeline_with_fail_fast.compile().config.execution_mode == "fail_fast"
-    clone = advanced.mode_pipeline.with_options()
+    from flowplan.enums import ExecutionMode
+
+    mode = advanced.mode_pipeline
+    assert mode.execution_mode is ExecutionMode.CONTINUE_ON_FAILURE  # the CONTINUE_ON_ERROR alias
+    assert advanced.my_pipeline_with_fail_fast.execution_mode is ExecutionMode.FAIL_FAST
+    clone = mode.with_options()
     clone.configure(execution_mode=advanced.ExecutionMode.STOP_ON_FAILURE)
-    assert clone.compile().config.execution_mode == "stop_on_failure"
-    assert advanced.mode_pipeline.compile().config.execution_mode == "continue_on_failure"
+    assert clone.execution_mode is ExecutionMode.STOP_ON_FAILURE
+    assert mode.execution_mode is ExecutionMode.CONTINUE_ON_FAILURE
+
+
+def test_the_documents_illustrative_pipeline_with_no_step_does_not_compile() -> None:
+    """``def mode_pipeline(): ...`` only shows options: compiling it is FP230, at its def."""
+    from flowplan.diagnostics import CompileError
+
+    for pipe in (advanced.mode_pipeline, advanced.my_pipeline_with_fail_fast):
+        with pytest.raises(CompileError) as caught:
+            pipe.compile()
+        [found] = caught.value.diagnostics
+        assert (found.code, found.line) == ("FP230", pipe.location[1])
 
 
 def test_run_name_with_placeholders() -> None:

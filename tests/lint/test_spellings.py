@@ -342,3 +342,43 @@ def test_step_instances_of_the_pre_040_api_are_not_runs(tmp_path: Path, spelling
         """}
     assert found(tmp_path, spelling, files) == {("pipes.py", "FP207", 17),
                                                 ("pipes.py", "FP804", 17)}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_an_empty_pipeline_is_reported_only_when_it_is_run(tmp_path: Path, spelling: str
+                                                           ) -> None:
+    """The documents show options on ``def my_pipeline(): ...``: defined only, never run, it
+    is not FP230; run or compiled in the file (any spelling), it is."""
+    files = {
+        "snippets.py": """
+            from MODEL import pipeline
+            from MODEL.enums import ExecutionMode
+
+            @pipeline(enable_cache=False)
+            def my_pipeline():
+                ...
+
+            @pipeline(settings={"orchestrator": {"synchronous": False}})
+            def asynchronous():
+                ...
+
+            fail_fast = my_pipeline.with_options(execution_mode=ExecutionMode.FAIL_FAST)
+            my_pipeline.configure(execution_mode=ExecutionMode.STOP_ON_FAILURE)
+            """,
+        "run.py": """
+            from MODEL import pipeline
+
+            @pipeline
+            def training():
+                pass
+
+            @pipeline
+            def compiled_only():
+                \"\"\"To do.\"\"\"
+
+            if __name__ == "__main__":
+                training.with_options(run_name="x")()
+                compiled_only.compile()
+            """,
+    }
+    assert found(tmp_path, spelling, files) == {("run.py", "FP230", 3), ("run.py", "FP230", 7)}

@@ -164,6 +164,8 @@ def compile_pipeline(
     with tracer.active():
         result = _trace_body(pipe, tracer, bound)
     outputs, problems = _output_refs(pipe, result)
+    if not tracer.invocations:
+        problems.append(wiring.empty_pipeline(pipe.name, *pipe.location))
     if config is not None:
         from flowplan.compiler import configure_run
 

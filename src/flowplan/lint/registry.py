@@ -50,6 +50,7 @@ RULE_MODULES = (
     "artifact_as_value",
     "unpack_outputs",
     "pipeline_calls",
+    "empty_pipeline",
     "parameters",
     "pipeline_configuration",
     "artifact_name_placeholder",

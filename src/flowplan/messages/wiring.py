@@ -212,6 +212,13 @@ def pipeline_returns_non_artifact(
                 path=path, line=line, fix="return step outputs (artifacts), or nothing")
 
 
+# -- FP230 empty-pipeline ----------------------------------------------------------------------
+def empty_pipeline(pipeline: str, path: str | None, line: int | None) -> Diagnostic:
+    return make("FP230", f"pipeline `{pipeline}` calls no step: there is nothing to run",
+                path=path, line=line,
+                fix=f"call at least one step in the body of `{pipeline}`, or do not run it")
+
+
 # -- FP201 cycle -------------------------------------------------------------------------------
 def cycle(pipeline: str, around: Sequence[str], at: At) -> Diagnostic:
     """``around``: the ids around the cycle, the first repeated at the end (``a, b, a``);
