@@ -32,6 +32,7 @@ from flowplan.messages import runtime
 if TYPE_CHECKING:
     from flowplan.diagnostics import FlowplanError
     from flowplan.executor.procpool import ProcessPool, Worker
+    from flowplan.store.artifact_io import ArtifactIO
     from flowplan.store.local import LocalStore
 
 StopFlag = Callable[[], bool]
@@ -86,40 +87,7 @@ class ThreadBackend(LocalMachine):
         yield
 
     def run(self, task: StepTask, should_stop: StopFlag) -> StepResult:
-        if task.timeout is not None:
-            return self._run_with_timeout(task, task.timeout, should_stop)
-        return self._run(task, should_stop)
-
-    def _run(self, task: StepTask, should_stop: StopFlag) -> StepResult:
-        step_id = task.invocation.id
-        try:
-            with stoppable_steps(self.threads, step_id):
-                if should_stop():
-                    return StepResult(id=step_id, ok=False, stopped=True)
-                return execute_step(task, self.store, should_stop, durable=False)
-        except (StepStopped, StepTimedOut):
-            return StepResult(id=step_id, ok=False, stopped=True)
-
-    def _run_with_timeout(
-        self, task: StepTask, seconds: float, should_stop: StopFlag
-    ) -> StepResult:
-        """Run the step in a thread of its own and wait at most ``seconds``; past that, the
-        step is stopped in its thread (it raises ``StepTimedOut`` as soon as it runs Python
-        again, so nothing after a blocking call happens) and its late result is discarded."""
-        step_id = task.invocation.id
-        started = time.time()
-        box: list[StepResult] = []
-        thread = threading.Thread(
-            target=lambda: box.append(self._run(task, should_stop)),
-            name=f"flowplan-step-{step_id}",
-            daemon=True,
-        )
-        thread.start()
-        thread.join(seconds)
-        if box:
-            return box[0]
-        self.threads.stop({step_id}, StepTimedOut)
-        return timed_out(step_id, seconds, started, killed=False)
+        return run_in_a_thread(task, self.store, should_stop, self.threads)
 
     def stop(self, ids: Iterable[str]) -> None:
         """Stop the steps ``ids`` in their threads (their retry waits end on the stop flag)."""
@@ -207,6 +175,47 @@ class ProcessBackend(LocalMachine):
                 worker = self._active.get(step_id)
                 if worker is not None:
                     worker.kill()
+
+
+def run_in_a_thread(
+    task: StepTask, store: ArtifactIO, should_stop: StopFlag, threads: StepThreadRegistry
+) -> StepResult:
+    """Run the step in the calling thread -- or, with a timeout, in a daemon thread of its
+    own, waited for at most ``task.timeout`` seconds (thread isolation, and a step on a Dask
+    worker).  Past the timeout the step is stopped in its thread through ``threads``: it
+    raises ``StepTimedOut`` as soon as it runs Python again, so nothing after a blocking call
+    happens, and its late result is discarded.  A thread stuck in one C call that never
+    returns (a read from a socket nobody writes to) stays behind, blocked, until its process
+    ends; being a daemon thread, it does not keep the process alive."""
+    if task.timeout is None:
+        return _stoppable_run(task, store, should_stop, threads)
+    step_id = task.invocation.id
+    started = time.time()
+    box: list[StepResult] = []
+    thread = threading.Thread(
+        target=lambda: box.append(_stoppable_run(task, store, should_stop, threads)),
+        name=f"flowplan-step-{step_id}",
+        daemon=True,
+    )
+    thread.start()
+    thread.join(task.timeout)
+    if box:
+        return box[0]
+    threads.stop({step_id}, StepTimedOut)
+    return timed_out(step_id, task.timeout, started, killed=False)
+
+
+def _stoppable_run(
+    task: StepTask, store: ArtifactIO, should_stop: StopFlag, threads: StepThreadRegistry
+) -> StepResult:
+    step_id = task.invocation.id
+    try:
+        with stoppable_steps(threads, step_id):
+            if should_stop():
+                return StepResult(id=step_id, ok=False, stopped=True)
+            return execute_step(task, store, should_stop, durable=False)
+    except (StepStopped, StepTimedOut):
+        return StepResult(id=step_id, ok=False, stopped=True)
 
 
 def timed_out(step_id: str, seconds: float, started: float, killed: bool) -> StepResult:

@@ -55,8 +55,9 @@ def run_task(
     step_id: str, payload: bytes, location: ArtifactLocation, stop_event: str | None
 ) -> StepResult:
     """Run one step on this worker; never raises (problems come back as a failed result)."""
+    from flowplan.executor.backends import run_in_a_thread
     from flowplan.executor.capture import capturing_run
-    from flowplan.executor.runner import execute_step
+    from flowplan.executor.interrupt import StepThreadRegistry
     from flowplan.executor.worker import _expose_main_types, failure, importing_user_code
 
     try:
@@ -65,7 +66,10 @@ def run_task(
             task = pickle.loads(payload)
         _expose_main_types([*task.annotations.values(), *task.output_annotations])
         with capturing_run():
-            result = execute_step(task, store, StopSignal(stop_event), durable=False)
+            # A step's timeout is kept here, on the worker: the task returns FP522 at the
+            # deadline and frees its slot; the step's thread is left to stop (see
+            # ``run_in_a_thread``).  A registry per task: two runs may share step ids.
+            result = run_in_a_thread(task, store, StopSignal(stop_event), StepThreadRegistry())
     except ConfigError as exc:
         result = failure(step_id, f"the Dask worker could not run it: {exc}")
     except Exception as exc:

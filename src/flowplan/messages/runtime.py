@@ -274,7 +274,8 @@ def metadata_target_missing() -> Diagnostic:
 
 # -- FP522 step-timeout ------------------------------------------------------------------------
 def step_timed_out(step: str, seconds: float, killed: bool) -> Diagnostic:
-    how = "its worker process was killed" if killed else "it was stopped in its thread"
+    how = ("its worker process was killed" if killed else
+           "it is stopped at its next line of Python, and anything it returns is ignored")
     return make("FP522", f"step `{step}` did not finish within its timeout of {seconds:g} s; "
                 f"{how}", fix="make the step faster, or give it more time: @step(timeout=...) "
                 "or the orchestrator setting step_timeout")
