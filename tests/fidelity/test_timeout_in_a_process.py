@@ -74,6 +74,8 @@ def test_a_hung_step_times_out_at_its_deadline_and_the_process_ends(
     assert steps["hangs"][0] == "failed" and "FP522" in steps["hangs"][1]
     assert steps["independent"] == ["completed", ""]
     started = float((tmp_path / "hangs.started").read_text())
-    assert TIMEOUT <= report["returned"] - started + 0.05 < TIMEOUT + SLACK
+    # (a worker process counts the deadline from when it is handed the step, a little
+    # before the step's own first line)
+    assert TIMEOUT - 0.5 < report["returned"] - started < TIMEOUT + SLACK
     assert ended - report["returned"] < SLACK + 1.0  # exits without waiting for the thread
     assert not (tmp_path / "hangs.late").exists()
