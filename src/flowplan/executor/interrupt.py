@@ -10,6 +10,11 @@ while that thread runs the step's own code (:func:`user_code`, around the call o
 function), never while flowplan loads inputs, stores outputs or writes records (an exception
 there could leave a transaction open or a record half-written), and a thread clears anything
 still pending before it goes on.
+
+Only a thread that was sent a stop clears one, and it clears it by taking it: cancelling a
+pending exception (``PyThreadState_SetAsyncExc(thread, NULL)``) leaves CPython 3.11's
+"something pending" flag raised with nothing to deliver, and under a tracer or profiler
+(``pdb``, ``coverage``, ``cProfile``) the interpreter then spins at the next function call.
 """
 
 from __future__ import annotations
@@ -58,6 +63,24 @@ def _raise_in(ident: int, exc_type: type[BaseException] | None) -> None:
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), obj)
 
 
+class _Taken(BaseException):
+    """Replaces a stop still pending in the calling thread, to be taken at once."""
+
+
+def _checkpoint() -> None:
+    """A call: the interpreter delivers a pending asynchronous exception on entering it."""
+
+
+def _take_pending() -> None:
+    """Take whatever stop is pending in the calling thread (see the module docstring)."""
+    try:
+        _raise_in(threading.get_ident(), _Taken)
+        _checkpoint()
+    except _Taken:
+        return
+    _raise_in(threading.get_ident(), None)  # not delivered: cancel it (no tracer spins here)
+
+
 _step = threading.local()  # ``registry`` and ``step_id`` of the step this thread may stop
 
 
@@ -69,6 +92,7 @@ class StepThreadRegistry:
         self._lock = threading.Lock()
         self._threads: dict[str, int] = {}
         self._asked: dict[str, type[BaseException]] = {}
+        self._sent: set[str] = set()  # steps whose thread was sent a stop
 
     def enter(self, step_id: str) -> None:
         with self._lock:
@@ -83,8 +107,10 @@ class StepThreadRegistry:
         while True:
             try:
                 with self._lock:
-                    if self._threads.pop(step_id, None) is not None:
-                        _raise_in(threading.get_ident(), None)
+                    self._threads.pop(step_id, None)
+                    if step_id in self._sent:
+                        _take_pending()
+                        self._sent.discard(step_id)
                 return
             except (StepStopped, StepTimedOut):  # fired while taking the lock: try again
                 continue
@@ -100,6 +126,7 @@ class StepThreadRegistry:
                 self._asked.setdefault(step_id, exc_type)
                 ident = self._threads.get(step_id)
                 if ident is not None and ident != threading.get_ident():
+                    self._sent.add(step_id)
                     _raise_in(ident, exc_type)
 
 
