@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flowplan import dataclass_code  # noqa: F401  (first: the dataclasses below use its code)
 from flowplan.compiler.runtime import Runtime, register_runtime
 from flowplan.compiler.step import BaseStep, step
 from flowplan.config.artifact_config import ArtifactConfig

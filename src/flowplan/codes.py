@@ -20,6 +20,8 @@ from flowplan.diagnostics import Diagnostic, Severity
 
 @dataclass(frozen=True)
 class Code:
+    """One entry of the catalog: a stable code, its kebab-case name, what it means."""
+
     code: str
     name: str
     summary: str

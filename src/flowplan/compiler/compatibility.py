@@ -14,13 +14,13 @@ from flowplan.compiler.typeforms import (
     ANY,
     ELLIPSIS,
     INT_EXPR,
-    KNOWN_CLASSES,
     LITERAL,
     OBJECT,
     PARAMS,
     STR_EXPR,
     UNION,
     UNKNOWN,
+    known_classes,
     literal,
     qualified,
     spell,
@@ -92,7 +92,8 @@ def _class_fits(producer: TypeExpr, consumer: TypeExpr) -> bool:
         return pairs is not None and all(is_compatible(a, b) for a, b in pairs)
     if c in producer.bases:
         return True
-    if p in KNOWN_CLASSES and c in KNOWN_CLASSES:
+    known = known_classes()
+    if p in known and c in known:
         return False
     if c.startswith(_STRUCTURAL) or _ABSTRACT_BASES.intersection(consumer.bases):
         return True
@@ -103,7 +104,8 @@ def _class_fits(producer: TypeExpr, consumer: TypeExpr) -> bool:
 
 @functools.lru_cache(maxsize=1024)
 def _known_subtype(producer: str, consumer: str) -> bool:
-    p, c = KNOWN_CLASSES.get(producer), KNOWN_CLASSES.get(consumer)
+    known = known_classes()
+    p, c = known.get(producer), known.get(consumer)
     if p is None or c is None:
         return False
     return (producer, consumer) in _PROMOTIONS or issubclass(p, c)

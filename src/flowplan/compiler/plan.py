@@ -34,6 +34,8 @@ _STRICT_KEYS: dict[str, str] = {"extra": "forbid"}
 
 @dataclass(kw_only=True)
 class SourceLocation:
+    """Where something was written: file, 1-based line and column (each may be unknown)."""
+
     __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
 
     path: str | None = None
@@ -60,6 +62,8 @@ class TypeExpr:
 
 @dataclass(kw_only=True)
 class ArtifactRef:
+    """An input taken from an output of another invocation of the same plan."""
+
     __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
 
     kind: Literal["artifact"] = "artifact"
@@ -69,6 +73,8 @@ class ArtifactRef:
 
 @dataclass(kw_only=True)
 class ParameterInput:
+    """An input given as a JSON value, in the pipeline or from a pipeline parameter."""
+
     __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
 
     kind: Literal["parameter"] = "parameter"
@@ -78,6 +84,8 @@ class ParameterInput:
 
 @dataclass(kw_only=True)
 class ArtifactListInput:
+    """A list of artifacts as one input (fan-in): the step receives their values in order."""
+
     __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
 
     kind: Literal["artifact_list"] = "artifact_list"
@@ -112,6 +120,8 @@ def stored_artifact(value: object) -> StoredArtifactInput | None:
 
 @dataclass(kw_only=True)
 class InputDef:
+    """One input of a step's signature: its name, type and whether it must be given."""
+
     __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
 
     name: str
@@ -121,6 +131,8 @@ class InputDef:
 
 @dataclass(kw_only=True)
 class OutputDef:
+    """One output of a step: its name, type, the artifact name it is stored under, materializer."""
+
     __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
 
     name: str
@@ -141,6 +153,8 @@ class HookRef:
 
 @dataclass(kw_only=True)
 class RetryDef:
+    """How often and how long apart a failed step is attempted again (``StepRetryConfig``)."""
+
     __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
 
     max_retries: int
@@ -150,6 +164,8 @@ class RetryDef:
 
 @dataclass(kw_only=True)
 class StepConfig:
+    """A step's options as compiled: caching, retries, hooks, settings, timeout."""
+
     __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
 
     enable_cache: bool | None = None
@@ -164,6 +180,8 @@ class StepConfig:
 
 @dataclass(kw_only=True)
 class StepSource:
+    """Where the code of a step or pipeline lives: module, qualified name, file and line."""
+
     __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
 
     module: str
@@ -174,6 +192,8 @@ class StepSource:
 
 @dataclass(kw_only=True)
 class Invocation:
+    """One call of a step in a pipeline: its id, inputs, outputs, configuration and code hash."""
+
     __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
 
     id: str
@@ -209,6 +229,8 @@ class Invocation:
 
 @dataclass(kw_only=True)
 class PipelineConfig:
+    """A pipeline's options as compiled: caching, execution mode, run name, hooks, tags."""
+
     __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
 
     enable_cache: bool | None = None
@@ -224,6 +246,8 @@ class PipelineConfig:
 
 @dataclass(kw_only=True)
 class Plan:
+    """One compiled pipeline: its invocations in call order, parameters and configuration."""
+
     __pydantic_config__: ClassVar[dict[str, str]] = _STRICT_KEYS
 
     version: int = PLAN_VERSION

@@ -9,6 +9,7 @@ from __future__ import annotations
 import builtins
 import collections
 import collections.abc
+import functools
 import numbers
 import typing
 import warnings
@@ -44,6 +45,7 @@ def qualified(cls: object) -> str:
     return f"{module}.{getattr(cls, '__qualname__', getattr(cls, '__name__', '?'))}"
 
 
+@functools.cache
 def _alias_table() -> dict[str, str]:
     """Qualified names as written (``typing.List``) -> canonical names (``builtins.list``)."""
     import typing_extensions  # only where types are compared
@@ -63,8 +65,10 @@ def _alias_table() -> dict[str, str]:
     return table
 
 
-def _known_classes() -> dict[str, type]:
-    """Classes whose subtype relations are known exactly, by canonical name."""
+@functools.cache
+def known_classes() -> dict[str, type]:
+    """Classes whose subtype relations are known exactly, by canonical name (built once, when
+    types are first compared)."""
     found: list[object] = [type(None), collections.deque, collections.OrderedDict,
                            collections.defaultdict, collections.Counter, collections.ChainMap]
     with warnings.catch_warnings():
@@ -74,13 +78,9 @@ def _known_classes() -> dict[str, type]:
     return {qualified(cls): cls for cls in found if isinstance(cls, type)}
 
 
-ALIASES = _alias_table()
-KNOWN_CLASSES = _known_classes()
-
-
 def canonical(name: str) -> str:
     """The canonical spelling of a qualified name (``typing.Sequence`` -> collections.abc)."""
-    return ALIASES.get(name, name)
+    return _alias_table().get(name, name)
 
 
 def same_type(a: TypeExpr | None, b: TypeExpr | None) -> bool:

@@ -25,11 +25,10 @@ import ast
 import builtins
 import enum
 import inspect
+import sys
 import types
 import typing
 from collections.abc import Iterable, Mapping
-
-import typing_extensions
 
 from flowplan.analyzer.names import dotted_parts
 from flowplan.compiler.compatibility import describe_mismatch, is_compatible
@@ -64,8 +63,7 @@ __all__ = [
     "type_expr_from_source",
 ]
 
-_WRAPPER_FORMS = (typing.ClassVar, typing.Final, typing_extensions.Required,
-                  typing_extensions.NotRequired)
+_WRAPPER_NAMES = ("ClassVar", "Final", "Required", "NotRequired")
 _MODULE_ROOTS = frozenset({"typing", "typing_extensions", "collections", "builtins", "numbers"})
 _BUILTIN_TYPES = frozenset(n for n in dir(builtins) if isinstance(getattr(builtins, n), type))
 
@@ -110,8 +108,17 @@ def _from_object(tp: object) -> TypeExpr:
     return unknown(repr(tp))
 
 
+def _wrapper_form(origin: object) -> bool:
+    """``ClassVar``, ``Final``, ``Required`` or ``NotRequired``, of ``typing`` or of
+    ``typing_extensions`` -- imported already when an annotation comes from it."""
+    for module in (typing, sys.modules.get("typing_extensions")):
+        if module is not None and any(getattr(module, n, None) is origin for n in _WRAPPER_NAMES):
+            return True
+    return False
+
+
 def _from_origin(tp: object, origin: object, args: tuple[object, ...]) -> TypeExpr:
-    if origin is typing.Annotated or origin in _WRAPPER_FORMS:
+    if origin is typing.Annotated or _wrapper_form(origin):
         return _from_object(args[0]) if args else ANY_EXPR
     if origin is typing.Union or origin is types.UnionType:
         joiner = " | " if origin is types.UnionType else None

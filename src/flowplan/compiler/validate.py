@@ -7,7 +7,6 @@ unchanged pipeline does not import networkx.
 
 from __future__ import annotations
 
-import string
 from collections.abc import Callable, Iterable
 
 from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, Plan, TypeExpr
@@ -127,6 +126,8 @@ def _element_type(tp: TypeExpr | None) -> TypeExpr | None:
 
 def _unknown_placeholders(template: str, allowed: set[str]) -> tuple[list[str], str | None]:
     """The placeholders of ``template`` that are not ``allowed``, or why it is malformed."""
+    import string  # only for a pipeline with a run name template
+
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     except ValueError as exc:
@@ -147,6 +148,8 @@ def check_run_name(plan: Plan) -> Iterable[Diagnostic]:
     for name in unknown:
         yield settings.unknown_placeholder(template, plan.pipeline, name, sorted(allowed),
                                            path, line)
+    import string
+
     fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
     if unknown or any(not f.isidentifier() for f in fields):
         return

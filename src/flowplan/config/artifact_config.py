@@ -18,6 +18,9 @@ from typing import Any
 
 @dataclass(frozen=True)
 class ArtifactConfig:
+    """How an annotated output is stored: its artifact name, tags and metadata (``Annotated[T,
+    ArtifactConfig(...)]``)."""
+
     name: str | None = None
     tags: Sequence[str] = ()
     run_metadata: Mapping[str, Any] = field(default_factory=dict)

@@ -18,17 +18,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class StepRunConfig:
+    """The configuration of the running step, as ``get_step_context()`` shows it."""
+
     parameters: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class PipelineRunConfig:
+    """The configuration of the running pipeline run, as the step context shows it."""
+
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class StepRunInfo:
+    """The running step: its invocation id, configuration and attempt number."""
+
     name: str
     config: StepRunConfig
     attempt: int = 1
@@ -36,6 +42,8 @@ class StepRunInfo:
 
 @dataclass(frozen=True)
 class PipelineRunInfo:
+    """The run the step belongs to: its id, name and configuration."""
+
     id: UUID
     name: str
     config: PipelineRunConfig = field(default_factory=PipelineRunConfig)
@@ -43,6 +51,8 @@ class PipelineRunInfo:
 
 @dataclass(frozen=True)
 class PipelineInfo:
+    """The pipeline the step runs in."""
+
     name: str
 
 
@@ -71,6 +81,8 @@ class LoggedLabels:
 
 @dataclass(frozen=True)
 class StepContext:
+    """What ``get_step_context()`` returns inside a running step."""
+
     step_run: StepRunInfo
     pipeline_run: PipelineRunInfo
     pipeline: PipelineInfo

@@ -19,7 +19,6 @@ pending exception (``PyThreadState_SetAsyncExc(thread, NULL)``) leaves CPython 3
 
 from __future__ import annotations
 
-import ctypes
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -59,6 +58,8 @@ class Deadline:
 
 
 def _raise_in(ident: int, exc_type: type[BaseException] | None) -> None:
+    import ctypes  # only when a step is stopped
+
     obj = ctypes.py_object(exc_type) if exc_type is not None else None
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), obj)
 

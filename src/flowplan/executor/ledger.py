@@ -57,6 +57,8 @@ Records = dict[str, Any]  # input name -> artifact record, or list of records (f
 
 @dataclass
 class RunState:
+    """What the driver knows of its run: its id and name, and the artifacts produced so far."""
+
     run_id: UUID
     run_name: str
     produced: dict[str, dict[str, ArtifactRecord]] = field(default_factory=dict)

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class SavedOutput:
+    """One output a step wrote: its name, content hash, location, type and materializer."""
+
     name: str
     content_hash: str
     uri: str
@@ -46,6 +48,8 @@ class SavedOutput:
 
 @dataclass
 class Attempt:
+    """One attempt of a step: when it started and ended, and the error that ended it, if any."""
+
     number: int
     started: float
     ended: float
@@ -70,6 +74,8 @@ class StepTask:
 
 @dataclass
 class StepResult:
+    """What running one invocation gave: outputs, attempts, captured output, error, warnings."""
+
     id: str
     ok: bool
     outputs: list[SavedOutput] = field(default_factory=list)

@@ -10,7 +10,6 @@ driver.  Importing this module is cheap: the driver imports it to ask :func:`ref
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import typing
 from collections.abc import Iterator
@@ -33,6 +32,8 @@ _STORES: dict[str, LocalStore] = {}
 
 @dataclass(frozen=True)
 class Request:
+    """One step for a worker process: the pickled task and the environment to run it in."""
+
     step_id: str
     task: bytes
     home: str
@@ -74,6 +75,8 @@ def serve(sock: socket.socket) -> None:
 
 
 def handle(data: bytes) -> bytes:
+    import pickle  # worker processes only: the driver's threads never pickle
+
     request: Request = pickle.loads(data)
     try:
         _adopt(request)
@@ -87,6 +90,8 @@ def handle(data: bytes) -> bytes:
 
 
 def _run(request: Request) -> StepResult:
+    import pickle
+
     from flowplan.executor.runner import execute_step
     from flowplan.store.local import LocalStore
 

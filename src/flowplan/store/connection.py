@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import sqlite3
 import threading
 import time
@@ -192,6 +191,8 @@ class Database:
                     raise self._busy() from None
             except sqlite3.Error as exc:
                 raise self._failure(exc) from exc
+            import random  # only when the database is busy
+
             time.sleep(delay * random.uniform(0.5, 1.5))
             delay = min(delay * 2, 0.2)
 

@@ -11,7 +11,6 @@ never read.  Several stores may share one URL: each has its own marker.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Protocol
 
@@ -33,6 +32,8 @@ def store_id(home: Path) -> str:
     """The identity of the store at ``home`` (created, atomically, when first asked for)."""
     path = home / STORE_ID_FILENAME
     if not path.is_file():
+        import secrets  # once per store
+
         create_once(path, secrets.token_hex(16))
     return path.read_text(encoding="ascii").strip()
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 import abc
 import importlib
 import io
-import pickle
 import sys
 from collections.abc import Callable
 from typing import Any, BinaryIO, ClassVar, NamedTuple
 
 from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.messages import store as store_messages
-from flowplan.store import cloudpickles, jsoncodec, pickling
+from flowplan.store import jsoncodec, pickling
 from flowplan.store.pickling import Writable
 from flowplan.store.typespec import describe_type
 
@@ -116,18 +115,27 @@ class CloudpickleMaterializer(BaseMaterializer):
         self._key = key
         self._digest_checked = digest_checked
 
+    # cloudpickle (and pickle) load with the first value that needs them
     def save(self, value: Any) -> bytes:
+        import pickle
+
+        from flowplan.store import cloudpickles
+
         body = cloudpickles.dumps(value, protocol=pickle.DEFAULT_PROTOCOL)
         return pickling.sign(body, self._key)
 
     def load(self, data: bytes, data_type: Any) -> Any:
         # raises FP504/FP505 before unpickling
         body = pickling.open_signed(data, self._key, digest_checked=self._digest_checked)
+        from flowplan.store import cloudpickles
+
         return cloudpickles.loads(body, like=data_type)
 
     def save_to(self, value: Any, handle: Writable) -> None:
         """Pickled into the file as it goes (protocol 5: an array's buffer is written from
         where it lies, never copied into a pickle in memory first)."""
+        from flowplan.store import cloudpickles
+
         pickling.sign_into(
             handle,  # type: ignore[arg-type]  # put_stream hands a seekable writer
             self._key,
@@ -137,6 +145,8 @@ class CloudpickleMaterializer(BaseMaterializer):
     def load_from(self, handle: BinaryIO, data_type: Any) -> Any:
         # the signature is checked over the file (FP504/FP505) before anything is unpickled
         pickling.check_signed_file(handle, self._key, digest_checked=self._digest_checked)
+        from flowplan.store import cloudpickles
+
         return cloudpickles.load(handle, like=data_type)
 
 

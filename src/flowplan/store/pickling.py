@@ -24,7 +24,6 @@ import hashlib
 import hmac
 import os
 import re
-import secrets
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -164,6 +163,8 @@ def load_or_create_key(home: Path) -> bytes:
         return _read_key(path)
     except FileNotFoundError:
         pass
+    import secrets  # once per store
+
     create_once(path, secrets.token_hex(_KEY_BYTES))
     return _read_key(path)
 
@@ -172,6 +173,8 @@ def create_once(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` (0600) unless the file exists; of two processes racing, one
     file wins and both read it."""
     home = path.parent
+    import secrets
+
     home.mkdir(parents=True, exist_ok=True)
     temp = home / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}"
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -30,6 +30,8 @@ def required_datetime(stamp: float) -> datetime:
 
 @dataclass(frozen=True)
 class ArtifactRecord:
+    """One stored artifact version, as its row holds it."""
+
     id: UUID
     name: str
     version: int
@@ -59,6 +61,8 @@ class ArtifactRecord:
 
 @dataclass(frozen=True)
 class AttemptRecord:
+    """One attempt of a step run, as recorded."""
+
     number: int
     started: datetime
     ended: datetime | None
@@ -67,6 +71,8 @@ class AttemptRecord:
 
 @dataclass(frozen=True)
 class RunRecord:
+    """One pipeline run, as its row holds it."""
+
     id: UUID
     name: str
     pipeline: str
@@ -104,6 +110,8 @@ class RunRecord:
 
 @dataclass(frozen=True)
 class StepRunRecord:
+    """One step run, as its row holds it."""
+
     id: UUID
     run_id: UUID
     invocation_id: str
@@ -159,6 +167,8 @@ class StepRunRecord:
 
 @dataclass(frozen=True)
 class SnapshotRecord:
+    """One snapshot: a compiled plan and where its code lives."""
+
     id: UUID
     name: str
     pipeline: str

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +109,8 @@ class RemoteArtifactStore:
             return
         folder = target.rsplit("/", 1)[0]
         self.fs.makedirs(folder, exist_ok=True)
+        import secrets
+
         token = f"{os.getpid()}-{secrets.token_hex(4)}"
         temp = f"{folder}/{_TEMP_PREFIX}{target.rsplit('/', 1)[1][:16]}-{token}"
         try:

@@ -59,11 +59,15 @@ class ArtifactVersion:
 
 @dataclass(frozen=True)
 class StepRunConfiguration:
+    """A step run's configuration as the Client shows it: its parameters."""
+
     parameters: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Attempt:
+    """One attempt of a step run, as the Client shows it."""
+
     number: int
     started: datetime
     ended: datetime | None
@@ -229,6 +233,8 @@ def pipeline_not_found(
 
 @dataclass(frozen=True)
 class Snapshot:
+    """A stored compiled pipeline that runs can be triggered from."""
+
     id: UUID
     name: str
     pipeline_name: str
