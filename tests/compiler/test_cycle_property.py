@@ -52,3 +52,14 @@ def test_a_cycle_report_names_a_real_cycle(graph: dict[str, list[str]]) -> None:
     assert all((a, b) in edges for a, b in pairwise(cycle))
     assert " -> ".join(cycle) in reports[0].message
     assert reports[0].to_json()["subjects"] == list(cycle)
+
+
+@given(graphs())
+def test_the_static_front_end_reports_the_cycles_the_validator_reports(
+    graph: dict[str, list[str]],
+) -> None:
+    from flowplan.compiler.frontends.static.plans import validate_plan
+
+    plan = _plan(graph)
+    static = [d for d in validate_plan(plan) if d.code == "FP201"]
+    assert static == [d for d in validate(plan, use_cache=False) if d.code == "FP201"]

@@ -89,3 +89,47 @@ def test_worker_processes_find_the_same_problems(tmp_path: Path) -> None:
     parallel = check_paths([str(root)], config, use_cache=False, jobs=2).diagnostics
     assert located(parallel, root) == located(serial, root)
     assert len(serial) == 24
+
+
+def test_the_collector_is_paused_only_while_a_file_is_checked(tmp_path: Path) -> None:
+    import gc
+
+    from flowplan.lint.runner import collector_paused
+
+    states = []
+    root = write_project(tmp_path / "p", {"steps.py": STEPS})
+    real = checker.check_file
+
+    def recording(path: Path, *args: object) -> checker.FileResult:
+        states.append(gc.isenabled())
+        return real(path, *args)  # type: ignore[arg-type]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(checker, "check_file", recording)
+        check_paths([str(root)], load_config(root), use_cache=False)
+    assert states == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # a caller's own choice is kept
+    finally:
+        gc.enable()
+
+
+def test_signatures_read_from_the_ast_need_no_libcst(tmp_path: Path) -> None:
+    """A check whose step signatures are all certain from the ``ast`` never imports libcst
+    (its import alone costs more than checking a small project)."""
+    import subprocess
+    import sys
+
+    root = write_project(tmp_path / "p", {"steps.py": STEPS, "pipes.py": PIPES,
+                                          "run.yaml": "enable_cache: false\n"})
+    script = ("import sys\nfrom flowplan.lint.config import load_config\n"
+              "from flowplan.lint.runner import check_paths\n"
+              f"report = check_paths([{str(root)!r}], load_config(__import__('pathlib')"
+              f".Path({str(root)!r})), use_cache=False)\n"
+              "print(report.files, 'libcst' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert int(out[0]) >= 2 and out[1] == "False"

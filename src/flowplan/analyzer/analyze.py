@@ -46,7 +46,7 @@ def analyze_function(func: Callable[..., Any]) -> StepSignature:
             reason = f"{filename} does not parse ({analysis.syntax_error.message})"
         return signature_without_source(func, f"{reason}; was the file changed after import?")
     if any(o.name_expression for o in sig.outputs):
-        from flowplan.analyzer.output_names import fold_names, live_fold
+        from flowplan.analyzer.name_folding import fold_names, live_fold
 
         sig = fold_names(sig, live_fold(getattr(func, "__globals__", {})), strict=True)
     return sig

@@ -2,22 +2,17 @@
 
 The metadata is one item: a string literal (``"model"``); an expression naming a constant
 string (``MODEL_NAME``, ``Artifacts.MODEL``, ``PREFIX + "_model"``, an f-string), which the
-front ends fold -- the tracing one from the live module, the static one from source; or an
-``ArtifactConfig(name=...)`` (ZenML's spelling; without ``name=`` the default name stays).
-Anything else is FP106.
+front ends fold (:mod:`flowplan.analyzer.name_folding`) -- the tracing one from the live
+module, the static one from source; or an ``ArtifactConfig(name=...)`` (ZenML's spelling;
+without ``name=`` the default name stays).  Anything else is FP106.
 """
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import libcst as cst
-
-from flowplan.analyzer.signature import StepSignature
-from flowplan.messages import definitions
 
 # Expressions that may stand for a constant string: names, attributes, concatenations.
 _FOLDABLE = (cst.Name, cst.Attribute, cst.BinaryOperation, cst.FormattedString,
@@ -77,55 +72,3 @@ def output_name(metadata: Sequence[cst.BaseExpression], aliases: Mapping[str, st
             return OutputName()
         return output_name([given], aliases, text)
     return None
-
-
-NOT_KNOWN = object()  # what a fold returns when the value cannot be known statically
-_SAFE_NODES = (ast.Expression, ast.Name, ast.Attribute, ast.Constant, ast.BinOp, ast.Add,
-               ast.JoinedStr, ast.FormattedValue, ast.Subscript, ast.Load)
-
-
-def fold_names(sig: StepSignature, fold: Callable[[str], object],
-               strict: bool = False) -> StepSignature:
-    """``sig`` with each output name written as an expression replaced by its value
-    (``fold(source)``); FP106 when the value is not a non-empty string.  A value that is
-    ``NOT_KNOWN`` leaves the default name, marked as still unknown -- unless ``strict`` (the
-    live module: what it cannot evaluate is no name)."""
-    if not any(o.name_expression for o in sig.outputs):
-        return sig
-    outputs, problems = [], []
-    for out in sig.outputs:
-        if out.name_expression is None:
-            outputs.append(out)
-            continue
-        value = fold(out.name_expression)
-        if value is NOT_KNOWN and not strict:
-            outputs.append(out)
-        elif isinstance(value, str) and value:
-            outputs.append(replace(out, name=str.__str__(value), name_expression=None))
-        else:
-            outputs.append(replace(out, name_expression=None))
-            problems.append(definitions.output_name_not_a_string(
-                sig.name, out.name_expression,
-                "not known" if value is NOT_KNOWN else repr(value), sig.path, sig.line,
-                sig.column))
-    return replace(sig, outputs=tuple(outputs), diagnostics=(*sig.diagnostics, *problems))
-
-
-def live_fold(namespace: Mapping[str, Any]) -> Callable[[str], object]:
-    """Folds a name expression in a live module's namespace (the tracing front end): only
-    names, attributes, subscripts and string concatenation -- nothing is called."""
-
-    def fold(text: str) -> object:
-        try:
-            tree = ast.parse(text, mode="eval")
-        except SyntaxError:
-            return NOT_KNOWN
-        if not all(isinstance(n, _SAFE_NODES) for n in ast.walk(tree)):
-            return NOT_KNOWN
-        try:
-            return eval(compile(tree, "<output name>", "eval"), {"__builtins__": {}},
-                        dict(namespace))
-        except Exception:  # a name the module lacks: not known
-            return NOT_KNOWN
-
-    return fold

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from flowplan.compiler.frontends.static.references import CONFIGURABLE
 from flowplan.compiler.frontends.static.values import PipelineRef, Unknown
 
 _CONDITIONAL = (ast.If, ast.For, ast.While, ast.Try, ast.With, ast.IfExp, ast.Match)
+_WORD = re.compile(rb"\w+")
 _SKIPPED = {".git", "__pycache__", "node_modules", ".venv", "venv", "build", "dist"}
 
 
@@ -53,6 +55,7 @@ class ProjectLaunches:
         self.root = root
         self._files: list[Path] | None = None
         self._texts: dict[Path, bytes] = {}  # files in scope that mention pipelines
+        self._words: dict[Path, frozenset[bytes]] = {}  # of files that may launch pipelines
         self._yaml: list[Path] | None = None
         self._found: dict[tuple[str, str], Launches] = {}
         self._matched: set[Path] = set()
@@ -98,8 +101,7 @@ class ProjectLaunches:
         launches = Launches()
         cache_states: list[bool] = []
         for path in self._files:
-            data = self._texts[path]
-            if name not in data or not (b"with_options" in data or b"configure" in data):
+            if name not in self._words_of(path):
                 continue
             facts = self.program.facts_for(path)
             if facts is None:
@@ -116,6 +118,16 @@ class ProjectLaunches:
         launches.configs = sorted(set(launches.configs))
         launches.matched = self._matched & set(launches.configs)
         return launches
+
+    def _words_of(self, path: Path) -> frozenset[bytes]:
+        """The words of ``path`` if it may launch pipelines (read once: a search of the
+        whole text per pipeline would make a file of many pipelines quadratic)."""
+        found = self._words.get(path)
+        if found is None:
+            data = self._texts[path]
+            launches = b"with_options" in data or b"configure" in data
+            found = self._words[path] = frozenset(_WORD.findall(data)) if launches else frozenset()
+        return found
 
     def _configs(self, option: _Option | None, importer: Path) -> list[Path]:
         found: list[Path] = []

@@ -16,8 +16,8 @@ from flowplan.analyzer.imports import (
     import_statements,
     package_of,
 )
+from flowplan.analyzer.name_folding import NOT_KNOWN, fold_names
 from flowplan.analyzer.names import dotted_parts
-from flowplan.analyzer.output_names import NOT_KNOWN, fold_names
 from flowplan.analyzer.spellings import canonical, spelling_of
 from flowplan.compiler.frontends.static.definitions import (
     Definition,

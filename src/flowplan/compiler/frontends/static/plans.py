@@ -11,7 +11,6 @@ whose ids are symbolic (a loop over an unknown number of items).
 from __future__ import annotations
 
 import ast
-import graphlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,11 +187,21 @@ def validate_plan(plan: Plan) -> list[Diagnostic]:
 
 
 def _has_cycle(plan: Plan) -> bool:
-    graph: dict[str, set[str]] = {inv.id: set() for inv in plan.invocations}
+    """Whether the plan's edges close a cycle (Kahn's count: every node is released once
+    its producers are, unless some wait on each other)."""
+    waiting: dict[str, int] = {inv.id: 0 for inv in plan.invocations}
+    readers: dict[str, list[str]] = {}
     for upstream, downstream in plan.edges():
-        graph.setdefault(downstream, set()).add(upstream)
-    try:
-        graphlib.TopologicalSorter(graph).prepare()
-    except graphlib.CycleError:
-        return True
-    return False
+        waiting[downstream] = waiting.get(downstream, 0) + 1
+        waiting.setdefault(upstream, 0)
+        readers.setdefault(upstream, []).append(downstream)
+    ready = [node for node, count in waiting.items() if count == 0]
+    released = 0
+    while ready:
+        node = ready.pop()
+        released += 1
+        for reader in readers.get(node, ()):
+            waiting[reader] -= 1
+            if waiting[reader] == 0:
+                ready.append(reader)
+    return released != len(waiting)
