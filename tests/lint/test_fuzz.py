@@ -8,7 +8,7 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from flowplan.lint.config import LintConfig
 from flowplan.lint.runner import check_paths
@@ -27,6 +27,9 @@ def compiles(text: str) -> bool:
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
 @given(modules_with_steps())
+@example(
+    text='\nimport typing\nfrom typing import Annotated, Any, Dict, List, Optional, Tuple, Union\nfrom typing import Tuple as T\n\nfrom flowplan import pipeline, step\n\n\n@step\ndef first(x: int = 1) -> "Annotated[int]":\n    pass\n    return x\n\n\n@step\ndef second(a: int, b: int = 1) -> "Annotated[int]":\n    return a, b\n\n\n@pipeline\ndef spliced() -> None:\n    pass\n    out = first()\n    second(out)\n    second(first(x=1, id="again"), b=out)\n',
+).via('discovered failure')
 def test_flow_check_never_crashes_on_valid_python(text: str) -> None:
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder).resolve()

@@ -382,3 +382,20 @@ def test_an_empty_pipeline_is_reported_only_when_it_is_run(tmp_path: Path, spell
             """,
     }
     assert found(tmp_path, spelling, files) == {("run.py", "FP230", 3), ("run.py", "FP230", 7)}
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_bad_string_annotation_is_reported_at_the_string(tmp_path: Path, spelling: str
+                                                           ) -> None:
+    """The analyzer reads the text of ``-> "Annotated[int]"``; its finding points into that
+    text, which has no place in the file: it is reported at the string (not FP901)."""
+    files = {"steps.py": """
+        from typing import Annotated
+
+        from MODEL import step
+
+        @step
+        def load() -> "Annotated[int]":
+            return 1
+        """}
+    assert found(tmp_path, spelling, files) == {("steps.py", "FP106", 6)}

@@ -77,7 +77,11 @@ class _Reader:
         """Whether an opening parenthesis (or a comment: be careful) precedes the node."""
         lines = self.source.lines
         number = node.lineno - 1
-        before = lines[number].encode()[: node.col_offset].decode("utf-8", "replace").rstrip()
+        line = lines[number]
+        if line.isascii():  # ast offsets count UTF-8 bytes: the same as characters here
+            before = line[: node.col_offset].rstrip()
+        else:
+            before = line.encode()[: node.col_offset].decode("utf-8", "replace").rstrip()
         while not before and number > 0:
             number -= 1
             before = lines[number].rstrip()
@@ -178,9 +182,9 @@ def quick_signature(source: SourceFile, qualname: str, node: FunctionNode) -> St
     except Unsure:
         return None
     return signature_of_def(
-        source.path, qualname, node, inputs, source.column, def_name_site(source.lines, node),
-        outputs=outputs, multi_output=multi, return_annotation=return_annotation,
-        returns_value=returns_value,
+        source.path, qualname, node, inputs, source.column,
+        lambda: def_name_site(source.lines, node), outputs=outputs, multi_output=multi,
+        return_annotation=return_annotation, returns_value=returns_value,
     )
 
 

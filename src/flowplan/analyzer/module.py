@@ -151,7 +151,7 @@ def decided_signature(
     """The ``StepSignature`` of ``node`` with the outputs libcst's reading decided; both the
     library and the lint path build it here."""
     return signature_of_def(
-        path, qualname, node, inputs, column, name_site, outputs=decision.outputs,
+        path, qualname, node, inputs, column, lambda: name_site, outputs=decision.outputs,
         multi_output=decision.multi_output, return_annotation=decision.return_annotation,
         returns_value=decision.returns_value, code_hash=code_hash, diagnostics=diagnostics,
     )
@@ -161,7 +161,10 @@ def located(
     path: str, finding: Finding, positions: Mapping[cst.CSTNode, CodeRange]
 ) -> Diagnostic:
     """A finding of the output decision as a diagnostic at its libcst position."""
-    where = positions[finding.node]
+    where = positions.get(finding.node)
+    if where is None and finding.anchor is not None:
+        where = positions[finding.anchor]
+    assert where is not None, "a finding's node is in the module or has an anchor there"
     return replace(finding.diagnostic, path=path, line=where.start.line,
                    column=where.start.column + 1, end_line=where.end.line,
                    end_column=where.end.column + 1)

@@ -34,6 +34,9 @@ class Finding:
 
     diagnostic: Diagnostic
     node: cst.CSTNode
+    # Where to report it when ``node`` is not in the module: a node parsed from the text of
+    # a string annotation is reported at that string.
+    anchor: cst.CSTNode | None = None
 
 
 @dataclass(frozen=True)
@@ -183,12 +186,13 @@ class _Decider:
         self.step = func.name.value
         self.aliases = typing_aliases(module) if aliases is None else aliases
         self.findings: list[Finding] = []
+        self.anchor: cst.CSTNode | None = None  # the string annotation being read, if any
 
     def text(self, node: cst.CSTNode) -> str:
         return source_text(node, self.module)
 
     def report(self, diagnostic: Diagnostic, node: cst.CSTNode) -> None:
-        self.findings.append(Finding(diagnostic, node))
+        self.findings.append(Finding(diagnostic, node, self.anchor))
 
     def unwrap(self, expr: cst.BaseExpression) -> tuple[cst.BaseExpression, OutputName]:
         """Strip ``Annotated[...]`` (nested ones too); return the type and the output name."""
@@ -248,6 +252,8 @@ def decide_outputs(func: cst.FunctionDef, module: cst.Module,
     all_tuples = bool(valued) and len(tuples) == len(valued)
     written = func.returns.annotation if func.returns is not None else None
     ann = None if written is None else string_annotation(written)
+    if ann is not written:
+        d.anchor = written
     outputs: tuple[OutputSpec, ...] = ()
     multi = False
     if ann is None:

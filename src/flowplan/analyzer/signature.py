@@ -122,7 +122,7 @@ def signature_of_def(
     node: ast.FunctionDef | ast.AsyncFunctionDef,
     inputs: Sequence[InputSpec],
     column: Callable[[int, int], int],
-    name_site: tuple[int, int],
+    name_site: Callable[[], tuple[int, int]],
     *,
     outputs: tuple[OutputSpec, ...],
     multi_output: bool,
@@ -134,16 +134,18 @@ def signature_of_def(
     """The one builder of a ``StepSignature`` from a ``def`` (the ast fast path and libcst's
     reading both end here): where it is, which annotations are missing and where.
 
-    ``column`` turns an ``ast`` offset into a column; ``name_site`` is where the def's name
+    ``column`` turns an ``ast`` offset into a column; ``name_site()`` is where the def's name
     is (a missing return annotation is reported there)."""
-    args = node.args
-    arg_sites = {
-        a.arg: (a.lineno, column(a.lineno, a.col_offset))
-        for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
-    }
-    missing = [(i.name, arg_sites[i.name]) for i in inputs if i.annotation is None]
+    missing = []
+    if any(i.annotation is None for i in inputs):
+        args = node.args
+        arg_sites = {
+            a.arg: (a.lineno, column(a.lineno, a.col_offset))
+            for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]
+        }
+        missing = [(i.name, arg_sites[i.name]) for i in inputs if i.annotation is None]
     if node.returns is None and returns_value:
-        missing.append(("return", name_site))
+        missing.append(("return", name_site()))
     return StepSignature(
         name=node.name,
         qualname=qualname,

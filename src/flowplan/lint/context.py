@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from flowplan.analyzer.source import SourceFile
 from flowplan.compiler.frontends.static import PipelineCheck, Program, check_pipeline
 from flowplan.compiler.frontends.static.calls import StepCall
+from flowplan.compiler.frontends.static.definitions import PipelineDef
 from flowplan.compiler.frontends.static.facts import ModuleFacts
 from flowplan.compiler.frontends.static.source_options import configure
 from flowplan.compiler.frontends.static.values import PipelineRef
@@ -43,9 +44,12 @@ class FileContext:
         """The pipelines this module defines: its ``@pipeline`` defs, and module-level names
         bound to ``<pipeline>.with_options(...)``."""
         seen: set[int] = set()
+        by_node = self.facts.by_node
         for name, bound in self.facts.bindings.items():
-            if not (isinstance(bound, (ast.FunctionDef, ast.AsyncFunctionDef))
-                    or _is_with_options(bound)):
+            if isinstance(bound, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if not isinstance(by_node.get(id(bound)), PipelineDef):
+                    continue  # a step or a plain function (looking it up costs, at scale)
+            elif not _is_with_options(bound):
                 continue
             value = self.facts.lookup(name)
             if isinstance(value, PipelineRef) and id(value) not in seen:

@@ -148,22 +148,36 @@ def _check_all(
         return [result for future in futures for result in future.result()]
 
 
+class _Collector:
+    frozen = False  # whether collector_paused froze survivors that thaw() has not released
+
+
 @contextlib.contextmanager
 def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off while one file is checked.
 
-    A check builds millions of small objects that live until the file is done (its ``ast``,
-    the signatures, the plans); each automatic collection walks all of them again, which
-    costs more than half of a check of a large file.  Garbage left by the check is
-    collected as usual once the collector is back on, so memory stays bounded over many
-    files (``Program.trim`` drops each file's objects after it)."""
+    A check builds millions of small objects (the file's ``ast``, signatures, plans); each
+    automatic collection walks all of them again, which costs more than half of a check of
+    a large file.  What survives the check is then frozen (``gc.freeze``): the reused
+    results of ``Program`` and the caller's objects are not walked again either, until
+    :func:`thaw` hands them back to the collector when the program forgets its files or
+    the next chunk starts -- so memory stays bounded however many files are checked."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
+            _Collector.frozen = True
             gc.enable()
+
+
+def thaw() -> None:
+    """Let the collector see again what :func:`collector_paused` froze."""
+    if _Collector.frozen:
+        gc.unfreeze()
+        _Collector.frozen = False
 
 
 def check_chunk(
@@ -176,12 +190,14 @@ def check_chunk(
     program = _worker_program.get(config.root)
     if not isinstance(program, Program):
         program = _worker_program[config.root] = Program([config.root])
+    thaw()
     results = []
     for path, data in chunk:
         with collector_paused():
             result = check_file(Path(path), data, program, config)
         cache.store(result)
         results.append(result)
-        program.trim()  # memory stays bounded however many files a worker checks
+        if program.trim():  # memory stays bounded however many files a worker checks
+            thaw()
     return results
 

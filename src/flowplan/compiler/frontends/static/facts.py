@@ -219,19 +219,20 @@ class ModuleFacts:
     def _read_signatures(self) -> dict[int, StepSignature]:
         """Every step's signature: from the ast where that is certain, else from the
         analyzer's libcst reading (parsed only for such files)."""
-        from flowplan.analyzer.ast_signatures import ast_functions, quick_signature
+        from flowplan.analyzer.ast_signatures import quick_signature
 
-        assert self.source.tree is not None
-        steps = {id(d.node) for d in self.steps}
         found: dict[int, StepSignature] = {}
         unsure = []
-        for qualname, node in ast_functions(self.source.tree.body):
-            if id(node) in steps:
-                quick = quick_signature(self.source, qualname, node)
-                if quick is None:
+        for step in self.steps:
+            node = step.node
+            if id(node) in found or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            quick = quick_signature(self.source, step.qualname, node)
+            if quick is None:
+                if node not in unsure:
                     unsure.append(node)
-                else:
-                    found[id(node)] = quick
+            else:
+                found[id(node)] = quick
         if unsure:
             from flowplan.analyzer.step_signatures import step_signatures
 

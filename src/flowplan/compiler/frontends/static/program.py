@@ -34,13 +34,15 @@ class Program:
         """Start recording the files one check reads."""
         self.touched = {}
 
-    def trim(self, keep: int = 200) -> None:
+    def trim(self, keep: int = 200) -> bool:
         """Forget the files read so far once there are more than ``keep`` of them, so that a
         worker's memory does not grow with the number of files it checks (a file read
-        again is parsed again)."""
-        if len(self._sources) > keep:
-            self._sources.clear()
-            self._facts.clear()
+        again is parsed again).  Whether it forgot them."""
+        if len(self._sources) <= keep:
+            return False
+        self._sources.clear()
+        self._facts.clear()
+        return True
 
     def source(self, path: Path) -> SourceFile | Diagnostic:
         path = _normal(path)

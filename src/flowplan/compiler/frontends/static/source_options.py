@@ -53,6 +53,8 @@ def configure(defn: Definition, batches: Sequence[Mapping[str, Any]]) -> Options
 
 
 def _apply(defn: Definition, result: Options, options: Mapping[str, Any]) -> None:
+    if not options:
+        return  # a bare ``@step``: nothing to check or apply
     is_step = defn.kind == "step"
     where: Where = defn.location
     owner = f"{defn.kind} `{result.name}`"
