@@ -156,4 +156,16 @@ def test_a_yaml_file_named_alone_is_checked_against_its_pipeline(tmp_path: Path)
     assert result.exit_code == 1
     assert "run.yaml:2:3: FP006 `steps.lod`: pipeline `clean` has no step with id `lod`" in (
         result.output)
-    assert "pre-commit" not in result.output
+    other = root / ".pre-commit-config.yaml"
+    assert f"{other}:" not in result.output  # not a run configuration: not checked, and
+    assert f"note: {other} is not a run configuration" in result.output  # said so once
+    assert result.output.count("not a run configuration") == 1
+
+
+def test_a_yaml_file_named_alone_that_is_not_a_run_configuration_is_said_unchecked(
+    tmp_path: Path,
+) -> None:
+    root = project(tmp_path, CLEAN, **{"azure-pipelines.yml": "trigger: [main]\nsteps: []\n"})
+    result = flow("check", str(root / "azure-pipelines.yml"))
+    assert result.exit_code == 0
+    assert "is not a run configuration" in result.output and "0 files checked" in result.output

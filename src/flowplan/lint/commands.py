@@ -50,6 +50,9 @@ def run_check(
         for missing in report.missing:
             print(f"error: no such file or directory: {missing}", file=sys.stderr)
         return EXIT_USAGE
+    for path in report.not_run_configs:  # decision 18: a file named, yet not checked
+        print(f"note: {path} is not a run configuration (no `config_path=` names it and no "
+              "`run-configs` glob of [tool.flowplan] matches it): not checked", file=sys.stderr)
     fixed = 0
     if fix:
         from flowplan.lint.fix import apply_fixes

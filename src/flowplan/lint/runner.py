@@ -33,6 +33,7 @@ class Report:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: int = 0  # files checked (Python files in scope, and run configurations)
     missing: list[str] = field(default_factory=list)
+    not_run_configs: list[str] = field(default_factory=list)  # YAML named, but not ours
 
 
 def default_jobs() -> int:
@@ -76,6 +77,10 @@ def check_paths(
     results += _check_all(todo, config, cache, jobs or default_jobs())
     if targets.yaml:
         results += _check_yaml(targets.yaml, results, config, report)
+        checked = {Path(r.path).resolve() for r in results} | {
+            Path(p).resolve() for r in results for p in r.depends}
+        report.not_run_configs = [str(p) for p in targets.yaml
+                                  if p.resolve() in targets.explicit and p.resolve() not in checked]
     found = [*config.problems, *(d for r in results for d in r.diagnostics)]
     kept = [d for d in dict.fromkeys(found) if config.selected(d.code) and (
         not d.path or targets.shown(Path(d.path).resolve(), config))]

@@ -1,7 +1,7 @@
 """YAML files that are run configurations (DESIGN decision 18): those that code names
 (``config_path="..."``) and those the ``run-configs`` globs of ``[tool.flowplan]`` match.
 Any other YAML file -- a CI workflow, a Hydra config, a Kubernetes manifest -- is not ours
-and is left alone, even when named on the command line.
+and is left alone; named on the command line, it gets a note saying why it is not checked.
 
 A run configuration is checked against every pipeline of the project whose ``config_path``
 names it -- the pipelines are read from their Python files, which is how a changed YAML file
