@@ -25,7 +25,8 @@ RULE = Rule(
         A run configuration -- a YAML file that code names (`config_path="run.yaml"`) or
         that a `run-configs` glob of `[tool.flowplan]` matches (`run-configs =
         ["configs/*.yaml"]`); any other YAML file is not flowplan's and is left alone,
-        with a note when it is named on the command line -- is read when the run starts; until then a typo in it is invisible.  Every key is
+        with a note when it is named on the command line -- is read when the run starts;
+        until then a typo in it is invisible.  Every key is
         checked against the schema (FP003 malformed YAML, FP004 unknown key, FP005 wrong
         value) and against the pipeline's static plan (FP006 unknown step id, FP007
         unknown parameter), at the line and column of the key; FP009 when the file named
