@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.analyzer.source import SourceFile
 from flowplan.compiler.frontends.static import PipelineCheck, Program, check_pipeline
-from flowplan.compiler.frontends.static.calls import StepCall
 from flowplan.compiler.frontends.static.definitions import PipelineDef
 from flowplan.compiler.frontends.static.facts import ModuleFacts
+from flowplan.compiler.frontends.static.interpret import StepCall
 from flowplan.compiler.frontends.static.source_options import configure
 from flowplan.compiler.frontends.static.values import PipelineRef
 from flowplan.diagnostics import Diagnostic

@@ -9,13 +9,11 @@ function called from the body is followed, its step calls located at the helper'
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
 from typing import Any
 
-from flowplan.analyzer.source import SourceFile
 from flowplan.compiler.frontends.static import references
 from flowplan.compiler.frontends.static.evaluate import Evaluator, Site
-from flowplan.compiler.frontends.static.interpret import (
+from flowplan.compiler.frontends.static.interpret import (  # StepCall: for the lint rules
     Body,
     Tape,
     Trace,
@@ -34,17 +32,6 @@ from flowplan.compiler.frontends.static.values import (
 from flowplan.messages import wiring
 
 MAX_DEPTH = 12  # nested pipelines and helpers followed
-
-
-@dataclass(frozen=True)
-class StepCall:
-    """A step call the front end followed, for the lint rules that inspect calls."""
-
-    source: SourceFile
-    node: ast.Call
-    step: StepRef
-    id: str
-    pipeline: str
 
 
 class Run:

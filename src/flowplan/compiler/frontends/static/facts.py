@@ -26,6 +26,9 @@ from flowplan.compiler.frontends.static.definitions import (
     StepDef,
     decorated_defs,
 )
+from flowplan.compiler.frontends.static.evaluate import Evaluator
+from flowplan.compiler.frontends.static.operations import SAFE_BUILTINS
+from flowplan.compiler.frontends.static.references import configured
 from flowplan.compiler.frontends.static.values import FunctionRef, PipelineRef, StepRef, Unknown
 
 if TYPE_CHECKING:
@@ -178,8 +181,6 @@ class ModuleFacts:
         return value
 
     def _resolve(self, name: str) -> Any:
-        from flowplan.compiler.frontends.static.operations import SAFE_BUILTINS
-
         if name not in self.bindings:
             for module in self.imports.star:
                 value = self.program.resolve(f"{module}.{name}", self)
@@ -192,14 +193,10 @@ class ModuleFacts:
         if isinstance(bound, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return self._definition_value(name, bound)
         if isinstance(bound, ast.expr):
-            from flowplan.compiler.frontends.static.evaluate import Evaluator
-
             return Evaluator(self).value(bound)
         return Unknown(f"`{name}` is bound conditionally or in a loop")
 
     def _definition_value(self, name: str, node: DefNode) -> Any:
-        from flowplan.compiler.frontends.static.references import configured
-
         definition = self.by_node.get(id(node))
         if isinstance(definition, StepDef):
             return configured(StepRef(definition), self.configures.get(name, []), self)
@@ -245,8 +242,6 @@ class ModuleFacts:
 
     def fold(self, text: str) -> object:
         """The value of an output name written as an expression (``Names.MODEL``)."""
-        from flowplan.compiler.frontends.static.evaluate import Evaluator
-
         try:
             node = ast.parse(text.strip(), mode="eval").body
         except SyntaxError:

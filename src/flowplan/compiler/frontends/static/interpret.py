@@ -15,13 +15,30 @@ from typing import TYPE_CHECKING, Any
 from flowplan.compiler import recording
 from flowplan.compiler.frontends.static import operations as ops
 from flowplan.compiler.frontends.static.evaluate import Evaluator, Site
-from flowplan.compiler.frontends.static.values import ArtifactMisuse, StaticArtifact, Unknown
+from flowplan.compiler.frontends.static.values import (
+    ArtifactMisuse,
+    StaticArtifact,
+    StepRef,
+    Unknown,
+)
 from flowplan.diagnostics import Diagnostic
 from flowplan.messages import wiring
 
 if TYPE_CHECKING:
+    from flowplan.analyzer.source import SourceFile
     from flowplan.compiler.frontends.static.calls import Run
     from flowplan.compiler.plan import Invocation
+
+
+@dataclass(frozen=True)
+class StepCall:
+    """A step call the front end followed, for the lint rules that inspect calls."""
+
+    source: SourceFile
+    node: ast.Call
+    step: StepRef
+    id: str
+    pipeline: str
 
 
 @dataclass

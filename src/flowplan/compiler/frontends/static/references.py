@@ -132,6 +132,8 @@ def retry_value(args: list[Any], kwargs: dict[str, Any], problems: Any) -> Any:
 
 def configured(ref: Any, calls: list[ast.Call], facts: ModuleFacts) -> Any:
     """``ref`` with the options of module-level ``name.configure(...)`` statements."""
+    if not calls:
+        return ref
     from flowplan.compiler.frontends.static.evaluate import Evaluator
 
     for call in calls:

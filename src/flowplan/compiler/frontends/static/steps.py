@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler import recording
 from flowplan.compiler.binding import bind
-from flowplan.compiler.frontends.static.interpret import location
+from flowplan.compiler.frontends.static.interpret import StepCall, location
 from flowplan.compiler.frontends.static.operations import is_plain
+from flowplan.compiler.frontends.static.templates import StepTemplate, step_template
 from flowplan.compiler.frontends.static.values import StaticArtifact, StepRef, Unknown, is_known
 from flowplan.compiler.plan import (
     Invocation,
@@ -22,14 +23,11 @@ from flowplan.diagnostics import Diagnostic
 if TYPE_CHECKING:
     from flowplan.compiler.frontends.static.calls import Run
     from flowplan.compiler.frontends.static.evaluate import Evaluator
-    from flowplan.compiler.frontends.static.templates import StepTemplate
 
 Where = tuple[str, int, int]
 
 
 def template_of(run: Run, step: StepRef) -> StepTemplate:
-    from flowplan.compiler.frontends.static.templates import step_template
-
     found = run.templates.get(id(step))
     if found is None or found[0] is not step:
         found = run.templates[id(step)] = (step, step_template(step))
@@ -41,8 +39,6 @@ def record_step_call(
     run: Run, ev: Evaluator, step: StepRef, node: ast.Call, args: list[Any],
     kwargs: dict[str, Any],
 ) -> Any:
-    from flowplan.compiler.frontends.static.calls import StepCall
-
     if not step.definition.is_function:
         return Unknown("a step that is not a function")
     where = location(ev.site(node))
