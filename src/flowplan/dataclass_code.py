@@ -8,12 +8,16 @@ one flowplan on one Python, so its compiled code is kept in one file of flowplan
 folder (as ``__pycache__`` keeps a module's), read once per process; ``exec`` then runs the
 stored code object instead of compiling the text again.
 
+The file holds one group per module, unpacked when the module defines its first class.  A
+process that compiled anything for a module rewrites that module's group with exactly the
+code the module used in it, so the code of an edited class does not pile up.
+
 :func:`install` -- run when ``flowplan`` is imported, before any of its dataclasses is
-defined -- gives module :mod:`dataclasses` its own ``exec``.  The text of a class
-defined outside flowplan goes to the builtin unchanged, and a flowplan class gets the very
-methods the builtin would make: only the compiling is saved.  A missing, unreadable or
-foreign file (not owned by this user, or writable by others) is ignored; new code is written
-when the process exits, atomically.
+defined -- gives module :mod:`dataclasses` its own ``exec``.  The text of a class defined
+outside flowplan goes to the builtin unchanged, and a flowplan class gets the very methods
+the builtin would make: only the compiling is saved.  A missing, unreadable or foreign file
+(not owned by this user, or writable by others) is ignored; new code is written when the
+process exits, atomically.
 """
 
 from __future__ import annotations
@@ -28,13 +32,13 @@ import threading
 from types import CodeType
 from typing import Any
 
-FORMAT = 1
-MAX_ENTRIES = 2048  # past this, a rewrite keeps only what its process used
+FORMAT = 2
 
 _lock = threading.Lock()
-_codes: dict[str, CodeType] | None = None  # text -> code, once read
-_used: set[str] = set()
-_new = False
+_groups: dict[str, bytes] | None = None  # module -> its marshalled group, as read
+_codes: dict[str, dict[str, CodeType]] = {}  # module -> text -> code, unpacked
+_used: dict[str, set[str]] = {}  # module -> the texts its classes used in this process
+_changed: set[str] = set()  # modules with code compiled in this process
 
 
 def _file() -> str:
@@ -47,7 +51,7 @@ def _file() -> str:
     return os.path.join(root, "dataclasses", f"{python}.marshal")
 
 
-def _read(path: str) -> dict[str, CodeType]:
+def _read(path: str) -> dict[str, bytes]:
     try:
         with open(path, "rb") as file:
             stat = os.fstat(file.fileno())
@@ -58,55 +62,67 @@ def _read(path: str) -> dict[str, CodeType]:
         return {}
     if not isinstance(loaded, dict):
         return {}
+    return {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, bytes)}
+
+
+def _unpack(group: bytes | None) -> dict[str, CodeType]:
+    try:
+        loaded = marshal.loads(group) if group is not None else {}
+    except (EOFError, ValueError, TypeError):
+        return {}
+    if not isinstance(loaded, dict):
+        return {}
     return {k: v for k, v in loaded.items() if isinstance(k, str) and isinstance(v, CodeType)}
 
 
 def _write() -> None:
-    """Store the code this process compiled, with what the file held (atexit)."""
-    global _new
+    """Store the groups of the modules this process compiled code for (atexit)."""
     with _lock:
-        if not _new or _codes is None:
+        if not _changed:
             return
         path = _file()
-        kept = _read(path)
-        kept.update(_codes)
-        if len(kept) > MAX_ENTRIES:
-            kept = {text: kept[text] for text in _used}
-        _new = False
+        groups = _read(path)  # with what other processes wrote meanwhile
+        for module in _changed:
+            codes = _codes[module]
+            groups[module] = marshal.dumps({text: codes[text] for text in _used[module]})
+        _changed.clear()
     temporary = f"{path}.{os.getpid()}.tmp"
     with contextlib.suppress(OSError):
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         with open(temporary, "wb") as file:
-            file.write(marshal.dumps(kept))
+            file.write(marshal.dumps(groups))
         os.replace(temporary, path)
     with contextlib.suppress(OSError):
         os.unlink(temporary)
 
 
-def _code(text: str) -> CodeType:
-    global _codes, _new
+def _code(module: str, text: str) -> CodeType:
+    global _groups
     with _lock:
-        if _codes is None:
-            _codes = _read(_file())
-        code = _codes.get(text)
-        _used.add(text)
+        codes = _codes.get(module)
+        if codes is None:
+            if _groups is None:
+                _groups = _read(_file())
+            codes = _codes[module] = _unpack(_groups.pop(module, None))
+        _used.setdefault(module, set()).add(text)
+        code = codes.get(text)
     if code is None:
         code = compile(text, "<string>", "exec")
         with _lock:
-            _codes[text] = code
-            if not _new:
+            codes[text] = code
+            if not _changed:
                 import atexit
 
                 atexit.register(_write)
-            _new = True
+            _changed.add(module)
     return code
 
 
 def _exec(source: Any, globals: dict[str, Any] | None = None, locals: Any = None) -> None:
     """``exec`` for module :mod:`dataclasses`: flowplan's classes run stored code."""
-    name = globals.get("__name__") if globals is not None else None
-    if isinstance(source, str) and isinstance(name, str) and name.split(".")[0] == "flowplan":
-        source = _code(source)
+    module = globals.get("__name__") if globals is not None else None
+    if isinstance(source, str) and isinstance(module, str) and module.split(".")[0] == "flowplan":
+        source = _code(module, source)
     builtins.exec(source, globals, locals)
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from flowplan.compiler.plan import Invocation, jsonable
+from flowplan.compiler.plan import Invocation, TypeExpr, jsonable
 from flowplan.diagnostics import StoreError
 from flowplan.store.artifacts import ArtifactStore
 
@@ -29,11 +30,15 @@ def cache_key(
         "code": inv.code_hash,
         "inputs": {k: list(v) for k, v in sorted(input_hashes.items())},
         "parameters": parameters,
-        "outputs": [
-            [o.name, o.materializer, jsonable(o.type) if o.type else None] for o in inv.outputs
-        ],
+        "outputs": [[o.name, o.materializer, _type_json(o.type)] for o in inv.outputs],
     }
     return hashlib.sha256(_key_text(payload).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=1024)
+def _type_json(expr: TypeExpr | None) -> Any:
+    """An output type as the key holds it (the same few types come back for every step)."""
+    return jsonable(expr) if expr else None
 
 
 # One encoder for every key (``json.dumps`` with options builds one per call).

@@ -151,6 +151,10 @@ class Ledger:
         self.step_timeout = orchestrator_settings(self.plan.config.settings).step_timeout
         self.placeholders = placeholder_values(self.plan.config.substitutions, state.named_at)
         self.run_config = PipelineRunConfig(extra=dict(self.plan.config.extra))
+        # the same for every step of the run (frozen)
+        self.run_info = PipelineRunInfo(id=state.run_id, name=state.run_name,
+                                        config=self.run_config)
+        self.pipeline_info = PipelineInfo(name=self.plan.pipeline)
         self._parameter_values: dict[str, dict[str, Any]] = {}
         # Input and output annotations of each step object (the same for all its invocations)
         self._annotations: dict[int, tuple[dict[str, Any], list[Any]]] = {}
@@ -260,10 +264,8 @@ class Ledger:
                     parameters=dict(self._recorded_parameters(inv)), extra=dict(inv.config.extra)
                 ),
             ),
-            pipeline_run=PipelineRunInfo(
-                id=self.state.run_id, name=self.state.run_name, config=self.run_config
-            ),
-            pipeline=PipelineInfo(name=self.plan.pipeline),
+            pipeline_run=self.run_info,
+            pipeline=self.pipeline_info,
             output_names=tuple(o.name for o in inv.outputs),
             output_materializers={o.name: o.materializer for o in inv.outputs},
         )

@@ -19,6 +19,11 @@ def _strip(annotation: Any) -> Any:
 
 def fits(value: object, annotation: Any) -> bool:
     """A shallow isinstance check of ``value`` against ``annotation`` (True when unsure)."""
+    if type(annotation) is type:  # a plain class (no alias, no metaclass): most annotations
+        numeric = _NUMERIC.get(annotation)
+        if numeric is not None:
+            return isinstance(value, numeric) and not isinstance(value, bool)
+        return annotation is object or isinstance(value, annotation)
     annotation = _strip(annotation)
     if annotation is None or annotation is typing.Any or annotation is object:
         return True

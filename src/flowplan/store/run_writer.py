@@ -103,7 +103,8 @@ class RunWriter:
         started = now if status in (S.RUNNING, S.CACHED) else None
         ended = now if status is S.CACHED else None
         row = (owner, self.run_id, invocation_id, step_name, status.value, cache_key, started,
-               ended, dumps(parameters), "{}", None, None, None, self._position)  # fmt: skip
+               ended, dumps(parameters) if parameters else "{}", "{}", None, None, None,
+               self._position)  # fmt: skip
         self._position += 1
         ops: list[Op] = [("step", row)]
         if orchestrator is not None:
