@@ -181,7 +181,7 @@ def test_steps_in_flight_follow_the_cluster(dask_address: str) -> None:
     with backend.session():
         threads = sum(backend.client.nthreads().values())
         assert threads == 4 and backend.capacity() == dask_backend.MIN_IN_FLIGHT
-        backend.threads = 300  # as many as a 300-thread cluster has
-        assert backend.capacity() == 600
+        backend.threads = 3000  # as many as a 3000-thread cluster has
+        assert backend.capacity() == 6000
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
+
 from flowplan.executor.dask_batches import Courier, Parcel
 
 
@@ -106,3 +108,50 @@ def test_a_cancelled_parcel_is_never_submitted() -> None:
     courier.close()
     assert waiting.done.is_set() and waiting.future is None
     assert [ids for ids, _, _ in client.maps] == [["kept"]]
+
+
+def test_results_wait_while_the_cluster_is_busy_and_go_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flowplan.executor import dask_batches
+
+    monkeypatch.setattr(dask_batches, "GATHER_WINDOW", 60.0)  # only the count decides here
+    client = FakeClient()
+    courier = Courier(client, print, threads=2)  # a cluster of two threads
+    parcels = [parcel(s) for s in ("a", "b", "c", "d")]
+    with courier._wake:
+        courier.send_many(parcels)
+    for _ in parcels:
+        assert client.submitted.acquire(timeout=10)
+
+    def arrive(p: Parcel) -> None:
+        for callback in p.future.callbacks:
+            callback(p.future)
+
+    arrive(parcels[0])  # three still unfinished: the cluster is busy, the result waits
+    arrive(parcels[1])  # two unfinished: still as many as the cluster's threads
+    assert not parcels[0].done.wait(0.3) and client.gathers == []
+    arrive(parcels[2])  # one unfinished: a thread is idle, what finished is gathered now
+    for p in parcels[:3]:
+        assert p.done.wait(10)
+    arrive(parcels[3])
+    assert parcels[3].done.wait(10)
+    courier.close()
+    assert client.gathers == [["flowplan-a", "flowplan-b", "flowplan-c"], ["flowplan-d"]]
+
+
+def test_on_done_is_called_once_where_the_task_ended() -> None:
+    client = FakeClient()
+    courier = Courier(client, print)
+    ended: list[str] = []
+    p = parcel("a")
+    p.on_done = lambda done: ended.append(done.step_id)
+    courier.send(p)
+    assert client.submitted.acquire(timeout=10)
+    courier.cancel([p])  # cancelled after it was submitted: its future ends it
+    for callback in p.future.callbacks:
+        callback(p.future)
+    assert p.done.wait(10)
+    p.finish()  # a second end (a late cancellation) changes nothing
+    courier.close()
+    assert ended == ["a"]

@@ -66,6 +66,43 @@ def test_fan_out_runs_in_parallel_on_worker_processes(dask_address: str) -> None
     assert sum(s.started < first_end for s in spans) >= 2  # some ran at the same time
 
 
+@step(enable_cache=False)
+def tiny(i: int) -> int:
+    return i + 1
+
+
+@pipeline(enable_cache=False)
+def wide(width: int = 300) -> None:
+    for i in range(width):
+        tiny(i)
+
+
+def test_steps_ready_together_go_in_few_batches_without_a_thread_each(
+    dask_address: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from distributed import Client as DaskClient
+
+    from flowplan.executor import driver
+
+    mapped: list[int] = []
+    original = DaskClient.map
+
+    def spying(self: Any, func: Any, *iterables: Any, **kwargs: Any) -> Any:
+        mapped.append(len(kwargs["key"]))
+        return original(self, func, *iterables, **kwargs)
+
+    def no_thread(self: Any, task: Any) -> None:
+        raise AssertionError(f"step {task.invocation.id} got a thread of its own")
+
+    monkeypatch.setattr(DaskClient, "map", spying)
+    monkeypatch.setattr(driver.StepThreads, "submit", no_thread)
+    run = wide.with_options(settings=on_cluster(dask_address))()
+    assert run.status is S.COMPLETED
+    assert len(run.steps) == 300 and run.steps["tiny_300"].output.load() == 300
+    # Recorded 256 at a time (driver.HAND_OVER), handed to the courier as they come.
+    assert sum(mapped) == 300 and len(mapped) <= 2
+
+
 @step
 def numbers(n: int) -> list[int]:
     return list(range(n))

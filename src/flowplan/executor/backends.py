@@ -6,6 +6,9 @@ Every backend offers the same calls to the driver: ``session()`` around a run,
 once the session is open --, ``run(task, should_stop)`` -- blocking, called from the driver
 thread or a step thread, never raising for a user error --, ``stop(ids)`` for FAIL_FAST, and
 ``lost()``: the error that ended the backend itself (a Dask cluster gone), else None.
+A backend may also offer ``hand_over(tasks, should_stop, report)``: it starts the tasks
+without blocking and calls ``report`` with each result, from any thread (the Dask backend,
+so that a step waiting on a cluster costs the driver no thread).
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
     from flowplan.store.local import LocalStore
 
 StopFlag = Callable[[], bool]
+Report = Callable[[StepResult], None]  # where a handed-over step's result goes
 
 
 class Backend(Protocol):

@@ -33,6 +33,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
+from functools import partial
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -48,13 +49,13 @@ from flowplan.messages import runtime, settings
 
 if TYPE_CHECKING:
     from flowplan.compiler.plan import Plan
-    from flowplan.executor.backends import StopFlag
+    from flowplan.executor.backends import Report, StopFlag
     from flowplan.executor.dask_cluster import LocalDaskCluster
     from flowplan.store.local import LocalStore
 
 CONNECT_TIMEOUT = 15  # seconds to reach a scheduler
 CLOSE_TIMEOUT = 10  # seconds to close the connection to it
-MIN_IN_FLIGHT = 64  # steps handed to a cluster at once, however small it is
+MIN_IN_FLIGHT = 4096  # steps handed to a cluster at once, however small it is
 POLL = 0.25  # seconds between looks at the run's stop flag while a task runs (a stop
 # also cancels the task, which ends the wait at once)
 
@@ -123,15 +124,18 @@ class DaskBackend:
             dask_checks.check_resources(self._resources, workers)
             stack.enter_context(pickled_by_value(self.by_value))
             stack.enter_context(self._shipping)
-            self._courier = Courier(self.client, run_task, location, self.stop_event)
+            self._courier = Courier(
+                self.client, run_task, location, self.stop_event, threads=self.threads
+            )
             stack.callback(self._courier.close)
             yield
 
     def capacity(self) -> int:
         """Steps handed to the cluster at once: twice its threads, so none waits for us, and
-        at least ``MIN_IN_FLIGHT``, so that round trips overlap and results come back in
-        batches (:mod:`flowplan.executor.dask_batches`); Dask queues what workers cannot
-        take yet."""
+        at least ``MIN_IN_FLIGHT``, so that steps ready together go in few batches and
+        results come back in batches (:mod:`flowplan.executor.dask_batches`); Dask queues
+        what workers cannot take yet, as it does for ``client.map``.  A step handed over
+        costs the driver no thread (:meth:`hand_over`)."""
         return max(MIN_IN_FLIGHT, 2 * self.threads)
 
     def lost(self) -> FlowplanError | None:
@@ -143,8 +147,83 @@ class DaskBackend:
             task, lambda current: self._once(current, should_stop), self._deaths, should_stop
         )
 
+    def hand_over(self, tasks: list[StepTask], should_stop: StopFlag, report: Report) -> None:
+        """Start ``tasks`` without a thread each: ``report`` gets each step's result, from the
+        courier's thread when its task finished well (the common case), else from a thread
+        started then, which follows the step as :meth:`run` would (its worker's death,
+        retries after it, a lost cluster)."""
+        parcels: list[tuple[Parcel, StepTask]] = []
+        for task in tasks:
+            parcel = self._parcel(task)
+            if isinstance(parcel, StepResult):
+                report(parcel)
+                continue
+            parcel.on_done = partial(
+                self._settle, task=task, should_stop=should_stop, report=report
+            )
+            parcels.append((parcel, task))
+        if self._send([p for p, _ in parcels], should_stop):
+            return
+        for parcel, _ in parcels:
+            report(StepResult(id=parcel.step_id, ok=False, stopped=True))
+
+    def _settle(
+        self, parcel: Parcel, task: StepTask, should_stop: StopFlag, report: Report
+    ) -> None:
+        """A handed-over step's task is over: report its result, or follow it up."""
+        if parcel.result is not None or should_stop():
+            with self._lock:
+                self._parcels.pop(parcel.step_id, None)
+            result = parcel.result
+            report(result or StepResult(id=parcel.step_id, ok=False, stopped=True))
+            return
+        threading.Thread(
+            target=self._follow_up,
+            args=(parcel, task, should_stop, report),
+            name="flowplan-step",
+            daemon=True,
+        ).start()
+
+    def _follow_up(
+        self, parcel: Parcel, task: StepTask, should_stop: StopFlag, report: Report
+    ) -> None:
+        first = [parcel]
+
+        def once(current: StepTask) -> StepResult | Died:
+            if not first:
+                return self._once(current, should_stop)
+            try:
+                return self._outcome(first.pop(), should_stop)
+            finally:
+                with self._lock:
+                    self._parcels.pop(parcel.step_id, None)
+
+        try:
+            result = run_with_deaths(task, once, self._deaths, should_stop)
+        except BaseException as exc:  # a step must always report back
+            result = failure(task.invocation.id, f"{type(exc).__name__}: {exc}")
+        report(result)
+
     def _once(self, task: StepTask, should_stop: StopFlag) -> StepResult | Died:
         """One Dask task for ``task``: its result, or ``Died`` when its worker died."""
+        step_id = task.invocation.id
+        parcel = self._parcel(task)
+        if isinstance(parcel, StepResult):
+            return parcel
+        if not self._send([parcel], should_stop):
+            return StepResult(id=step_id, ok=False, stopped=True)
+        try:
+            return self._outcome(parcel, should_stop)
+        except BaseException:
+            assert self._courier is not None
+            self._courier.cancel([parcel])
+            raise
+        finally:
+            with self._lock:
+                self._parcels.pop(step_id, None)
+
+    def _parcel(self, task: StepTask) -> Parcel | StepResult:
+        """The parcel of ``task``'s Dask task, or the result of a step that cannot go."""
         step_id = task.invocation.id
         if self._lost is not None:
             return StepResult(id=step_id, ok=False, stopped=True)
@@ -152,31 +231,28 @@ class DaskBackend:
             payload = self._shipping.dumps(task, self.client)
         except Exception as exc:
             return failure(step_id, f"it cannot be sent to a Dask worker: {exc}")
-        assert self._courier is not None, "run() is called inside session()"
-        parcel = Parcel(
+        return Parcel(
             step_id,
             f"flowplan-{step_id}-{secrets.token_hex(6)}",
             payload,
             self._resources.get(step_id),
         )
-        with self._lock:  # either ``stop`` sees this parcel, or this sees the stop flag
+
+    def _send(self, parcels: list[Parcel], should_stop: StopFlag) -> bool:
+        """Hand ``parcels`` to the courier; False (none sent) when the run is stopping."""
+        assert self._courier is not None, "steps run inside session()"
+        with self._lock:  # either ``stop`` sees these parcels, or this sees the stop flag
             if should_stop():
-                return StepResult(id=step_id, ok=False, stopped=True)
-            self._parcels[step_id] = parcel
-            self._courier.send(parcel)
-        try:
-            return self._outcome(parcel, should_stop)
-        except BaseException:
-            self._courier.cancel([parcel])
-            raise
-        finally:
-            with self._lock:
-                self._parcels.pop(step_id, None)
+                return False
+            for parcel in parcels:
+                self._parcels[parcel.step_id] = parcel
+            self._courier.send_many(parcels)
+        return True
 
     def _outcome(self, parcel: Parcel, should_stop: StopFlag) -> StepResult | Died:
         """Wait for the task; a stop request cancels it and reports the step stopped."""
         step_id = parcel.step_id
-        started = time.time()
+        started = parcel.sent
         while not parcel.done.wait(POLL):
             if should_stop():
                 assert self._courier is not None

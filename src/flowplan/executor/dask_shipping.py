@@ -35,6 +35,7 @@ class ShippedModules:
         self._decided: dict[str, bool] = {}
         self._lock = threading.Lock()
         self._stack = ExitStack()
+        self._seen: tuple[int, str | None] = (-1, None)  # sys.modules when last decided
 
     def __enter__(self) -> ShippedModules:
         return self
@@ -46,8 +47,9 @@ class ShippedModules:
         from flowplan.executor.worker_protocol import dumps
 
         with self._lock:
-            if not self._decided.keys() >= set(sys.modules):  # modules imported since
-                self._decide(client)
+            if self._seen != _modules_now() and not self._decided.keys() >= set(sys.modules):
+                self._decide(client)  # modules were imported since
+            self._seen = _modules_now()
         return dumps(task)
 
     def _decide(self, client: Any) -> None:
@@ -66,6 +68,12 @@ class ShippedModules:
                 self._decided[name] = name not in importable
                 if name not in importable:
                     self._stack.enter_context(pickled_by_value([module]))
+
+
+def _modules_now() -> tuple[int, str | None]:
+    """How many modules are imported, and the name of the latest: the same pair means no
+    module was imported since (``sys.modules`` keeps names in the order they came)."""
+    return len(sys.modules), next(reversed(sys.modules), None)
 
 
 def _importable_everywhere(client: Any, modules: dict[str, ModuleType]) -> set[str]:

@@ -2,7 +2,8 @@
 ``max_workers`` at a time), and applies the execution mode to what comes back.
 
 Each step that runs beside others goes to a daemon thread that blocks in the backend (running
-the step, or waiting for its worker process or Dask task) and puts the result on one queue;
+the step, or waiting for its worker process), or is handed over to a backend that follows
+its steps itself (Dask: ``hand_over``); either way its result comes back on one queue;
 the driver takes results from that queue and is the only writer of run metadata (see
 ``ledger``).  A step that is ready while nothing else runs is executed in the driver's own
 thread.  Under
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 S = ExecutionStatus
 TICK = 0.1  # seconds between redraws of a live progress view
+HAND_OVER = 256  # steps started together at most (many ready steps start in such groups)
 
 
 class Driver:
@@ -117,10 +119,22 @@ class Driver:
                 else:
                     running.add(inv_id)
                     beside.append(task)
+                    if len(beside) == HAND_OVER:  # these start while the rest are recorded
+                        self._hand_over(beside)
+                        beside = []
             if beside:
-                self._before_steps_run()
-            for task in beside:
-                self.threads.submit(task)
+                self._hand_over(beside)
+
+    def _hand_over(self, tasks: list[StepTask]) -> None:
+        """Start ``tasks`` beside each other: on the backend's own (``hand_over``), else
+        each in a step thread; their results come to ``self.results``."""
+        self._before_steps_run()
+        hand_over = getattr(self.backend, "hand_over", None)
+        if hand_over is not None:
+            hand_over(tasks, self.state.stop_event.is_set, self.results.put)
+            return
+        for task in tasks:
+            self.threads.submit(task)
 
     def _before_steps_run(self) -> None:
         """Journal what is recorded (a kill while steps run loses none of it); steps run in

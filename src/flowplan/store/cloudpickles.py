@@ -26,7 +26,6 @@ import io
 import pickle
 import sys
 import typing
-from collections import ChainMap
 from collections.abc import Callable
 from functools import cache
 from typing import IO, Any, Protocol
@@ -71,8 +70,46 @@ def _pickler() -> type[pickle.Pickler]:
         type(dataclasses._HAS_DEFAULT_FACTORY): lambda _: "_HAS_DEFAULT_FACTORY",  # type: ignore[attr-defined]
     }
 
+    registry = cloudpickle.cloudpickle._PICKLE_BY_VALUE_MODULES
+    by_reference: dict[int, type] = {}  # flowplan's classes that go by name (see below)
+    registered: list[frozenset[str]] = [frozenset(registry)]
+
+    tables = cloudpickle.Pickler.dispatch_table  # cloudpickle's reducers, then copyreg's
+
     class Pickler(cloudpickle.Pickler):  # type: ignore[misc]
-        dispatch_table = ChainMap(by_name, cloudpickle.Pickler.dispatch_table)
+        """cloudpickle's pickler, with two costs of every task it pickles taken away.
+
+        * cloudpickle asks, for every class it meets, whether the class can be pickled by
+          reference -- a lookup through ``sys.modules`` that cost more than the rest of a
+          step's task.  flowplan's own classes are importable wherever flowplan runs, so
+          the answer is kept for them, as long as no module was registered to go by value
+          since.
+        * Its reducers are a ``ChainMap``, which the pickler asks for every object of a
+          class of its own (in Python, missing twice); here they are one dict, made anew
+          for each pickler (so ``copyreg`` registrations made since count)."""
+
+        def __init__(self, file: Any, protocol: int | None = None) -> None:
+            table: dict[type, Any] = {}
+            for reducers in reversed(tables.maps):
+                table.update(reducers)
+            table.update(by_name)
+            self.dispatch_table = table
+            super().__init__(file, protocol=protocol)
+            if registered[0] != registry:
+                registered[0] = frozenset(registry)
+                by_reference.clear()
+
+        def reducer_override(self, obj: Any) -> Any:
+            if isinstance(obj, type) and by_reference.get(id(obj)) is obj:
+                return NotImplemented  # by name
+            reduced = super().reducer_override(obj)
+            if (
+                reduced is NotImplemented
+                and isinstance(obj, type)
+                and obj.__module__.startswith("flowplan.")
+            ):
+                by_reference[id(obj)] = obj
+            return reduced
 
     return Pickler
 
