@@ -170,6 +170,12 @@ class StopSignal:
         self._next_check = 0.0
         self._set = False
 
+    def fresh(self) -> bool:
+        """Asked of the scheduler now (before a step's hooks: a stop set since the last
+        look must be seen)."""
+        self._next_check = 0.0
+        return self()
+
     def __call__(self) -> bool:
         if self._set or self.event_name is None:
             return self._set

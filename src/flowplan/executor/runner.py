@@ -201,7 +201,7 @@ def execute_step(
     result = StepResult(id=task.invocation.id, ok=False)
     with capture_step() as (out, err), step_context(task.context):
         last, values = _attempts(task, store, result, should_stop, durable)
-        if should_stop():
+        if _stopping_now(should_stop):  # no hook for a step the run stopped meanwhile
             result.stopped = True
         elif result.ok:
             result.values = values
@@ -244,6 +244,13 @@ def _attempts(
         result.ok = True
         return None, values
     return last, []
+
+
+def _stopping_now(should_stop: Callable[[], bool]) -> bool:
+    """``should_stop()`` asked anew: a flag that answers from a recent look (a Dask
+    worker's, which asks the scheduler at most every so often) offers ``fresh()``."""
+    fresh = getattr(should_stop, "fresh", None)
+    return bool(fresh()) if callable(fresh) else should_stop()
 
 
 def wait_or_stop(seconds: float, should_stop: Callable[[], bool]) -> bool:
