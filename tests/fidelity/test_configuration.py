@@ -150,3 +150,30 @@ def test_a_materializer_list_of_the_wrong_length_is_refused() -> None:
     with pytest.raises(CompileError) as info:
         shout.with_options(output_materializers=[Upper, Upper])
     assert info.value.code == "FP131"
+
+
+class Stamped(BaseMaterializer):
+    """Writes the name of the step run that saves the value: it reads the step context."""
+
+    ASSOCIATED_TYPES = (str,)
+    NAME = "stamped"
+
+    def save(self, value: Any) -> bytes:
+        return f"{get_step_context().step_run.name}|{value}".encode()
+
+    def load(self, data: bytes, data_type: Any) -> Any:
+        return data.decode()
+
+
+@step(output_materializers=Stamped, enable_cache=False)
+def stamped() -> str:
+    return "x"
+
+
+@pytest.mark.parametrize("isolation", ["thread", "process"])
+def test_a_materializer_reaches_the_step_context(isolation: str) -> None:
+    @pipeline(settings={"orchestrator": {"isolation": isolation}})
+    def stamping() -> None:
+        stamped()
+
+    assert stamping().steps["stamped"].output.load() == "stamped|x"
