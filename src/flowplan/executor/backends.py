@@ -91,6 +91,8 @@ class ThreadBackend(LocalMachine):
         yield
 
     def run(self, task: StepTask, should_stop: StopFlag) -> StepResult:
+        if should_stop():
+            return StepResult(id=task.invocation.id, ok=False, stopped=True)
         return run_in_a_thread(task, self.store, should_stop, self.threads)
 
     def stop(self, ids: Iterable[str]) -> None:
@@ -215,8 +217,6 @@ def _stoppable_run(
     step_id = task.invocation.id
     try:
         with stoppable_steps(threads, step_id):
-            if should_stop():
-                return StepResult(id=step_id, ok=False, stopped=True)
             return execute_step(task, store, should_stop, durable=False)
     except (StepStopped, StepTimedOut):
         return StepResult(id=step_id, ok=False, stopped=True)
