@@ -133,3 +133,24 @@ def test_signatures_read_from_the_ast_need_no_libcst(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          check=True).stdout.split()
     assert int(out[0]) >= 2 and out[1] == "False"
+
+
+def test_what_a_check_froze_is_collected_once_the_program_forgets_its_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Survivors of a file's check are frozen from the collector (not walked again while the
+    worker keeps the file); when the worker forgets its files they are handed back and
+    collected, so memory does not grow with the number of files checked."""
+    import gc
+
+    from flowplan.compiler.frontends.static.program import Program
+    from flowplan.lint.runner import thaw
+
+    root = write_project(tmp_path / "p", {"steps.py": STEPS, "pipes.py": PIPES})
+    thaw()
+    check_paths([str(root)], load_config(root), use_cache=False, jobs=1)
+    assert gc.get_freeze_count() > 0  # kept for the next files of this worker
+    real = Program.trim
+    monkeypatch.setattr(Program, "trim", lambda self, keep=200: real(self, keep=0))
+    check_paths([str(root)], load_config(root), use_cache=False, jobs=1)
+    assert gc.get_freeze_count() == 0

@@ -178,11 +178,15 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def thaw() -> None:
-    """Let the collector see again what :func:`collector_paused` froze."""
+def thaw(collect: bool = False) -> None:
+    """Let the collector see again what :func:`collector_paused` froze; with ``collect``,
+    collect at once (cheap right after ``Program.trim``: little is still alive, and the
+    garbage of the files forgotten goes now rather than at some later full collection)."""
     if _Collector.frozen:
         gc.unfreeze()
         _Collector.frozen = False
+        if collect and gc.isenabled():
+            gc.collect()
 
 
 def check_chunk(
@@ -203,6 +207,6 @@ def check_chunk(
         cache.store(result)
         results.append(result)
         if program.trim():  # memory stays bounded however many files a worker checks
-            thaw()
+            thaw(collect=True)
     return results
 
