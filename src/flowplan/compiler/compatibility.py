@@ -60,6 +60,8 @@ def is_compatible(producer: TypeExpr | None, consumer: TypeExpr | None) -> bool:
       Without complete ``bases`` (the static path cannot know subclassing) a producer fits
       unless both sides are builtins.
     """
+    if producer is consumer:  # every rule below holds of a type and itself (cached types
+        return True  # of one annotation text are one object)
     if producer is None or consumer is None or _is_wild(producer) or _is_wild(consumer):
         return True
     if consumer.name == OBJECT:
