@@ -198,3 +198,42 @@ def test_record_ids_are_time_ordered(store: LocalStore) -> None:
     writer.finish_run(S.COMPLETED)
     rows = _raw(store.metadata.path, "SELECT invocation_id FROM step_runs ORDER BY id")
     assert rows == [("a",), ("b",)] and str(first) < str(second)
+
+
+def test_a_step_started_and_ended_in_one_group_is_one_insert(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where it ran and the step run it reused are part of its row: no update per step."""
+    writer, _ = _writer(store)
+    executed: list[str] = []
+    original = store.metadata.db.write
+
+    def traced(work: Any) -> Any:
+        def run(conn: sqlite3.Connection) -> Any:
+            conn.set_trace_callback(executed.append)
+            try:
+                return work(conn)
+            finally:
+                conn.set_trace_callback(None)
+
+        return original(run)
+
+    monkeypatch.setattr(store.metadata.db, "write", traced)
+    reused = writer.start("a", "s", {}, "k", orchestrator="local")
+    writer.finish(reused, S.COMPLETED, attempts=[(1, 1.0, 2.0, None)], worker="w1")
+    for i in range(20):
+        step = writer.start(f"c{i}", "s", {}, "k", status=S.CACHED, orchestrator="local",
+                            original=str(reused))
+        assert writer.finish(step, S.COMPLETED) is None  # a cached step is finished
+    writer.flush()
+    assert not [s for s in executed if s.startswith("UPDATE step_runs")]
+    rows = _raw(store.metadata.path, "SELECT invocation_id, orchestrator, worker,"
+                " original_step_run_id FROM step_runs ORDER BY position")
+    assert rows[0] == ("a", "local", "w1", None)
+    assert rows[1:] == [(f"c{i}", "local", None, str(reused)) for i in range(20)]
+    late = writer.start("late", "s", {}, orchestrator="local")
+    writer.flush()  # started in one group, ended in the next: its row is updated
+    writer.finish(late, S.COMPLETED, worker="w2")
+    writer.flush()
+    assert _raw(store.metadata.path, "SELECT status, orchestrator, worker FROM step_runs"
+                " WHERE invocation_id = 'late'") == [("completed", "local", "w2")]

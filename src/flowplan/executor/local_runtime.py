@@ -22,10 +22,11 @@ class LocalRuntime:
         """Run ``compiled`` -- in this process unless its settings say ``synchronous: false``;
         raise ``RunFailedError`` (after the execution mode played out) if a step failed."""
         from flowplan.executor.errors import RunFailedError
-        from flowplan.executor.run import drive, start_run, synchronous
+        from flowplan.executor.run import drive, start_run, start_workers_early, synchronous
         from flowplan.store.local import LocalStore
         from flowplan.store.views import PipelineRun
 
+        start_workers_early(compiled)
         store = LocalStore.for_runs()
         state = start_run(compiled, store)
         if not synchronous(compiled):

@@ -116,6 +116,25 @@ def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> Exe
     return status
 
 
+def start_workers_early(compiled: CompiledPipeline) -> None:
+    """Under process isolation, start the fork server of worker processes now: it loads
+    while the store opens and the run is recorded, and is ready sooner for the first step.
+    Anything unusual (a setting in error, a Dask cluster, a run in the background, a
+    platform without fork) is left to the run itself to deal with and report."""
+    try:
+        settings = orchestrator_settings(compiled.plan.config.settings)
+        if settings.isolation != "process" or not synchronous(compiled):
+            return
+        from flowplan.executor.backends import default_workers
+        from flowplan.executor.dask_target import dask_target
+        from flowplan.executor.procpool import shared_pool
+
+        if dask_target(settings, default_workers()) is None:
+            shared_pool().start()
+    except FlowplanError:
+        return
+
+
 def synchronous(compiled: CompiledPipeline) -> bool:
     """The pipeline's own ``synchronous`` setting, else the project's, else True."""
     from flowplan.compiler.settings import normalise_settings

@@ -16,7 +16,8 @@ new artifact files it refers to are made durable:
 * before this process reads the database (a step asking the ``Client`` about its run), and
   before the driver hands a step to another process.
 
-A step that starts and ends within one group is inserted once, already finished.  Positions
+A step that starts and ends within one group is inserted once, already finished, with where
+it ran and the step run it reused (no statement per step updates its row).  Positions
 (start order) and the next version of each artifact name are counted here, so no statement
 reads the earlier rows of its run.
 """
@@ -229,7 +230,8 @@ class RunWriter:
             def write(conn: Any) -> None:
                 for name in ORDER:
                     if statements[name]:
-                        conn.executemany(STATEMENTS[name], statements[name])
+                        statement = _STEP_ROW if name == "step" else STATEMENTS[name]
+                        conn.executemany(statement, statements[name])
                 if run_end is not None:
                     end_run(conn, self.run_id, run_end[0].value, dumps(list(run_end[1])))
 
@@ -302,19 +304,34 @@ def _links(kind: str, owner: str, links: Links) -> list[Op]:
     ]
 
 
+# A step's row as a group inserts it: the journal's columns, then where it ran (orchestrator,
+# worker) and the step run it reused, which the group folds in.
+_STEP_ROW = STATEMENTS["step"].replace(
+    "position)", "position, orchestrator, worker, original_step_run_id)"
+).replace("?)", "?, ?, ?, ?)")
+_ORCHESTRATOR, _WORKER, _ORIGINAL = 14, 15, 16
+
+
 def _grouped(ops: Sequence[Op]) -> dict[str, list[Sequence[Any]]]:
-    """The group's parameters by statement; a step's end folds into its row when the row is
-    inserted by the same group."""
+    """The group's parameters by statement (``step`` rows for :data:`_STEP_ROW`); a step's
+    end, where it ran and the step run it reused fold into its row when the row is inserted
+    by the same group."""
     statements: dict[str, list[Sequence[Any]]] = {name: [] for name in ORDER}
     rows: dict[str, list[Any]] = {}
     for name, params in ops:
         if name == "step":
-            rows[params[0]] = row = list(params)
+            rows[params[0]] = row = [*params, None, None, None]
             statements["step"].append(row)
         elif name == "end" and params[6] in rows and rows[params[6]][4] in _UNFINISHED:
             row = rows[params[6]]
             row[4], row[7], row[10], row[11], row[12] = params[:5]
             row[5] = params[5] if params[5] is not None else row[5]
+        elif name == "placed" and params[2] in rows:
+            row = rows[params[2]]
+            row[_ORCHESTRATOR] = params[0] if params[0] is not None else row[_ORCHESTRATOR]
+            row[_WORKER] = params[1] if params[1] is not None else row[_WORKER]
+        elif name == "original" and params[1] in rows:
+            rows[params[1]][_ORIGINAL] = params[0]
         else:
             statements[name].append(params)
     return statements
