@@ -38,6 +38,7 @@ def independent(folder: str) -> int:
 
 @step(enable_cache=False)
 def sleeps(folder: str) -> None:
+    Path(folder, "sleeps.started").write_text(str(time.time()))
     time.sleep(HANG)
     Path(folder, "sleeps.late").write_text("ran past its deadline")
 
@@ -81,10 +82,11 @@ def test_the_orchestrator_setting_and_fail_fast_apply_on_the_cluster(
         execution_mode=ExecutionMode.FAIL_FAST,
         settings=on_cluster(dask_address, step_timeout=0.5),
     )
-    started = time.monotonic()
     with pytest.raises(RunFailedError) as info:
         configured(folder=str(tmp_path))
-    assert time.monotonic() - started < HANG
+    returned = time.time()
     assert "FP522" in (info.value.run.steps["sleeps"].error or "")
-    time.sleep(HANG + 0.5)
+    started = float((tmp_path / "sleeps.started").read_text())
+    assert returned - started < HANG  # the deadline ended the step, not its own end
+    time.sleep(HANG - (time.time() - started) + 1.0)
     assert not (tmp_path / "sleeps.late").exists()
