@@ -4,6 +4,7 @@ arrived together; what did not finish well is left to the step's own thread."""
 
 from __future__ import annotations
 
+import pickle
 import threading
 from typing import Any
 
@@ -32,22 +33,33 @@ class FakeClient:
         self.maps: list[tuple[list[str], dict[str, float] | None, tuple[Any, ...]]] = []
         self.gathers: list[list[str]] = []
         self.futures: dict[str, FakeFuture] = {}
+        self.steps: dict[str, Any] = {}  # a task's key -> its step id, or ids
         self.submitted = threading.Semaphore(0)
 
-    def map(self, function: Any, ids: list[str], payloads: list[bytes], *common: list[Any],
-            key: list[str], pure: bool, resources: dict[str, float] | None) -> list[FakeFuture]:
-        assert pure is False and len(key) == len(ids) == len(payloads)
+    def map(self, function: Any, *iterables: list[Any], key: list[str], pure: bool,
+            resources: dict[str, float] | None) -> list[FakeFuture]:
+        assert pure is False and all(len(i) == len(key) for i in iterables)
+        if iterables[0] and isinstance(iterables[0][0], bytes):  # tasks of several steps
+            ids: list[Any] = [pickle.loads(b)[0] for b in iterables[0]]
+            common = iterables[1:]
+        else:
+            ids, common = iterables[0], iterables[2:]
         self.maps.append((ids, resources, tuple(c[0] for c in common)))
         futures = [FakeFuture(k) for k in key]
         self.futures.update({f.key: f for f in futures})
+        self.steps.update({f.key: i for f, i in zip(futures, ids, strict=True)})
         for _ in futures:
             self.submitted.release()
         return futures
 
-    def gather(self, futures: list[FakeFuture], errors: str) -> list[str]:
+    def gather(self, futures: list[FakeFuture], errors: str) -> list[Any]:
         assert errors == "skip"
         self.gathers.append([f.key for f in futures])
-        return [f"result of {f.key}" for f in futures]
+        return [
+            [f"result of {i}" for i in self.steps[f.key]]
+            if isinstance(self.steps[f.key], list) else f"result of {f.key}"
+            for f in futures
+        ]
 
     def cancel(self, futures: list[FakeFuture]) -> None:
         for future in futures:
@@ -155,3 +167,47 @@ def test_on_done_is_called_once_where_the_task_ended() -> None:
     p.finish()  # a second end (a late cancellation) changes nothing
     courier.close()
     assert ended == ["a"]
+
+
+def test_many_steps_handed_over_together_share_tasks_each_keeping_its_result() -> None:
+    client = FakeClient()
+    courier = Courier(client, print, threads=1, bundled=repr)  # one thread: 4 tasks at least
+    parcels = [parcel(f"s{i}") for i in range(9)]
+    for p in parcels:
+        p.fusable = True
+    alone = parcel("alone")  # run in the driver's thread, or after a death: never shared
+    with courier._wake:
+        courier.send_many([*parcels, alone])
+    for _ in range(6):  # 9 steps in tasks of 2 (9 // 4), the last one alone; and ``alone``
+        assert client.submitted.acquire(timeout=10)
+    assert [ids for ids, _, _ in client.maps] == [
+        ["alone", "s8"], [["s0", "s1"], ["s2", "s3"], ["s4", "s5"], ["s6", "s7"]]
+    ]
+    with courier._wake:
+        for future in list(client.futures.values()):
+            for callback in future.callbacks:
+                callback(future)
+    for p in [*parcels, alone]:
+        assert p.done.wait(10)
+    courier.close()
+    assert [p.result for p in parcels] == [f"result of s{i}" for i in range(8)] + [
+        "result of flowplan-s8"  # a task of its own
+    ]
+    assert alone.result == "result of flowplan-alone"
+
+
+def test_a_shared_task_is_cancelled_once_all_its_steps_are() -> None:
+    client = FakeClient()
+    courier = Courier(client, print, threads=1, bundled=repr)
+    parcels = [parcel(f"s{i}") for i in range(8)]
+    for p in parcels:
+        p.fusable = True
+    courier.send_many(parcels)
+    for _ in range(4):
+        assert client.submitted.acquire(timeout=10)
+    courier.cancel([parcels[0]])
+    assert parcels[0].future.status == "finished"  # its fellow still runs
+    courier.cancel([parcels[1]])
+    assert parcels[0].future.status == "cancelled"
+    assert parcels[2].future.status == "finished"
+    courier.close()

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from flowplan import Client, ExecutionStatus, StepRetryConfig, pipeline, step
+from flowplan import Client, ExecutionStatus, RunFailedError, StepRetryConfig, pipeline, step
 from flowplan.diagnostics import ConfigError
-from flowplan.executor import dask_backend
+from flowplan.executor import dask_backend, dask_batches
 from flowplan.executor.dask_worker import module_origins
 from tests.conftest import load_fixture
 from tests.dask.helpers import on_cluster
@@ -77,18 +77,18 @@ def wide(width: int = 300) -> None:
         tiny(i)
 
 
-def test_steps_ready_together_go_in_few_batches_without_a_thread_each(
+def test_steps_ready_together_share_few_tasks_and_no_driver_threads(
     dask_address: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from distributed import Client as DaskClient
 
     from flowplan.executor import driver
 
-    mapped: list[int] = []
+    tasks: list[int] = []
     original = DaskClient.map
 
     def spying(self: Any, func: Any, *iterables: Any, **kwargs: Any) -> Any:
-        mapped.append(len(kwargs["key"]))
+        tasks.append(len(kwargs["key"]))
         return original(self, func, *iterables, **kwargs)
 
     def no_thread(self: Any, task: Any) -> None:
@@ -99,8 +99,55 @@ def test_steps_ready_together_go_in_few_batches_without_a_thread_each(
     run = wide.with_options(settings=on_cluster(dask_address))()
     assert run.status is S.COMPLETED
     assert len(run.steps) == 300 and run.steps["tiny_300"].output.load() == 300
-    # Recorded 256 at a time (driver.HAND_OVER), handed to the courier as they come.
-    assert sum(mapped) == 300 and len(mapped) <= 2
+    assert all(s.worker for s in Client().get_pipeline_run(run.id).steps.values())
+    # Recorded 256 at a time (driver.HAND_OVER), handed over as they come, several steps
+    # to a task while each of the cluster's 4 threads gets 4 tasks or more.
+    assert len(tasks) <= 4 and sum(tasks) <= 300 // 2
+
+
+@step(enable_cache=False, retry=StepRetryConfig(max_retries=1, delay=0.0))
+def sometimes(i: int, marker_dir: str) -> int:
+    marker = Path(marker_dir) / f"tried-{i}"
+    if i == 5:
+        raise ValueError("step 5 always fails")
+    if i == 7 and not marker.exists():
+        marker.write_text("once")
+        raise RuntimeError("step 7 fails once")
+    return i
+
+
+@pipeline(enable_cache=False)
+def many_sometimes(marker_dir: str) -> None:
+    for i in range(64):
+        sometimes(i, marker_dir)
+
+
+def test_steps_sharing_a_task_keep_their_own_results_retries_and_failures(
+    dask_address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bundles: list[int] = []
+    original = dask_batches.bundle_payload
+
+    def counting(parcels: list[Any]) -> bytes:
+        bundles.append(len(parcels))
+        return original(parcels)
+
+    monkeypatch.setattr(dask_batches, "bundle_payload", counting)
+    with pytest.raises(RunFailedError) as info:
+        many_sometimes.with_options(settings=on_cluster(dask_address))(marker_dir=str(tmp_path))
+    run = info.value.run
+    assert bundles and max(bundles) > 1  # steps did share tasks
+    assert run.status is S.FAILED
+    steps = Client().get_pipeline_run(run.id).steps
+    failed = steps["sometimes_6"]  # i == 5
+    assert failed.status is S.FAILED and "step 5 always fails" in (failed.error or "")
+    assert len(failed.attempts) == 2  # its retry, on the worker
+    retried = steps["sometimes_8"]  # i == 7
+    assert retried.status is S.COMPLETED and retried.output.load() == 7
+    assert [a.error is None for a in retried.attempts] == [False, True]
+    others = [s for name, s in steps.items() if name not in ("sometimes_6", "sometimes_8")]
+    assert len(others) == 62 and all(s.status is S.COMPLETED for s in others)
+    assert all(len(s.attempts) == 1 for s in others)
 
 
 @step

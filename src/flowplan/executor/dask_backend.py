@@ -42,7 +42,7 @@ from flowplan.executor.dask_batches import Courier, Parcel
 from flowplan.executor.dask_deaths import Deaths, Died, run_with_deaths
 from flowplan.executor.dask_shipping import ShippedModules
 from flowplan.executor.dask_target import DaskTarget
-from flowplan.executor.dask_worker import run_task
+from flowplan.executor.dask_worker import run_task, run_tasks
 from flowplan.executor.runner import StepResult, StepTask
 from flowplan.executor.worker import failure
 from flowplan.messages import runtime, settings
@@ -56,6 +56,7 @@ if TYPE_CHECKING:
 CONNECT_TIMEOUT = 15  # seconds to reach a scheduler
 CLOSE_TIMEOUT = 10  # seconds to close the connection to it
 MIN_IN_FLIGHT = 4096  # steps handed to a cluster at once, however small it is
+FUSE_BELOW = 0.05  # seconds: a step that took longer never shares a task (dask_batches)
 POLL = 0.25  # seconds between looks at the run's stop flag while a task runs (a stop
 # also cancels the task, which ends the wait at once)
 
@@ -101,6 +102,7 @@ class DaskBackend:
         self._shipping = ShippedModules()
         self._lost: FlowplanError | None = None
         self._deaths = Deaths()
+        self._slow: set[str] = set()  # steps seen to take FUSE_BELOW or more: never fused
 
     @contextmanager
     def session(self) -> Iterator[None]:
@@ -125,7 +127,12 @@ class DaskBackend:
             stack.enter_context(pickled_by_value(self.by_value))
             stack.enter_context(self._shipping)
             self._courier = Courier(
-                self.client, run_task, location, self.stop_event, threads=self.threads
+                self.client,
+                run_task,
+                location,
+                self.stop_event,
+                threads=self.threads,
+                bundled=run_tasks,
             )
             stack.callback(self._courier.close)
             yield
@@ -161,6 +168,7 @@ class DaskBackend:
             parcel.on_done = partial(
                 self._settle, task=task, should_stop=should_stop, report=report
             )
+            parcel.fusable = task.invocation.step not in self._slow
             parcels.append((parcel, task))
         if self._send([p for p, _ in parcels], should_stop):
             return
@@ -175,6 +183,9 @@ class DaskBackend:
             with self._lock:
                 self._parcels.pop(parcel.step_id, None)
             result = parcel.result
+            attempts = result.attempts if result is not None else []
+            if attempts and (attempts[-1].ended or 0) - attempts[0].started >= FUSE_BELOW:
+                self._slow.add(task.invocation.step)  # its steps get tasks of their own
             report(result or StepResult(id=parcel.step_id, ok=False, stopped=True))
             return
         threading.Thread(
@@ -272,7 +283,7 @@ class DaskBackend:
         if should_stop():
             return StepResult(id=step_id, ok=False, stopped=True)
         if future is not None and future.status == "finished":
-            result = future.result()
+            result = parcel.unpack(future.result())
             return result
         if future is None or future.status == "cancelled":
             if self.client.status != "running":

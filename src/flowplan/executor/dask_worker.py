@@ -51,8 +51,25 @@ class ArtifactLocation:
 _STORES: dict[ArtifactLocation, ArtifactIO] = {}
 
 
+def run_tasks(
+    bundle: bytes, location: ArtifactLocation, stop_event: str | None
+) -> list[StepResult]:
+    """Run several steps on this worker, one after the other (see
+    :func:`flowplan.executor.dask_batches.bundle_payload`): their results, in order."""
+    step_ids, payloads = pickle.loads(bundle)
+    signal = StopSignal(stop_event)  # asked of the scheduler at most every so often
+    return [
+        run_task(step_id, payload, location, stop_event, signal)
+        for step_id, payload in zip(step_ids, payloads, strict=True)
+    ]
+
+
 def run_task(
-    step_id: str, payload: bytes, location: ArtifactLocation, stop_event: str | None
+    step_id: str,
+    payload: bytes,
+    location: ArtifactLocation,
+    stop_event: str | None,
+    signal: StopSignal | None = None,
 ) -> StepResult:
     """Run one step on this worker; never raises (problems come back as a failed result)."""
     from flowplan.executor.backends import run_in_a_thread
@@ -69,7 +86,8 @@ def run_task(
             # A step's timeout is kept here, on the worker: the task returns FP522 at the
             # deadline and frees its slot; the step's thread is left to stop (see
             # ``run_in_a_thread``).  A registry per task: two runs may share step ids.
-            result = run_in_a_thread(task, store, StopSignal(stop_event), StepThreadRegistry())
+            should_stop = signal or StopSignal(stop_event)
+            result = run_in_a_thread(task, store, should_stop, StepThreadRegistry())
     except ConfigError as exc:
         result = failure(step_id, f"the Dask worker could not run it: {exc}")
     except Exception as exc:
