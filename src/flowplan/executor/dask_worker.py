@@ -56,12 +56,17 @@ def run_tasks(
 ) -> list[StepResult]:
     """Run several steps on this worker, one after the other (see
     :func:`flowplan.executor.dask_batches.bundle_payload`): their results, in order."""
+    from flowplan.executor.runner import StepResult
+
     step_ids, payloads = pickle.loads(bundle)
     signal = StopSignal(stop_event)  # asked of the scheduler at most every so often
-    return [
-        run_task(step_id, payload, location, stop_event, signal)
-        for step_id, payload in zip(step_ids, payloads, strict=True)
-    ]
+    results: list[StepResult] = []
+    for step_id, payload in zip(step_ids, payloads, strict=True):
+        if results and signal():  # the run stopped (FAIL_FAST): the rest do not start
+            results.append(StepResult(id=step_id, ok=False, stopped=True))
+        else:
+            results.append(run_task(step_id, payload, location, stop_event, signal))
+    return results
 
 
 def run_task(
