@@ -41,17 +41,26 @@ def missing_inputs(ctx: FileContext) -> list[Diagnostic]:
 def _direct_calls(body: list[ast.stmt], ctx: FileContext) -> Iterator[ast.Call]:
     """Calls in module-level code (outside defs and classes) and in the bodies of steps."""
     steps = {id(d.node) for d in ctx.facts.steps}
+    lines = ctx.source.lines
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and id(node) in steps:
-            stack.extend(node.body)
+            if _may_call(lines, node):
+                stack.extend(node.body)
             continue
         if isinstance(node, _SCOPES):
             continue
         if isinstance(node, ast.Call):
             yield node
         stack.extend(ast.iter_child_nodes(node))
+
+
+def _may_call(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether the def's body may hold a call: a call is written with a parenthesis, and
+    most step bodies (``return value + 1``) have none -- no need to walk them."""
+    first, last = node.body[0].lineno - 1, node.end_lineno or len(lines)
+    return any("(" in line for line in lines[first:last])
 
 
 def _unbound(args: ast.arguments, call: ast.Call) -> list[str]:
