@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import atexit
-import gc
 import sys
 
 import click
@@ -32,10 +30,6 @@ def check_cmd(
     """Check pipelines without importing or running them (default: the whole project)."""
     from flowplan.lint.commands import run_check
 
-    # Everything the check built is still referenced when the process ends; without this,
-    # the collection at interpreter exit walks all of it (seconds for a very large file).
-    atexit.unregister(gc.freeze)
-    atexit.register(gc.freeze)
     try:
         status = run_check(paths, fmt=fmt, select=select, ignore=ignore, strict=strict,
                            use_cache=not no_cache, fix=fix, jobs=jobs)
