@@ -76,11 +76,7 @@ def check_paths(
             todo.append((key, data))
     results += _check_all(todo, config, cache, jobs or default_jobs())
     if targets.yaml:
-        results += _check_yaml(targets.yaml, results, config, report)
-        checked = {Path(r.path).resolve() for r in results} | {
-            Path(p).resolve() for r in results for p in r.depends}
-        report.not_run_configs = [str(p) for p in targets.yaml
-                                  if p.resolve() in targets.explicit and p.resolve() not in checked]
+        results += _check_yaml(targets.yaml, targets.explicit, results, config, report)
     found = [*config.problems, *(d for r in results for d in r.diagnostics)]
     kept = [d for d in dict.fromkeys(found) if config.selected(d.code) and (
         not d.path or targets.shown(Path(d.path).resolve(), config))]
@@ -112,16 +108,22 @@ def with_columns(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     return out
 
 
-def _check_yaml(yaml: list[Path], results: list[FileResult], config: LintConfig,
-                report: Report) -> list[FileResult]:
+def _check_yaml(yaml: list[Path], explicit: set[Path], results: list[FileResult],
+                config: LintConfig, report: Report) -> list[FileResult]:
     """The run configurations among ``yaml``.  One that a Python file just checked names in
-    ``config_path`` has been checked with it (that file's result depends on it)."""
+    ``config_path`` has been checked with it (that file's result depends on it).  Those named
+    on the command line that are not run configurations go to ``report.not_run_configs``."""
     from flowplan.lint.yamlfiles import check_yaml_files
 
+    resolved = {path: path.resolve() for path in yaml}
     covered = {path for result in results for path in result.depends}
-    report.files += sum(str(path.resolve()) in covered for path in yaml)
-    found = check_yaml_files([p for p in yaml if str(p.resolve()) not in covered], config)
+    report.files += sum(str(full) in covered for full in resolved.values())
+    found = check_yaml_files([p for p, full in resolved.items() if str(full) not in covered],
+                             config)
     report.files += len(found)
+    checked = covered | {result.path for result in found}
+    report.not_run_configs = [str(p) for p, full in resolved.items()
+                              if full in explicit and str(full) not in checked]
     return found
 
 

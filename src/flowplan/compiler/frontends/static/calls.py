@@ -13,7 +13,7 @@ from typing import Any
 
 from flowplan.compiler.frontends.static import references
 from flowplan.compiler.frontends.static.evaluate import Evaluator, Site
-from flowplan.compiler.frontends.static.interpret import (  # StepCall: for the lint rules
+from flowplan.compiler.frontends.static.interpret import (
     Body,
     Tape,
     Trace,

@@ -220,14 +220,15 @@ class ModuleFacts:
 
         found: dict[int, StepSignature] = {}
         unsure = []
+        seen: set[int] = set()  # a def with two step decorators is read once
         for step in self.steps:
             node = step.node
-            if id(node) in found or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if id(node) in seen or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 continue
+            seen.add(id(node))
             quick = quick_signature(self.source, step.qualname, node)
             if quick is None:
-                if node not in unsure:
-                    unsure.append(node)
+                unsure.append(node)
             else:
                 found[id(node)] = quick
         if unsure:
