@@ -22,14 +22,8 @@ from contextlib import AbstractContextManager, contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
-from flowplan.executor.interrupt import (
-    Deadline,
-    StepStopped,
-    StepThreadRegistry,
-    StepTimedOut,
-    stoppable_steps,
-)
 from flowplan.executor.runner import Attempt, StepResult, StepTask, execute_step
+from flowplan.interrupts import StepStopped, StepThreadRegistry, StepTimedOut, stoppable_steps
 from flowplan.messages import runtime
 
 if TYPE_CHECKING:
@@ -80,7 +74,7 @@ def default_workers() -> int:
 
 class ThreadBackend(LocalMachine):
     """Steps run in the calling process; stopping a step raises ``StepStopped`` in its thread
-    (see :mod:`flowplan.executor.interrupt`), and its late result, if any, is discarded."""
+    (see :mod:`flowplan.interrupts`), and its late result, if any, is discarded."""
 
     def __init__(self, store: LocalStore) -> None:
         self.store = store
@@ -181,6 +175,31 @@ class ProcessBackend(LocalMachine):
                 worker = self._active.get(step_id)
                 if worker is not None:
                     worker.kill()
+
+
+class Deadline:
+    """Calls ``expire`` once ``seconds`` have passed, unless cancelled first (``with``)."""
+
+    def __init__(self, seconds: float | None, expire: Callable[[], None]) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._expire = expire
+        self._timer: threading.Timer | None = None
+
+    def _fire(self) -> None:
+        self.expired = True
+        self._expire()
+
+    def __enter__(self) -> Deadline:
+        if self.seconds is not None:
+            self._timer = threading.Timer(self.seconds, self._fire)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 def run_in_a_thread(

@@ -79,8 +79,8 @@ def run_task(
     """Run one step on this worker; never raises (problems come back as a failed result)."""
     from flowplan.executor.backends import run_in_a_thread
     from flowplan.executor.capture import capturing_run
-    from flowplan.executor.interrupt import StepThreadRegistry
     from flowplan.executor.worker import _expose_main_types, failure, importing_user_code
+    from flowplan.interrupts import StepThreadRegistry
 
     try:
         store = artifact_io(location)

@@ -23,8 +23,8 @@ from flowplan.diagnostics import Diagnostic, FlowplanError, StoreError
 from flowplan.executor.capture import capture_step
 from flowplan.executor.context import LoggedLabels, StepContext, step_context
 from flowplan.executor.hook_calls import run_failure_hook, run_success_hook
-from flowplan.executor.interrupt import StepStopped, StepTimedOut, user_code
 from flowplan.executor.values import fits, parameter_value
+from flowplan.interrupts import StepStopped, StepTimedOut, user_code
 from flowplan.messages import runtime
 
 if TYPE_CHECKING:
@@ -157,7 +157,7 @@ def _split_outputs(task: StepTask, value: Any) -> list[Any]:
 
 def _attempt(task: StepTask, store: ArtifactIO, result: StepResult, durable: bool) -> list[Any]:
     arguments = _arguments(task, store)
-    with user_code():  # a stop (FAIL_FAST, timeout) reaches the step's code only
+    with user_code:  # a stop (FAIL_FAST, timeout) reaches the step's code only
         returned = task.func(**arguments)
     values = _split_outputs(task, returned)
     saved = []

@@ -10,6 +10,9 @@
 * Reads see this process's own writes: records that a run writer of this process holds in
   its pending group (:mod:`flowplan.store.run_writer`) are committed before any read of the
   same database (a step that asks the ``Client`` about its run finds what came before it).
+* A step that calls the store (the ``Client``, which may commit its run's pending records
+  first) is never stopped inside a transaction: a stop waits for its end
+  (:mod:`flowplan.interrupts`).
 * ``SQLITE_BUSY`` never reaches users: SQLite's busy handler waits, then we retry with
   jittered backoff, and after ``busy_timeout`` seconds in all raise ``FP515``.  Any other
   SQLite error becomes a :class:`StoreError` too (``FP901``, with the database's path).
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import Protocol, TypeVar
 
 from flowplan.diagnostics import Diagnostic, StoreError
+from flowplan.interrupts import deferred_stops
 from flowplan.messages import internal
 from flowplan.messages import store as store_messages
 from flowplan.messages.runtime import store_read_only
@@ -141,17 +145,19 @@ class Database:
         """Run ``work`` in one short write transaction, retried while the database is busy."""
         if self.read_only:
             raise StoreError(read_only_store(self.path, "nothing can be recorded there"))
-        return self._retry(lambda: self._transaction("BEGIN IMMEDIATE", work))
+        with deferred_stops:  # a step calling the store: no stop lands in a transaction
+            return self._retry(lambda: self._transaction("BEGIN IMMEDIATE", work))
 
     def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in one read transaction (a consistent snapshot), after this process's
         pending writes to the database are committed."""
-        if _PENDING:
-            with _PENDING_LOCK:
-                writers = list(_PENDING.get(self.key, ()))
-            for writer in writers:
-                writer.flush()
-        return self._retry(lambda: self._transaction("BEGIN", work))
+        with deferred_stops:  # nor while it commits the run's pending records
+            if _PENDING:
+                with _PENDING_LOCK:
+                    writers = list(_PENDING.get(self.key, ()))
+                for writer in writers:
+                    writer.flush()
+            return self._retry(lambda: self._transaction("BEGIN", work))
 
     def hold(self, writer: PendingWrites) -> None:
         """Register ``writer``, whose pending records reads must see (until ``release``)."""
