@@ -13,7 +13,14 @@ import pytest
 from flowplan.diagnostics import StoreError
 from flowplan.enums import ExecutionStatus as S
 from flowplan.store.db import MetadataStore, NewArtifact
-from flowplan.store.journal import replay
+from flowplan.store.journal import (
+    Journal,
+    frame,
+    read_records,
+    remove_journal,
+    replay,
+    replay_run,
+)
 from flowplan.store.local import LocalStore
 from flowplan.store.run_writer import RunWriter
 
@@ -144,8 +151,8 @@ def _journaled(writer: RunWriter) -> list[str]:
     """The invocation ids whose step rows are in the writer's journal."""
     if not writer.journal.path.exists():
         return []
-    lines = writer.journal.path.read_text().splitlines()
-    return [p[2] for line in lines for name, p in json.loads(line) if name == "step"]
+    records = read_records(writer.journal.path.read_bytes())
+    return [p[2] for record in records for name, p in record if name == "step"]
 
 
 def test_records_are_journaled_before_a_step_runs_in_one_write(store: LocalStore) -> None:
@@ -237,3 +244,48 @@ def test_a_step_started_and_ended_in_one_group_is_one_insert(
     writer.flush()
     assert _raw(store.metadata.path, "SELECT status, orchestrator, worker FROM step_runs"
                 " WHERE invocation_id = 'late'") == [("completed", "local", "w2")]
+
+
+def test_a_journal_ends_at_a_frame_cut_short_or_damaged(tmp_path: Path) -> None:
+    journal = Journal(tmp_path / "run.journal")
+    first = [("step", ("a", "r", "a", "s", "running", None, 1.5, None, "{}", "{}", None, None,
+                       None, 0))]  # fmt: skip
+    second = [("end", ("completed", 2.5, "", "", None, None, "a"))]
+    journal.append([first, second])
+    journal.close(remove=False)
+    data = journal.path.read_bytes()
+    whole = [[(n, list(p)) for n, p in first], [(n, list(p)) for n, p in second]]
+    assert read_records(data) == whole
+    cut = data[: len(data) - 3]  # the kill landed inside the second frame's write
+    assert read_records(cut) == [[(n, list(p)) for n, p in first]]
+    damaged = bytearray(data)
+    damaged[-2] ^= 0xFF  # a byte of the second record changed: its checksum fails
+    assert len(read_records(bytes(damaged))) == 1
+    assert read_records(data + b"\0" * 16) == read_records(data)  # zeros after a power cut
+
+
+def test_a_record_with_a_str_subclass_is_journaled_as_plain_values() -> None:
+    class Name(str):
+        pass
+
+    ops = [("cache", (Name("key"), "a", 1.0, None))]
+    assert read_records(frame(ops)) == [[("cache", ["key", "a", 1.0, None])]]
+
+
+def test_a_journal_of_json_lines_from_an_earlier_version_replays(store: LocalStore) -> None:
+    writer, run_id = _writer(store)
+    step = writer.start("a", "s", {})
+    writer.finish(step, S.COMPLETED)
+    records = writer._unjournaled  # what the next journal write would hold
+    path = writer.journal.path.with_suffix(".jsonl")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(json.dumps(ops) + "\n" for ops in records) + '[["step", ["x"')
+    meta = MetadataStore(store.metadata.path)
+    home = store.metadata.path.parent
+    assert meta.db.write(lambda conn: replay_run(conn, home, str(run_id))) == 2
+    assert _raw(store.metadata.path, "SELECT invocation_id, status FROM step_runs") == [
+        ("a", "completed")
+    ]
+    meta.close()
+    remove_journal(home, str(run_id))
+    assert not path.exists()

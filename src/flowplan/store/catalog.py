@@ -20,7 +20,7 @@ from flowplan.messages import store as store_messages
 from flowplan.store import queries
 from flowplan.store.artifacts import ARTIFACTS_DIRNAME, ArtifactStore
 from flowplan.store.connection import Database
-from flowplan.store.journal import journal_path, replay
+from flowplan.store.journal import remove_journal, replay_run
 from flowplan.store.records import ArtifactRecord, RunRecord, SnapshotRecord
 
 
@@ -109,7 +109,7 @@ class Catalog:
                 ).fetchone()
                 if row is None:  # finished (or taken over) since it was read
                     continue
-                replay(conn, journal_path(self.db.path.parent, run_id))
+                replay_run(conn, self.db.path.parent, run_id)
                 warning = store_messages.orphaned_run(pid, host)
                 warnings = [*json.loads(row[0] or "[]"), warning.to_json()]
                 conn.execute(
@@ -126,7 +126,7 @@ class Catalog:
 
         result: list[UUID] = self.db.write(close)
         for run_id in result:
-            journal_path(self.db.path.parent, str(run_id)).unlink(missing_ok=True)
+            remove_journal(self.db.path.parent, str(run_id))
         if result:  # a killed run's writers may have left half-written artifact files
             ArtifactStore(self.db.path.parent / ARTIFACTS_DIRNAME).remove_stale_temp_files(
                 alive=process_alive
