@@ -10,7 +10,10 @@ loaded machine disturbs less) of
   * the same functions called plainly, in a loop,
 then how 5,000 steps compare with 100 per step, what share of a cached 200-step rerun the
 digest check of DESIGN decision 19 costs, the first (cold) durable run, `import flowplan`,
-and a 100-step chain as a whole `python` process once its analysis is cached.
+and a 100-step chain as a whole `python` process once its analysis is cached.  The
+processes run with flowplan's bytecode compiled beforehand (``compileall``) and with
+``PYTHONDONTWRITEBYTECODE`` unset, as users run: where it is set, every start would
+otherwise compile flowplan's modules again.
 
 Targets: durable <= 0.15 ms per step; 5,000 steps within 10% of 100 per step; a fully cached
 100-step rerun <= 15 ms; the digest check <= 10% of a cached 200-step rerun; the whole
@@ -160,6 +163,7 @@ def processes() -> None:
     python = sys.executable
     base, base_cpu = process_times([python, "-c", "pass"], env)
     imp, imp_cpu = process_times([python, "-c", "import flowplan"], env)
+    print("processes below: flowplan's bytecode compiled beforehand (compileall)")
     print(
         f"import flowplan:               {imp - base:8.3f} s  (cpu {imp_cpu - base_cpu:.3f} s;"
         f" startup {base:.3f} s apart)"
