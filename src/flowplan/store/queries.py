@@ -165,15 +165,20 @@ def cache_index(
 
 
 def latest_versions(conn: sqlite3.Connection, names: Sequence[str]) -> dict[str, int]:
-    """The latest version of each artifact name that has one."""
+    """The latest version of each artifact name that has one.
+
+    One index lookup per name (SQLite's MAX optimisation on the ``(name, version)`` index),
+    however many versions a name has: ``MAX(version) ... WHERE name IN (...) GROUP BY name``
+    read every version of each name, so a run's start grew with the runs before it."""
     versions: dict[str, int] = {}
     for chunk in _chunks(names):
-        marks = ", ".join("?" * len(chunk))
+        marks = ", ".join(["(?)"] * len(chunk))
         rows = conn.execute(
-            f"SELECT name, MAX(version) FROM artifacts WHERE name IN ({marks}) GROUP BY name",
+            f"WITH wanted(name) AS (VALUES {marks}) SELECT name,"
+            " (SELECT MAX(version) FROM artifacts a WHERE a.name = wanted.name) FROM wanted",
             list(chunk),
         )
-        versions.update((str(name), int(version)) for name, version in rows)
+        versions.update((str(name), int(version)) for name, version in rows if version is not None)
     return versions
 
 
