@@ -207,6 +207,32 @@ def test_record_ids_are_time_ordered(store: LocalStore) -> None:
     assert rows == [("a",), ("b",)] and str(first) < str(second)
 
 
+def test_a_record_id_is_a_uuid_that_keeps_its_text() -> None:
+    import copy
+    import pickle
+    import uuid
+
+    from flowplan.store.run_writer import new_id
+
+    made = new_id()
+    plain = uuid.UUID(str(made))
+    assert str(made) == str(plain) and str(made) is str(made)  # made once, then kept
+    assert made == plain and hash(made) == hash(plain) and {plain: 1}[made] == 1
+    assert made.int == plain.int and made.hex == plain.hex and made.version == 7
+    assert repr(made) == repr(plain)
+    for copied in (pickle.loads(pickle.dumps(made)), copy.deepcopy(made), copy.copy(made)):
+        assert type(copied) is uuid.UUID and copied == plain
+
+    from flowplan.store.records import RecordId, record_id
+
+    read = record_id(str(plain))  # as a row gives it back
+    assert isinstance(read, RecordId) and read == plain and str(read) == str(plain)
+    for text in (str(plain).upper(), "{" + str(plain) + "}", str(plain).replace("-", "")):
+        assert type(record_id(text)) is uuid.UUID and record_id(text) == plain
+    with pytest.raises(ValueError):
+        record_id("zz" + str(plain)[2:])
+
+
 def test_a_step_started_and_ended_in_one_group_is_one_insert(
     store: LocalStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:

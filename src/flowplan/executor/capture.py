@@ -170,15 +170,25 @@ def echo_lines(echo: Echo) -> Iterator[None]:
                     (sys.stdout, sys.stderr)[index].write(text)
 
 
-@contextmanager
-def capture_step() -> Iterator[tuple[io.StringIO, io.StringIO]]:
-    capture = _StepCapture()
-    token = _BUFFERS.set(capture)
-    try:
-        yield capture.buffers
-    finally:
-        _BUFFERS.reset(token)
-        for index, text in enumerate(capture.pending):
+def capture_step() -> _CapturingStep:
+    """``with capture_step() as (out, err)``: what the step prints goes to ``out``/``err``
+    (and on to the terminal, as the run echoes it)."""
+    return _CapturingStep()
+
+
+class _CapturingStep:
+    """:func:`capture_step`'s context manager (a class: it runs around every step)."""
+
+    __slots__ = ("_capture", "_token")
+
+    def __enter__(self) -> tuple[io.StringIO, io.StringIO]:
+        self._capture = capture = _StepCapture()
+        self._token = _BUFFERS.set(capture)
+        return capture.buffers
+
+    def __exit__(self, *exc: object) -> None:
+        _BUFFERS.reset(self._token)
+        for index, text in enumerate(self._capture.pending):
             if text:  # a last line without its newline is ended with the step
                 stream = (sys.stdout, sys.stderr)[index]
                 if isinstance(stream, _Proxy):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -141,10 +139,18 @@ def get_step_context() -> StepContext:
     return ctx
 
 
-@contextmanager
-def step_context(ctx: StepContext) -> Iterator[StepContext]:
-    token = _CONTEXT.set(ctx)
-    try:
-        yield ctx
-    finally:
-        _CONTEXT.reset(token)
+class step_context:
+    """``ctx`` is what ``get_step_context()`` returns inside the ``with`` block (a class, not
+    a generator: it runs around every step)."""
+
+    __slots__ = ("_ctx", "_token")
+
+    def __init__(self, ctx: StepContext) -> None:
+        self._ctx = ctx
+
+    def __enter__(self) -> StepContext:
+        self._token = _CONTEXT.set(self._ctx)
+        return self._ctx
+
+    def __exit__(self, *exc: object) -> None:
+        _CONTEXT.reset(self._token)

@@ -135,7 +135,10 @@ class ArtifactIO:
             if data_type is None:
                 data_type = _recorded_type(record, cls)
             if isinstance(blobs, ArtifactStore):  # a large file is read as it goes
-                with blobs.open_verified(record.content_hash, recent=recent) as handle:
+                known = blobs.recent(record.content_hash) if recent else None
+                if known is not None:
+                    return _load(materializer, io.BytesIO(known), data_type)
+                with blobs.open_verified(record.content_hash) as handle:
                     return _load(materializer, handle, data_type)
             data = blobs.get_bytes(record.content_hash)
             return _load(materializer, io.BytesIO(data), data_type)

@@ -133,6 +133,11 @@ class ArtifactStore:
                 self._unsynced.add(target)
         return content_hash, target
 
+    def recent(self, content_hash: str) -> bytes | None:
+        """The content of ``content_hash`` when this process wrote or checked it moments ago
+        (what :meth:`open_verified` with ``recent=True`` serves first)."""
+        return self._recent.get(content_hash)
+
     @contextlib.contextmanager
     def open_verified(self, content_hash: str, *, recent: bool = False) -> Iterator[BinaryIO]:
         """The content of ``content_hash`` to read from its start, once it has been checked

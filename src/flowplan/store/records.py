@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 from flowplan.enums import ExecutionStatus
 
@@ -21,7 +21,48 @@ def to_datetime(stamp: float | None) -> datetime | None:
 
 
 def _uuid(value: str | None) -> UUID | None:
-    return UUID(value) if value else None
+    return record_id(value) if value else None
+
+
+class RecordId(UUID):
+    """A :class:`~uuid.UUID` that keeps its text (a record names its ids again and again:
+    each statement that refers to it); it compares, hashes, pickles and copies as a plain
+    one."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, value: int, text: str | None = None) -> None:
+        # ``value``: a valid 128-bit number; ``text``: its canonical text, when known
+        object.__setattr__(self, "int", value)
+        object.__setattr__(self, "is_safe", SafeUUID.unknown)
+        if text is not None:
+            object.__setattr__(self, "_text", text)
+
+    def __str__(self) -> str:
+        text: str | None = getattr(self, "_text", None)
+        if text is None:
+            text = UUID.__str__(self)
+            object.__setattr__(self, "_text", text)
+        return text
+
+    def __repr__(self) -> str:
+        return f"UUID('{self}')"
+
+    def __reduce__(self) -> tuple[type[UUID], tuple[str]]:
+        return UUID, (str(self),)
+
+
+def record_id(text: str) -> UUID:
+    """The id a row holds as text (``UUID(text)``, cheaper for the canonical spelling that
+    flowplan writes)."""
+    if len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-":
+        digits = text.replace("-", "")
+        if len(digits) == 32 and digits.isalnum() and (digits.islower() or digits.isdigit()):
+            try:
+                return RecordId(int(digits, 16), text)
+            except ValueError:  # not hexadecimal
+                pass
+    return UUID(text)
 
 
 def required_datetime(stamp: float) -> datetime:
@@ -46,14 +87,14 @@ class ArtifactRecord:
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> ArtifactRecord:
         return cls(
-            id=UUID(row["id"]),
+            id=record_id(row["id"]),
             name=row["name"],
             version=row["version"],
             uri=row["uri"],
             content_hash=row["content_hash"],
             data_type=row["data_type"],
             materializer=row["materializer"],
-            step_run_id=UUID(row["step_run_id"]) if row["step_run_id"] else None,
+            step_run_id=_uuid(row["step_run_id"]),
             output_name=row["output_name"],
             created=required_datetime(row["created"]),
         )
@@ -91,7 +132,7 @@ class RunRecord:
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> RunRecord:
         return cls(
-            id=UUID(row["id"]),
+            id=record_id(row["id"]),
             name=row["name"],
             pipeline=row["pipeline"],
             status=ExecutionStatus(row["status"]),
@@ -142,7 +183,7 @@ class StepRunRecord:
         attempts: tuple[AttemptRecord, ...],
     ) -> StepRunRecord:
         return cls(
-            id=UUID(row["id"]),
+            id=record_id(row["id"]),
             run_id=UUID(row["run_id"]),
             invocation_id=row["invocation_id"],
             step_name=row["step_name"],
@@ -181,7 +222,7 @@ class SnapshotRecord:
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> SnapshotRecord:
         return cls(
-            id=UUID(row["id"]),
+            id=record_id(row["id"]),
             name=row["name"],
             pipeline=row["pipeline"],
             plan=row["plan"],

@@ -36,7 +36,7 @@ from flowplan.store.catalog import dumps, this_host
 from flowplan.store.db import MetadataStore, NewArtifact
 from flowplan.store.journal import ORDER, STATEMENTS, Journal, Op, journal_path
 from flowplan.store.queries import Links, end_run
-from flowplan.store.records import ArtifactRecord, required_datetime
+from flowplan.store.records import ArtifactRecord, RecordId, required_datetime
 
 S = ExecutionStatus
 BATCH_WINDOW = 0.05  # seconds a group stays open at most (other readers see it after that)
@@ -271,7 +271,8 @@ def new_id() -> UUID:
     land at the end of each B-tree: a group's commit writes a few pages instead of one page
     per row, however many rows the store already holds.  The random part is cut from a block
     of OS randomness fetched 256 ids at a time (one system call per id costs more than the
-    rest of a record); a forked child fetches its own."""
+    rest of a record); a forked child fetches its own.  The id keeps its text (a record
+    names it several times)."""
     global _random_block, _random_at
     with _random_lock:
         if _random_at >= len(_random_block):
@@ -281,7 +282,7 @@ def new_id() -> UUID:
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(chunk, "big")
     value = value & ~(0xF << 76) | 0x7 << 76  # version 7
     value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC 4122 variant
-    return UUID(int=value)
+    return RecordId(value)
 
 
 _random_block, _random_at = b"", 0
