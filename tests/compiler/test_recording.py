@@ -46,7 +46,7 @@ def test_inputs_and_after() -> None:
     none = ArtifactReference("log", None)
 
     def convert(value: object) -> object:
-        return recording.convert_input("s", "x", value, None, WHERE, problems, (Step,),
+        return recording.convert_input("s", "x", value, {}, WHERE, problems, (Step,),
                                        lambda v: False)
 
     assert convert(out) == ArtifactRef(step="load", output="output")

@@ -49,12 +49,17 @@ def ast_functions(body: Sequence[ast.stmt], prefix: str = "") -> Iterator[tuple[
                 yield from ast_functions(block, prefix)
 
 
+_SIMPLE = (ast.Return, ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Pass,
+           ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # no statements of their own
+
+
 def own_returns(body: Sequence[ast.stmt]) -> Iterator[ast.Return]:
     """The ``return`` statements of a function itself, not of nested functions or classes."""
     for stmt in body:
-        if isinstance(stmt, ast.Return):
-            yield stmt
-        elif not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        if isinstance(stmt, _SIMPLE):
+            if isinstance(stmt, ast.Return):
+                yield stmt
+        else:
             for block in statement_blocks(stmt):
                 yield from own_returns(block)
 
@@ -62,10 +67,21 @@ def own_returns(body: Sequence[ast.stmt]) -> Iterator[ast.Return]:
 class _Reader:
     def __init__(self, source: SourceFile, top_level: bool) -> None:
         self.source = source
+        self.lines = source.lines
         self.top_level = top_level  # libcst re-indents continuation lines of nested defs
 
     def text(self, node: ast.expr) -> str:
         """The node's source as libcst's ``source_text`` gives it, or Unsure."""
+        line_number = node.lineno
+        if line_number == node.end_lineno:  # the common case, in one slice of one line
+            line = self.lines[line_number - 1]
+            if line.isascii():
+                start = node.col_offset
+                before = line[:start].rstrip()
+                if before:  # else a continuation line: the careful way below
+                    if before[-1] == "(":
+                        raise Unsure
+                    return line[start:node.end_col_offset]
         segment = self.source.segment(node)
         if segment is None or self._parenthesised(node):
             raise Unsure
@@ -178,7 +194,15 @@ def quick_signature(source: SourceFile, qualname: str, node: FunctionNode) -> St
     try:
         outputs, multi, returns_value = quick_outputs(reader, node)
         inputs = _inputs(reader, node)
-        return_annotation = None if node.returns is None else reader.text(node.returns)
+        returns = node.returns
+        if returns is None:
+            return_annotation = None
+        elif len(outputs) == 1 and outputs[0].annotation is not None and (
+            outputs[0].name == "output"
+        ) and not isinstance(returns, ast.Subscript):
+            return_annotation = outputs[0].annotation  # the same text, read already
+        else:
+            return_annotation = reader.text(returns)
     except Unsure:
         return None
     return signature_of_def(
@@ -190,6 +214,19 @@ def quick_signature(source: SourceFile, qualname: str, node: FunctionNode) -> St
 
 def _inputs(reader: _Reader, node: FunctionNode) -> list[InputSpec]:
     args = node.args
+    if not args.posonlyargs and not args.kwonlyargs:  # the common case, in one pass
+        plain = args.args
+        first_default = len(plain) - len(args.defaults)
+        text = reader.text
+        return [
+            InputSpec(
+                arg.arg,
+                None if arg.annotation is None else text(arg.annotation),
+                i >= first_default,
+                text(args.defaults[i - first_default]) if i >= first_default else None,
+            )
+            for i, arg in enumerate(plain)
+        ]
     positional = [*args.posonlyargs, *args.args]
     defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
     defaults += args.defaults

@@ -11,8 +11,13 @@ from flowplan.diagnostics import Diagnostic, Severity
 
 ParamKind = Literal["positional_only", "positional_or_keyword", "keyword_only"]
 
+# The classes below are values: never changed once made (``dataclasses.replace`` makes a
+# changed copy), hashed by their fields.  Not ``frozen``: a frozen dataclass pays a call of
+# ``object.__setattr__`` per field on every construction, and ``flow check`` makes one of
+# each per step it reads.
 
-@dataclass(frozen=True)
+
+@dataclass(unsafe_hash=True)
 class InputSpec:
     """One step input, as written in the ``def``."""
 
@@ -23,7 +28,7 @@ class InputSpec:
     kind: ParamKind = "positional_or_keyword"
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class OutputSpec:
     """One step output: its name and the source text of its type (``Annotated`` stripped).
 
@@ -35,7 +40,7 @@ class OutputSpec:
     name_expression: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class StepSignature:
     """Inputs, outputs (decided by DESIGN decisions 1-2) and the code hash of one step."""
 

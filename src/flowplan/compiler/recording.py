@@ -11,7 +11,7 @@ front end cannot know (its ``opaque`` hooks).  Parity holds by construction.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from flowplan.compiler.params import to_parameter
 from flowplan.compiler.plan import (
@@ -71,14 +71,21 @@ def assign_id(
     return inv_id
 
 
+class Hints(Protocol):
+    """The type hints of a step's inputs by name (a dict, or one that reads them lazily)."""
+
+    def get(self, name: str) -> object: ...
+
+
 def convert_input(
-    inv_id: str, name: str, value: Any, hint: object, where: Where, problems: list[Diagnostic],
+    inv_id: str, name: str, value: Any, hints: Hints, where: Where, problems: list[Diagnostic],
     step_types: tuple[type, ...], foreign: Callable[[ArtifactReference], bool],
     opaque: Callable[[Any], StepInput | None] = lambda value: None,
 ) -> StepInput | None:
-    """One argument of a step call as a Plan input.  ``step_types``: the front end's step
-    objects (passed uncalled by mistake); ``foreign``: whether a placeholder comes from
-    another pipeline; ``opaque``: the input for a value the front end cannot know, if so."""
+    """One argument of a step call as a Plan input.  ``hints``: the step's input hints (only
+    a parameter value's is read); ``step_types``: the front end's step objects (passed
+    uncalled by mistake); ``foreign``: whether a placeholder comes from another pipeline;
+    ``opaque``: the input for a value the front end cannot know, if so."""
     path, line, column = where
     if isinstance(value, ArtifactReference):
         return artifact_ref(inv_id, name, value, where, problems, foreign)
@@ -100,7 +107,7 @@ def convert_input(
     special = opaque(value)
     if special is not None:
         return special
-    json_value, bad = to_parameter(value, hint, f"step `{inv_id}`", name, where)
+    json_value, bad = to_parameter(value, hints.get(name), f"step `{inv_id}`", name, where)
     problems += bad
     return None if bad else ParameterInput(value=json_value)
 

@@ -66,7 +66,7 @@ class Tracer:
         hints = _input_hints(step)
         for name, value in values.items():
             converted = recording.convert_input(
-                inv_id, name, value, hints.get(name), where, problems, (BaseStep,), self._foreign
+                inv_id, name, value, hints, where, problems, (BaseStep,), self._foreign
             )
             if converted is not None:
                 inputs[name] = converted

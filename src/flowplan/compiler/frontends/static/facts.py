@@ -34,6 +34,7 @@ from flowplan.compiler.frontends.static.values import FunctionRef, PipelineRef, 
 if TYPE_CHECKING:
     from flowplan.analyzer.signature import StepSignature
     from flowplan.analyzer.source import SourceFile
+    from flowplan.analyzer.spellings import Spelling
     from flowplan.compiler.frontends.static.program import Program
     from flowplan.diagnostics import Diagnostic
 
@@ -110,11 +111,21 @@ class ModuleFacts:
 
     def _find_definitions(self) -> None:
         assert self.source.tree is not None
+        # Most defs share a few decorators (``@step``): each spelling is resolved once.
+        known: dict[tuple[str, ...], tuple[str | None, Spelling | None]] = {}
         for qualname, node in decorated_defs(self.source.tree.body):
             for decorator in node.decorator_list:
                 head = decorator.func if isinstance(decorator, ast.Call) else decorator
-                name = self.decorator_name(head, node)
-                spelling = spelling_of(name)
+                dotted = dotted_parts(head)
+                if dotted is None:
+                    continue
+                if self.bindings.get(dotted[0]) is node:  # ``@pipeline`` on ``def pipeline``
+                    name = self.decorator_name(head, node)
+                    found = (name, spelling_of(name))
+                else:
+                    key = tuple(dotted)
+                    found = known.get(key) or known.setdefault(key, self._kind(dotted))
+                name, spelling = found
                 if name is None or spelling is None:
                     continue
                 kind = canonical(name)
@@ -137,6 +148,12 @@ class ModuleFacts:
             imported = self.imports.names.get(head)
             return None if imported is None else ".".join([imported, *parts])
         return self.qualified(expr)
+
+    def _kind(self, dotted: list[str]) -> tuple[str | None, Spelling | None]:
+        """The qualified name of a decorator written ``dotted``, and its spelling."""
+        bound = self.bindings.get(dotted[0])
+        name = ".".join([bound, *dotted[1:]]) if isinstance(bound, str) else None
+        return name, spelling_of(name)
 
     def qualified(self, expr: ast.expr) -> str | None:
         """The qualified name a (dotted) name stands for through the imports, if any."""

@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from flowplan.compiler.plan import Invocation
 
 
-@dataclass(frozen=True)
+@dataclass
 class StepCall:
-    """A step call the front end followed, for the lint rules that inspect calls."""
+    """A step call the front end followed, for the lint rules that inspect calls (a record,
+    never changed: not ``frozen``, which costs a call per field on construction)."""
 
     source: SourceFile
     node: ast.Call

@@ -54,7 +54,7 @@ def record_step_call(
     inputs: dict[str, StepInput] = {}
     for name, value in values.items():
         converted = recording.convert_input(
-            inv_id, name, value, template.hints.get(name), where, problems, (StepRef,),
+            inv_id, name, value, template.hints, where, problems, (StepRef,),
             _never, _opaque_input,
         )
         if converted is not None:

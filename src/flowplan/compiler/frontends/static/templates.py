@@ -31,11 +31,9 @@ class StepTemplate:
     problems: list[Diagnostic] = field(default_factory=list)
 
     @cached_property
-    def hints(self) -> dict[str, Any]:
+    def hints(self) -> InputHints:
         """Annotation objects of the inputs, where the standard library can build them."""
-        facts = self.definition.facts
-        inputs = self.definition.signature.inputs
-        return {spec.name: hint(spec.annotation, facts) for spec in inputs}
+        return InputHints(self.definition)
 
     def output_defs(self, pipeline: str, inv_id: str) -> list[OutputDef]:
         return [
@@ -47,6 +45,19 @@ class StepTemplate:
             )
             for name, tp, materializer, custom in self.outputs
         ]
+
+
+class InputHints:
+    """A step's input hints, each built when a parameter value of that input needs it."""
+
+    def __init__(self, definition: StepDef) -> None:
+        self.definition = definition
+
+    def get(self, name: str) -> object:
+        for spec in self.definition.signature.inputs:
+            if spec.name == name:
+                return hint(spec.annotation, self.definition.facts)
+        return None
 
 
 def hint(text: str | None, facts: ModuleFacts) -> Any:
