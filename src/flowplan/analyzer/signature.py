@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 from flowplan.diagnostics import Diagnostic, Severity
@@ -63,11 +64,11 @@ class StepSignature:
     # or the def's name for "return".  Empty when the source is unavailable.
     missing_annotation_sites: tuple[tuple[int, int], ...] = field(default_factory=tuple)
 
-    @property
+    @cached_property
     def output_names(self) -> tuple[str, ...]:
         return tuple(o.name for o in self.outputs)
 
-    @property
+    @cached_property
     def input_names(self) -> tuple[str, ...]:
         return tuple(i.name for i in self.inputs)
 

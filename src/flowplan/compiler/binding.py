@@ -30,12 +30,13 @@ def bind(
 ) -> Binding:
     """Map ``n_positional`` positional and ``keywords`` keyword arguments onto ``inputs``."""
     path, line, column = where
-    result = Binding()
     positional_ok = [i.name for i in inputs if i.kind != "keyword_only"]
+    result = Binding(positional_ok[:n_positional], [], [])
     if n_positional > len(positional_ok):
         result.problems.append(wiring.too_many_positional(
             step_id, len(positional_ok), n_positional, path, line, column))
-    result.positional = positional_ok[:n_positional]
+    if not keywords:
+        return result
     known = {i.name: i for i in inputs}
     for name in keywords:
         spec = known.get(name)

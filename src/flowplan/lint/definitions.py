@@ -55,9 +55,14 @@ def _is_generator(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -
 
 def _parameter_problems(defn: StepDef) -> list[Diagnostic]:
     """FP110, as ``flowplan.compiler.step._check_parameters`` words it."""
-    path, line = defn.location
     assert not isinstance(defn.node, ast.ClassDef)
     args = defn.node.args
+    if args.vararg is None and args.kwarg is None and not any(
+        a.arg in RESERVED_INPUTS for group in (args.posonlyargs, args.args, args.kwonlyargs)
+        for a in group
+    ):
+        return []
+    path, line = defn.location
     named = [(a, "") for a in [*args.posonlyargs, *args.args]]
     named += [(args.vararg, "*")] if args.vararg else []
     named += [(a, "") for a in args.kwonlyargs]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
 from flowplan.analyzer.blocks import statement_blocks
@@ -30,18 +29,16 @@ class Definition:
     template: object = None  # the step's template without later options, once built
     spelling: Spelling = "flowplan"  # whose decorator: flowplan's, or ZenML's (decision 17)
 
+    def __post_init__(self) -> None:
+        node = self.node
+        # The def's first line -- its first decorator's -- as ``co_firstlineno`` gives it.
+        self.line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+        self.location = (self.facts.source.path, self.line)
+        self._options: dict[str, Any] | None = None
+
     @property
     def name(self) -> str:
         return self.node.name
-
-    @property
-    def line(self) -> int:
-        """The def's first line -- its first decorator's -- as ``co_firstlineno`` gives it."""
-        return self.node.decorator_list[0].lineno if self.node.decorator_list else self.node.lineno
-
-    @property
-    def location(self) -> tuple[str, int]:
-        return self.facts.source.path, self.line
 
     @property
     def options_call(self) -> ast.Call | None:
@@ -51,9 +48,15 @@ class Definition:
     def is_function(self) -> bool:
         return not isinstance(self.node, ast.ClassDef)
 
-    @cached_property
+    @property
     def decorator_options(self) -> dict[str, Any]:
-        """The keyword options written in the decorator, evaluated in the module's scope."""
+        """The keyword options written in the decorator, evaluated in the module's scope
+        (once)."""
+        if self._options is None:
+            self._options = self._read_options()
+        return self._options
+
+    def _read_options(self) -> dict[str, Any]:
         from flowplan.compiler.frontends.static.evaluate import Evaluator
 
         call = self.options_call

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
     from flowplan.compiler.frontends.static.facts import ModuleFacts
 
 MAX_ITERATIONS = 256  # longest loop unrolled; longer ones are kept symbolic
+_SAFE_IDS = frozenset(id(f) for f in ops.SAFE_BUILTINS.values())  # alive as long as the module
+# The handler of each kind of expression node (``Evaluator._<NodeType>``), once looked up.
+_HANDLERS: dict[type, Any] = {}
 
 
 class Frame(Protocol):
@@ -74,11 +77,14 @@ class Evaluator(Displays):
 
     # -- expressions -----------------------------------------------------------------------
     def value(self, node: ast.expr) -> Any:
-        handler: Callable[[Any], Any] | None = getattr(self, f"_{type(node).__name__}", None)
+        kind = type(node)
+        handler = _HANDLERS.get(kind, _HANDLERS)  # looked up once per kind of node
+        if handler is _HANDLERS:
+            handler = _HANDLERS[kind] = getattr(Evaluator, f"_{kind.__name__}", None)
         if handler is None:
             return Unknown(f"`{ast.unparse(node)}` is not evaluated statically")
         try:
-            return handler(node)
+            return handler(self, node)
         except ArtifactMisuse as exc:
             self.refuse(exc, node)
             return Unknown("an artifact used as a value")
@@ -201,7 +207,7 @@ class Evaluator(Displays):
 
     def call(self, func: Any, node: ast.Call, args: list[Any], kwargs: dict[str, Any]) -> Any:
         try:
-            if func in ops.SAFE_BUILTINS.values() or isinstance(func, ops.BoundMethod):
+            if id(func) in _SAFE_IDS or isinstance(func, ops.BoundMethod):
                 return ops.call_builtin(func, args, kwargs)
             if isinstance(func, MethodRef) or self.frame is None:
                 return references.special_call(self, func, node, args, kwargs)

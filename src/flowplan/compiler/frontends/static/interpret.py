@@ -101,9 +101,12 @@ class Body:
             self.statement(stmt)
 
     def statement(self, stmt: ast.stmt) -> None:
-        handler = getattr(self, f"_{type(stmt).__name__}", None)
+        kind = type(stmt)
+        handler = _HANDLERS.get(kind, _HANDLERS)  # looked up once per kind of statement
+        if handler is _HANDLERS:
+            handler = _HANDLERS[kind] = getattr(Body, f"_{kind.__name__}", None)
         if handler is not None:
-            handler(stmt)
+            handler(self, stmt)
         elif not isinstance(stmt, (ast.Pass, ast.Global, ast.Nonlocal)):
             self.unsupported(stmt)
 
@@ -229,6 +232,9 @@ class Body:
             self.ev.names[name] = self.ev.facts.program.resolve(qualified, self.ev.facts)
 
     _ImportFrom = _Import
+
+
+_HANDLERS: dict[type, Any] = {}  # ``Body._<StatementType>`` by statement type, once looked up
 
 
 def misuse_diagnostic(

@@ -39,18 +39,27 @@ def record_step_call(
     run: Run, ev: Evaluator, step: StepRef, node: ast.Call, args: list[Any],
     kwargs: dict[str, Any],
 ) -> Any:
-    if not step.definition.is_function:
+    definition = step.definition
+    if not definition.is_function:
         return Unknown("a step that is not a function")
-    where = location(ev.site(node))
+    site = ev.site(node)
+    where = location(site)
     template = template_of(run, step)
-    sig = step.definition.signature
-    custom_id, after, kwargs = recording.call_keywords(kwargs, sig.input_names)
-    problems: list[Diagnostic] = [*sig.errors, *template.problems, *template.options.problems]
+    sig = definition.signature
+    trace = run.trace
+    if kwargs:
+        custom_id, after, kwargs = recording.call_keywords(kwargs, sig.input_names)
+    else:  # no keywords: no id=, no after=
+        custom_id = after = None
+    problems: list[Diagnostic] = [*template.problems, *template.options.problems]
+    if sig.diagnostics:
+        problems[:0] = sig.errors
     inv_id = _assign_id(run, template.options.name, custom_id, where, problems)
     binding = bind(inv_id, sig.inputs, len(args), list(kwargs), where)
     problems += binding.problems
     values = dict(zip(binding.positional, args, strict=False))
-    values.update({k: kwargs[k] for k in binding.keywords})
+    for keyword in binding.keywords:
+        values[keyword] = kwargs[keyword]
     inputs: dict[str, StepInput] = {}
     for name, value in values.items():
         converted = recording.convert_input(
@@ -65,20 +74,19 @@ def record_step_call(
         source=template.source,
         location=SourceLocation(path=where[0], line=where[1], column=where[2]),
         inputs=inputs,
-        after=recording.after_ids(
+        after=[] if after is None else recording.after_ids(
             inv_id, after, where, problems, lambda item: _opaque_after(run, item)
         ),
         input_defs=template.input_defs,
-        outputs=template.output_defs(run.trace.pipeline, inv_id),
+        outputs=template.output_defs(trace.pipeline, inv_id),
         config=template.config,
     )
-    run.trace.invocations.append(invocation)
-    run.trace.step_calls.append(StepCall(ev.site(node)[0], node, step, inv_id,
-                                         run.trace.pipeline))
-    for problem in problems:
-        run.trace.report(problem)
+    trace.invocations.append(invocation)
+    trace.step_calls.append(StepCall(site[0], node, step, inv_id, trace.pipeline))
     if problems:
-        run.trace.broken.add(where)
+        for problem in problems:
+            trace.report(problem)
+        trace.broken.add(where)
     outputs = [StaticArtifact(inv_id, out.name) for out in invocation.outputs]
     if not outputs:
         return StaticArtifact(inv_id, None)

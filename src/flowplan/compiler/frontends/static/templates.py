@@ -6,7 +6,6 @@ outputs with their types, its configuration -- the static counterpart of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any
 
 from flowplan.analyzer.annotations import annotation_object
@@ -30,10 +29,9 @@ class StepTemplate:
     config: StepConfig
     problems: list[Diagnostic] = field(default_factory=list)
 
-    @cached_property
-    def hints(self) -> InputHints:
-        """Annotation objects of the inputs, where the standard library can build them."""
-        return InputHints(self.definition)
+    def __post_init__(self) -> None:
+        # Annotation objects of the inputs, where the standard library can build them.
+        self.hints = InputHints(self.definition)
 
     def output_defs(self, pipeline: str, inv_id: str) -> list[OutputDef]:
         return [
