@@ -129,6 +129,16 @@ class FileContext:
         return check
 
     @cached_property
+    def step_instances(self) -> set[int]:
+        """Ids of the module-level calls that make step instances for a pipeline
+        (:func:`flowplan.lint.direct_calls.step_instances`), found once for every rule."""
+        from flowplan.compiler.frontends.static.evaluate import Evaluator
+        from flowplan.lint.direct_calls import step_instances
+
+        body = self.source.tree.body if self.source.tree is not None else []
+        return step_instances(body, Evaluator(self.facts))
+
+    @cached_property
     def step_calls(self) -> list[StepCall]:
         return [c for check in self.pipeline_checks for t in check.traces for c in t.step_calls]
 

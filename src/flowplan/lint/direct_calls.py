@@ -6,6 +6,7 @@ are checked by the front end."""
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Iterator
 
 from flowplan.compiler.frontends.static.evaluate import Evaluator
@@ -23,7 +24,7 @@ def missing_inputs(ctx: FileContext) -> list[Diagnostic]:
         return []
     ev = Evaluator(ctx.facts)
     found = []
-    instances = step_instances(tree.body, ev)
+    instances = ctx.step_instances
     for call in _direct_calls(tree.body, ctx):
         if id(call) in instances:
             continue
@@ -41,12 +42,12 @@ def missing_inputs(ctx: FileContext) -> list[Diagnostic]:
 def _direct_calls(body: list[ast.stmt], ctx: FileContext) -> Iterator[ast.Call]:
     """Calls in module-level code (outside defs and classes) and in the bodies of steps."""
     steps = {id(d.node) for d in ctx.facts.steps}
-    lines = ctx.source.lines
+    with_parens = [number for number, line in enumerate(ctx.source.lines, 1) if "(" in line]
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and id(node) in steps:
-            if _may_call(lines, node):
+            if _may_call(with_parens, node):
                 stack.extend(node.body)
             continue
         if isinstance(node, _SCOPES):
@@ -56,11 +57,14 @@ def _direct_calls(body: list[ast.stmt], ctx: FileContext) -> Iterator[ast.Call]:
         stack.extend(ast.iter_child_nodes(node))
 
 
-def _may_call(lines: list[str], node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+def _may_call(with_parens: list[int], node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     """Whether the def's body may hold a call: a call is written with a parenthesis, and
-    most step bodies (``return value + 1``) have none -- no need to walk them."""
-    first, last = node.body[0].lineno - 1, node.end_lineno or len(lines)
-    return any("(" in line for line in lines[first:last])
+    most step bodies (``return value + 1``) have none -- no need to walk them.
+    ``with_parens``: the numbers of the lines holding one, in order."""
+    first = node.body[0].lineno
+    last = node.end_lineno if node.end_lineno is not None else first
+    at = bisect.bisect_left(with_parens, first)
+    return at < len(with_parens) and with_parens[at] <= last
 
 
 def _unbound(args: ast.arguments, call: ast.Call) -> list[str]:

@@ -32,6 +32,8 @@ def check(ctx: FileContext) -> Iterator[Diagnostic]:
         if isinstance(node, ast.ClassDef):
             continue
         args = node.args
+        if all(type(d) is ast.Constant for d in args.defaults) and not any(args.kw_defaults):
+            continue  # the common case: no default, or literal constants only
         positional = [*args.posonlyargs, *args.args]
         pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults,
                          strict=True))

@@ -9,7 +9,6 @@ from flowplan.compiler.frontends.static.evaluate import Evaluator
 from flowplan.compiler.frontends.static.values import StepRef
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext
-from flowplan.lint.direct_calls import step_instances
 from flowplan.lint.registry import Rule
 from flowplan.messages import lint as messages
 
@@ -32,7 +31,8 @@ def _import_time_calls(body: list[ast.stmt]) -> Iterator[ast.Call]:
         if isinstance(stmt, _SCOPES) or _is_main_guard(stmt):
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 for decorator in stmt.decorator_list:
-                    yield from (n for n in ast.walk(decorator) if isinstance(n, ast.Call))
+                    if not isinstance(decorator, ast.Name):  # a bare name calls nothing
+                        yield from (n for n in ast.walk(decorator) if isinstance(n, ast.Call))
             continue
         stack: list[ast.AST] = [stmt]
         while stack:
@@ -49,7 +49,7 @@ def _import_time_calls(body: list[ast.stmt]) -> Iterator[ast.Call]:
 def check(ctx: FileContext) -> Iterator[Diagnostic]:
     ev = Evaluator(ctx.facts)
     body = ctx.source.tree.body if ctx.source.tree else []
-    instances = step_instances(body, ev)
+    instances = ctx.step_instances
     for call in _import_time_calls(body):
         if not isinstance(call.func, (ast.Name, ast.Attribute, ast.Call)) or (
                 id(call) in instances):

@@ -42,12 +42,21 @@ def _close(module: str, name: str | None) -> str | None:
     return f"{_ROOT}.{match}" if match else None
 
 
-def _statements(body: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every statement, at any depth (imports are statements: expressions are skipped)."""
+_LEAVES = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Pass,
+           ast.Raise, ast.Assert, ast.Delete, ast.Global, ast.Nonlocal, ast.Break,
+           ast.Continue)  # statements that hold no statement (and are no import)
+
+
+def _imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement, at any depth (expressions are skipped)."""
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
-        yield node
+        if isinstance(node, _LEAVES):
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            yield node
+            continue
         for name in ("body", "orelse", "finalbody", "handlers", "cases"):
             stack.extend(getattr(node, name, None) or [])
 
@@ -56,9 +65,7 @@ def check(ctx: FileContext) -> Iterator[Diagnostic]:
     tree = ctx.source.tree
     if tree is None:
         return
-    for node in _statements(tree.body):
-        if not isinstance(node, ast.Import | ast.ImportFrom):
-            continue
+    for node in _imports(tree.body):
         problem: tuple[str, str | None] | None = None
         if isinstance(node, ast.Import):
             for alias in node.names:

@@ -34,6 +34,7 @@ class Definition:
         # The def's first line -- its first decorator's -- as ``co_firstlineno`` gives it.
         self.line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
         self.location = (self.facts.source.path, self.line)
+        self.is_function = not isinstance(node, ast.ClassDef)
         self._options: dict[str, Any] | None = None
 
     @property
@@ -43,10 +44,6 @@ class Definition:
     @property
     def options_call(self) -> ast.Call | None:
         return self.decorator if isinstance(self.decorator, ast.Call) else None
-
-    @property
-    def is_function(self) -> bool:
-        return not isinstance(self.node, ast.ClassDef)
 
     @property
     def decorator_options(self) -> dict[str, Any]:

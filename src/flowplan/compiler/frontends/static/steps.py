@@ -13,6 +13,7 @@ from flowplan.compiler.frontends.static.operations import is_plain
 from flowplan.compiler.frontends.static.templates import StepTemplate, step_template
 from flowplan.compiler.frontends.static.values import StaticArtifact, StepRef, Unknown, is_known
 from flowplan.compiler.plan import (
+    ArtifactRef,
     Invocation,
     ParameterInput,
     SourceLocation,
@@ -62,6 +63,10 @@ def record_step_call(
         values[keyword] = kwargs[keyword]
     inputs: dict[str, StepInput] = {}
     for name, value in values.items():
+        if type(value) is StaticArtifact and value.output_name is not None:
+            # The common case: an output of this pipeline (never foreign, see ``_never``).
+            inputs[name] = ArtifactRef(step=value.invocation_id, output=value.output_name)
+            continue
         converted = recording.convert_input(
             inv_id, name, value, template.hints, where, problems, (StepRef,),
             _never, _opaque_input,
