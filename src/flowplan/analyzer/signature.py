@@ -143,7 +143,7 @@ def signature_of_def(
     ``column`` turns an ``ast`` offset into a column; ``name_site()`` is where the def's name
     is (a missing return annotation is reported there)."""
     missing = []
-    if any(i.annotation is None for i in inputs):
+    if None in [i.annotation for i in inputs]:
         args = node.args
         arg_sites = {
             a.arg: (a.lineno, column(a.lineno, a.col_offset))
@@ -164,6 +164,6 @@ def signature_of_def(
         return_annotation=return_annotation,
         code_hash=code_hash,
         diagnostics=diagnostics,
-        missing_annotations=tuple(name for name, _ in missing),
-        missing_annotation_sites=tuple(site for _, site in missing),
+        missing_annotations=tuple([name for name, _ in missing]) if missing else (),
+        missing_annotation_sites=tuple([site for _, site in missing]) if missing else (),
     )

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 def check(ctx: FileContext) -> Iterator[Diagnostic]:
     for call in ctx.step_calls:
+        if not call.node.keywords:
+            continue
         keywords = {k.arg: k for k in call.node.keywords if k.arg}
         if "step_name" not in keywords or "id" in keywords:
             continue

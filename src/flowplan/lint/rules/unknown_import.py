@@ -47,8 +47,26 @@ _LEAVES = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.P
            ast.Continue)  # statements that hold no statement (and are no import)
 
 
-def _imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
-    """Every import statement, at any depth (expressions are skipped)."""
+def _nested_imports_possible(text: str) -> bool:
+    """Whether an import statement may sit below the top level: the word ``import`` or
+    ``from`` starting an indented line, or following the colon of a one-line compound
+    statement or a semicolon.  (A match in a string or a comment only costs a full walk.)"""
+    for word in ("import", "from"):
+        at = text.find(word)
+        while at != -1:
+            before = text[text.rfind("\n", 0, at) + 1:at]
+            stripped = before.rstrip(" \t")
+            if (before and not stripped) or stripped.endswith((":", ";")):
+                return True
+            at = text.find(word, at + len(word))
+    return False
+
+
+def _imports(body: list[ast.stmt], nested: bool) -> Iterator[ast.Import | ast.ImportFrom]:
+    """Every import statement, at any depth when ``nested`` (expressions are skipped)."""
+    if not nested:
+        yield from (s for s in body if isinstance(s, ast.Import | ast.ImportFrom))
+        return
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
@@ -56,6 +74,9 @@ def _imports(body: list[ast.stmt]) -> Iterator[ast.Import | ast.ImportFrom]:
             continue
         if isinstance(node, ast.Import | ast.ImportFrom):
             yield node
+            continue
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            stack.extend(node.body)
             continue
         for name in ("body", "orelse", "finalbody", "handlers", "cases"):
             stack.extend(getattr(node, name, None) or [])
@@ -65,7 +86,7 @@ def check(ctx: FileContext) -> Iterator[Diagnostic]:
     tree = ctx.source.tree
     if tree is None:
         return
-    for node in _imports(tree.body):
+    for node in _imports(tree.body, _nested_imports_possible(ctx.source.text)):
         problem: tuple[str, str | None] | None = None
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -121,6 +142,16 @@ RULE = Rule(
         @step
         def load() -> int:
             return 1
+        """,
+        """
+        from flowplan import step
+
+        @step
+        def load() -> int:
+            from flowplan.steps import Output  # expect: FP011:5
+            return 1
+
+        if True: import flowplan.nothing  # expect: FP011:10
         """,
     ),
 )
