@@ -39,6 +39,7 @@ class FileContext:
     config: LintConfig
     templates: dict[int, Any] = field(default_factory=dict)
     check_configs: dict[int, RunConfiguration] = field(default_factory=dict)  # by id(check)
+    shared: dict[str, Any] = field(default_factory=dict)  # what several rules compute alike
 
     def pipeline_refs(self) -> Iterator[PipelineRef]:
         """The pipelines this module defines: its ``@pipeline`` defs, and module-level names
@@ -127,16 +128,6 @@ class FileContext:
                 if exact:
                     check.diagnostics += self.run_configs.against(loaded.config, check)
         return check
-
-    @cached_property
-    def step_instances(self) -> set[int]:
-        """Ids of the module-level calls that make step instances for a pipeline
-        (:func:`flowplan.lint.direct_calls.step_instances`), found once for every rule."""
-        from flowplan.compiler.frontends.static.evaluate import Evaluator
-        from flowplan.lint.direct_calls import step_instances
-
-        body = self.source.tree.body if self.source.tree is not None else []
-        return step_instances(body, Evaluator(self.facts))
 
     @cached_property
     def step_calls(self) -> list[StepCall]:

@@ -24,7 +24,7 @@ def missing_inputs(ctx: FileContext) -> list[Diagnostic]:
         return []
     ev = Evaluator(ctx.facts)
     found = []
-    instances = ctx.step_instances
+    instances = module_step_instances(ctx)
     for call in _direct_calls(tree.body, ctx):
         if id(call) in instances:
             continue
@@ -79,6 +79,15 @@ def _unbound(args: ast.arguments, call: ast.Call) -> list[str]:
     required += [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True)
                  if d is None]
     return [name for name in required if name not in given]
+
+
+def module_step_instances(ctx: FileContext) -> set[int]:
+    """:func:`step_instances` of the checked module, found once for every rule."""
+    found: set[int] | None = ctx.shared.get("step_instances")
+    if found is None:
+        body = ctx.source.tree.body if ctx.source.tree is not None else []
+        found = ctx.shared["step_instances"] = step_instances(body, Evaluator(ctx.facts))
+    return found
 
 
 def step_instances(body: list[ast.stmt], ev: Evaluator) -> set[int]:

@@ -9,6 +9,7 @@ from flowplan.compiler.frontends.static.evaluate import Evaluator
 from flowplan.compiler.frontends.static.values import StepRef
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext
+from flowplan.lint.direct_calls import module_step_instances
 from flowplan.lint.registry import Rule
 from flowplan.messages import lint as messages
 
@@ -49,7 +50,7 @@ def _import_time_calls(body: list[ast.stmt]) -> Iterator[ast.Call]:
 def check(ctx: FileContext) -> Iterator[Diagnostic]:
     ev = Evaluator(ctx.facts)
     body = ctx.source.tree.body if ctx.source.tree else []
-    instances = ctx.step_instances
+    instances = module_step_instances(ctx)
     for call in _import_time_calls(body):
         if not isinstance(call.func, (ast.Name, ast.Attribute, ast.Call)) or (
                 id(call) in instances):
