@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from flowplan.analyzer.analyze import enforce_annotations
 from flowplan.compiler.hook_signatures import hook_parameters, hook_path
 from flowplan.compiler.plan import (
     HookRef,
@@ -122,8 +123,6 @@ def build_invocation(
     where: tuple[str | None, int | None, int | None],
 ) -> tuple[Invocation, list[Diagnostic]]:
     """The invocation, and the warnings (FP107, FP113) compiling it produced."""
-    from flowplan.analyzer.analyze import enforce_annotations
-
     template = step_template(step)
     sig = step.signature
     problems = template.problems + enforce_annotations(sig)

@@ -43,6 +43,8 @@ from flowplan.executor.context import (
 )
 from flowplan.executor.naming import fill, placeholder_values
 from flowplan.executor.runner import StepResult, StepTask
+from flowplan.store.db import NewArtifact
+from flowplan.store.queries import outputs_of
 
 if TYPE_CHECKING:
     from flowplan.compiler.pipeline import CompiledPipeline
@@ -195,8 +197,6 @@ class Ledger:
     ) -> tuple[dict[str, list[ArtifactRecord]] | None, str | None]:
         """The outputs cached under ``key``, once their content is verified, and the step run
         that produced them; else ``(None, None)``."""
-        from flowplan.store.queries import outputs_of
-
         entry = self.cache.get(key)
         if entry is None:
             if not self.legacy:
@@ -285,8 +285,6 @@ class Ledger:
     # -- finishing -------------------------------------------------------------------------
     def finish(self, inv: Invocation, result: StepResult) -> ExecutionStatus:
         """Record a step's attempts, outputs and end (completed steps join the cache)."""
-        from flowplan.store.db import NewArtifact
-
         step_run = self.state.step_run_ids[inv.id]
         status = S.COMPLETED if result.ok else S.FAILED
         artifacts = []

@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler import recording
 from flowplan.compiler.binding import bind
+from flowplan.compiler.invocation import build_invocation
 from flowplan.compiler.placeholders import Artifact, body_frame, frame_location
 from flowplan.compiler.reference import ArtifactReference
+from flowplan.compiler.step import BaseStep
 from flowplan.compiler.tracing_state import tracing
 from flowplan.diagnostics import CompileError, Diagnostic
 
 if TYPE_CHECKING:
     from flowplan.compiler.plan import Invocation, StepInput
-    from flowplan.compiler.step import BaseStep
 
 Where = tuple[str | None, int | None, int | None]
 
@@ -47,9 +48,6 @@ class Tracer:
 
     # -- recording a step call -------------------------------------------------------------
     def call_step(self, step: BaseStep, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-        from flowplan.compiler.invocation import build_invocation
-        from flowplan.compiler.step import BaseStep
-
         where = self.call_location()
         sig = step.signature
         custom_id, after, kwargs = recording.call_keywords(kwargs, sig.input_names)
