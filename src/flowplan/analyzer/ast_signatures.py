@@ -162,8 +162,13 @@ def quick_outputs(
     reader: _Reader, node: FunctionNode
 ) -> tuple[tuple[OutputSpec, ...], bool, bool]:
     """(outputs, multi_output, returns_value) as the analyzer decides them, or Unsure."""
-    valued = [s for s in map(_shape, own_returns(node.body)) if s[0] != "none"]
-    if len({shape for shape, _ in valued}) > 1:
+    body = node.body
+    if len(body) == 1 and type(body[0]) is ast.Return:  # the one-line step
+        returns: Iterator[ast.Return] | list[ast.Return] = [body[0]]
+    else:
+        returns = own_returns(body)
+    valued = [s for s in map(_shape, returns) if s[0] != "none"]
+    if len(valued) > 1 and len({shape for shape, _ in valued}) > 1:
         raise Unsure  # FP104
     all_tuples = bool(valued) and valued[0][0] == "tuple"
     ann = node.returns
@@ -173,7 +178,7 @@ def quick_outputs(
         return (), False, bool(valued)
     if isinstance(ann, ast.Constant) or reader.source.typing_aliases:
         raise Unsure  # a string annotation, or `from typing import Tuple as T`: the analyzer
-    inner, name = reader.unwrap(ann)
+    inner, name = reader.unwrap(ann) if isinstance(ann, ast.Subscript) else (ann, None)
     elements = reader.tuple_elements(inner) if inner is ann and all_tuples else None
     if elements is None:
         return (OutputSpec(name or "output", reader.text(inner)),), False, bool(valued)

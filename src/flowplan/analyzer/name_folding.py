@@ -25,8 +25,11 @@ def fold_names(sig: StepSignature, fold: Callable[[str], object],
     (``fold(source)``); FP106 when the value is not a non-empty string.  A value that is
     ``NOT_KNOWN`` leaves the default name, marked as still unknown -- unless ``strict`` (the
     live module: what it cannot evaluate is no name)."""
-    if not any(o.name_expression for o in sig.outputs):
-        return sig
+    for out in sig.outputs:
+        if out.name_expression:
+            break
+    else:
+        return sig  # no name written as an expression: the common case
     outputs, problems = [], []
     for out in sig.outputs:
         if out.name_expression is None:

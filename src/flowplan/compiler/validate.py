@@ -200,6 +200,8 @@ def check_settings(plan: Plan) -> Iterable[Diagnostic]:
         plan.config.settings, f"pipeline `{plan.pipeline}`", (plan.source.path, plan.source.line)
     )
     for inv in plan.invocations:
+        if not inv.config.settings:
+            continue  # nothing to check (most steps)
         yield from settings_problems(
             inv.config.settings,
             f"step `{inv.id}`",

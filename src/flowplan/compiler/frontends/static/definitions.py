@@ -35,7 +35,10 @@ class Definition:
         self.line = node.decorator_list[0].lineno if node.decorator_list else node.lineno
         self.location = (self.facts.source.path, self.line)
         self.is_function = not isinstance(node, ast.ClassDef)
-        self._options: dict[str, Any] | None = None
+        # A bare decorator (``@step``) has no options to evaluate.
+        self._options: dict[str, Any] | None = (
+            None if isinstance(self.decorator, ast.Call) else {}
+        )
 
     @property
     def name(self) -> str:

@@ -191,7 +191,15 @@ def validate_plan(plan: Plan) -> list[Diagnostic]:
 
 def _has_cycle(plan: Plan) -> bool:
     """Whether the plan's edges close a cycle (Kahn's count: every node is released once
-    its producers are, unless some wait on each other)."""
+    its producers are, unless some wait on each other).  Calls recorded in an order where
+    each comes after everything it waits for -- the usual case -- close none."""
+    recorded: set[str] = set()
+    for inv in plan.invocations:
+        if not recorded.issuperset(inv.upstream()):
+            break
+        recorded.add(inv.id)
+    else:
+        return False
     waiting: dict[str, int] = {inv.id: 0 for inv in plan.invocations}
     readers: dict[str, list[str]] = {}
     for upstream, downstream in plan.edges():

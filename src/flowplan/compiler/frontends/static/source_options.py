@@ -46,8 +46,11 @@ class Options:
 
 def configure(defn: Definition, batches: Sequence[Mapping[str, Any]]) -> Options:
     """Apply the decorator's options, then each later batch, as the live objects do."""
-    result = Options(name=defn.name)
-    for batch in [defn.decorator_options, *batches]:
+    result = Options(defn.name)
+    decorated = defn.decorator_options
+    if decorated:
+        _apply(defn, result, decorated)
+    for batch in batches:
         _apply(defn, result, batch)
     return result
 

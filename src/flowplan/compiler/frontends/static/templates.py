@@ -95,22 +95,25 @@ def _template(ref: StepRef) -> StepTemplate:
     options = configure(defn, [dict(ref.options)] if ref.options else [])
     sig = defn.signature
     facts = defn.facts
-    materializers = dict(options.materializers)
+    materializers = dict(options.materializers) if options.materializers else {}
     default = materializers.pop("*", None)
     outputs = []
     for out in sig.outputs:
         custom = out.name != "output" and not out.name.startswith("output_")
-        chosen = materializers.pop(out.name, default)
+        chosen = materializers.pop(out.name, default) if materializers else default
         outputs.append((out.name, _type(out.annotation, facts), chosen, custom))
     path, line = defn.location
-    # Outputs not yet known -- a name folded from nothing known, or a shape the analyzer
-    # reported (FP102-FP106) -- leave materializer names unjudged: no knock-on FP112.
-    undecided = any(o.name_expression for o in sig.outputs) or any(
-        d.code in _SHAPE_CODES for d in sig.diagnostics)
-    problems = [] if undecided else [
-        definitions.unknown_materialized_output(options.name, name, sig.output_names, path, line)
-        for name in materializers
-    ]
+    problems = []
+    if materializers:
+        # Outputs not yet known -- a name folded from nothing known, or a shape the analyzer
+        # reported (FP102-FP106) -- leave materializer names unjudged: no knock-on FP112.
+        undecided = any(o.name_expression for o in sig.outputs) or any(
+            d.code in _SHAPE_CODES for d in sig.diagnostics)
+        problems = [] if undecided else [
+            definitions.unknown_materialized_output(options.name, name, sig.output_names,
+                                                    path, line)
+            for name in materializers
+        ]
     return StepTemplate(
         definition=defn,
         options=options,
