@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib.util
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -46,6 +47,8 @@ class SourceFile:
 
     @cached_property
     def lines(self) -> list[str]:
+        if "\r" not in self.text:  # decoded sources have universal newlines: a plain split
+            return self.text.split("\n")
         return NEWLINE.split(self.text)
 
     @cached_property
@@ -148,7 +151,7 @@ def parse_source(path: str, data: bytes, module: str) -> SourceFile | Diagnostic
         return text
     source = SourceFile(path=path, text=text, digest=digest(data), module=module)
     try:
-        source.tree = ast.parse(text, filename=path)
+        source.tree = parse_module(text, path)
     except SyntaxError as exc:
         source.error = syntax_error(exc.msg, path, exc.lineno, exc.offset)
     except ValueError as exc:  # null bytes
@@ -169,3 +172,43 @@ def read_source(path: Path, module: str | None = None) -> SourceFile | Diagnosti
 
         module = module_name_for(path)
     return parse_source(str(path), data, module)
+
+
+CHUNK_LINES = 5_000  # a file this many lines long and more is parsed in pieces of about this
+_DEFINITION = re.compile(r"(?:@|def\s|class\s|async\s+def\s)")
+
+
+def parse_module(text: str, path: str, chunk_lines: int = CHUNK_LINES) -> ast.Module:
+    """``ast.parse(text)``; a long file is parsed in pieces that each begin at a top-level
+    definition, the tree the same.  The parser holds its own copy of what it parses while
+    it builds the tree: for a file of 20,000 steps that copy is larger than the tree, and
+    parsing it whole makes the process touch (and the kernel hand over) that much more
+    memory.  Any piece that does not parse alone -- a split inside a string or brackets,
+    or a real error -- means the whole file is parsed at once, for the real tree or error."""
+    lines = text.split("\n")
+    if len(lines) < 2 * chunk_lines or "\r" in text:  # (a lone CR breaks lines too)
+        return ast.parse(text, filename=path)
+    starts = _piece_starts(lines, chunk_lines)
+    body: list[ast.stmt] = []
+    try:
+        for start, end in zip(starts, [*starts[1:], len(lines)], strict=True):
+            # Blank lines first, so that every position in the piece is the file's.
+            piece = "\n" * start + "\n".join(lines[start:end])
+            body += ast.parse(piece, filename=path).body
+    except (SyntaxError, ValueError):
+        return ast.parse(text, filename=path)
+    return ast.Module(body=body, type_ignores=[])
+
+
+def _piece_starts(lines: list[str], chunk_lines: int) -> list[int]:
+    """Indexes of the lines where pieces begin: about every ``chunk_lines`` lines, at the
+    first line of a top-level definition (its first decorator) after a blank line."""
+    starts = [0]
+    at = chunk_lines
+    while at < len(lines):
+        if _DEFINITION.match(lines[at]) and not lines[at - 1].strip():
+            starts.append(at)
+            at += chunk_lines
+        else:
+            at += 1
+    return starts

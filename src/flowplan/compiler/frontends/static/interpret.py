@@ -123,7 +123,10 @@ class Body:
     def _Assign(self, stmt: ast.Assign) -> None:
         value = self.ev.value(stmt.value)
         for target in stmt.targets:
-            self.ev.assign(target, value, stmt)
+            if type(target) is ast.Name:  # ``ev.assign`` of the common case
+                self.ev.names[target.id] = value
+            else:
+                self.ev.assign(target, value, stmt)
 
     def _AnnAssign(self, stmt: ast.AnnAssign) -> None:
         if stmt.value is not None:

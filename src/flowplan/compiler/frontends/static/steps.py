@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler import recording
 from flowplan.compiler.binding import bind
-from flowplan.compiler.frontends.static.interpret import StepCall, location
+from flowplan.compiler.frontends.static.interpret import StepCall
 from flowplan.compiler.frontends.static.operations import is_plain
 from flowplan.compiler.frontends.static.templates import StepTemplate, step_template
 from flowplan.compiler.frontends.static.values import StaticArtifact, StepRef, Unknown, is_known
@@ -44,7 +44,7 @@ def record_step_call(
     if not definition.is_function:
         return Unknown("a step that is not a function")
     site = ev.site(node)
-    where = location(site)
+    where = site[0].where(site[1])  # type: ignore[arg-type]  # ``location(site)``
     template = template_of(run, step)
     sig = definition.signature
     trace = run.trace
