@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from flowplan.compiler.plan import ArtifactListInput, ArtifactRef, Invocation, Plan, TypeExpr
+from flowplan.compiler.plan import (
+    ArtifactListInput,
+    ArtifactRef,
+    Invocation,
+    OutputDef,
+    Plan,
+    TypeExpr,
+)
 from flowplan.compiler.run_names import (
     SAMPLE_VALUES,
     STANDARD_PLACEHOLDERS,
@@ -48,20 +55,31 @@ def check_references(plan: Plan) -> Iterable[Diagnostic]:
             if dep not in by_id:
                 hint = _suggest(dep, by_id) or "after= takes ids of step calls in this pipeline"
                 yield wiring.unknown_after(inv.id, dep, plan.pipeline, hint, _at(inv))
+        if not inv.inputs:
+            continue
         for name, ref in _artifact_inputs(inv):
             producer = by_id.get(ref.step)
-            if producer is None or producer.output(ref.output) is None:
+            if producer is None or _output(producer, ref.output) is None:
                 yield wiring.unknown_artifact(inv.id, name, f"{ref.step}.{ref.output}",
                                               _suggest(ref.step, by_id) or None, _at(inv))
 
 
-def _artifact_inputs(inv: Invocation) -> Iterable[tuple[str, ArtifactRef]]:
+def _output(inv: Invocation, name: str) -> OutputDef | None:
+    """``inv.output(name)``, without the call for the usual single output."""
+    outputs = inv.outputs
+    if len(outputs) == 1:
+        return outputs[0] if outputs[0].name == name else None
+    return inv.output(name)
+
+
+def _artifact_inputs(inv: Invocation) -> list[tuple[str, ArtifactRef]]:
+    found = []
     for name, value in inv.inputs.items():
         if isinstance(value, ArtifactRef):
-            yield name, value
+            found.append((name, value))
         elif isinstance(value, ArtifactListInput):
-            for item in value.items:
-                yield name, item
+            found += [(name, item) for item in value.items]
+    return found
 
 
 def check_acyclic(plan: Plan) -> Iterable[Diagnostic]:
@@ -81,6 +99,11 @@ def check_acyclic(plan: Plan) -> Iterable[Diagnostic]:
 
 def check_inputs(plan: Plan) -> Iterable[Diagnostic]:
     for inv in plan.invocations:
+        given = inv.inputs
+        if len(given) == len(inv.input_defs) and all(
+            d.name in given for d in inv.input_defs
+        ):
+            continue  # every input given, and nothing else
         defined = {d.name: d for d in inv.input_defs}
         for name in inv.inputs:
             if name not in defined:
@@ -93,10 +116,13 @@ def check_inputs(plan: Plan) -> Iterable[Diagnostic]:
 def check_edge_types(plan: Plan) -> Iterable[Diagnostic]:
     by_id = {inv.id: inv for inv in plan.invocations}
     for inv in plan.invocations:
+        artifacts = _artifact_inputs(inv) if inv.inputs else []
+        if not artifacts:
+            continue
         defined = {d.name: d for d in inv.input_defs}
-        for name, ref in _artifact_inputs(inv):
+        for name, ref in artifacts:
             producer = by_id.get(ref.step)
-            out = producer.output(ref.output) if producer else None
+            out = _output(producer, ref.output) if producer else None
             target = defined.get(name)
             if out is None or target is None:
                 continue
@@ -178,8 +204,11 @@ def check_artifact_names(plan: Plan) -> Iterable[Diagnostic]:
                                                             _at(inv))
 
 
+_MODES = frozenset(m.value for m in ExecutionMode)
+
+
 def check_execution_mode(plan: Plan) -> Iterable[Diagnostic]:
-    if plan.config.execution_mode not in {m.value for m in ExecutionMode}:
+    if plan.config.execution_mode not in _MODES:
         yield settings.unknown_execution_mode(
             plan.pipeline, plan.config.execution_mode, plan.source.path, plan.source.line
         )
