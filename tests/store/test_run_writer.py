@@ -315,3 +315,25 @@ def test_a_journal_of_json_lines_from_an_earlier_version_replays(store: LocalSto
     meta.close()
     remove_journal(home, str(run_id))
     assert not path.exists()
+
+
+def test_a_cache_entry_gives_back_the_records_of_its_artifacts(store: LocalStore) -> None:
+    from flowplan.store import queries
+    from flowplan.store.records import ArtifactRecord
+
+    writer, _ = _writer(store)
+    step = writer.start("a", "s", {})
+    made = writer.finish(
+        step, S.COMPLETED, artifacts=[_output(store, 41)], cache_key="k", code_hash="c"
+    )
+    writer.finish_run(S.COMPLETED)
+    assert made is not None
+    entries = store.metadata.db.read(lambda conn: queries.cache_index(conn, ["c"]))
+    step_run, rows = entries["k"]
+    assert step_run == str(step)
+    hit = queries.outputs_of(rows)
+    stored = store.metadata.db.read(
+        lambda conn: [ArtifactRecord.from_row(r) for r in conn.execute("SELECT * FROM artifacts")]
+    )
+    assert hit == {"output": stored} and stored[0].id == made["output"].id
+    assert stored[0].step_run_id == step and stored[0].content_hash == made["output"].content_hash

@@ -134,10 +134,11 @@ class RunIndex(NamedTuple):
 
 
 def outputs_of(rows: Sequence[sqlite3.Row]) -> dict[str, list[ArtifactRecord]]:
-    """The artifact records of a cache entry's output rows, by output name."""
+    """The artifact records of a cache entry's output rows (:func:`cache_index`), by output
+    name."""
     outputs: dict[str, list[ArtifactRecord]] = {}
     for row in rows:
-        outputs.setdefault(row["link_name"], []).append(ArtifactRecord.from_row(row))
+        outputs.setdefault(row[2], []).append(ArtifactRecord.from_columns(row[3:]))
     return outputs
 
 
@@ -145,21 +146,23 @@ def cache_index(
     conn: sqlite3.Connection, code_hashes: Sequence[str]
 ) -> dict[str, tuple[str, list[sqlite3.Row]]]:
     """The cache entries of steps with these code hashes: ``cache_key -> (step_run_id,
-    output rows)``, each row an artifact (``link_name``: its output), in output order."""
+    output rows)``, each row an artifact (its output's name third, then the artifact's
+    columns in :meth:`ArtifactRecord.from_columns` order), in output order."""
     entries: dict[str, tuple[str, list[sqlite3.Row]]] = {}
     for chunk in _chunks(code_hashes):
         marks = ", ".join("?" * len(chunk))
         rows = conn.execute(
-            "SELECT c.cache_key AS entry_key, c.step_run_id AS entry_run,"
-            " o.output_name AS link_name, a.* FROM cache_entries c"
+            "SELECT c.cache_key, c.step_run_id, o.output_name, a.id, a.name, a.version, a.uri,"
+            " a.content_hash, a.data_type, a.materializer, a.step_run_id, a.output_name,"
+            " a.created FROM cache_entries c"
             " LEFT JOIN step_outputs o ON o.step_run_id = c.step_run_id"
             " LEFT JOIN artifacts a ON a.id = o.artifact_id"
             f" WHERE c.code_hash IN ({marks}) ORDER BY c.cache_key, o.output_name, o.position",
             list(chunk),
         )
         for row in rows:
-            _, found = entries.setdefault(row["entry_key"], (row["entry_run"], []))
-            if row["id"] is not None:
+            _, found = entries.setdefault(row[0], (row[1], []))
+            if row[3] is not None:
                 found.append(row)
     return entries
 

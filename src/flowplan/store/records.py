@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -83,6 +83,16 @@ class ArtifactRecord:
     step_run_id: UUID | None
     output_name: str | None
     created: datetime
+
+    @classmethod
+    def from_columns(cls, values: Sequence[Any]) -> ArtifactRecord:
+        """From the artifact's columns in the order of this record's fields (a query that
+        names them so; cheaper than looking each up by name)."""
+        id_, name, version, uri, content_hash, data_type, materializer, step_run, output, made = (
+            values
+        )
+        return cls(record_id(id_), name, version, uri, content_hash, data_type, materializer,
+                   _uuid(step_run), output, required_datetime(made))  # fmt: skip
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> ArtifactRecord:
