@@ -154,3 +154,29 @@ def test_what_a_check_froze_is_collected_once_the_program_forgets_its_files(
     monkeypatch.setattr(Program, "trim", lambda self, keep=200: real(self, keep=0))
     check_paths([str(root)], load_config(root), use_cache=False, jobs=1)
     assert gc.get_freeze_count() == 0
+
+
+def test_only_a_large_file_makes_the_check_keep_freed_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowplan.lint import runner
+    from flowplan.lint.result_cache import ResultCache
+
+    calls: list[int] = []
+    real = runner.keep_freed_memory
+
+    def spy() -> None:
+        calls.append(1)
+        real()  # glibc's allocator told to keep freed memory: the check goes on as before
+
+    monkeypatch.setattr(runner, "keep_freed_memory", spy)
+    monkeypatch.setattr(runner, "LARGE_FILE", 2_000)
+    config = load_config(tmp_path)
+    small = "from flowplan import step\n"
+    large = small + "".join(f"\n\n@step\ndef s{k}() -> int:\n    return {k}\n" for k in range(80))
+    for name, text, expected in (("small.py", small, []), ("large.py", large, [1])):
+        path = tmp_path / name
+        path.write_text(text)
+        calls.clear()
+        results = runner.check_chunk([(str(path), text.encode())], config, ResultCache(None, ""))
+        assert calls == expected and results[0].diagnostics == []
