@@ -57,10 +57,7 @@ def _parameter_problems(defn: StepDef) -> list[Diagnostic]:
     """FP110, as ``flowplan.compiler.step._check_parameters`` words it."""
     assert not isinstance(defn.node, ast.ClassDef)
     args = defn.node.args
-    if args.vararg is None and args.kwarg is None and not any(
-        a.arg in RESERVED_INPUTS for group in (args.posonlyargs, args.args, args.kwonlyargs)
-        for a in group
-    ):
+    if args.vararg is None and args.kwarg is None and not _reserved_named(args):
         return []
     path, line = defn.location
     named = [(a, "") for a in [*args.posonlyargs, *args.args]]
@@ -74,6 +71,15 @@ def _parameter_problems(defn: StepDef) -> list[Diagnostic]:
         elif arg.arg in RESERVED_INPUTS:
             problems.append(messages.reserved_input(defn.name, arg.arg, path, line))
     return problems
+
+
+def _reserved_named(args: ast.arguments) -> bool:
+    """Whether a parameter is named like a call keyword (``id``, ``after``)."""
+    for group in (args.posonlyargs, args.args, args.kwonlyargs):
+        for arg in group:
+            if arg.arg in RESERVED_INPUTS:
+                return True
+    return False
 
 
 def _annotation_problems(defn: StepDef) -> list[Diagnostic]:
