@@ -157,3 +157,54 @@ def test_stale_temp_files_can_be_swept(tmp_path: Path) -> None:
     assert artifacts.remove_stale_temp_files() == 1
     assert artifacts.get_bytes(content_hash) == b"kept"
     assert [p.name for p in Path(uri).parent.iterdir()] == [content_hash]
+
+
+@pytest.mark.parametrize("count", [2, 40])  # synced in the calling thread / by several threads
+def test_every_file_written_unsynced_and_its_folder_are_synced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, count: int
+) -> None:
+    import threading
+
+    from flowplan.store import artifacts
+
+    synced: list[tuple[str, str]] = []
+    original = artifacts._fsync
+
+    def recording(path: str) -> None:
+        original(path)
+        synced.append((path, threading.current_thread().name))
+
+    monkeypatch.setattr(artifacts, "_fsync", recording)
+    store = ArtifactStore(tmp_path / "artifacts")
+    uris = {store.put_bytes(f"value {i}".encode(), sync=False)[1] for i in range(count)}
+    assert synced == []
+    store.sync_written()
+    paths = [path for path, _ in synced]
+    assert sorted(paths) == sorted(uris | {os.path.dirname(u) for u in uris})
+    # every file before any folder (a file's name is durable once its folder is synced)
+    assert all(p in uris for p in paths[: len(uris)])
+    threads = {name for _, name in synced}
+    assert (threads == {threading.current_thread().name}) == (count < 4)
+    store.sync_written()  # nothing left to sync
+    assert len(synced) == len(paths)
+
+
+def test_a_failed_sync_is_raised_once_every_file_was_tried(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowplan.store import artifacts
+
+    tried: list[str] = []
+
+    def failing(path: str) -> None:
+        tried.append(path)
+        if len(tried) == 3:
+            raise OSError("disk gone")
+
+    monkeypatch.setattr(artifacts, "_fsync", failing)
+    store = ArtifactStore(tmp_path / "artifacts")
+    for i in range(10):
+        store.put_bytes(f"value {i}".encode(), sync=False)
+    with pytest.raises(OSError, match="disk gone"):
+        store.sync_written()
+    assert len(tried) == 10  # all files were tried; their folders were not
