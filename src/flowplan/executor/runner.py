@@ -175,7 +175,7 @@ def _attempt(task: StepTask, store: ArtifactIO, result: StepResult, durable: boo
                 labels.artifact_tags.setdefault(out.name, []).extend(config.tags)
             if config.run_metadata:
                 labels.artifact_metadata.setdefault(out.name, {}).update(config.run_metadata)
-        stored = store.save_output(value, annotation, out.materializer, sync=durable)
+        stored = store.save_output(value, annotation, out.materializer)
         saved.append(
             SavedOutput(
                 out.name, stored.content_hash, stored.uri, stored.data_type, stored.materializer

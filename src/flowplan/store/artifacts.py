@@ -191,15 +191,14 @@ class ArtifactStore:
         self._remember(content_hash, verified(data, content_hash, path))
 
     def sync_written(self) -> None:
-        """Make the files written with ``sync=False`` durable: each file, then its folder.
-        Many are synced by several threads at once: the file system then makes them durable
-        together (one journal commit serves the calls waiting on it), where one call after
-        the other waits for a commit each."""
+        """Make the files written with ``sync=False`` durable: each file, then its folder."""
         with self._syncing:  # a caller returns only once files written before it are synced
             with self._unsynced_lock:
                 paths, self._unsynced = self._unsynced, set()
-            _fsync_all(paths)
-            _fsync_all({os.path.dirname(p) for p in paths})
+            for path in paths:
+                _fsync(path)
+            for folder in {os.path.dirname(p) for p in paths}:
+                _fsync(folder)
 
     def discard(self, content_hash: str) -> None:
         """Delete the file of ``content_hash`` if its content no longer matches it (damaged
@@ -339,21 +338,6 @@ def _left_by_dead_writer(name: str, alive: Callable[[int], bool]) -> bool:
     if len(fields) != 4 or fields[1] != _HOST_TAG or not fields[2].isdigit():
         return False  # another machine's, or an older flowplan's: not ours to judge
     return not alive(int(fields[2]))
-
-
-SYNC_THREADS = 16  # files synced at once (a batch of fewer is synced in the calling thread)
-
-
-def _fsync_all(paths: set[str]) -> None:
-    if len(paths) < 4:
-        for path in paths:
-            _fsync(path)
-        return
-    from concurrent.futures import ThreadPoolExecutor  # a pool per batch: safe after fork
-
-    with ThreadPoolExecutor(min(SYNC_THREADS, len(paths)), "flowplan-sync") as pool:
-        for _ in pool.map(_fsync, paths):  # raises the first error, once all have ended
-            pass
 
 
 def _fsync(path: str) -> None:
