@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import isolate, median_time, median_times
+from _common import compile_bytecode, isolate, median_time, median_times
 
 root = isolate()
 
@@ -153,17 +153,13 @@ def digest_share(repeat: int) -> None:
 
 def processes() -> None:
     # Users run with bytecode caches; make sure ours exist even where PYTHONDONTWRITEBYTECODE=1.
-    import compileall
-
-    import flowplan
-
-    compileall.compile_dir(str(Path(flowplan.__file__).parent), quiet=1)
+    compiled = compile_bytecode()
     env = {**os.environ}
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     python = sys.executable
     base, base_cpu = process_times([python, "-c", "pass"], env)
     imp, imp_cpu = process_times([python, "-c", "import flowplan"], env)
-    print("processes below: flowplan's bytecode compiled beforehand (compileall)")
+    print(f"processes below -- {compiled}")
     print(
         f"import flowplan:               {imp - base:8.3f} s  (cpu {imp_cpu - base_cpu:.3f} s;"
         f" startup {base:.3f} s apart)"
