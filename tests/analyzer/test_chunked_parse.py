@@ -23,10 +23,10 @@ def same_as_whole(text: str, chunk_lines: int) -> None:
         expected = dump(ast.parse(text))
     except SyntaxError as whole:
         with pytest.raises(SyntaxError) as pieces:
-            parse_module(text, "m.py", chunk_lines)
+            parse_module(text, "m.py", chunk_lines=chunk_lines)
         assert (pieces.value.msg, pieces.value.lineno) == (whole.msg, whole.lineno)
         return
-    assert dump(parse_module(text, "m.py", chunk_lines)) == expected
+    assert dump(parse_module(text, "m.py", chunk_lines=chunk_lines)) == expected
 
 
 STEP = '''

@@ -16,7 +16,7 @@ import ast
 import re
 from collections.abc import Iterator, Sequence
 
-from flowplan.analyzer.blocks import statement_blocks
+from flowplan.analyzer.blocks import SIMPLE_STATEMENTS, statement_blocks
 from flowplan.analyzer.names import dotted_name
 from flowplan.analyzer.positions import def_name_site
 from flowplan.analyzer.signature import (
@@ -49,17 +49,15 @@ def ast_functions(body: Sequence[ast.stmt], prefix: str = "") -> Iterator[tuple[
                 yield from ast_functions(block, prefix)
 
 
-_SIMPLE = (ast.Return, ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Pass,
-           ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # no statements of their own
+_OWN_NO_RETURNS = (*SIMPLE_STATEMENTS, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
 def own_returns(body: Sequence[ast.stmt]) -> Iterator[ast.Return]:
     """The ``return`` statements of a function itself, not of nested functions or classes."""
     for stmt in body:
-        if isinstance(stmt, _SIMPLE):
-            if isinstance(stmt, ast.Return):
-                yield stmt
-        else:
+        if isinstance(stmt, ast.Return):
+            yield stmt
+        elif not isinstance(stmt, _OWN_NO_RETURNS):  # defs and classes have their own
             for block in statement_blocks(stmt):
                 yield from own_returns(block)
 

@@ -6,6 +6,13 @@ import ast
 import sys
 from collections.abc import Iterator, Sequence
 
+# Statements that hold no other statement: a walk for statements need not look inside them.
+SIMPLE_STATEMENTS = (
+    ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Pass, ast.Raise,
+    ast.Assert, ast.Import, ast.ImportFrom, ast.Delete, ast.Global, ast.Nonlocal, ast.Break,
+    ast.Continue,
+)
+
 
 def statement_blocks(stmt: ast.stmt) -> Iterator[list[ast.stmt]]:
     """The statement lists inside a compound statement other than a def or class, in source

@@ -151,7 +151,7 @@ def parse_source(path: str, data: bytes, module: str) -> SourceFile | Diagnostic
         return text
     source = SourceFile(path=path, text=text, digest=digest(data), module=module)
     try:
-        source.tree = parse_module(text, path)
+        source.tree = parse_module(text, path, source.lines)
     except SyntaxError as exc:
         source.error = syntax_error(exc.msg, path, exc.lineno, exc.offset)
     except ValueError as exc:  # null bytes
@@ -178,15 +178,21 @@ CHUNK_LINES = 5_000  # a file this many lines long and more is parsed in pieces 
 _DEFINITION = re.compile(r"(?:@|def\s|class\s|async\s+def\s)")
 
 
-def parse_module(text: str, path: str, chunk_lines: int = CHUNK_LINES) -> ast.Module:
+def parse_module(
+    text: str, path: str, lines: list[str] | None = None, chunk_lines: int = CHUNK_LINES
+) -> ast.Module:
     """``ast.parse(text)``; a long file is parsed in pieces that each begin at a top-level
     definition, the tree the same.  The parser holds its own copy of what it parses while
     it builds the tree: for a file of 20,000 steps that copy is larger than the tree, and
     parsing it whole makes the process touch (and the kernel hand over) that much more
     memory.  Any piece that does not parse alone -- a split inside a string or brackets,
-    or a real error -- means the whole file is parsed at once, for the real tree or error."""
-    lines = text.split("\n")
-    if len(lines) < 2 * chunk_lines or "\r" in text:  # (a lone CR breaks lines too)
+    or a real error -- means the whole file is parsed at once, for the real tree or error.
+    ``lines``: the text's lines, when the caller has them already."""
+    if "\r" in text:  # a lone CR breaks lines too: no pieces
+        return ast.parse(text, filename=path)
+    if lines is None:
+        lines = text.split("\n")
+    if len(lines) < 2 * chunk_lines:
         return ast.parse(text, filename=path)
     starts = _piece_starts(lines, chunk_lines)
     body: list[ast.stmt] = []

@@ -13,7 +13,6 @@ from flowplan.compiler.plan import (
     ArtifactListInput,
     ArtifactRef,
     Invocation,
-    OutputDef,
     Plan,
     TypeExpr,
 )
@@ -59,17 +58,9 @@ def check_references(plan: Plan) -> Iterable[Diagnostic]:
             continue
         for name, ref in _artifact_inputs(inv):
             producer = by_id.get(ref.step)
-            if producer is None or _output(producer, ref.output) is None:
+            if producer is None or producer.output(ref.output) is None:
                 yield wiring.unknown_artifact(inv.id, name, f"{ref.step}.{ref.output}",
                                               _suggest(ref.step, by_id) or None, _at(inv))
-
-
-def _output(inv: Invocation, name: str) -> OutputDef | None:
-    """``inv.output(name)``, without the call for the usual single output."""
-    outputs = inv.outputs
-    if len(outputs) == 1:
-        return outputs[0] if outputs[0].name == name else None
-    return inv.output(name)
 
 
 def _artifact_inputs(inv: Invocation) -> list[tuple[str, ArtifactRef]]:
@@ -122,7 +113,7 @@ def check_edge_types(plan: Plan) -> Iterable[Diagnostic]:
         defined = {d.name: d for d in inv.input_defs}
         for name, ref in artifacts:
             producer = by_id.get(ref.step)
-            out = _output(producer, ref.output) if producer else None
+            out = producer.output(ref.output) if producer else None
             target = defined.get(name)
             if out is None or target is None:
                 continue

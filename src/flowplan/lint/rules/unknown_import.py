@@ -7,6 +7,7 @@ import importlib
 import importlib.util
 from collections.abc import Iterator
 
+from flowplan.analyzer.blocks import SIMPLE_STATEMENTS
 from flowplan.diagnostics import Diagnostic
 from flowplan.lint.context import FileContext
 from flowplan.lint.registry import Rule
@@ -42,11 +43,6 @@ def _close(module: str, name: str | None) -> str | None:
     return f"{_ROOT}.{match}" if match else None
 
 
-_LEAVES = (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Return, ast.Pass,
-           ast.Raise, ast.Assert, ast.Delete, ast.Global, ast.Nonlocal, ast.Break,
-           ast.Continue)  # statements that hold no statement (and are no import)
-
-
 def _nested_imports_possible(text: str) -> bool:
     """Whether an import statement may sit below the top level: the word ``import`` or
     ``from`` starting an indented line, or following the colon of a one-line compound
@@ -70,10 +66,10 @@ def _imports(body: list[ast.stmt], nested: bool) -> Iterator[ast.Import | ast.Im
     stack: list[ast.AST] = list(body)
     while stack:
         node = stack.pop()
-        if isinstance(node, _LEAVES):
-            continue
         if isinstance(node, ast.Import | ast.ImportFrom):
             yield node
+            continue
+        if isinstance(node, SIMPLE_STATEMENTS):
             continue
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             stack.extend(node.body)

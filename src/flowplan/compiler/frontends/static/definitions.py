@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from flowplan.analyzer.blocks import statement_blocks
+from flowplan.analyzer.blocks import SIMPLE_STATEMENTS, statement_blocks
 
 if TYPE_CHECKING:
     from flowplan.analyzer.signature import StepSignature
@@ -84,16 +84,10 @@ class PipelineDef(Definition):
     pass
 
 
-# Statements that hold no other statement: a body of only these holds no def.
-_SIMPLE = (ast.Return, ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Pass,
-           ast.Raise, ast.Assert, ast.Import, ast.ImportFrom, ast.Delete, ast.Global,
-           ast.Nonlocal, ast.Break, ast.Continue)
-
-
 def decorated_defs(body: list[ast.stmt], prefix: str = "") -> Iterator[tuple[str, DefNode]]:
     """Every decorated def or class, at any depth, with its qualname."""
     for stmt in body:
-        if isinstance(stmt, _SIMPLE):
+        if isinstance(stmt, SIMPLE_STATEMENTS):
             continue
         if isinstance(stmt, ast.ClassDef):
             if stmt.decorator_list:
@@ -102,7 +96,7 @@ def decorated_defs(body: list[ast.stmt], prefix: str = "") -> Iterator[tuple[str
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             if stmt.decorator_list:
                 yield f"{prefix}{stmt.name}", stmt
-            if not all(isinstance(inner, _SIMPLE) for inner in stmt.body):
+            if not all(isinstance(inner, SIMPLE_STATEMENTS) for inner in stmt.body):
                 yield from decorated_defs(stmt.body, f"{prefix}{stmt.name}.<locals>.")
         else:
             for block in statement_blocks(stmt):

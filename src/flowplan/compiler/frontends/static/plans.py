@@ -77,14 +77,12 @@ def check_pipeline(
         pending += [[*tape.taken[:i], not tape.taken[i]]
                     for i in range(len(tape.prefix), len(tape.taken))]
         plan = _plan(defn, options, check.parameters, trace)
-        for inv in plan.invocations if step_parameters else ():
-            given = step_parameters.get(inv.id) if step_parameters else None
-            if not given:
-                continue
-            defined = {d.name for d in inv.input_defs}
-            for name, value in given.items():  # a name the step lacks is FP007, there
-                if name in defined:
-                    inv.inputs.setdefault(name, ParameterInput(value=value))
+        if step_parameters:  # a name the step lacks is FP007, in the configuration
+            for inv in plan.invocations:
+                defined = {d.name for d in inv.input_defs}
+                for name, value in step_parameters.get(inv.id, {}).items():
+                    if name in defined:
+                        inv.inputs.setdefault(name, ParameterInput(value=value))
         _finish(check, trace, plan)
     if pending:
         check.traces[-1].partial.append(

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler import recording
 from flowplan.compiler.binding import bind
-from flowplan.compiler.frontends.static.interpret import StepCall
+from flowplan.compiler.frontends.static.interpret import StepCall, location
 from flowplan.compiler.frontends.static.operations import is_plain
 from flowplan.compiler.frontends.static.templates import StepTemplate, step_template
 from flowplan.compiler.frontends.static.values import StaticArtifact, StepRef, Unknown, is_known
 from flowplan.compiler.plan import (
-    ArtifactRef,
     Invocation,
     ParameterInput,
     SourceLocation,
@@ -44,7 +43,7 @@ def record_step_call(
     if not definition.is_function:
         return Unknown("a step that is not a function")
     site = ev.site(node)
-    where = site[0].where(site[1])  # type: ignore[arg-type]  # ``location(site)``
+    where = location(site)
     template = template_of(run, step)
     sig = definition.signature
     trace = run.trace
@@ -63,10 +62,6 @@ def record_step_call(
         values[keyword] = kwargs[keyword]
     inputs: dict[str, StepInput] = {}
     for name, value in values.items():
-        if type(value) is StaticArtifact and value.output_name is not None:
-            # The common case: an output of this pipeline (never foreign, see ``_never``).
-            inputs[name] = ArtifactRef(step=value.invocation_id, output=value.output_name)
-            continue
         converted = recording.convert_input(
             inv_id, name, value, template.hints, where, problems, (StepRef,),
             _never, _opaque_input,
