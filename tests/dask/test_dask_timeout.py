@@ -43,6 +43,20 @@ def sleeps(folder: str) -> None:
     Path(folder, "sleeps.late").write_text("ran past its deadline")
 
 
+@step(enable_cache=False, timeout=0.5)
+def spins(folder: str) -> None:
+    beats = Path(folder, "spins.beats")
+    while True:  # Python code that never ends by itself
+        with beats.open("a") as out:
+            out.write(".")
+        time.sleep(0.01)
+
+
+@pipeline
+def spinning(folder: str) -> None:
+    spins(folder)
+
+
 @pipeline
 def stuck(folder: str) -> None:
     after_hang(hangs(folder))
@@ -90,3 +104,20 @@ def test_the_orchestrator_setting_and_fail_fast_apply_on_the_cluster(
     assert returned - started < HANG  # the deadline ended the step, not its own end
     time.sleep(HANG - (time.time() - started) + 1.0)
     assert not (tmp_path / "sleeps.late").exists()
+
+
+@pytest.mark.slow
+def test_a_step_spinning_forever_in_python_is_stopped_on_its_worker(
+    dask_address: str, tmp_path: Path
+) -> None:
+    """The worker is not left busy: the step's thread ends at the deadline (its heartbeats
+    stop), not only the task that waited for it."""
+    with pytest.raises(RunFailedError) as info:
+        spinning.with_options(settings=on_cluster(dask_address))(folder=str(tmp_path))
+    assert "FP522" in (info.value.run.steps["spins"].error or "")
+    beats = tmp_path / "spins.beats"
+    time.sleep(0.5)
+    seen = beats.stat().st_size
+    assert seen > 0
+    time.sleep(1.0)
+    assert beats.stat().st_size == seen  # no heartbeat since: the thread has ended

@@ -384,6 +384,50 @@ def test_an_empty_pipeline_is_reported_only_when_it_is_run(tmp_path: Path, spell
     assert found(tmp_path, spelling, files) == {("run.py", "FP230", 3), ("run.py", "FP230", 7)}
 
 
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_an_empty_pipeline_run_from_another_module_is_reported_at_its_def(
+        tmp_path: Path, spelling: str) -> None:
+    """A run script importing the pipeline fails at run time at the pipeline's def: that is
+    where ``flow check`` reports it (decision 21); a pipeline only imported is left alone."""
+    files = {
+        "pipes.py": """
+            from MODEL import pipeline, step
+
+            @step
+            def load() -> int:
+                return 1
+
+            @pipeline
+            def training():
+                ...
+
+            @pipeline
+            def loading():
+                load()
+
+            @pipeline
+            def sketched():
+                pass
+            """,
+        "run.py": """
+            import MODEL
+            from pipes import loading, sketched, training
+
+            if __name__ == "__main__":
+                loading()
+                training.with_options(run_name="x")()
+            """,
+        "other.py": """
+            from MODEL import step
+            import pipes
+
+            pipes.sketched.compile()
+            """,
+    }
+    assert found(tmp_path, spelling, files) == {("pipes.py", "FP230", 7),
+                                                ("pipes.py", "FP230", 15)}
+
 @pytest.mark.parametrize("spelling", SPELLINGS)
 def test_a_bad_string_annotation_is_reported_at_the_string(tmp_path: Path, spelling: str
                                                            ) -> None:
