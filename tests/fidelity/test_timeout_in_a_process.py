@@ -19,6 +19,7 @@ import pytest
 
 TIMEOUT = 1.0
 SLACK = 1.5  # seconds past the deadline a loaded machine may take to return
+EXIT_SLACK = 10.0  # seconds a loaded machine may take to end the process after that
 
 SCRIPT = textwrap.dedent("""
     import json, socket, sys, time
@@ -77,5 +78,7 @@ def test_a_hung_step_times_out_at_its_deadline_and_the_process_ends(
     # (a worker process counts the deadline from when it is handed the step, a little
     # before the step's own first line)
     assert TIMEOUT - 0.5 < report["returned"] - started < TIMEOUT + SLACK
-    assert ended - report["returned"] < SLACK + 1.0  # exits without waiting for the thread
+    # exits without waiting for the thread (stuck for an hour): the bound leaves room for a
+    # loaded machine's interpreter and worker-pool shutdown
+    assert ended - report["returned"] < EXIT_SLACK
     assert not (tmp_path / "hangs.late").exists()
