@@ -123,8 +123,15 @@ class Client:
         synchronous: bool = False,
     ) -> PipelineRun:
         """Run a snapshot (the latest of a pipeline when only its name is given) in a
-        background process; ``synchronous=True`` waits for it to finish."""
+        background process; ``synchronous=True`` waits for it to finish.  Called by the
+        module-level code of a file being loaded -- by the CLI, or by a background run that
+        imports the pipeline --, nothing is triggered and None is returned."""
+        from flowplan.loader import loading, skipped_call
         from flowplan.snapshots import trigger
+
+        if loading():
+            skipped_call(f"the trigger of `{snapshot_name_or_id or pipeline_name_or_id}`")
+            return None  # type: ignore[return-value]
 
         return trigger(
             self.store, snapshot_name_or_id, pipeline_name_or_id, run_configuration, synchronous

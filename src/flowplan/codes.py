@@ -48,6 +48,7 @@ CATALOG: dict[str, Code] = {
         Code("FP009", "config-file-missing", "a configuration file does not exist"),
         Code("FP010", "config-too-large", "a run configuration's aliases expand past the bounds"),
         Code("FP011", "unknown-import", "an import names a flowplan module that does not exist"),
+        Code("FP020", "load-failed", "a file loaded to find a pipeline raised an exception"),
         # FP1xx -- step definitions
         Code("FP101", "missing-annotation", "a step input or output lacks a type annotation"),
         Code(

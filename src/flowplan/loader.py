@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextvars
 import importlib
+import importlib.machinery
 import importlib.util
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +17,7 @@ from flowplan.diagnostics import ConfigError, Diagnostic
 from flowplan.messages import files
 
 _LOADING: contextvars.ContextVar[bool] = contextvars.ContextVar("flowplan_loading", default=False)
+_SKIPPED: contextvars.ContextVar[list[str]] = contextvars.ContextVar("flowplan_skipped")
 
 
 def loading() -> bool:
@@ -26,16 +29,20 @@ def loading() -> bool:
 @contextmanager
 def not_running() -> Iterator[None]:
     token = _LOADING.set(True)
+    skipped = _SKIPPED.set([])
     try:
         yield
     finally:
+        _SKIPPED.reset(skipped)
         _LOADING.reset(token)
 
 
-def skipped_call(kind: str, name: str) -> None:
-    """Say on stderr that a call made while loading was not run (returns None to the caller)."""
+def skipped_call(what: str) -> None:
+    """Say on stderr that a call made while loading (``what``: "pipeline `x`") was not run;
+    the caller returns None."""
+    _SKIPPED.get([]).append(what)
     print(
-        f"flow: not running {kind} `{name}`, called while its file was loaded "
+        f"flow: not running {what}, called while its file was loaded "
         "(loading a file never runs it)",
         file=sys.stderr,
     )
@@ -68,13 +75,8 @@ def load_module(target: str) -> Any:
             raise ConfigError(files.no_such_file(target))
         with not_running():
             return _import_path(path.resolve())
-    try:
-        with not_running():
-            return importlib.import_module(target)
-    except ModuleNotFoundError as exc:
-        raise ConfigError(
-            files.unimportable_module(target, exc)
-        ) from None
+    with not_running():
+        return _import_name(target)
 
 
 def module_name_for(path: Path) -> str:
@@ -103,17 +105,67 @@ def _import_path(path: Path) -> Any:
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ConfigError(files.unloadable_file(str(path)))
+    return _execute(spec, path)
+
+
+def _import_name(name: str) -> Any:
+    existing = sys.modules.get(name)
+    if existing is not None:
+        return existing
+    try:
+        spec = importlib.util.find_spec(name)  # imports the packages above it
+    except ImportError as exc:
+        raise ConfigError(files.unimportable_module(name, exc)) from None
+    except Exception as exc:
+        raise ConfigError(files.load_failed(name, *_raised_at(exc, None))) from exc
+    if spec is None or spec.loader is None:
+        raise ConfigError(files.unimportable_module(name, f"No module named {name!r}"))
+    module = _execute(spec, Path(spec.origin) if spec.has_location and spec.origin else None)
+    parent, _, child = name.rpartition(".")
+    if parent in sys.modules:
+        setattr(sys.modules[parent], child, module)
+    return module
+
+
+def _execute(spec: importlib.machinery.ModuleSpec, path: Path | None) -> Any:
+    """Run the module's code.  When it raises after a call that loading does not run (that
+    call returned None, which later module-level code may trip over: ``run.status``), the
+    module as loaded so far is kept -- its pipelines are defined by then -- and a note says
+    so; any other exception is FP020 (FP001 for a syntax error)."""
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    sys.modules[spec.name] = module
+    skipped = len(_SKIPPED.get([]))
     try:
         spec.loader.exec_module(module)
+    except KeyboardInterrupt:
+        sys.modules.pop(spec.name, None)
+        raise
     except BaseException as exc:
-        sys.modules.pop(name, None)
-        problem = _unparsable(exc, path)
+        shown = str(path) if path is not None else spec.name
+        where, line, error = _raised_at(exc, path)
+        calls = _SKIPPED.get([])[skipped:]
+        if calls and not isinstance(exc, SyntaxError):
+            print(f"flow: {where}:{line}: {error}, after {calls[-1]} was not run (it returned "
+                  "None): the rest of the file is not loaded", file=sys.stderr)
+            return module
+        sys.modules.pop(spec.name, None)
+        problem = _unparsable(exc, path or Path(shown))
         if problem is not None:
             raise ConfigError(problem) from None
-        raise
+        raise ConfigError(files.load_failed(shown, where, line, error)) from exc
     return module
+
+
+def _raised_at(exc: BaseException, path: Path | None) -> tuple[str, int | None, str]:
+    """Where in the loaded file (else the innermost frame) ``exc`` was raised, and what."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    mine = [f for f in frames if path is not None and f.filename == str(path)]
+    error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if not frames:
+        return (str(path) if path else "?"), None, error
+    frame = (mine or frames)[-1]
+    return frame.filename, frame.lineno, error
 
 
 def _unparsable(exc: BaseException, path: Path) -> Diagnostic | None:

@@ -53,7 +53,13 @@ class Pipeline(PipelineDefinition[P, R]):
         self, name: str, description: str | None = None,
         parameters: Mapping[str, Any] | None = None,
     ) -> Any:
-        """Store this pipeline's compiled plan (with ``parameters``) to trigger it later."""
+        """Store this pipeline's compiled plan (with ``parameters``) to trigger it later (not
+        while its file is loaded by the CLI: then None)."""
+        from flowplan.loader import loading, skipped_call
+
+        if loading():
+            skipped_call(f"the snapshot of pipeline `{self.name}`")
+            return None
         return current_runtime().create_snapshot(self, name, description, parameters)
 
     def __call__(self, *args: P.args, **params: P.kwargs) -> Any:
@@ -65,7 +71,7 @@ class Pipeline(PipelineDefinition[P, R]):
         from flowplan.loader import loading, skipped_call
 
         if loading():
-            skipped_call("pipeline", self.name)
+            skipped_call(f"pipeline `{self.name}`")
             return None
         return current_runtime().run_pipeline(self.compiled(*args, **params))
 

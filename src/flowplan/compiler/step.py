@@ -188,7 +188,7 @@ class BaseStep(Generic[P, R]):
         from flowplan.loader import loading, skipped_call
 
         if loading():
-            skipped_call("step", self.name)
+            skipped_call(f"step `{self.name}`")
             return cast("R", None)
         if env_flag("RUN_SINGLE_STEPS_WITHOUT_STACK"):
             return self.entrypoint(*args, **kwargs)

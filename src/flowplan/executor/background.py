@@ -9,7 +9,6 @@ re-running the user's script, and drives the run.  Its output goes to ``<home>/l
 
 from __future__ import annotations
 
-import importlib
 import os
 import subprocess
 import sys
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from flowplan.diagnostics import FlowplanError
+from flowplan.diagnostics import ConfigError, FlowplanError
 from flowplan.enums import ExecutionStatus
 from flowplan.messages import runtime
 from flowplan.store.views import Snapshot
@@ -154,9 +153,11 @@ def _pipeline_object(snapshot: Snapshot) -> Pipeline:
     with importing_user_code(), not_running():
         module: Any = None
         if plan.source.module and plan.source.module != "__main__":
-            try:
-                module = importlib.import_module(plan.source.module)
-            except ImportError:
+            try:  # by name, as the run imported it; else from the snapshot's file
+                module = load_module(plan.source.module)
+            except ConfigError as exc:
+                if exc.diagnostic.code != "FP009":
+                    raise
                 module = None
         if module is None and snapshot.path:
             module = load_module(snapshot.path)

@@ -149,6 +149,16 @@ def unimportable_module(target: str, error: object) -> Diagnostic:
                 fix="check the module name, or pass a file path")
 
 
+# -- FP020 load-failed ------------------------------------------------------------------------
+def load_failed(target: str, path: str, line: int | None, error: str) -> Diagnostic:
+    """FP020: the module-level code of a file the CLI loads (to find a pipeline) raised."""
+    if len(error) > 500:
+        error = error[:500] + "…"
+    return make("FP020", f"loading {target} raised {error}", path=path, line=line,
+                fix="run the file with python to see the whole traceback; code meant to run "
+                    "only as a script goes under `if __name__ == \"__main__\":`")
+
+
 # -- FP010 config-too-large --------------------------------------------------------------------
 def run_config_too_large(source: str, what: str, line: int | None,
                          column: int | None) -> Diagnostic:
