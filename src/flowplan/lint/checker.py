@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import traceback
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flowplan.analyzer.deep_stack import deeply
 from flowplan.analyzer.source import SourceFile
@@ -15,12 +16,16 @@ from flowplan.lint.noqa import unsilenced
 from flowplan.lint.results import FileResult
 from flowplan.messages import internal
 
+if TYPE_CHECKING:
+    from flowplan.compiler.frontends.static.facts import ModuleFacts
+    from flowplan.lint.shards import Shard
 
-def check_file(path: Path, data: bytes, program: Program, config: LintConfig) -> FileResult:
-    """The problems of the Python file ``path`` whose content is ``data``."""
-    from flowplan.lint.context import FileContext
-    from flowplan.lint.registry import all_rules
 
+def check_file(
+    path: Path, data: bytes, program: Program, config: LintConfig, shards: int = 1
+) -> FileResult:
+    """The problems of the Python file ``path`` whose content is ``data``, checked by
+    ``shards`` processes (:mod:`flowplan.lint.shards`)."""
     program.begin()
     source = program.source_from(path, data)
     if not isinstance(source, SourceFile):
@@ -30,14 +35,33 @@ def check_file(path: Path, data: bytes, program: Program, config: LintConfig) ->
         return FileResult(source.path, found, program.dependencies())
     facts = program.facts_for(Path(source.path))
     assert facts is not None
-    ctx = FileContext(source, facts, program, config)
-    found = []
+    if shards < 2:
+        found, depends = run_rules(source, facts, program, config, None)
+    else:
+        from flowplan.lint.shards import check_shards
+
+        found, depends = check_shards(
+            lambda shard: run_rules(source, facts, program, config, shard), shards)
+    return FileResult(source.path, finish(found, program), depends)
+
+
+def run_rules(
+    source: SourceFile, facts: ModuleFacts, program: Program, config: LintConfig,
+    shard: Shard | None,
+) -> tuple[list[Diagnostic], dict[str, str]]:
+    """What every rule finds in ``shard`` of the module (all of it when None), and the
+    files read to find it."""
+    from flowplan.lint.context import FileContext
+    from flowplan.lint.registry import all_rules
+
+    ctx = FileContext(source, facts, program, config, shard=shard)
+    found: list[Diagnostic] = []
     for rule in all_rules():
         try:
             found += deeply(rule.check, ctx)
         except Exception as exc:  # a bug in a rule must not hide the other rules' findings
             found.append(internal_error(source.path, rule.name, exc))
-    return FileResult(source.path, finish(found, program), program.dependencies())
+    return found, program.dependencies()
 
 
 def internal_error(path: str, rule: str, exc: BaseException) -> Diagnostic:

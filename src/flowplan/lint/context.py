@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.analyzer.source import SourceFile
 from flowplan.compiler.frontends.static import PipelineCheck, Program, check_pipeline
-from flowplan.compiler.frontends.static.definitions import PipelineDef
+from flowplan.compiler.frontends.static.definitions import PipelineDef, StepDef
 from flowplan.compiler.frontends.static.facts import ModuleFacts
 from flowplan.compiler.frontends.static.interpret import StepCall
 from flowplan.compiler.frontends.static.source_options import configure
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from flowplan.compiler.runconfig import RunConfiguration
     from flowplan.lint.launches import ProjectLaunches
     from flowplan.lint.runconfigs import RunConfigs
+    from flowplan.lint.shards import Shard
 
 _launches: dict[int, ProjectLaunches] = {}
 # What a run configuration can supply: step parameters (FP207), pipeline arguments (FP213)
@@ -40,10 +41,13 @@ class FileContext:
     templates: dict[int, Any] = field(default_factory=dict)
     check_configs: dict[int, RunConfiguration] = field(default_factory=dict)  # by id(check)
     shared: dict[str, Any] = field(default_factory=dict)  # what several rules compute alike
+    shard: Shard | None = None  # the part of the module's definitions this process checks
 
-    def pipeline_refs(self) -> Iterator[PipelineRef]:
+    def pipeline_refs(self, whole: bool = False) -> Iterator[PipelineRef]:
         """The pipelines this module defines: its ``@pipeline`` defs, and module-level names
-        bound to ``<pipeline>.with_options(...)``."""
+        bound to ``<pipeline>.with_options(...)`` -- those of this process's shard, unless
+        ``whole``."""
+        shard = None if whole else self.shard
         seen: set[int] = set()
         by_node = self.facts.by_node
         for name, bound in self.facts.bindings.items():
@@ -55,7 +59,15 @@ class FileContext:
             value = self.facts.lookup(name)
             if isinstance(value, PipelineRef) and id(value) not in seen:
                 seen.add(id(value))
-                yield value
+                if shard is None or shard.owns(value.definition, self.facts):
+                    yield value
+
+    @cached_property
+    def steps(self) -> list[StepDef]:
+        """The module's steps whose definitions this process checks: those of its shard."""
+        if self.shard is None:
+            return self.facts.steps
+        return [d for d in self.shard.definitions(self.facts) if isinstance(d, StepDef)]
 
     @cached_property
     def run_configs(self) -> RunConfigs:
@@ -76,10 +88,23 @@ class FileContext:
 
     @cached_property
     def pipeline_checks(self) -> list[PipelineCheck]:
-        """Each pipeline checked once per run configuration it is run with: its own
-        ``config_path``, else those its launches name anywhere in the project."""
+        """Each pipeline (of this process's shard) checked once per run configuration it is
+        run with: its own ``config_path``, else those its launches name anywhere in the
+        project."""
+        return self._checks_of(self.pipeline_refs())
+
+    @cached_property
+    def all_pipeline_checks(self) -> list[PipelineCheck]:
+        """:attr:`pipeline_checks` of every pipeline of the module, whatever the shard."""
+        if self.shard is None:
+            return self.pipeline_checks
+        mine = {id(ref) for ref in self.pipeline_refs()}
+        return [*self.pipeline_checks, *self._checks_of(
+            ref for ref in self.pipeline_refs(whole=True) if id(ref) not in mine)]
+
+    def _checks_of(self, refs: Iterable[PipelineRef]) -> list[PipelineCheck]:
         checks = []
-        for ref in self.pipeline_refs():
+        for ref in refs:
             options = configure(ref.definition, [dict(ref.options)] if ref.options else [])
             launches = self.launches.of(ref)
             if options.config_path:
@@ -138,8 +163,9 @@ class FileContext:
         """Every problem of the front end: definitions, pipelines, configurations."""
         from flowplan.lint.definitions import definition_problems
 
+        mine = self.shard.definitions(self.facts) if self.shard is not None else None
         found = [*self.facts.problems,
-                 *definition_problems(self.facts, self.config.enforce_annotations)]
+                 *definition_problems(self.facts, self.config.enforce_annotations, mine)]
         for check in self.pipeline_checks:
             found += check.diagnostics
         return found

@@ -16,9 +16,12 @@ from flowplan.diagnostics import Diagnostic
 from flowplan.messages import definitions as messages
 
 
-def definition_problems(facts: ModuleFacts, enforce: bool) -> list[Diagnostic]:
+def definition_problems(
+    facts: ModuleFacts, enforce: bool, definitions: list[Definition] | None = None
+) -> list[Diagnostic]:
+    """The problems of ``definitions`` (default: every definition of the module)."""
     found: list[Diagnostic] = []
-    for defn in facts.definitions:
+    for defn in facts.definitions if definitions is None else definitions:
         found += _problems(defn, enforce)
     return found
 

@@ -41,7 +41,7 @@ def missing_inputs(ctx: FileContext) -> list[Diagnostic]:
 
 def _direct_calls(body: list[ast.stmt], ctx: FileContext) -> Iterator[ast.Call]:
     """Calls in module-level code (outside defs and classes) and in the bodies of steps."""
-    steps = {id(d.node) for d in ctx.facts.steps}
+    steps = {id(d.node) for d in ctx.steps}
     with_parens = [number for number, line in enumerate(ctx.source.lines, 1) if "(" in line]
     stack: list[ast.AST] = list(body)
     while stack:

@@ -139,7 +139,7 @@ def _check_all(
     if not todo:
         return []
     if jobs < 2 or len(todo) < MIN_PARALLEL or sys.platform == "win32":
-        return check_chunk(todo, config, cache)
+        return check_chunk(todo, config, cache, jobs)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -192,11 +192,13 @@ def thaw(collect: bool = False) -> None:
 
 
 def check_chunk(
-    chunk: list[tuple[str, bytes]], config: LintConfig, cache: ResultCache
+    chunk: list[tuple[str, bytes]], config: LintConfig, cache: ResultCache, jobs: int = 1
 ) -> list[FileResult]:
-    """Check files in this process (a worker keeps one Program across its chunks)."""
+    """Check files in this process (a worker keeps one Program across its chunks); with
+    ``jobs`` cores to itself, a large file is checked in shards by that many processes."""
     from flowplan.compiler.frontends.static.program import Program
     from flowplan.lint.checker import check_file
+    from flowplan.lint.shards import shard_count
 
     program = _worker_program.get(config.root)
     if not isinstance(program, Program):
@@ -207,7 +209,8 @@ def check_chunk(
     results = []
     for path, data in chunk:
         with collector_paused():
-            result = check_file(Path(path), data, program, config)
+            result = check_file(Path(path), data, program, config,
+                                shard_count(len(data), jobs))
         cache.store(result)
         results.append(result)
         if program.trim():  # memory stays bounded however many files a worker checks

@@ -36,7 +36,7 @@ def _uses(step: StepDef, ctx: FileContext) -> list[tuple[tuple[str, str], bool]]
     """For each (pipeline, run configuration) calling the step: whether it caches it."""
     path, _ = step.location
     found = []
-    for check in ctx.pipeline_checks:
+    for check in ctx.all_pipeline_checks:
         config = ctx.check_configs.get(id(check))
         launches = ctx.launches.of(check.pipeline)
         key = (check.pipeline.definition.location[0], check.pipeline.definition.qualname)

@@ -27,7 +27,7 @@ def _is_mutable(node: ast.expr, ctx: FileContext) -> bool:
 
 
 def check(ctx: FileContext) -> Iterator[Diagnostic]:
-    for step in ctx.facts.steps:
+    for step in ctx.steps:
         node = step.node
         if isinstance(node, ast.ClassDef):
             continue

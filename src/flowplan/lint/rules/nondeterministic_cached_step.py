@@ -17,7 +17,7 @@ from flowplan.messages import lint as messages
 def check(ctx: FileContext) -> Iterator[Diagnostic]:
     if not any(q.split(".")[0] in ROOTS for q in ctx.facts.imports.names.values()):
         return  # nothing nondeterministic can be named without importing it
-    for step in ctx.facts.steps:
+    for step in ctx.steps:
         if isinstance(step.node, ast.ClassDef):
             continue
         read = next(reads(step), None)

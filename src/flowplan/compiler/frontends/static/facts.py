@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from flowplan.compiler.frontends.static.program import Program
     from flowplan.diagnostics import Diagnostic
 
+Function = tuple[str, "ast.FunctionDef | ast.AsyncFunctionDef"]  # a step's qualname and def
+SIGNATURE_BLOCK = 256  # steps whose signatures are read together, when one is first needed
 STEP_DECORATORS = frozenset({"flowplan.step", "flowplan.compiler.step.step"})
 PIPELINE_DECORATORS = frozenset({"flowplan.pipeline", "flowplan.compiler.pipeline.pipeline"})
 
@@ -58,7 +60,8 @@ class ModuleFacts:
     hints: dict[str, Any] = field(default_factory=dict)  # annotation text -> typing object
     defaults: dict[int, dict[str, Any]] = field(default_factory=dict)  # def -> its defaults
     _values: dict[str, Any] = field(default_factory=dict)
-    _signatures: dict[int, StepSignature] | None = None
+    _signatures: dict[int, StepSignature] = field(default_factory=dict)
+    _unread: dict[int, list[Function]] | None = None  # def -> its block of steps, not yet read
 
     def __post_init__(self) -> None:
         tree = self.source.tree
@@ -222,32 +225,43 @@ class ModuleFacts:
         return FunctionRef(self, node, name)
 
     def signature(self, definition: StepDef) -> StepSignature:
-        if self._signatures is None:
-            self._signatures = self._read_signatures()
         found = self._signatures.get(id(definition.node))
         if found is None:
-            raise LookupError(definition.name)
+            self._read_block_of(definition)
+            found = self._signatures.get(id(definition.node))
+            if found is None:
+                raise LookupError(definition.name)
         return found
 
+    def _read_block_of(self, definition: StepDef) -> None:
+        """Read the signatures of the block of consecutive steps that holds ``definition``:
+        a check reads those it uses (a shard of a large file, :mod:`flowplan.lint.shards`,
+        its own), and a block is read at once (one read of its text, one of its types)."""
+        if self._unread is None:
+            functions: dict[int, Function] = {}
+            for step in self.steps:  # a def with two step decorators is read once
+                if isinstance(step.node, ast.FunctionDef | ast.AsyncFunctionDef):
+                    functions[id(step.node)] = (step.qualname, step.node)
+            steps = list(functions.values())
+            self._unread = {}
+            for start in range(0, len(steps), SIGNATURE_BLOCK):
+                block = steps[start:start + SIGNATURE_BLOCK]
+                self._unread.update((id(node), block) for _, node in block)
+        unread = self._unread.get(id(definition.node))
+        if unread is not None:
+            self._signatures.update(self._read_signatures(unread))
 
-    def _read_signatures(self) -> dict[int, StepSignature]:
-        """Every step's signature: from the ast where that is certain, else from the
-        analyzer's libcst reading (parsed only for such files)."""
-        from flowplan.analyzer.ast_signatures import quick_signature
-
+    def _read_signatures(self, block: list[Function]) -> dict[int, StepSignature]:
+        """The signatures of ``block``: from the ast where that is certain, else from the
+        analyzer's libcst reading -- which parses the whole module, so that every step not
+        read yet is then read with it."""
+        assert self._unread is not None
         found: dict[int, StepSignature] = {}
-        unsure = []
-        seen: set[int] = set()  # a def with two step decorators is read once
-        for step in self.steps:
-            node = step.node
-            if id(node) in seen or not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                continue
-            seen.add(id(node))
-            quick = quick_signature(self.source, step.qualname, node)
-            if quick is None:
-                unsure.append(node)
-            else:
-                found[id(node)] = quick
+        unsure = self._quick(block, found)
+        if unsure:
+            blocks = {id(steps): steps for steps in self._unread.values()}
+            unsure += self._quick([(name, node) for steps in blocks.values()
+                                   for name, node in steps if id(node) in self._unread], found)
         if unsure:
             from flowplan.analyzer.step_signatures import step_signatures
 
@@ -257,6 +271,23 @@ class ModuleFacts:
             if error is not None:
                 self.problems.append(error)
         return {key: fold_names(sig, self.fold) for key, sig in found.items()}
+
+    def _quick(self, todo: list[Function], found: dict[int, StepSignature]
+               ) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
+        """Read ``todo``'s signatures from the ast into ``found``; those it cannot be sure
+        of are returned."""
+        from flowplan.analyzer.ast_signatures import quick_signature
+
+        assert self._unread is not None
+        unsure = []
+        for qualname, node in todo:
+            quick = quick_signature(self.source, qualname, node)
+            if quick is None:
+                unsure.append(node)
+            else:
+                found[id(node)] = quick
+            del self._unread[id(node)]
+        return unsure
 
     def fold(self, text: str) -> object:
         """The value of an output name written as an expression (``Names.MODEL``)."""
