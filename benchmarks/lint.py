@@ -263,6 +263,15 @@ def many_steps(base: Path) -> None:
     growth = (times[20_000] / 20_000) / (times[2_000] / 2_000)
     print(f"  time per step, 20,000 vs 2,000:  x{growth:.2f} (linear: about 1; "
           "target: 20,000 steps < 3 s)")
+    # The same check in one process (a large file is otherwise split between the cores)
+    path = base / "steps_20000.py"
+    alone = median_time(
+        lambda: subprocess.run(
+            [str(Path(sys.executable).parent / "flow"), "check", "--no-cache", "--jobs", "1",
+             str(path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False),
+        repeat=3)
+    print(f"one file, 20,000 steps, --jobs 1: {alone:.3f} s "
+          f"(split between processes: x{alone / times[20_000]:.2f} faster)")
 
 
 def main() -> None:

@@ -164,11 +164,12 @@ class FileContext:
         from flowplan.lint.definitions import definition_problems
 
         mine = self.shard.definitions(self.facts) if self.shard is not None else None
-        found = [*self.facts.problems,
-                 *definition_problems(self.facts, self.config.enforce_annotations, mine)]
+        found = definition_problems(self.facts, self.config.enforce_annotations, mine)
         for check in self.pipeline_checks:
             found += check.diagnostics
-        return found
+        # Last: reading the definitions may add to the module's problems (a signature that
+        # only libcst can read, in a file it cannot parse), whichever shard reads it.
+        return [*self.facts.problems, *found]
 
     def reported(self, codes: Iterable[str]) -> list[Diagnostic]:
         wanted = set(codes)
