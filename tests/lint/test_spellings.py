@@ -428,6 +428,45 @@ def test_an_empty_pipeline_run_from_another_module_is_reported_at_its_def(
     assert found(tmp_path, spelling, files) == {("pipes.py", "FP230", 7),
                                                 ("pipes.py", "FP230", 15)}
 
+
+@pytest.mark.parametrize("spelling", SPELLINGS)
+def test_a_pipeline_calling_only_empty_pipelines_is_empty(tmp_path: Path, spelling: str
+                                                         ) -> None:
+    """Its run records no step either (FP230 at the outer def); a body that also calls a
+    step, or calls a name it binds itself, is left to the run."""
+    files = {"pipes.py": """
+        from MODEL import pipeline, step
+
+        @step
+        def load() -> int:
+            return 1
+
+        @pipeline
+        def inner():
+            \"\"\"To be written.\"\"\"
+
+        @pipeline
+        def outer():
+            inner()
+            inner.with_options(enable_cache=False)()
+
+        @pipeline
+        def mixed():
+            inner()
+            load()
+
+        @pipeline
+        def rebinds():
+            inner = load
+            inner()
+
+        if __name__ == "__main__":
+            outer()
+            mixed()
+            rebinds()
+        """}
+    assert found(tmp_path, spelling, files) == {("pipes.py", "FP230", 11)}
+
 @pytest.mark.parametrize("spelling", SPELLINGS)
 def test_a_bad_string_annotation_is_reported_at_the_string(tmp_path: Path, spelling: str
                                                            ) -> None:

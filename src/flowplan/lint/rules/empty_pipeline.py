@@ -1,5 +1,4 @@
-"""FP230 empty-pipeline: a pipeline that the file runs or compiles calls no step (defined
-here or in a module it imports)."""
+"""FP230 empty-pipeline: a pipeline that the file runs or compiles (from anywhere) calls no step."""
 
 from __future__ import annotations
 
@@ -19,19 +18,39 @@ from flowplan.messages import wiring
 _COMPILING = frozenset({"compile", "compiled"})  # pipe.compile(), pipe.compiled()
 
 
-def _calls_nothing(defn: PipelineDef) -> bool:
-    """A body without a single call: a run records no step, whatever the arguments (a body
-    that calls anything -- a helper, a parameter, a factory -- is left to the run)."""
+def _calls_nothing(defn: PipelineDef, seen: frozenset[int] = frozenset()) -> bool:
+    """A body whose calls, if any, all call pipelines that call nothing: a run records no
+    step (a body that calls anything else -- a step, a helper, a parameter -- is left to the
+    run).  Most bodies are decided by their first call."""
     node = defn.node
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or id(node) in seen:
         return False
-    return not any(isinstance(n, ast.Call) for stmt in node.body for n in ast.walk(stmt))
+    skip: set[int] = set()  # `inner.with_options(...)()` is one call of `inner`
+    local: set[str] | None = None
+    for call in (n for stmt in node.body for n in ast.walk(stmt) if isinstance(n, ast.Call)):
+        root = call.func
+        while isinstance(root, (ast.Attribute, ast.Call)):
+            skip.add(id(root))
+            root = root.value if isinstance(root, ast.Attribute) else root.func
+        if id(call) in skip:
+            continue
+        name = root.id if isinstance(root, ast.Name) else None
+        target = Evaluator(defn.facts).value(call.func) if name else None
+        if not (isinstance(target, PipelineRef)
+                and _calls_nothing(target.definition, seen | {id(node)})):
+            return False
+        if local is None:  # names the body binds may hide the module's pipelines
+            local = {n.arg for n in ast.walk(node) if isinstance(n, ast.arg)} | {
+                n.id for n in ast.walk(node)
+                if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        if name in local:
+            return False
+    return True
 
 
 def _may_run_one(ctx: FileContext) -> bool:
-    """Whether a pipeline that calls nothing is within this file's reach: defined here, or
-    imported from a checked module (a whole module imported counts: its pipelines may be
-    called through it).  Most files have none, and need no walk."""
+    """Whether a pipeline that calls nothing is defined here or imported (a whole module
+    imported counts).  Most files have none, and need no walk."""
     facts = ctx.facts
     if any(_calls_nothing(defn) for defn in facts.pipelines):
         return True
@@ -49,9 +68,8 @@ def _may_run_one(ctx: FileContext) -> bool:
 
 
 def _launched(ctx: FileContext, bodies: set[int]) -> dict[tuple[str, int | None], PipelineDef]:
-    """The pipelines this file calls or compiles, by where they are defined -- in this file
-    or in a module it imports (calls inside pipeline bodies inline a pipeline: the outer one
-    is what runs)."""
+    """The pipelines this file calls or compiles, by where they are defined (calls inside
+    pipeline bodies inline a pipeline: the outer one is what runs)."""
     assert ctx.source.tree is not None
     ev = Evaluator(ctx.facts)
     found: dict[tuple[str, int | None], PipelineDef] = {}
@@ -74,8 +92,7 @@ def _launched(ctx: FileContext, bodies: set[int]) -> dict[tuple[str, int | None]
 
 
 def check(ctx: FileContext) -> Iterator[Diagnostic]:
-    """Reported at the pipeline's def, as a run reports it, even when the def is in another
-    module: the file that runs the pipeline is the one whose run would fail."""
+    """At the pipeline's def, as a run reports it, even when the def is in another module."""
     if ctx.source.tree is None or not _may_run_one(ctx):
         return
     bodies = {id(defn.node) for defn in ctx.facts.pipelines}
@@ -93,8 +110,8 @@ RULE = Rule(
         (calling it, `.compiled()`, `flow compile`, `flow run`) is an error, as in ZenML.
         `flow check` reports it at the pipeline's def when a checked file calls or
         compiles the pipeline -- defined there or imported from another module -- and its
-        body holds no call at all; a pipeline that is only defined -- a documentation
-        snippet showing options -- is left alone.
+        body holds no call, or only calls of pipelines that call nothing; a pipeline that is
+        only defined -- a documentation snippet showing options -- is left alone.
     """,
     check=check,
     valid=(
