@@ -28,6 +28,7 @@ Step code travels with cloudpickle, by value where the workers cannot import it 
 
 from __future__ import annotations
 
+import itertools
 import secrets
 import threading
 import time
@@ -38,6 +39,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from flowplan.diagnostics import ConfigError, FlowplanError
+from flowplan.executor.collector import heap_set_aside
 from flowplan.executor.dask_batches import Courier, Parcel
 from flowplan.executor.dask_deaths import Deaths, Died, run_with_deaths
 from flowplan.executor.dask_shipping import ShippedModules
@@ -103,6 +105,8 @@ class DaskBackend:
         self._lost: FlowplanError | None = None
         self._deaths = Deaths()
         self._slow: set[str] = set()  # steps seen to take FUSE_BELOW or more: never fused
+        self._keys = f"flowplan-{secrets.token_hex(6)}"  # the run's Dask keys begin so
+        self._sent = itertools.count()  # tasks made: each key is new, a retried step's too
 
     @contextmanager
     def session(self) -> Iterator[None]:
@@ -114,6 +118,7 @@ class DaskBackend:
         location = dask_checks.artifact_location(self.store)  # FP558 before connecting
         self._resources = dask_checks.step_resources(self.plan)
         with ExitStack() as stack:
+            stack.enter_context(heap_set_aside(len(self.plan.invocations)))
             if self.target.address is None:
                 self.cluster = stack.enter_context(local_cluster(self.target.n_workers))
                 self.address = self.cluster.address
@@ -239,15 +244,11 @@ class DaskBackend:
         if self._lost is not None:
             return StepResult(id=step_id, ok=False, stopped=True)
         try:
-            payload = self._shipping.dumps(task, self.client)
+            shipment = self._shipping.pack(task, self.client)
         except Exception as exc:
             return failure(step_id, f"it cannot be sent to a Dask worker: {exc}")
-        return Parcel(
-            step_id,
-            f"flowplan-{step_id}-{secrets.token_hex(6)}",
-            payload,
-            self._resources.get(step_id),
-        )
+        key = f"{self._keys}-{next(self._sent)}-{step_id}"
+        return Parcel(step_id, key, shipment, self._resources.get(step_id))
 
     def _send(self, parcels: list[Parcel], should_stop: StopFlag) -> bool:
         """Hand ``parcels`` to the courier; False (none sent) when the run is stopping."""

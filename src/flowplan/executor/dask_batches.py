@@ -47,7 +47,7 @@ class Parcel:
 
     step_id: str
     key: str
-    payload: bytes
+    payload: object  # what the task function gets for this step (a picklable object)
     resources: dict[str, float] | None
     done: threading.Event = field(default_factory=threading.Event)
     future: Any = None  # once submitted

@@ -1,4 +1,12 @@
-"""Which of the user's modules travel to Dask workers by value.
+"""How a step's task travels to Dask workers: in parts, and which modules go by value.
+
+A step's ``StepTask`` is sent as a :class:`~flowplan.executor.dask_worker.Shipment`.  What
+its steps have in common -- the step function, hooks, retry settings and type hints, the
+run's and pipeline's context -- is cloudpickled once per run and object, and loaded once per
+worker process, by digest; what is the step's own -- its invocation, input records and
+parameters, all flowplan's records and JSON values -- is pickled for each step, with plain
+pickle (cloudpickle should anything there need it).  Per tiny step this was most of the
+driver's work (cloudpickle asks about every object it meets).
 
 Step code goes to the workers with cloudpickle: ``__main__`` by value (cloudpickle's rule),
 and so is every module of the user's project that the workers cannot import by name from the
@@ -11,20 +19,27 @@ workers, as Dask requires.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import site
 import sys
 import sysconfig
 import threading
 from contextlib import ExitStack
+from dataclasses import fields
 from functools import lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from flowplan.executor.dask_worker import module_origins
+from flowplan.executor.dask_worker import Shipment, module_origins
 
 if TYPE_CHECKING:
     from flowplan.executor.runner import StepTask
+
+# The fields of a step's task (and of its context) that steps share: sent as parts.
+SHARED = ("func", "on_success", "on_failure", "retry", "annotations", "output_annotations")
+SHARED_CONTEXT = ("pipeline_run", "pipeline")
 
 
 class ShippedModules:
@@ -32,6 +47,7 @@ class ShippedModules:
     value: yes unless every worker imports that name from the very same file."""
 
     def __init__(self) -> None:
+        self._parts: dict[int, tuple[object, str, bytes]] = {}  # id -> (object, digest, pickle)
         self._decided: dict[str, bool] = {}
         self._lock = threading.Lock()
         self._stack = ExitStack()
@@ -43,14 +59,48 @@ class ShippedModules:
     def __exit__(self, *exc: object) -> None:
         self._stack.close()
 
-    def dumps(self, task: StepTask, client: Any) -> bytes:
+    def pack(self, task: StepTask, client: Any) -> Shipment:
+        """``task`` as its worker receives it (see above)."""
         from flowplan.executor.worker_protocol import dumps
 
         with self._lock:
-            if self._seen != _modules_now() and not self._decided.keys() >= set(sys.modules):
+            now = _modules_now()
+            if self._seen != now and not self._decided.keys() >= set(sys.modules):
                 self._decide(client)  # modules were imported since
-            self._seen = _modules_now()
-        return dumps(task)
+                now = _modules_now()
+            self._seen = now
+        task_fields, context_fields = _field_names()
+        shared: dict[str, str] = {}
+        parts: dict[str, bytes] = {}
+        own: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
+        context = task.context
+        for owner, names, prefix, mine in (
+            (task, task_fields, "", own[0]), (context, context_fields, "context.", own[1])
+        ):
+            for name in names:
+                value = getattr(owner, name)
+                if value is None or name not in (SHARED_CONTEXT if prefix else SHARED):
+                    mine[name] = value
+                    continue
+                digest, blob = self._part(value)
+                shared[prefix + name] = digest
+                parts[digest] = blob
+        try:
+            body = pickle.dumps(own, 5)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            body = dumps(own)
+        return Shipment(body, shared, parts)
+
+    def _part(self, value: object) -> tuple[str, bytes]:
+        """The digest and pickle of a shared object, made once per object and session."""
+        from flowplan.executor.worker_protocol import dumps
+
+        known = self._parts.get(id(value))
+        if known is None or known[0] is not value:
+            blob = dumps(value)
+            known = (value, hashlib.blake2b(blob, digest_size=16).hexdigest(), blob)
+            self._parts[id(value)] = known
+        return known[1], known[2]
 
     def _decide(self, client: Any) -> None:
         from flowplan.executor.worker_protocol import pickled_by_value
@@ -68,6 +118,18 @@ class ShippedModules:
                 self._decided[name] = name not in importable
                 if name not in importable:
                     self._stack.enter_context(pickled_by_value([module]))
+
+
+@lru_cache(maxsize=1)
+def _field_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fields of ``StepTask`` (but its context) and of ``StepContext``."""
+    from flowplan.executor.context import StepContext
+    from flowplan.executor.runner import StepTask
+
+    return (
+        tuple(f.name for f in fields(StepTask) if f.name != "context"),
+        tuple(f.name for f in fields(StepContext)),
+    )
 
 
 def _modules_now() -> tuple[int, str | None]:

@@ -1,13 +1,13 @@
 """The Dask worker's side of the Dask orchestrator: what one step's task runs there.
 
-A task receives the cloudpickled ``StepTask`` (the user's code by value where the worker
-cannot import it by name, see :mod:`flowplan.executor.dask_backend`) and where the store's
-artifact files are, with the store's identity -- never its pickle signing key.  It checks
-that the location is the driver's store, loads the inputs (checked against the content
-hashes the driver sent), runs the attempts and hooks, writes the outputs' files (pickles
-marked ``digest-checked``: the driver records their hashes) and returns the ``StepResult``
-with the worker's address: run metadata stays with the driver.  This module imports no Dask
-at import time; it is importable wherever flowplan is.
+A task receives the step's ``StepTask`` as a :class:`Shipment` (the user's code by value
+where the worker cannot import it by name, see :mod:`flowplan.executor.dask_shipping`) and
+where the store's artifact files are, with the store's identity -- never its pickle signing
+key.  It checks that the location is the driver's store, loads the inputs (checked against
+the content hashes the driver sent), runs the attempts and hooks, writes the outputs' files
+(pickles marked ``digest-checked``: the driver records their hashes) and returns the
+``StepResult`` with the worker's address: run metadata stays with the driver.  This module
+imports no Dask at import time; it is importable wherever flowplan is.
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from flowplan.diagnostics import ConfigError
 from flowplan.messages import runtime
 
 if TYPE_CHECKING:
-    from flowplan.executor.runner import StepResult
+    from flowplan.executor.runner import StepResult, StepTask
     from flowplan.store.artifact_io import ArtifactIO
     from flowplan.store.artifacts import ArtifactStore
 
+KEPT_PARTS = 256  # parts shared by steps that a worker process keeps loaded (see Shipment)
 STOP_CHECK_EVERY = 0.25  # seconds between questions to the scheduler about a FAIL_FAST stop
 SYNC_EVERY = 0.5  # seconds between fsyncs of the output files a worker wrote meanwhile
 
@@ -49,6 +50,41 @@ class ArtifactLocation:
 
 
 _STORES: dict[ArtifactLocation, ArtifactIO] = {}
+_PARTS: dict[str, Any] = {}  # digest -> a shared part, loaded (the oldest first)
+_ABSENT = object()
+
+
+class Shipment:
+    """What one step's task carries: ``own``, the fields of its ``StepTask`` and
+    ``StepContext`` that are the step's alone (its invocation, input records, parameters),
+    pickled for it; ``shared``, field name -> digest of the objects it has in common with
+    other steps of the run (its code, hooks, retry settings and type hints; the run's and
+    pipeline's context), each cloudpickled once by the driver; ``parts``, digest -> those
+    pickles.  A worker process loads each part once and keeps it (``KEPT_PARTS`` at most)."""
+
+    __slots__ = ("own", "parts", "shared")
+
+    def __init__(self, own: bytes, shared: dict[str, str], parts: dict[str, bytes]) -> None:
+        self.own = own
+        self.shared = shared
+        self.parts = parts
+
+    def unpack(self) -> StepTask:
+        """The step's task (call while user code may be imported: see ``run_task``)."""
+        from flowplan.executor.context import StepContext
+        from flowplan.executor.runner import StepTask
+
+        fields, context_fields = pickle.loads(self.own)
+        for name, digest in self.shared.items():
+            value = _PARTS.get(digest, _ABSENT)
+            if value is _ABSENT:
+                value = pickle.loads(self.parts[digest])
+                while len(_PARTS) >= KEPT_PARTS:
+                    _PARTS.pop(next(iter(_PARTS)), None)
+                _PARTS[digest] = value
+            kind, _, field = name.partition(".")
+            (context_fields if kind == "context" else fields)[field or kind] = value
+        return StepTask(context=StepContext(**context_fields), **fields)
 
 
 def run_tasks(
@@ -58,20 +94,20 @@ def run_tasks(
     :func:`flowplan.executor.dask_batches.bundle_payload`): their results, in order."""
     from flowplan.executor.runner import StepResult
 
-    step_ids, payloads = pickle.loads(bundle)
+    step_ids, shipments = pickle.loads(bundle)
     signal = StopSignal(stop_event)  # asked of the scheduler at most every so often
     results: list[StepResult] = []
-    for step_id, payload in zip(step_ids, payloads, strict=True):
+    for step_id, shipment in zip(step_ids, shipments, strict=True):
         if results and signal():  # the run stopped (FAIL_FAST): the rest do not start
             results.append(StepResult(id=step_id, ok=False, stopped=True))
         else:
-            results.append(run_task(step_id, payload, location, stop_event, signal))
+            results.append(run_task(step_id, shipment, location, stop_event, signal))
     return results
 
 
 def run_task(
     step_id: str,
-    payload: bytes,
+    shipment: Shipment,
     location: ArtifactLocation,
     stop_event: str | None,
     signal: StopSignal | None = None,
@@ -85,7 +121,7 @@ def run_task(
     try:
         store = artifact_io(location)
         with importing_user_code():
-            task = pickle.loads(payload)
+            task = shipment.unpack()
         _expose_main_types([*task.annotations.values(), *task.output_annotations])
         with capturing_run():
             # A step's timeout is kept here, on the worker: the task returns FP522 at the

@@ -66,9 +66,16 @@ class Driver:
         # A live view needs the driver awake to redraw, so no step runs in its thread then.
         self.inline = not self.progress.live
         self.first_failure: str | None = None
+        self.threads: StepThreads | None = None  # while the run goes on
         self.results: queue.SimpleQueue[StepResult] = queue.SimpleQueue()
 
     def run(self) -> None:
+        try:
+            self._run()
+        finally:  # the step threads call back into the driver: no cycle outlives the run
+            self.threads = None  # (else the run's whole object graph waits for the collector)
+
+    def _run(self) -> None:
         running: set[str] = set()
         with self.backend.session():
             self.max_workers = max(1, self.max_workers or self.backend.capacity())
@@ -133,6 +140,7 @@ class Driver:
         if hand_over is not None:
             hand_over(tasks, self.state.stop_event.is_set, self.results.put)
             return
+        assert self.threads is not None
         for task in tasks:
             self.threads.submit(task)
 
