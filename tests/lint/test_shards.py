@@ -196,12 +196,23 @@ def test_a_shard_whose_process_hangs_is_ended_and_checked_here(
     assert sorted(d.message for d in found) == ["shard 0", "shard 1"]
 
 
-def test_shard_count_follows_size_and_free_cores() -> None:
+def test_shard_count_follows_size_and_free_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shards, "can_fork", lambda: True)  # other tests may leave threads
     assert shard_count(SHARD_BYTES - 1, 2) == 1
     assert shard_count(10 * SHARD_BYTES, 1) == 1
     assert shard_count(SHARD_BYTES, 2) == 2
     assert shard_count(10 * SHARD_BYTES, 4) == 4
     assert shard_count(SHARD_BYTES, 8) == 2  # a shard is worth a fork only when large
+
+
+def test_no_fork_while_another_thread_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert shards.can_fork() == sys.platform.startswith("linux")
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert not shards.can_fork()
+    assert shard_count(10 * SHARD_BYTES, 2) == 1
 
 
 def large_module(steps: int) -> str:
