@@ -35,11 +35,15 @@ _ROOT_MARKERS = (PYPROJECT, ".git")
 def find_project_root(start: Path | None = None) -> Path | None:
     """The nearest folder at or above ``start`` (default: cwd) holding a project marker
     (``pyproject.toml`` or ``.git``)."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if any((folder / marker).exists() for marker in _ROOT_MARKERS):
-            return folder
-    return None
+    # The current directory comes back from the OS with its symbolic links resolved.
+    folder = str(start.resolve()) if start is not None else os.getcwd()
+    while True:
+        if any(os.path.exists(os.path.join(folder, marker)) for marker in _ROOT_MARKERS):
+            return Path(folder)
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
 def has_project_table(root: Path | None) -> bool:

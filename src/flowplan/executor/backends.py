@@ -236,7 +236,7 @@ def _stoppable_run(
     step_id = task.invocation.id
     try:
         with stoppable_steps(threads, step_id):
-            return execute_step(task, store, should_stop, durable=False)
+            return execute_step(task, store, should_stop)
     except (StepStopped, StepTimedOut):
         return StepResult(id=step_id, ok=False, stopped=True)
 
