@@ -58,3 +58,19 @@ def test_stack_wide_asynchronous_runs(tmp_path: Path, monkeypatch: pytest.Monkey
     assert run.wait(timeout=60).status.value == "completed"
     explicit = pipe.with_options(settings={"orchestrator": {"synchronous": True}})()
     assert explicit.status.value == "completed"
+
+
+def test_the_project_root_is_found_from_a_linked_folder_and_not_above_the_top(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowplan.project import find_project_root
+
+    root = tmp_path / "proj"
+    (root / "pkg" / "deep").mkdir(parents=True)
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "link").symlink_to(root / "pkg")
+    monkeypatch.chdir(tmp_path / "link" / "deep")
+    assert find_project_root() == root.resolve()
+    assert find_project_root(tmp_path / "link") == root.resolve()
+    monkeypatch.chdir("/")
+    assert find_project_root() == (Path("/") if Path("/.git").exists() or Path("/pyproject.toml").exists() else None)

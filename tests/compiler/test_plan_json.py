@@ -81,3 +81,12 @@ def test_orchestrator_settings_read_plain_values_and_coerce_the_rest() -> None:
     assert orchestrator_settings({"orchestrator.local": {"max_workers": "3"}}).max_workers == 3
     with pytest.raises(ValidationError):
         orchestrator_settings({"orchestrator": {"max_workers": 0}})
+
+
+def test_a_parameter_that_holds_itself_is_refused_as_json_refuses_it() -> None:
+    plan = sample()
+    looped: list[object] = []
+    looped.append(looped)
+    plan.invocations[1].inputs["x"] = ParameterInput(value=looped)
+    with pytest.raises(ValueError, match="Circular reference"):
+        plan.to_json()

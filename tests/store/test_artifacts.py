@@ -157,3 +157,25 @@ def test_stale_temp_files_can_be_swept(tmp_path: Path) -> None:
     assert artifacts.remove_stale_temp_files() == 1
     assert artifacts.get_bytes(content_hash) == b"kept"
     assert [p.name for p in Path(uri).parent.iterdir()] == [content_hash]
+
+
+@pytest.mark.parametrize("size", [0, 10, (1 << 16) - 1, 1 << 16, (1 << 16) + 1, 300_000])
+def test_the_digest_check_reads_files_of_every_size_whole(tmp_path: Path, size: int) -> None:
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    content_hash, _uri = ArtifactStore(tmp_path / "artifacts").put_bytes(data)
+    fresh = ArtifactStore(tmp_path / "artifacts")  # nothing remembered
+    fresh.check(content_hash)
+    assert fresh.recent(content_hash) == data
+
+
+@pytest.mark.parametrize("size", [10, 1 << 16, 300_000])
+def test_the_digest_check_reports_a_damaged_file_whatever_its_size(
+    tmp_path: Path, size: int
+) -> None:
+    artifacts = ArtifactStore(tmp_path / "artifacts")
+    content_hash, uri = artifacts.put_bytes(b"y" * size)
+    Path(uri).write_bytes(b"y" * (size - 1) + b"z")
+    with pytest.raises(StoreError) as caught:
+        ArtifactStore(tmp_path / "artifacts").check(content_hash)
+    assert caught.value.code == "FP503"
+    assert "corrupt" in caught.value.diagnostic.message
