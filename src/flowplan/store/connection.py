@@ -1,4 +1,5 @@
-"""SQLite connections for the metadata store: one per thread, WAL, bounded waits.
+"""SQLite connections for the metadata store: one per thread for reads, one per process for
+writes, WAL, bounded waits.
 
 * **WAL** lets readers run while one writer commits, across threads and processes.
 * ``synchronous=NORMAL``: in WAL mode a commit is appended to the WAL file and the OS holds it,
@@ -6,7 +7,10 @@
   transaction; only a power failure or OS crash may roll back the last few commits, leaving a
   consistent older database.  That saves an fsync per commit (most of a write's cost).
 * Every write is a short ``BEGIN IMMEDIATE`` transaction: the write lock is taken up front, so
-  two writers never deadlock upgrading a read lock (the case SQLite cannot wait out).
+  two writers never deadlock upgrading a read lock (the case SQLite cannot wait out).  The
+  threads of a process write through one connection, one transaction at a time: a run's
+  groups are committed by its driver or by the commit clock's thread, and a connection whose
+  database another connection changed must read the pages it writes to again.
 * Reads see this process's own writes: records that a run writer of this process holds in
   its pending group (:mod:`flowplan.store.run_writer`) are committed before any read of the
   same database (a step that asks the ``Client`` about its run finds what came before it).
@@ -69,6 +73,9 @@ class Database:
         self.read_only = read_only
         self._local = threading.local()
         self._lock = threading.Lock()
+        self._writing = threading.RLock()  # the process's write connection, one at a time
+        self._writing_pid = os.getpid()
+        self._writer: _Connection | None = None
         # Weak, so a finished thread's connection is closed when its thread-local goes away.
         self._connections: weakref.WeakSet[_Connection] = weakref.WeakSet()
         if read_only:
@@ -97,6 +104,16 @@ class Database:
         if conn is None or conn.pid != pid:
             conn = self._retry(self._connect)
             self._local.conn = conn
+            with self._lock:
+                self._connections.add(conn)
+        return conn
+
+    def _write_connection(self) -> _Connection:
+        """The connection this process writes through (a new one after ``fork``); call
+        holding ``_writing``."""
+        conn = self._writer
+        if conn is None or conn.pid != os.getpid():
+            conn = self._writer = self._retry(self._connect)
             with self._lock:
                 self._connections.add(conn)
         return conn
@@ -145,8 +162,16 @@ class Database:
         """Run ``work`` in one short write transaction, retried while the database is busy."""
         if self.read_only:
             raise StoreError(read_only_store(self.path, "nothing can be recorded there"))
-        with deferred_stops:  # a step calling the store: no stop lands in a transaction
-            return self._retry(lambda: self._transaction("BEGIN IMMEDIATE", work))
+        # A step calling the store: no stop lands in a transaction.
+        with deferred_stops, self._writing_lock():
+            conn = self._write_connection()
+            return self._retry(lambda: self._transaction("BEGIN IMMEDIATE", work, conn))
+
+    def _writing_lock(self) -> threading.RLock:
+        """``_writing``, made anew in a forked child (where another thread may have held it)."""
+        if self._writing_pid != os.getpid():
+            self._writing, self._writing_pid = threading.RLock(), os.getpid()
+        return self._writing
 
     def read(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in one read transaction (a consistent snapshot), after this process's
@@ -157,7 +182,7 @@ class Database:
                     writers = list(_PENDING.get(self.key, ()))
                 for writer in writers:
                     writer.flush()
-            return self._retry(lambda: self._transaction("BEGIN", work))
+            return self._retry(lambda: self._transaction("BEGIN", work, self.connection()))
 
     def hold(self, writer: PendingWrites) -> None:
         """Register ``writer``, whose pending records reads must see (until ``release``)."""
@@ -172,8 +197,9 @@ class Database:
                 if not held:
                     del _PENDING[self.key]
 
-    def _transaction(self, begin: str, work: Callable[[sqlite3.Connection], T]) -> T:
-        conn = self.connection()
+    def _transaction(
+        self, begin: str, work: Callable[[sqlite3.Connection], T], conn: sqlite3.Connection
+    ) -> T:
         conn.execute(begin)
         try:
             result = work(conn)
@@ -219,6 +245,7 @@ class Database:
         for conn in mine:
             conn.close()
         self._local = threading.local()
+        self._writer = None
 
 
 class _Connection(sqlite3.Connection):

@@ -8,8 +8,9 @@ a group's transaction begins, so a ``kill -9`` while a step runs, or while a com
 for another writer, loses no record.  A group is committed in one transaction, after the
 new artifact files it refers to are made durable:
 
-* when it is ``window`` seconds old (a timer thread closes it while the driver waits on a
-  long step, so other readers see ``running`` steps within that time);
+* when it is ``window`` seconds old (the process's commit clock, one thread for every run,
+  closes it while the driver waits on a long step, so other readers see ``running`` steps
+  within that time);
 * when the run ends (with the run's own end, in the same transaction);
 * on a failure, and while a step with hooks runs (a hook or alerter sees everything that
   was recorded before it);
@@ -70,10 +71,8 @@ class RunWriter:
         self._unjournaled: list[Sequence[Op]] = []  # records of the group not in the journal
         self._opened: float | None = None  # when the pending group got its first record
         self._lock = threading.Lock()
-        self._wake = threading.Condition(self._lock)
         self._committing = threading.Lock()  # one group's transaction at a time, in order
         self._closed = False
-        self._timer: threading.Thread | None = None
         metadata.db.hold(self)
 
     # -- records ---------------------------------------------------------------------------
@@ -187,8 +186,8 @@ class RunWriter:
             self._unjournaled.append(ops)
             if self._opened is None:
                 self._opened = time.monotonic()
-                self._start_timer()
-                self._wake.notify()
+                if not self._closed:
+                    _CLOCK.watch(self, self._opened + self.window)
             due = urgent or self._eager > 0 or time.monotonic() - self._opened >= self.window
         if due or (self._first and ops[0][0] != "run"):
             self._first = False
@@ -211,7 +210,7 @@ class RunWriter:
         become ``stopped``.  The journal is removed: everything in it is committed."""
         with self._lock:
             self._closed = True
-            self._wake.notify()
+        _CLOCK.forget(self)
         self._commit((status, warnings))
         self.metadata.db.release(self)
         self.journal.close(remove=True)
@@ -243,26 +242,66 @@ class RunWriter:
                     self._opened = self._opened or time.monotonic()
                 raise
 
-    def _start_timer(self) -> None:
-        if self._timer is None and not self._closed:
-            self._timer = threading.Thread(target=self._tick, name="flowplan-commit", daemon=True)
-            self._timer.start()
-
     def _tick(self) -> None:
-        """Close each group when it is ``window`` old, while the driver is busy elsewhere."""
+        """Commit the pending group if it is ``window`` old (called by :data:`_CLOCK` while
+        the driver is busy elsewhere)."""
+        with self._lock:
+            if self._closed or self._opened is None:
+                return
+            due = self._opened + self.window
+        if time.monotonic() < due:  # a younger group, opened since the clock was set
+            _CLOCK.watch(self, due)
+            return
+        try:
+            self.flush()
+        except Exception:  # the driver's next commit retries it and reports
+            _CLOCK.watch(self, time.monotonic() + self.window)
+
+
+class _Clock:
+    """The one thread of a process that closes every run writer's group when it is
+    ``window`` old.  Shared, and kept for the life of the process: a thread of its own per
+    run would open a database connection of its own (and read the pages a commit touches
+    anew) in every run."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Condition(self._lock)
+        self._due: dict[RunWriter, float] = {}  # writer -> when its group is due
+        self._thread: threading.Thread | None = None
+
+    def watch(self, writer: RunWriter, when: float) -> None:
+        """Call ``writer._tick()`` at ``when`` (a ``time.monotonic()`` reading)."""
+        with self._lock:
+            self._due[writer] = when
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="flowplan-commit", daemon=True
+                )
+                self._thread.start()
+            self._wake.notify()
+
+    def forget(self, writer: RunWriter) -> None:
+        with self._lock:
+            self._due.pop(writer, None)
+
+    def _run(self) -> None:
         while True:
             with self._lock:
-                while not self._closed and (
-                    self._opened is None or time.monotonic() < self._opened + self.window
-                ):
-                    left = None if self._opened is None else self._opened + self.window
-                    self._wake.wait(None if left is None else max(left - time.monotonic(), 0))
-                if self._closed:
-                    return
-            try:
-                self.flush()
-            except Exception:  # the driver's next commit retries it and reports
-                time.sleep(self.window)
+                while True:
+                    now = time.monotonic()
+                    ready = [w for w, when in self._due.items() if when <= now]
+                    if ready:
+                        for writer in ready:
+                            del self._due[writer]
+                        break
+                    soonest = min(self._due.values(), default=None)
+                    self._wake.wait(None if soonest is None else soonest - now)
+            for writer in ready:
+                writer._tick()
+
+
+_CLOCK = _Clock()
 
 
 def new_id() -> UUID:
@@ -289,12 +328,13 @@ _random_block, _random_at = b"", 0
 _random_lock = threading.Lock()
 
 
-def _fresh_randomness() -> None:
-    global _random_block, _random_at, _random_lock
+def _after_fork_in_child() -> None:
+    global _random_block, _random_at, _random_lock, _CLOCK
     _random_block, _random_at, _random_lock = b"", 0, threading.Lock()
+    _CLOCK = _Clock()  # a forked child has no clock thread: its first group starts one
 
 
-os.register_at_fork(after_in_child=_fresh_randomness)
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _links(kind: str, owner: str, links: Links) -> list[Op]:
