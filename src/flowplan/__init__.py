@@ -6,24 +6,41 @@ Public API re-exports only.  Heavy parts (the store, the client) load on first u
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import gc
 
-from flowplan import dataclass_code  # noqa: F401  (first: the dataclasses below use its code)
-from flowplan.compiler.runtime import Runtime, register_runtime
-from flowplan.compiler.step import BaseStep, step
-from flowplan.config.artifact_config import ArtifactConfig
-from flowplan.config.retry_config import StepRetryConfig
-from flowplan.diagnostics import CompileError, Diagnostic, FlowplanError
-from flowplan.enums import ExecutionMode, ExecutionStatus
-from flowplan.lazy import lazy_exports
-from flowplan.pipelines import Pipeline, pipeline
-from flowplan.version import __version__
+# Importing makes classes, functions and modules that live as long as the process: the cyclic
+# collector, which would walk them again and again meanwhile, waits until the import is done.
+_collecting = gc.isenabled()
+gc.disable()
+try:
+    from typing import TYPE_CHECKING
+
+    from flowplan import dataclass_code  # noqa: F401  (first: the dataclasses below use its code)
+    from flowplan.compiler.runtime import Runtime, register_runtime
+    from flowplan.compiler.step import BaseStep, step
+    from flowplan.config.artifact_config import ArtifactConfig
+    from flowplan.config.retry_config import StepRetryConfig
+    from flowplan.diagnostics import CompileError, Diagnostic, FlowplanError
+    from flowplan.enums import ExecutionMode, ExecutionStatus
+    from flowplan.lazy import lazy_exports
+    from flowplan.pipelines import Pipeline, pipeline
+    from flowplan.version import __version__
+finally:
+    if _collecting:
+        gc.enable()
 
 
 def _local_runtime() -> Runtime:
-    """The executor's runtime, loaded when the first pipeline or step runs."""
-    from flowplan.executor.local_runtime import LocalRuntime
-
+    """The executor's runtime, loaded when the first pipeline or step runs (with what a run
+    imports, the collector paused as above)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        from flowplan.executor import run  # noqa: F401  (what a run imports)
+        from flowplan.executor.local_runtime import LocalRuntime
+    finally:
+        if collecting:
+            gc.enable()
     return LocalRuntime()
 
 

@@ -63,3 +63,30 @@ def test_import_flowplan_loads_only_what_defining_steps_needs() -> None:
     out = subprocess.run([sys.executable, "-c", code], text=True, capture_output=True,
                          timeout=60, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_import_flowplan_runs_with_the_collector_paused_and_leaves_it_as_it_was() -> None:
+    """Importing makes only long-lived objects: the collector waits until it is done."""
+    code = (
+        "import gc, sys\n"
+        "seen = []\n"
+        "class Spy:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.startswith('flowplan.'):\n"
+        "            seen.append(gc.isenabled())\n"
+        "sys.meta_path.insert(0, Spy())\n"
+        "import flowplan\n"
+        "print(len(seen) > 10, any(seen), gc.isenabled())\n"
+        "seen.clear()\n"
+        "from flowplan.compiler.runtime import current_runtime\n"
+        "current_runtime()  # what the first run loads\n"
+        "print(len(seen) > 10, any(seen), gc.isenabled())\n"
+        "gc.disable()\n"
+        "for name in [m for m in sys.modules if m.startswith('flowplan')]:\n"
+        "    del sys.modules[name]\n"
+        "import flowplan\n"
+        "print(gc.isenabled())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], text=True, capture_output=True,
+                         timeout=60, check=True).stdout
+    assert out.split("\n")[:3] == ["True False True", "True False True", "False"]
