@@ -53,3 +53,21 @@ def test_the_fork_server_starts_first(
     pipe()
     assert seen[: len(expected)] == expected
     assert "fork server" not in seen[len(expected):]
+
+
+@step(enable_cache=False)
+def frozen_objects() -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_workers_are_forked_with_the_servers_objects_frozen() -> None:
+    """What the fork server loaded is left out of each worker's cyclic collections."""
+
+    @pipeline(settings={"orchestrator": {"isolation": "process"}})
+    def pipe() -> None:
+        frozen_objects()
+
+    run = pipe()
+    assert run.steps["frozen_objects"].output.load() > 10_000

@@ -36,10 +36,14 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     control = socket.socket(fileno=int(sys.argv[1]))
+    import gc
     import importlib
 
+    gc.disable()  # what loads here lives as long as the server: nothing for the collector
     for name in PRELOAD:
         importlib.import_module(name)
+    gc.freeze()  # workers never walk (nor copy, by touching them) the objects loaded here
+    gc.enable()
     serve_forks(control)
 
 
