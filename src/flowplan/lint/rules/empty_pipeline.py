@@ -92,7 +92,10 @@ def _launched(ctx: FileContext, bodies: set[int]) -> dict[tuple[str, int | None]
 
 
 def check(ctx: FileContext) -> Iterator[Diagnostic]:
-    """At the pipeline's def, as a run reports it, even when the def is in another module."""
+    """At the pipeline's def, as a run reports it, even when the def is in another module.
+    The whole module is read: when it is checked in shards, by the first one only."""
+    if ctx.shard is not None and ctx.shard.index:
+        return
     if ctx.source.tree is None or not _may_run_one(ctx):
         return
     bodies = {id(defn.node) for defn in ctx.facts.pipelines}
