@@ -101,7 +101,7 @@ def test_results_that_arrived_together_are_one_gather() -> None:
             for callback in p.future.callbacks:
                 callback(p.future)
     for p in parcels:
-        assert p.done.wait(10)
+        assert p.wait(10)
     courier.close()
     assert client.gathers == [["flowplan-a", "flowplan-b"]]
     assert [p.result for p in parcels] == ["result of flowplan-a", "result of flowplan-b", None]
@@ -118,7 +118,7 @@ def test_a_cancelled_parcel_is_never_submitted() -> None:
     assert client.submitted.acquire(timeout=10)
     courier.cancel([waiting])
     courier.close()
-    assert waiting.done.is_set() and waiting.future is None
+    assert waiting.wait(0) and waiting.future is None
     assert [ids for ids, _, _ in client.maps] == [["kept"]]
 
 
@@ -142,12 +142,12 @@ def test_results_wait_while_the_cluster_is_busy_and_go_together(
 
     arrive(parcels[0])  # three still unfinished: the cluster is busy, the result waits
     arrive(parcels[1])  # two unfinished: still as many as the cluster's threads
-    assert not parcels[0].done.wait(0.3) and client.gathers == []
+    assert not parcels[0].wait(0.3) and client.gathers == []
     arrive(parcels[2])  # one unfinished: a thread is idle, what finished is gathered now
     for p in parcels[:3]:
-        assert p.done.wait(10)
+        assert p.wait(10)
     arrive(parcels[3])
-    assert parcels[3].done.wait(10)
+    assert parcels[3].wait(10)
     courier.close()
     assert client.gathers == [["flowplan-a", "flowplan-b", "flowplan-c"], ["flowplan-d"]]
 
@@ -163,7 +163,7 @@ def test_on_done_is_called_once_where_the_task_ended() -> None:
     courier.cancel([p])  # cancelled after it was submitted: its future ends it
     for callback in p.future.callbacks:
         callback(p.future)
-    assert p.done.wait(10)
+    assert p.wait(10)
     p.finish()  # a second end (a late cancellation) changes nothing
     courier.close()
     assert ended == ["a"]
@@ -188,7 +188,7 @@ def test_many_steps_handed_over_together_share_tasks_each_keeping_its_result() -
             for callback in future.callbacks:
                 callback(future)
     for p in [*parcels, alone]:
-        assert p.done.wait(10)
+        assert p.wait(10)
     courier.close()
     assert [p.result for p in parcels] == [f"result of s{i}" for i in range(8)] + [
         "result of flowplan-s8"  # a task of its own

@@ -265,7 +265,7 @@ class DaskBackend:
         """Wait for the task; a stop request cancels it and reports the step stopped."""
         step_id = parcel.step_id
         started = parcel.sent
-        while not parcel.done.wait(POLL):
+        while not parcel.wait(POLL):
             if should_stop():
                 assert self._courier is not None
                 self._courier.cancel([parcel])

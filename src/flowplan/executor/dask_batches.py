@@ -49,7 +49,6 @@ class Parcel:
     key: str
     payload: object  # what the task function gets for this step (a picklable object)
     resources: dict[str, float] | None
-    done: threading.Event = field(default_factory=threading.Event)
     future: Any = None  # once submitted
     result: Any = None  # once gathered (a finished task)
     cancelled: bool = False
@@ -59,10 +58,22 @@ class Parcel:
     index: int | None = None  # its place in the results of a task of several steps
     fellows: list[Parcel] = field(default_factory=list)  # the parcels of its task
     _finished: bool = field(default=False, init=False, repr=False)
+    _done: threading.Event | None = field(default=None, init=False, repr=False)
 
     def unpack(self, value: Any) -> Any:
         """This step's result within its task's result."""
         return value if self.index is None else value[self.index]
+
+    def wait(self, timeout: float) -> bool:
+        """True once the task is over (waiting up to ``timeout`` seconds).  Only a step
+        that waits gets an ``Event``: most are followed by ``on_done``."""
+        with _FINISHING:
+            if self._finished:
+                return True
+            if self._done is None:
+                self._done = threading.Event()
+            done = self._done
+        return done.wait(timeout)
 
     def finish(self) -> None:
         """The task is over (or will never run): wake its waiter, call ``on_done``, once."""
@@ -70,7 +81,9 @@ class Parcel:
             if self._finished:
                 return
             self._finished = True
-        self.done.set()
+            done = self._done
+        if done is not None:
+            done.set()
         if self.on_done is not None:
             self.on_done(self)
 

@@ -160,6 +160,7 @@ class Ledger:
         self._parameter_values: dict[str, dict[str, Any]] = {}
         # Input and output annotations of each step object (the same for all its invocations)
         self._annotations: dict[int, tuple[dict[str, Any], list[Any]]] = {}
+        self._defaults: dict[int, str] = {}  # id of a step object -> its JSON defaults
 
     # -- starting --------------------------------------------------------------------------
     def start(self, inv: Invocation) -> StepTask | None:
@@ -237,10 +238,14 @@ class Ledger:
 
     def _recorded_parameters(self, inv: Invocation) -> dict[str, Any]:
         """The parameters as the step sees them: given ones, and defaults of the others."""
-        defaults = defaulted_parameters(self.compiled.steps[inv.id].entrypoint)
+        step = self.compiled.steps[inv.id]
+        known = self._defaults.get(id(step))
+        if known is None:  # the signature is read once per step object (as JSON: fresh values)
+            known = self._defaults[id(step)] = json.dumps(defaulted_parameters(step.entrypoint))
         given = self._parameters(inv)
-        if not defaults:
+        if known == "{}":
             return given
+        defaults = json.loads(known)
         return {**{k: v for k, v in defaults.items() if k not in inv.inputs}, **given}
 
     def _cache_key(self, inv: Invocation, records: Records) -> str | None:
