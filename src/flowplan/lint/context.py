@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.analyzer.source import SourceFile
 from flowplan.compiler.frontends.static import PipelineCheck, Program, check_pipeline
-from flowplan.compiler.frontends.static.definitions import PipelineDef, StepDef
+from flowplan.compiler.frontends.static.definitions import Definition, PipelineDef, StepDef
 from flowplan.compiler.frontends.static.facts import ModuleFacts
 from flowplan.compiler.frontends.static.interpret import StepCall
 from flowplan.compiler.frontends.static.source_options import configure
@@ -59,15 +59,26 @@ class FileContext:
             value = self.facts.lookup(name)
             if isinstance(value, PipelineRef) and id(value) not in seen:
                 seen.add(id(value))
-                if shard is None or shard.owns(value.definition, self.facts):
+                if shard is None or id(value.definition) in self._own_definitions:
                     yield value
 
     @cached_property
+    def definitions(self) -> list[Definition]:
+        """The module's definitions this process checks: those of its shard, else all."""
+        if self.shard is None:
+            return self.facts.definitions
+        return self.shard.definitions(self.facts)
+
+    @cached_property
+    def _own_definitions(self) -> set[int]:
+        return {id(d) for d in self.definitions}
+
+    @cached_property
     def steps(self) -> list[StepDef]:
-        """The module's steps whose definitions this process checks: those of its shard."""
+        """The module's steps whose definitions this process checks."""
         if self.shard is None:
             return self.facts.steps
-        return [d for d in self.shard.definitions(self.facts) if isinstance(d, StepDef)]
+        return [d for d in self.definitions if isinstance(d, StepDef)]
 
     @cached_property
     def run_configs(self) -> RunConfigs:
@@ -163,8 +174,7 @@ class FileContext:
         """Every problem of the front end: definitions, pipelines, configurations."""
         from flowplan.lint.definitions import definition_problems
 
-        mine = self.shard.definitions(self.facts) if self.shard is not None else None
-        found = definition_problems(self.facts, self.config.enforce_annotations, mine)
+        found = definition_problems(self.definitions, self.config.enforce_annotations)
         for check in self.pipeline_checks:
             found += check.diagnostics
         # Last: reading the definitions may add to the module's problems (a signature that

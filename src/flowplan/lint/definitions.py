@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 
 from flowplan.compiler.frontends.static.definitions import Definition, StepDef
-from flowplan.compiler.frontends.static.facts import ModuleFacts
 from flowplan.compiler.frontends.static.source_options import configure
 from flowplan.compiler.frontends.static.templates import step_template
 from flowplan.compiler.frontends.static.values import StepRef
@@ -16,12 +15,10 @@ from flowplan.diagnostics import Diagnostic
 from flowplan.messages import definitions as messages
 
 
-def definition_problems(
-    facts: ModuleFacts, enforce: bool, definitions: list[Definition] | None = None
-) -> list[Diagnostic]:
-    """The problems of ``definitions`` (default: every definition of the module)."""
+def definition_problems(definitions: list[Definition], enforce: bool) -> list[Diagnostic]:
+    """The problems of ``definitions`` (a module's, or those of a shard of it)."""
     found: list[Diagnostic] = []
-    for defn in facts.definitions if definitions is None else definitions:
+    for defn in definitions:
         found += _problems(defn, enforce)
     return found
 

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flowplan.diagnostics import Diagnostic
@@ -34,13 +34,12 @@ MIN_WAIT = 30.0  # seconds a shard's process may take beyond this one's own shar
 Found = tuple[list[Diagnostic], dict[str, str]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Shard:
     """Shard ``index`` of ``count`` of one module's definitions."""
 
     index: int
     count: int
-    _owned: set[int] | None = field(default=None, repr=False)
 
     def definitions(self, facts: ModuleFacts) -> list[Definition]:
         """The definitions this shard checks, in the module's order: a consecutive part of
@@ -51,11 +50,6 @@ class Shard:
         others = [d for d in facts.definitions if not isinstance(d, StepDef)]
         mine = {id(d) for group in (steps, others) for d in self._part(group)}
         return [d for d in facts.definitions if id(d) in mine]
-
-    def owns(self, definition: Definition, facts: ModuleFacts) -> bool:
-        if self._owned is None:
-            self._owned = {id(d) for d in self.definitions(facts)}
-        return id(definition) in self._owned
 
     def _part(self, group: list[Definition]) -> list[Definition]:
         size = len(group)
