@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import gc
 
-# Importing makes classes, functions and modules that live as long as the process: the cyclic
-# collector, which would walk them again and again meanwhile, waits until the import is done.
-_collecting = gc.isenabled()
-gc.disable()
-try:
+
+class _CollectorPaused:
+    """Python's cyclic collector off for a block, then back as it was.  Importing makes
+    classes, functions and modules that live as long as the process: the collector, which
+    would walk them again and again meanwhile, waits until the imports are done."""
+
+    def __enter__(self) -> None:
+        self.was_enabled = gc.isenabled()
+        gc.disable()
+
+    def __exit__(self, *exc: object) -> None:
+        if self.was_enabled:
+            gc.enable()
+
+
+with _CollectorPaused():
     from typing import TYPE_CHECKING
 
     from flowplan import dataclass_code  # noqa: F401  (first: the dataclasses below use its code)
@@ -25,22 +36,14 @@ try:
     from flowplan.lazy import lazy_exports
     from flowplan.pipelines import Pipeline, pipeline
     from flowplan.version import __version__
-finally:
-    if _collecting:
-        gc.enable()
 
 
 def _local_runtime() -> Runtime:
     """The executor's runtime, loaded when the first pipeline or step runs (with what a run
     imports, the collector paused as above)."""
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with _CollectorPaused():
         from flowplan.executor import run  # noqa: F401  (what a run imports)
         from flowplan.executor.local_runtime import LocalRuntime
-    finally:
-        if collecting:
-            gc.enable()
     return LocalRuntime()
 
 
