@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 
 class StepStopped(BaseException):
@@ -110,8 +108,12 @@ class StepThreadRegistry:
                 self._sent.discard(step_id)
 
     def forget(self, step_id: str) -> None:
-        self.leave(step_id)
+        """:meth:`leave`, and forget a stop asked for ``step_id`` (its thread is done)."""
         with self._lock:
+            self._threads.pop(step_id, None)
+            if step_id in self._sent:
+                _take_pending()
+                self._sent.discard(step_id)
             self._asked.pop(step_id, None)
 
     def stop(self, step_ids: list[str] | set[str], exc_type: type[BaseException]) -> None:
@@ -191,13 +193,24 @@ user_code = _UserCode()
 deferred_stops = _DeferredStops()
 
 
-@contextmanager
-def stoppable_steps(registry: StepThreadRegistry, step_id: str) -> Iterator[None]:
-    """The calling thread runs ``step_id``: its user code may be stopped through ``registry``."""
-    outer = _here.registry, _here.step_id, _here.deferring  # a pipeline run by a step
-    _here.registry, _here.step_id, _here.deferring = registry, step_id, 0
-    try:
-        yield
-    finally:
-        registry.forget(step_id)  # in case a stop fired before user_code could leave
-        _here.registry, _here.step_id, _here.deferring = outer
+class stoppable_steps:
+    """``with stoppable_steps(registry, step_id):`` the calling thread runs ``step_id``: its
+    user code may be stopped through ``registry`` (a class, not a generator: it runs around
+    every step)."""
+
+    __slots__ = ("_outer", "_registry", "_step_id")
+
+    def __init__(self, registry: StepThreadRegistry, step_id: str) -> None:
+        self._registry = registry
+        self._step_id = step_id
+
+    def __enter__(self) -> None:
+        here = _here
+        self._outer = here.registry, here.step_id, here.deferring  # a pipeline run by a step
+        here.registry, here.step_id, here.deferring = self._registry, self._step_id, 0
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._registry.forget(self._step_id)  # in case a stop fired before user_code left
+        finally:
+            _here.registry, _here.step_id, _here.deferring = self._outer

@@ -27,11 +27,25 @@ Echo = Callable[[int, str], None]  # (0 for stdout or 1 for stderr, whole lines 
 
 
 class _StepCapture:
-    """One step's captured output, and the unfinished last line of each stream."""
+    """One step's captured output (a buffer per stream, made at its first write), and the
+    unfinished last line of each stream."""
+
+    __slots__ = ("buffers", "pending")
 
     def __init__(self) -> None:
-        self.buffers = (io.StringIO(), io.StringIO())
+        self.buffers: list[io.StringIO | None] = [None, None]
         self.pending = ["", ""]
+
+    def write(self, index: int, text: str) -> None:
+        buffer = self.buffers[index]
+        if buffer is None:
+            buffer = self.buffers[index] = io.StringIO()
+        buffer.write(text)
+
+    def text(self, index: int) -> str:
+        """What was written to stdout (0) or stderr (1)."""
+        buffer = self.buffers[index]
+        return "" if buffer is None else buffer.getvalue()
 
 
 _BUFFERS: contextvars.ContextVar[_StepCapture | None] = contextvars.ContextVar(
@@ -60,7 +74,7 @@ class _Proxy(io.TextIOBase):
             if pending is None:
                 pending = _THREAD_PENDING.lines = ["", ""]
         else:
-            capture.buffers[self.index].write(text)
+            capture.write(self.index, text)
             pending = capture.pending
         head, sep, tail = (pending[self.index] + text).rpartition("\n")
         pending[self.index] = tail
@@ -171,8 +185,8 @@ def echo_lines(echo: Echo) -> Iterator[None]:
 
 
 def capture_step() -> _CapturingStep:
-    """``with capture_step() as (out, err)``: what the step prints goes to ``out``/``err``
-    (and on to the terminal, as the run echoes it)."""
+    """``with capture_step() as captured``: what the step prints goes to
+    ``captured.text(0)``/``captured.text(1)`` (and on to the terminal, as the run echoes it)."""
     return _CapturingStep()
 
 
@@ -181,10 +195,10 @@ class _CapturingStep:
 
     __slots__ = ("_capture", "_token")
 
-    def __enter__(self) -> tuple[io.StringIO, io.StringIO]:
+    def __enter__(self) -> _StepCapture:
         self._capture = capture = _StepCapture()
         self._token = _BUFFERS.set(capture)
-        return capture.buffers
+        return capture
 
     def __exit__(self, *exc: object) -> None:
         _BUFFERS.reset(self._token)

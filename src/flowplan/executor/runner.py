@@ -168,7 +168,8 @@ def _attempt(task: StepTask, store: ArtifactIO, result: StepResult) -> list[Any]
         strict=True,
     ):
         _check_output(value, annotation, task.invocation.id, out.name)
-        config = artifact_config(annotation)
+        # (a plain class carries no ArtifactConfig: most annotations)
+        config = None if type(annotation) is type else artifact_config(annotation)
         if config is not None:
             labels = task.context.labels
             if config.tags:
@@ -197,7 +198,7 @@ def execute_step(
     durable (written, fsync'd, renamed) before it returns: syncing a run's new files as one
     group at commit time was measured slower here than one fsync per file."""
     result = StepResult(id=task.invocation.id, ok=False)
-    with capture_step() as (out, err), step_context(task.context):
+    with capture_step() as captured, step_context(task.context):
         last, values = _attempts(task, store, result, should_stop)
         if _stopping_now(should_stop):  # no hook for a step the run stopped meanwhile
             result.stopped = True
@@ -208,7 +209,7 @@ def execute_step(
         elif last is not None:
             result.error = _format(last)
             result.warnings += run_failure_hook(task.on_failure, task.invocation.id, last)
-        result.stdout, result.stderr = out.getvalue(), err.getvalue()
+        result.stdout, result.stderr = captured.text(0), captured.text(1)
         if result.ok and task.context.labels:
             result.labels = task.context.labels
     return result

@@ -11,6 +11,7 @@ written under either setting stay loadable.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -18,7 +19,9 @@ from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.store.artifacts import ArtifactStore
+from flowplan.store.jsoncodec import PLAIN_TYPE_NAMES
 from flowplan.store.materializers import (
+    JSON_PATH,
     BaseMaterializer,
     create_materializer,
     import_materializer,
@@ -70,6 +73,11 @@ class ArtifactIO:
         else:
             raise ValueError("an ArtifactIO needs a local folder or a URL")
         self._pickle_key = pickle_key
+        self._local_target = self.artifacts if isinstance(self.artifacts, ArtifactStore) else None
+        # Immutable values (a number, a short string) this process saved moments ago, by
+        # (uri, materializer, recorded type): the next step's input, without decoding it again.
+        self._scalars: dict[tuple[str, str, str], Any] = {}
+        self._scalars_lock = threading.Lock()
 
     def pickle_key(self) -> bytes | None:
         """The key that signs this store's pickles (None on a Dask worker away from it)."""
@@ -105,16 +113,26 @@ class ArtifactIO:
         ``warnings`` holds ``FP512`` when the value fell back to cloudpickle.  ``sync=False``
         leaves a new local file for the run's writer to make durable with its group.
         """
-        local = self.artifacts if isinstance(self.artifacts, ArtifactStore) else None
+        local = self._local_target
         result = materialize(value, annotation, materializer_path, pickle_key=self.pickle_key,
                              streamed=local is not None)
         if local is not None and result.write is not None:  # large values never held twice
             content_hash, uri = local.put_stream(result.write, sync=sync)
         else:
             content_hash, uri = self.artifacts.put_bytes(result.data, sync=sync)
+            if (local is not None and type(value) in _SCALARS and result.materializer == JSON_PATH
+                    and result.data_type in PLAIN_TYPE_NAMES and len(result.data) <= _SCALAR_BYTES):
+                self._keep_scalar((uri, JSON_PATH, result.data_type), value)
         return SavedOutput(
             content_hash, uri, result.data_type, result.materializer, result.warnings
         )
+
+    def _keep_scalar(self, key: tuple[str, str, str], value: Any) -> None:
+        with self._scalars_lock:
+            scalars = self._scalars
+            scalars[key] = value
+            if len(scalars) > _SCALARS_KEPT:  # the oldest go first
+                del scalars[next(iter(scalars))]
 
     def load_artifact(
         self, record: ArtifactRecord, data_type: Any = None, *, recent: bool = False
@@ -125,6 +143,10 @@ class ArtifactIO:
         input, when the recorded type cannot be imported here).  ``recent``: a step's input,
         whose content this process may hold already (written or checked moments ago).
         """
+        if recent and data_type is None:  # a number or string saved moments ago: as it was
+            known = self._scalars.get((record.uri, record.materializer, record.data_type), _NONE)
+            if known is not _NONE:
+                return known
         try:
             blobs = self.blobs_for(record.uri)
             cls = import_materializer(record.materializer)
@@ -144,6 +166,14 @@ class ArtifactIO:
             return _load(materializer, io.BytesIO(data), data_type)
         except StoreError as exc:
             raise _about(record, exc) from exc.__cause__
+
+
+# Loaded from JSON as a plain type, these are equal to what was saved (and of its type), and
+# immutable: the saved value itself can be handed to every step that reads it.
+_SCALARS = frozenset({int, float, str, bool, type(None)})
+_SCALAR_BYTES = 1024  # bytes of JSON at most (a longer string is decoded anew)
+_SCALARS_KEPT = 4096
+_NONE = object()
 
 
 def _recorded_type(record: ArtifactRecord, cls: type[BaseMaterializer]) -> Any:

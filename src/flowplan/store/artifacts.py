@@ -48,6 +48,7 @@ class ArtifactStore:
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
         self._root = str(self.root)
+        self._prefix = os.path.join(self._root, "")  # the root and one separator
         self._made_dirs: set[str] = set()
         self._unsynced: set[str] = set()
         self._unsynced_lock = threading.Lock()
@@ -79,14 +80,17 @@ class ArtifactStore:
 
         ``sync=False`` leaves the new file to :meth:`sync_written`."""
         content_hash = hashlib.sha256(data).hexdigest()
-        folder = os.path.join(self._root, content_hash[:2])
-        target = os.path.join(folder, content_hash)
-        if not os.path.exists(target):
+        folder = self._prefix + content_hash[:2]
+        target = f"{folder}{os.sep}{content_hash}"
+        try:
+            os.stat(target)  # one call: the same content is there already
+        except OSError:
             self._write_atomically(folder, target, data, sync)
             if not sync:
                 with self._unsynced_lock:
                     self._unsynced.add(target)
-        self._remember(content_hash, data)
+        if content_hash not in self._recent:
+            self._remember(content_hash, data)
         return content_hash, target
 
     def put_stream(

@@ -14,6 +14,7 @@ import functools
 import json
 import math
 import typing
+from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
 from flowplan.store.typespec import format_type, is_recordable
@@ -27,6 +28,8 @@ PLAIN_TYPES: frozenset[Any] = frozenset(
 )
 _UNANNOTATED: frozenset[Any] = frozenset({None, typing.Any, object})
 _PLAIN_NAMES: dict[Any, str] = {tp: tp.__name__ for tp in (dict, list, str, int, float, bool)}
+#: Recorded types whose JSON :func:`decode` loads with ``json.loads`` as is.
+PLAIN_TYPE_NAMES = frozenset({*_PLAIN_NAMES.values(), "None"})
 
 
 def is_plain_type(tp: Any) -> bool:
@@ -65,20 +68,38 @@ def is_plain_json(value: Any) -> bool:
     return True
 
 
-def dumps_plain(value: Any) -> bytes:
-    return _plain_encoder(value).encode()
-
-
 _plain_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def _scalar_text(value: Any) -> str | None:
+    """What the plain encoder writes for a lone ``int``/``str``/``bool``/``None``/finite
+    ``float`` (the same text, without its machinery: most outputs are one of these), else
+    ``None``."""
+    kind = type(value)
+    if kind is int:
+        return int.__repr__(value)  # ValueError beyond the int/str conversion limit
+    if kind is str:
+        return encode_basestring(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    return None
 
 
 def encode(value: Any, annotation: Any = None) -> tuple[bytes, str] | None:
     """``(json bytes, recorded type)`` when ``value`` round-trips through JSON, else ``None``."""
-    if is_plain_type(annotation) and is_plain_json(value):
-        plain = type(value) if is_unannotated(annotation) else annotation
+    if is_plain_type(annotation):
         try:
-            return dumps_plain(value), _PLAIN_NAMES.get(plain) or format_type(plain)
-        except ValueError:  # e.g. an int beyond Python's int/str conversion limit
+            text = _scalar_text(value)
+            if text is None and is_plain_json(value):
+                text = _plain_encoder(value)
+            if text is not None:
+                plain = type(value) if is_unannotated(annotation) else annotation
+                return text.encode(), _PLAIN_NAMES.get(plain) or format_type(plain)
+        except ValueError:  # an int beyond Python's int/str conversion limit, a lone surrogate
             return None
     candidates = [] if is_unannotated(annotation) else [annotation]
     if type(value) not in candidates:

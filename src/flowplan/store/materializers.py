@@ -151,6 +151,7 @@ class CloudpickleMaterializer(BaseMaterializer):
 
 
 _REGISTRY: dict[type, type[BaseMaterializer]] = {bytes: BytesMaterializer}
+JSON_PATH = f"{JsonMaterializer.__module__}:{JsonMaterializer.__qualname__}"
 
 
 def register_materializer(type_: type, materializer_cls: type[BaseMaterializer]) -> None:
@@ -258,7 +259,8 @@ def materialize(
     """Turn one output into bytes with the materializer chosen as the module doc says; with
     ``streamed``, into a ``write`` function that writes them into a file as it goes (the
     caller's store calls it), except for JSON, which is encoded to choose it."""
-    annotation = _strip_annotated(annotation)
+    if annotation is not None and type(annotation) is not type:  # a plain class has no metadata
+        annotation = _strip_annotated(annotation)
     cls = (
         import_materializer(materializer) if materializer else _registered(type(value), annotation)
     )
@@ -266,7 +268,7 @@ def materialize(
         return _save_with(cls, value, annotation, pickle_key, streamed)
     encoded = jsoncodec.encode(value, annotation)
     if encoded is not None:
-        return Materialized(encoded[0], materializer_path(JsonMaterializer), encoded[1], ())
+        return Materialized(encoded[0], JSON_PATH, encoded[1], ())
     return _save_with(CloudpickleMaterializer, value, annotation, pickle_key, streamed)
 
 
@@ -277,7 +279,7 @@ def _save_with(
     if cls is JsonMaterializer:
         encoded = jsoncodec.encode(value, annotation)
         if encoded is not None:
-            return Materialized(encoded[0], materializer_path(cls), encoded[1], ())
+            return Materialized(encoded[0], JSON_PATH, encoded[1], ())
     instance = create_materializer(cls, pickle_key=pickle_key)
     pickled = issubclass(cls, CloudpickleMaterializer)
     stored_as = type(value) if pickled or jsoncodec.is_unannotated(annotation) else annotation

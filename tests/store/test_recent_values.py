@@ -1,0 +1,115 @@
+"""Values a step saved moments ago, read back as the next step's input: a number or a short
+string comes back as it was saved (without decoding its file again); anything mutable is
+decoded anew for every reader.  The plain JSON of a lone scalar is the standard encoder's."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flowplan.store import jsoncodec
+from flowplan.store.local import LocalStore
+from flowplan.store.records import ArtifactRecord
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=10**4200, max_value=10**4400)  # beyond the int/str limit
+    | st.floats()
+    | st.text()
+    | st.sampled_from(["\ud800", "a\udfffb", "\x00\x1f\"\\/\u2028é€😀"])
+)
+
+
+def _reference(value: Any) -> bytes | None:
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return text.encode()
+    except ValueError:
+        return None
+
+
+@given(value=scalars, annotation=st.sampled_from([None, Any, object]))
+def test_a_lone_scalar_is_encoded_as_the_standard_encoder_writes_it(
+    value: Any, annotation: Any
+) -> None:
+    encoded = jsoncodec.encode(value, annotation)
+    expected = _reference(value)
+    if expected is None:  # beyond the int limit, a lone surrogate, not finite: not JSON
+        assert encoded is None
+    else:
+        assert encoded == (expected, "None" if value is None else type(value).__name__)
+
+
+def _saved(store: LocalStore, value: Any, annotation: Any = None) -> ArtifactRecord:
+    saved = store.save_output(value, annotation)
+    return store.metadata.record_artifact(
+        "p::s::output", saved.uri, saved.content_hash, saved.data_type, saved.materializer
+    )
+
+
+def _no_decoding(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    decoded: list[bytes] = []
+
+    def decode(data: bytes, data_type: Any) -> Any:
+        decoded.append(data)
+        return json.loads(data)
+
+    monkeypatch.setattr(jsoncodec, "decode", decode)
+    return decoded
+
+
+@pytest.mark.parametrize("value", [41, -2.5, "text", True, None, 10**30])
+def test_a_scalar_saved_moments_ago_is_the_next_input_without_decoding(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch, value: Any
+) -> None:
+    record = _saved(store, value)
+    decoded = _no_decoding(monkeypatch)
+    loaded = store.load_artifact(record, recent=True)
+    assert loaded == value and type(loaded) is type(value)
+    assert decoded == []
+    assert store.load_artifact(record) == value  # not as an input: read and decoded
+    assert len(decoded) == 1
+
+
+def test_a_float_annotated_int_comes_back_as_its_file_decodes(store: LocalStore) -> None:
+    record = _saved(store, 3, float)
+    assert record.data_type == "float"
+    loaded = store.load_artifact(record, recent=True)
+    assert loaded == 3 and type(loaded) is int  # what json.loads of `3` gives, as before
+
+
+@pytest.mark.parametrize("value", [[1, 2], {"a": [1]}, "x" * 5000])
+def test_mutable_or_long_values_are_decoded_anew_for_every_reader(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch, value: Any
+) -> None:
+    record = _saved(store, value)
+    decoded = _no_decoding(monkeypatch)
+    first = store.load_artifact(record, recent=True)
+    second = store.load_artifact(record, recent=True)
+    assert first == second == value
+    assert len(decoded) == 2
+    if isinstance(value, list):
+        first.append(3)  # one reader's change is not another's
+        assert second == value and store.load_artifact(record, recent=True) == value
+
+
+def test_a_type_given_by_the_reader_is_decoded(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = _saved(store, 5)
+    decoded = _no_decoding(monkeypatch)
+    assert store.load_artifact(record, data_type=int, recent=True) == 5
+    assert len(decoded) == 1
+
+
+def test_only_the_recorded_file_and_type_match(store: LocalStore) -> None:
+    record = _saved(store, 7)
+    other = _saved(store, "7")
+    assert store.load_artifact(record, recent=True) == 7
+    assert store.load_artifact(other, recent=True) == "7"
