@@ -4,14 +4,18 @@ decoded anew for every reader.  The plain JSON of a lone scalar is the standard 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from flowplan.store import jsoncodec
+from flowplan.store import artifacts, jsoncodec
+from flowplan.store.artifacts import ArtifactStore
 from flowplan.store.local import LocalStore
 from flowplan.store.records import ArtifactRecord
 
@@ -113,3 +117,38 @@ def test_only_the_recorded_file_and_type_match(store: LocalStore) -> None:
     other = _saved(store, "7")
     assert store.load_artifact(record, recent=True) == 7
     assert store.load_artifact(other, recent=True) == "7"
+
+
+def test_a_small_content_written_again_is_not_hashed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ArtifactStore(tmp_path / "artifacts")
+    first = store.put_bytes(b"41")
+    hashed: list[bytes] = []
+    real = hashlib.sha256
+
+    def sha256(data: bytes) -> Any:
+        hashed.append(data)
+        return real(data)
+
+    monkeypatch.setattr(artifacts.hashlib, "sha256", sha256)
+    assert store.put_bytes(b"41") == first
+    assert hashed == []
+    os.unlink(first[1])  # deleted behind the store's back: written again
+    assert store.put_bytes(b"41") == first and Path(first[1]).read_bytes() == b"41"
+    store.put_bytes(b"x" * (artifacts.HASHED_ITEM + 1))
+    store.put_bytes(b"x" * (artifacts.HASHED_ITEM + 1))
+    assert len(hashed) == 2  # a larger content is hashed each time
+
+
+def test_contents_kept_in_memory_stay_within_their_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(artifacts, "RECENT_TOTAL", 20_000)
+    store = ArtifactStore(tmp_path / "artifacts")
+    written = [store.put_bytes(str(i).encode(), sync=False) for i in range(500)]
+    assert 0 < len(store._hashes) == len(store._recent) < 100  # each entry costs memory
+    for data, content_hash in store._hashes.items():
+        assert store._recent[content_hash] == data
+        assert hashlib.sha256(data).hexdigest() == content_hash
+    assert store.put_bytes(b"0") == written[0]  # forgotten: hashed and found on disk again

@@ -66,14 +66,12 @@ class LoggedLabels:
     artifact_tags: dict[str, list[str]] = field(default_factory=dict)  # by output name
 
     def __bool__(self) -> bool:
-        return any(
-            (
-                self.step_metadata,
-                self.run_metadata,
-                self.run_tags,
-                self.artifact_metadata,
-                self.artifact_tags,
-            )
+        return bool(
+            self.step_metadata
+            or self.run_metadata
+            or self.run_tags
+            or self.artifact_metadata
+            or self.artifact_tags
         )
 
 

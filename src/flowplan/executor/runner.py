@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 import typing
 from dataclasses import dataclass, field
+from types import MethodType
 from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler.plan import (
@@ -204,8 +205,10 @@ def execute_step(
             result.stopped = True
         elif result.ok:
             result.values = values
-            hook_value = values[0] if len(values) == 1 else (tuple(values) if values else None)
-            result.warnings += run_success_hook(task.on_success, task.invocation.id, hook_value)
+            if task.on_success is not None:
+                hook_value = values[0] if len(values) == 1 else (tuple(values) or None)
+                result.warnings += run_success_hook(task.on_success, task.invocation.id,
+                                                    hook_value)
         elif last is not None:
             result.error = _format(last)
             result.warnings += run_failure_hook(task.on_failure, task.invocation.id, last)
@@ -247,7 +250,8 @@ def _attempts(
 def _stopping_now(should_stop: Callable[[], bool]) -> bool:
     """``should_stop()`` asked anew: a flag that answers from a recent look (a Dask
     worker's, which asks the scheduler at most every so often) offers ``fresh()``."""
-    fresh = getattr(should_stop, "fresh", None)
+    # (the run's ``Event.is_set``, a bound method, answers afresh: no attribute to look up)
+    fresh = None if type(should_stop) is MethodType else getattr(should_stop, "fresh", None)
     return bool(fresh()) if callable(fresh) else should_stop()
 
 

@@ -36,6 +36,8 @@ _FIRST_READ = 1 << 16  # bytes a digest check reads first (most artifacts are sm
 _INCOMING = "incoming"  # large contents being written, before their hash names them
 RECENT_ITEM = 1 << 20  # bytes: contents up to this size are kept in memory once hashed
 RECENT_TOTAL = 32 << 20  # bytes kept in memory in all
+HASHED_ITEM = 1 << 12  # bytes: the hash of contents up to this size is found by content
+_ENTRY_COST = 256  # bytes of memory each content kept costs besides itself (keys, entries)
 _HASH = re.compile("[0-9a-f]{64}")
 _TEMP_PREFIX = ".tmp-"
 # Which machine wrote a temporary file (its pid means something only there).
@@ -57,6 +59,9 @@ class ArtifactStore:
         # next step's input) needs neither the file nor a second hash.
         self._recent: dict[str, bytes] = {}
         self._recent_size = 0
+        # The hashes of the small ones among them, by content: writing such a content again
+        # (the same output, run after run) needs no second hash.
+        self._hashes: dict[bytes, str] = {}
 
     def path_for(self, content_hash: str) -> Path:
         """Where the artifact with this SHA-256 hex digest lives (whether or not it does)."""
@@ -79,7 +84,9 @@ class ArtifactStore:
         """Store ``data``; return ``(content_hash, uri)``.  Writing the same bytes twice is free.
 
         ``sync=False`` leaves the new file to :meth:`sync_written`."""
-        content_hash = hashlib.sha256(data).hexdigest()
+        content_hash = self._hashes.get(data) if type(data) is bytes else None
+        if content_hash is None:
+            content_hash = hashlib.sha256(data).hexdigest()
         folder = self._prefix + content_hash[:2]
         target = f"{folder}{os.sep}{content_hash}"
         try:
@@ -246,10 +253,14 @@ class ArtifactStore:
             return
         with self._unsynced_lock:
             self._recent[content_hash] = data
-            self._recent_size += len(data)
+            self._recent_size += len(data) + _ENTRY_COST
+            if len(data) <= HASHED_ITEM and type(data) is bytes:
+                self._hashes[data] = content_hash
             while self._recent_size > RECENT_TOTAL:  # the oldest go first
-                oldest = next(iter(self._recent))
-                self._recent_size -= len(self._recent.pop(oldest))
+                oldest = self._recent.pop(next(iter(self._recent)))
+                self._recent_size -= len(oldest) + _ENTRY_COST
+                if len(oldest) <= HASHED_ITEM:
+                    self._hashes.pop(oldest, None)
 
     def _write_atomically(self, folder: str, target: str, data: bytes, sync: bool) -> None:
         if folder not in self._made_dirs:
