@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import contextvars
-import importlib
-import importlib.machinery
-import importlib.util
 import sys
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowplan.diagnostics import ConfigError, Diagnostic
 from flowplan.messages import files
+
+if TYPE_CHECKING:
+    import importlib.machinery
+
+# A run asks only loading() and skipped_call(): importlib.util and traceback, which loading
+# a file needs, are imported where it is loaded.
 
 _LOADING: contextvars.ContextVar[bool] = contextvars.ContextVar("flowplan_loading", default=False)
 _SKIPPED: contextvars.ContextVar[list[str]] = contextvars.ContextVar("flowplan_skipped")
@@ -102,6 +104,8 @@ def _import_path(path: Path) -> Any:
         root = root.parent
     if str(root) not in sys.path:
         sys.path.insert(0, str(root))
+    import importlib.util
+
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ConfigError(files.unloadable_file(str(path)))
@@ -112,6 +116,8 @@ def _import_name(name: str) -> Any:
     existing = sys.modules.get(name)
     if existing is not None:
         return existing
+    import importlib.util
+
     try:
         spec = importlib.util.find_spec(name)  # imports the packages above it
     except ImportError as exc:
@@ -132,6 +138,8 @@ def _execute(spec: importlib.machinery.ModuleSpec, path: Path | None) -> Any:
     call returned None, which later module-level code may trip over: ``run.status``), the
     module as loaded so far is kept -- its pipelines are defined by then -- and a note says
     so; any other exception is FP020 (FP001 for a syntax error)."""
+    import importlib.util
+
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
@@ -159,6 +167,8 @@ def _execute(spec: importlib.machinery.ModuleSpec, path: Path | None) -> Any:
 
 def _raised_at(exc: BaseException, path: Path | None) -> tuple[str, int | None, str]:
     """Where in the loaded file (else the innermost frame) ``exc`` was raised, and what."""
+    import traceback
+
     frames = traceback.extract_tb(exc.__traceback__)
     mine = [f for f in frames if path is not None and f.filename == str(path)]
     error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -1,6 +1,7 @@
 """A warm run of an unchanged pipeline imports neither libcst, networkx, pydantic nor rich
 (whose live view is for terminals only), nor what only stopping a step, pickling a value,
-creating a store, waiting for a busy database or comparing types needs."""
+creating a store, waiting for a busy database, comparing types, loading a file by name or
+reporting where it failed needs -- nor OpenSSL, for the small digests a run makes."""
 
 from __future__ import annotations
 
@@ -29,7 +30,8 @@ def pipe() -> None:
 
 pipe()
 print("HEAVY", sorted(m for m in ("libcst", "networkx", "pydantic", "rich") if m in sys.modules))
-DEFERRED = ("ctypes", "pickle", "cloudpickle", "secrets", "random", "typing_extensions")
+DEFERRED = ("ctypes", "pickle", "cloudpickle", "secrets", "random", "typing_extensions",
+            "traceback", "textwrap", "importlib.util", "hmac", "hashlib", "_hashlib", "numbers")
 print("DEFERRED", sorted(m for m in DEFERRED if m in sys.modules))
 '''
 

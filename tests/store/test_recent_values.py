@@ -125,13 +125,13 @@ def test_a_small_content_written_again_is_not_hashed_again(
     store = ArtifactStore(tmp_path / "artifacts")
     first = store.put_bytes(b"41")
     hashed: list[bytes] = []
-    real = hashlib.sha256
+    real = artifacts.sha256_hex
 
-    def sha256(data: bytes) -> Any:
+    def sha256_hex(data: bytes) -> Any:
         hashed.append(data)
         return real(data)
 
-    monkeypatch.setattr(artifacts.hashlib, "sha256", sha256)
+    monkeypatch.setattr(artifacts, "sha256_hex", sha256_hex)
     assert store.put_bytes(b"41") == first
     assert hashed == []
     os.unlink(first[1])  # deleted behind the store's back: written again

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import sys
 from pathlib import Path
 
 from flowplan.analyzer.module_analysis import ModuleAnalysis
+from flowplan.digests import sha256
 
 ANALYZER_VERSION = "1"  # bump whenever analysis results or their JSON change
 
@@ -44,17 +44,22 @@ def _analyzer_fingerprint() -> str:
     from flowplan.version import __version__
 
     parts = [ANALYZER_VERSION, __version__]
-    here = Path(__file__).resolve().parent
-    for file in [*sorted(here.glob("*.py")), here.parent / "codes.py"]:
+    here = os.path.dirname(os.path.realpath(__file__))
+    try:  # (listed plainly: Path.glob would compile a pattern and walk with selectors)
+        names = sorted(name for name in os.listdir(here) if name.endswith(".py"))
+    except OSError:
+        names = []
+    files = [os.path.join(here, name) for name in names]
+    for file in [*files, os.path.join(os.path.dirname(here), "codes.py")]:
         with contextlib.suppress(OSError):
-            stat = file.stat()
-            parts.append(f"{file.name}:{stat.st_size}:{stat.st_mtime_ns}")
+            stat = os.stat(file)
+            parts.append(f"{os.path.basename(file)}:{stat.st_size}:{stat.st_mtime_ns}")
     return "\0".join(parts)
 
 
 def entry_key(path: str, data: bytes) -> str:
     parts = [_analyzer_fingerprint(), "{}.{}".format(*sys.version_info[:2]), os.path.abspath(path)]
-    digest = hashlib.sha256("\0".join(parts).encode() + b"\0")
+    digest = sha256("\0".join(parts).encode() + b"\0", more=len(data))
     digest.update(data)
     return digest.hexdigest()
 

@@ -9,7 +9,6 @@ Without readable source it falls back to the live objects (:mod:`flowplan.analyz
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import linecache
 import os
@@ -110,6 +109,8 @@ def _analysis_of_bytes(filename: str, data: bytes) -> ModuleAnalysis | None:
     key = analysis_cache.entry_key(filename, data)
     analysis = analysis_cache.load(key)
     if analysis is None:
+        import importlib.util  # a cache miss only
+
         try:
             source = importlib.util.decode_source(data)
         except (SyntaxError, UnicodeDecodeError, LookupError):

@@ -9,7 +9,6 @@ says so and how to get the precise behaviour back.
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 import types
 import typing
@@ -18,6 +17,7 @@ from typing import Any
 
 from flowplan.analyzer.signature import InputSpec, OutputSpec, ParamKind, StepSignature
 from flowplan.diagnostics import Diagnostic
+from flowplan.digests import sha256
 from flowplan.messages import definitions
 
 _KINDS: dict[inspect._ParameterKind, ParamKind] = {
@@ -108,7 +108,7 @@ def _outputs(
 
 def bytecode_hash(code: types.CodeType) -> str:
     """sha256 hex of the bytecode, constants (nested code objects too) and names of ``code``."""
-    digest = hashlib.sha256()
+    digest = sha256()
     for chunk in _chunks(code):
         digest.update(chunk)
     return digest.hexdigest()

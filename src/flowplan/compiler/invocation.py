@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import typing
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from flowplan.compiler.plan import (
 )
 from flowplan.compiler.types import type_expr
 from flowplan.diagnostics import CompileError, Diagnostic, Severity
+from flowplan.digests import sha256_hex
 from flowplan.messages import definitions
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def build_invocation(
     if problems:
         raise CompileError(problems)
     closure, warning = step.closure_key()
-    code_hash = hashlib.sha256(f"{sig.code_hash}|{closure or ''}".encode()).hexdigest()
+    code_hash = sha256_hex(f"{sig.code_hash}|{closure or ''}".encode())
     config = template.config
     if warning is not None:
         config = dataclasses.replace(config, cacheable=False)

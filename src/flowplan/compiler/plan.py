@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
+
+from flowplan.digests import sha256_hex
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
@@ -293,7 +294,7 @@ class Plan:
 
 def plan_hash(text: str) -> str:
     """The hash of a plan's JSON (:meth:`Plan.to_json`): its fingerprint."""
-    return hashlib.sha256(text.encode()).hexdigest()
+    return sha256_hex(text.encode())
 
 
 def jsonable(value: Any) -> Any:

@@ -10,7 +10,6 @@ import builtins
 import collections
 import collections.abc
 import functools
-import numbers
 import typing
 import warnings
 from collections.abc import Callable, Iterable, Sequence
@@ -71,6 +70,8 @@ def known_classes() -> dict[str, type]:
     types are first compared)."""
     found: list[object] = [type(None), collections.deque, collections.OrderedDict,
                            collections.defaultdict, collections.Counter, collections.ChainMap]
+    import numbers  # (only here: comparing types is rare on a warm run)
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for module in (builtins, collections.abc, numbers):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler.plan import Invocation, TypeExpr, jsonable
 from flowplan.diagnostics import StoreError
+from flowplan.digests import sha256_hex
 from flowplan.store.artifacts import ArtifactStore
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def cache_key(
         "parameters": parameters,
         "outputs": [[o.name, o.materializer, _type_json(o.type)] for o in inv.outputs],
     }
-    return hashlib.sha256(_key_text(payload).encode()).hexdigest()
+    return sha256_hex(_key_text(payload).encode())
 
 
 @functools.lru_cache(maxsize=1024)

@@ -17,7 +17,6 @@ hash (``FP503``), so a lost rename cannot be served as a wrong value.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import os
 import platform
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flowplan.diagnostics import StoreError
+from flowplan.digests import sha256, sha256_hex
 from flowplan.messages import runtime
 
 ARTIFACTS_DIRNAME = "artifacts"
@@ -41,7 +41,7 @@ _ENTRY_COST = 256  # bytes of memory each content kept costs besides itself (key
 _HASH = re.compile("[0-9a-f]{64}")
 _TEMP_PREFIX = ".tmp-"
 # Which machine wrote a temporary file (its pid means something only there).
-_HOST_TAG = hashlib.sha256(platform.node().encode()).hexdigest()[:8]
+_HOST_TAG = sha256_hex(platform.node().encode())[:8]
 
 
 class ArtifactStore:
@@ -86,7 +86,7 @@ class ArtifactStore:
         ``sync=False`` leaves the new file to :meth:`sync_written`."""
         content_hash = self._hashes.get(data) if type(data) is bytes else None
         if content_hash is None:
-            content_hash = hashlib.sha256(data).hexdigest()
+            content_hash = sha256_hex(data)
         folder = self._prefix + content_hash[:2]
         target = f"{folder}{os.sep}{content_hash}"
         try:
@@ -129,8 +129,9 @@ class ArtifactStore:
     def _finish_temp(self, handle: BinaryIO, temp: str, sync: bool) -> tuple[str, str]:
         with handle:
             handle.flush()
+            size = handle.tell()
             handle.seek(0)
-            digest = hashlib.sha256()
+            digest = sha256(more=size)
             while chunk := handle.read(CHUNK):
                 digest.update(chunk)
             if sync:
@@ -171,7 +172,7 @@ class ArtifactStore:
                 self._remember(content_hash, data)
                 yield io.BytesIO(data)
                 return
-            digest = hashlib.sha256()
+            digest = sha256(more=os.fstat(handle.fileno()).st_size)
             while chunk := handle.read(CHUNK):
                 digest.update(chunk)
             if digest.hexdigest() != content_hash:
@@ -200,7 +201,7 @@ class ArtifactStore:
                 data = b"".join(parts)
         finally:
             os.close(fd)
-        if len(data) <= RECENT_ITEM and hashlib.sha256(data).hexdigest() == content_hash:
+        if len(data) <= RECENT_ITEM and sha256_hex(data) == content_hash:
             self._remember(content_hash, data)
             return
         with self.open_verified(content_hash):  # a large file, checked in chunks; or the
@@ -373,7 +374,7 @@ def _fsync(path: str) -> None:
 
 def verified(data: bytes, content_hash: str, where: str) -> bytes:
     """``data`` if it hashes to ``content_hash``; ``FP503`` naming ``where`` if it does not."""
-    actual = hashlib.sha256(data).hexdigest()
+    actual = sha256_hex(data)
     if actual != content_hash:
         raise StoreError(
             runtime.corrupt_artifact_file(actual, content_hash, where)

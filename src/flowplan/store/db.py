@@ -8,7 +8,6 @@ still checks the files, because people delete things.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sqlite3
 import time
@@ -19,6 +18,7 @@ from typing import Any, NamedTuple
 from uuid import UUID
 
 from flowplan.diagnostics import StoreError
+from flowplan.digests import sha256_hex
 from flowplan.enums import ExecutionStatus
 from flowplan.messages import store as store_messages
 from flowplan.store import queries
@@ -126,7 +126,7 @@ class MetadataStore(Catalog, Labels):
         run_id = uuid.uuid4()
         now = time.time()
         if plan_json is not None and plan_hash is None:
-            plan_hash = hashlib.sha256(plan_json.encode()).hexdigest()
+            plan_hash = sha256_hex(plan_json.encode())
         row = (
             str(run_id),
             name,
@@ -192,7 +192,7 @@ class MetadataStore(Catalog, Labels):
     ) -> None:
         """Record the plan a run executes, when it is compiled after the run was created (a
         snapshot's run compiles the snapshot with its run configuration)."""
-        plan_hash = hashlib.sha256(plan_json.encode()).hexdigest()
+        plan_hash = sha256_hex(plan_json.encode())
 
         def update(conn: sqlite3.Connection) -> None:
             conn.execute(

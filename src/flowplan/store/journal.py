@@ -22,7 +22,6 @@ record that refers to one that was skipped, only the step's row is kept.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import marshal
 import os
@@ -32,6 +31,8 @@ import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from flowplan.digests import sha256_hex
 
 JOURNAL_DIRNAME = "journal"
 
@@ -207,7 +208,7 @@ def _intact(params: Sequence[Any]) -> bool:
         return True
     try:
         with open(uri, "rb") as handle:
-            if hashlib.sha256(handle.read()).hexdigest() == content_hash:
+            if sha256_hex(handle.read()) == content_hash:
                 return True
         os.unlink(uri)
     except OSError:

@@ -20,18 +20,19 @@ that has checked the bytes against the content hash the driver recorded for them
 from __future__ import annotations
 
 import errno
-import hashlib
-import hmac
 import os
 import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from flowplan.diagnostics import StoreError
 from flowplan.messages import runtime
 from flowplan.messages import store as store_messages
+
+if TYPE_CHECKING:
+    import hmac
 
 KEY_FILENAME = "secret.key"
 _KEY_BYTES = 32
@@ -49,8 +50,15 @@ def python_version() -> str:
     return f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
+def _signer(key: bytes, version: str) -> hmac.HMAC:
+    import hashlib  # (with hmac: loaded only where a pickle is signed or checked)
+    import hmac
+
+    return hmac.new(key, f"{_FORMAT} python={version}\n".encode(), hashlib.sha256)
+
+
 def _mac(key: bytes, version: str, body: bytes) -> str:
-    signer = hmac.new(key, f"{_FORMAT} python={version}\n".encode(), hashlib.sha256)
+    signer = _signer(key, version)
     signer.update(body)
     return signer.hexdigest()
 
@@ -102,7 +110,7 @@ def sign_into(
     handle.write(placeholder)
     signer = None
     if key is not None:
-        signer = hmac.new(key, f"{_FORMAT} python={version}\n".encode(), hashlib.sha256)
+        signer = _signer(key, version)
     write_body(_Signing(handle, signer))
     end = handle.tell()
     handle.seek(0)
@@ -147,9 +155,11 @@ def _check(
     if signed and not (keyless and digest_checked):
         mac = ""
         if key is not None:
-            signer = hmac.new(key, f"{_FORMAT} python={version}\n".encode(), hashlib.sha256)
+            signer = _signer(key, version)
             feed(signer)
             mac = signer.hexdigest()
+        import hmac
+
         if not hmac.compare_digest(mac, match["mac"].decode()):
             raise StoreError(store_messages.pickle_signature_mismatch())
     if version != python_version():

@@ -14,12 +14,12 @@ setting still loads artifacts written under it.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 from flowplan.diagnostics import ConfigError, StoreError
+from flowplan.digests import sha256_hex
 from flowplan.messages import runtime, settings
 from flowplan.store.artifacts import verified
 
@@ -92,7 +92,7 @@ class RemoteArtifactStore:
         """Store ``data``; return ``(content_hash, uri)``.  Writing the same bytes twice is free.
 
         A remote file is durable once written (``sync`` is for local folders)."""
-        content_hash = hashlib.sha256(data).hexdigest()
+        content_hash = sha256_hex(data)
         target = self._path(content_hash)
         try:
             if not self.fs.exists(target):
