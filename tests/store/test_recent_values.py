@@ -14,9 +14,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from flowplan.diagnostics import StoreError
 from flowplan.store import artifacts, jsoncodec
 from flowplan.store.artifacts import ArtifactStore
 from flowplan.store.local import LocalStore
+from flowplan.store.materializers import JsonMaterializer
 from flowplan.store.records import ArtifactRecord
 
 scalars = (
@@ -152,3 +154,17 @@ def test_contents_kept_in_memory_stay_within_their_budget(
         assert store._recent[content_hash] == data
         assert hashlib.sha256(data).hexdigest() == content_hash
     assert store.put_bytes(b"0") == written[0]  # forgotten: hashed and found on disk again
+
+
+def test_plain_json_saved_moments_ago_is_decoded_from_memory(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = _saved(store, {"a": [1, 2.5, "x"]})
+
+    def load(self: Any, data: bytes, data_type: Any) -> Any:
+        raise AssertionError("the input is loaded through the materializer")
+
+    monkeypatch.setattr(JsonMaterializer, "load", load)
+    assert store.load_artifact(record, recent=True) == {"a": [1, 2.5, "x"]}
+    with pytest.raises(StoreError):  # read from its file: through the materializer
+        store.load_artifact(record)

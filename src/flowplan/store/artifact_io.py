@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple, Protocol
 
 from flowplan.diagnostics import Diagnostic, StoreError
+from flowplan.store import jsoncodec
 from flowplan.store.artifacts import ArtifactStore
-from flowplan.store.jsoncodec import PLAIN_TYPE_NAMES
 from flowplan.store.materializers import (
     JSON_PATH,
     BaseMaterializer,
@@ -121,7 +121,8 @@ class ArtifactIO:
         else:
             content_hash, uri = self.artifacts.put_bytes(result.data, sync=sync)
             if (local is not None and type(value) in _SCALARS and result.materializer == JSON_PATH
-                    and result.data_type in PLAIN_TYPE_NAMES and len(result.data) <= _SCALAR_BYTES):
+                    and result.data_type in jsoncodec.PLAIN_TYPE_NAMES
+                    and len(result.data) <= _SCALAR_BYTES):
                 self._keep_scalar((uri, JSON_PATH, result.data_type), value)
         return SavedOutput(
             content_hash, uri, result.data_type, result.materializer, result.warnings
@@ -134,6 +135,23 @@ class ArtifactIO:
             if len(scalars) > _SCALARS_KEPT:  # the oldest go first
                 del scalars[next(iter(scalars))]
 
+    def _recent_input(self, record: ArtifactRecord) -> Any:
+        """A step input that this process saved or checked moments ago, in plain JSON: a
+        number or a string as it was saved, anything else decoded from the content in memory
+        (``_NONE`` when it is not one)."""
+        value = self._scalars.get((record.uri, record.materializer, record.data_type), _NONE)
+        if (value is not _NONE or record.materializer != JSON_PATH
+                or record.data_type not in jsoncodec.PLAIN_TYPE_NAMES):
+            return value
+        local = self.local_artifacts
+        data = None if local is None or is_url(record.uri) else local.recent(record.content_hash)
+        if data is None:
+            return _NONE
+        try:
+            return jsoncodec.decode(data, None)  # what JsonMaterializer.load does for plain JSON
+        except ValueError:
+            return _NONE  # (the materializer's path reports it)
+
     def load_artifact(
         self, record: ArtifactRecord, data_type: Any = None, *, recent: bool = False
     ) -> Any:
@@ -143,10 +161,10 @@ class ArtifactIO:
         input, when the recorded type cannot be imported here).  ``recent``: a step's input,
         whose content this process may hold already (written or checked moments ago).
         """
-        if recent and data_type is None:  # a number or string saved moments ago: as it was
-            known = self._scalars.get((record.uri, record.materializer, record.data_type), _NONE)
-            if known is not _NONE:
-                return known
+        if recent and data_type is None:
+            value = self._recent_input(record)
+            if value is not _NONE:
+                return value
         try:
             blobs = self.blobs_for(record.uri)
             cls = import_materializer(record.materializer)
