@@ -121,3 +121,68 @@ def test_the_plan_is_serialised_once_and_stored_once(monkeypatch: pytest.MonkeyP
     assert plans[0] == 1  # content-addressed: the unchanged plan is stored once
     assert Plan.from_json(store.metadata.get_run(second.id).plan or "").pipeline == "summed"
     store.close()
+
+
+@pytest.mark.parametrize("vouched_by", ["watch", "status"])
+def test_damage_after_a_check_is_found_by_the_next_run(
+    vouched_by: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once a file's content matched, the next hits on it cost no read (a watch of its
+    folder, or its unchanged status, vouches for it); a change to the file afterwards is
+    still found, and the step recomputed."""
+    import time
+
+    from flowplan.store.checked_files import SETTLED, CheckedFiles
+
+    if vouched_by == "status":
+        monkeypatch.setattr(CheckedFiles, "reading", lambda self, content_hash: None)
+        monkeypatch.setattr(
+            CheckedFiles, "read_at", lambda self: time.time_ns() + int(10 * SETTLED * 1e9)
+        )
+    first = summed()
+    summed()  # the hit's content is read and hashed
+    CALLS.clear()
+    assert {s.status for s in summed().steps.values()} == {S.CACHED}
+    time.sleep(0.05)  # past the file system's clock tick
+    _flip_a_bit(Path(first.steps["numbers"].output.uri))
+    second = summed()
+    assert CALLS == ["numbers"]
+    assert second.steps["numbers"].status is S.COMPLETED
+    assert second.steps["numbers"].output.load() == list(range(50))
+
+
+@step
+def scaled(factor: int) -> int:
+    CALLS.append(f"scaled {factor}")
+    return 2 * factor
+
+
+@pipeline
+def scaling(factor: int) -> None:
+    scaled(factor=factor)
+
+
+def test_a_step_with_more_cache_entries_than_a_run_reads_asks_for_its_own_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import flowplan.executor.ledger as ledger
+    from flowplan.store.db import MetadataStore
+
+    monkeypatch.setattr(ledger, "CROWDED_FROM", 2)
+    monkeypatch.setattr(ledger, "ENTRIES_PER_USE", 1)
+    for factor in (1, 2, 3):  # three entries for the step's code: more than 2
+        scaling(factor=factor)
+    asked: list[str] = []
+    original = MetadataStore.lookup_cache
+
+    def spy(self: MetadataStore, key: str) -> object:
+        asked.append(key)
+        return original(self, key)
+
+    monkeypatch.setattr(MetadataStore, "lookup_cache", spy)
+    CALLS.clear()
+    again = scaling(factor=2)
+    assert CALLS == [] and again.steps["scaled"].status is S.CACHED
+    assert len(asked) == 1  # the run's start read none of that code's entries
+    new = scaling(factor=4)
+    assert CALLS == ["scaled 4"] and new.steps["scaled"].status is S.COMPLETED

@@ -99,3 +99,30 @@ def test_a_run_does_the_same_sqlite_work_after_many_runs_of_its_pipeline(
     capsys.readouterr()
     second, sixtieth = work
     assert sixtieth <= second * 1.1, work  # each version read would add up run by run
+
+
+def _add_cache_entries(conn: sqlite3.Connection, code_hash: str, count: int) -> None:
+    conn.executemany(
+        "INSERT INTO cache_entries (cache_key, step_run_id, created, code_hash) VALUES (?, ?, 0, ?)",
+        [(str(uuid.uuid4()), str(uuid.uuid4()), code_hash) for _ in range(count)],
+    )
+    conn.commit()
+
+
+def test_a_crowded_step_code_costs_a_run_start_no_more_than_its_limit(store: LocalStore) -> None:
+    """A step run with ever new inputs gathers cache entries; a run's start counts them no
+    further than its limit, and reads none of them once they are more."""
+    conn = sqlite3.connect(store.metadata.path)
+    _add_cache_entries(conn, "few", 10)
+    _add_cache_entries(conn, "many", 100)
+    limits = {"few": 64, "many": 64}
+    first, crowded = _instructions(conn, lambda: queries.crowded_codes(conn, limits))
+    assert crowded == {"many"}
+    _add_cache_entries(conn, "many", 5000)
+    later, crowded = _instructions(conn, lambda: queries.crowded_codes(conn, limits))
+    assert crowded == {"many"}
+    assert later <= first + 50  # counted up to the limit, however many there are
+    conn.close()
+    index = store.metadata.run_index(limits, [])
+    assert index.crowded == {"many"}
+    assert len(index.entries) == 10  # the crowded code's entries are not read

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler.plan import Invocation, TypeExpr, jsonable
@@ -17,6 +18,11 @@ if TYPE_CHECKING:
     from flowplan.store.records import ArtifactRecord
 
 CACHE_KEY_FORMAT = "1"
+# One encoder for every key (``json.dumps`` with options builds one per call).
+_key_text: Callable[[Any], str] = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), default=str
+).encode
+_string: Callable[[str], str] = encode_basestring_ascii  # JSON of a str, as the encoder writes it
 
 
 def cache_key(
@@ -24,25 +30,29 @@ def cache_key(
 ) -> str:
     """A hash of the step's code, its inputs' contents, its parameters and its output shape.
 
-    Hooks, retry settings and ``enable_cache`` do not count."""
-    payload = {
-        "format": CACHE_KEY_FORMAT,
-        "code": inv.code_hash,
-        "inputs": {k: list(v) for k, v in sorted(input_hashes.items())},
-        "parameters": parameters,
-        "outputs": [[o.name, o.materializer, _type_json(o.type)] for o in inv.outputs],
-    }
-    return sha256_hex(_key_text(payload).encode())
+    Hooks, retry settings and ``enable_cache`` do not count.  The hashed text is the JSON of
+    ``{"format", "code", "inputs", "outputs", "parameters"}`` with sorted keys and no spaces
+    (``json.dumps(..., sort_keys=True, separators=(",", ":"), default=str)``), written here
+    part by part: the outputs' part is the same for every invocation of a step, and inputs
+    are names with lists of hex digests."""
+    inputs = ",".join(
+        f"{_string(name)}:[{','.join(map(_string, hashes))}]"
+        for name, hashes in sorted(input_hashes.items())
+    )
+    outputs = _outputs_text(tuple((o.name, o.materializer, o.type) for o in inv.outputs))
+    code = "null" if inv.code_hash is None else _string(inv.code_hash)
+    text = (
+        f'{{"code":{code},"format":"{CACHE_KEY_FORMAT}","inputs":{{{inputs}}},'
+        f'"outputs":{outputs},"parameters":{_key_text(parameters) if parameters else "{}"}}}'
+    )
+    return sha256_hex(text.encode())
 
 
 @functools.lru_cache(maxsize=1024)
-def _type_json(expr: TypeExpr | None) -> Any:
-    """An output type as the key holds it (the same few types come back for every step)."""
-    return jsonable(expr) if expr else None
-
-
-# One encoder for every key (``json.dumps`` with options builds one per call).
-_key_text = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+def _outputs_text(outputs: tuple[tuple[str, str | None, TypeExpr | None], ...]) -> str:
+    """The outputs' part of a key (the same few shapes come back for every step)."""
+    return _key_text([[name, materializer, jsonable(kind) if kind else None]
+                      for name, materializer, kind in outputs])  # fmt: skip
 
 
 def caching_enabled(inv: Invocation, pipeline_enable_cache: bool | None) -> bool:

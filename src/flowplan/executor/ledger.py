@@ -13,6 +13,7 @@ import functools
 import inspect
 import json
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,6 +55,8 @@ if TYPE_CHECKING:
     from flowplan.store.run_writer import RunWriter
 
 S = ExecutionStatus
+CROWDED_FROM = 64  # cache entries of a step's code read at a run's start, at least ...
+ENTRIES_PER_USE = 4  # ... or this many per step of the run with that code
 Records = dict[str, Any]  # input name -> artifact record, or list of records (fan-in)
 
 
@@ -87,13 +90,17 @@ def open_ledger(
     from flowplan.store.run_writer import RunWriter
 
     plan = compiled.plan
-    codes = {
+    uses = Counter(
         inv.code_hash
         for inv in plan.invocations
         if caching_enabled(inv, plan.config.enable_cache) and inv.code_hash
-    }
+    )
+    # Of each step's code, the run reads every cache entry when they are few for the steps
+    # that could hit them; a code with more (a step run with ever new inputs) is crowded:
+    # its steps ask for their own key.
+    limits = {code: max(CROWDED_FROM, ENTRIES_PER_USE * n) for code, n in sorted(uses.items())}
     names = [out.artifact_name for inv in plan.invocations for out in inv.outputs]
-    index = store.metadata.run_index(sorted(codes), names)
+    index = store.metadata.run_index(limits, names)
     local = store.local_artifacts
     writer = RunWriter(
         store.metadata,
@@ -101,7 +108,8 @@ def open_ledger(
         versions=index.versions,
         sync_files=local.sync_written if local is not None else lambda: None,
     )
-    return Ledger(compiled, store, state, progress, writer, index.entries, legacy=index.legacy)
+    return Ledger(compiled, store, state, progress, writer, index.entries, legacy=index.legacy,
+                  crowded=index.crowded)  # fmt: skip
 
 
 @functools.lru_cache(maxsize=1024)
@@ -138,6 +146,7 @@ class Ledger:
         cache: dict[str, tuple[str, list[Any]]],
         *,
         legacy: bool = False,
+        crowded: frozenset[str] = frozenset(),
     ) -> None:
         self.compiled = compiled
         self.plan = compiled.plan
@@ -147,6 +156,7 @@ class Ledger:
         self.writer = writer
         self.cache = cache
         self.legacy = legacy  # entries without a code hash exist: misses ask the store
+        self.crowded = crowded  # code hashes whose entries were not read: misses ask too
         self.progress = progress
         self.with_hooks: set[str] = set()
         self.orchestrator = "local"  # recorded with each step: `local` or `dask`
@@ -200,7 +210,7 @@ class Ledger:
         that produced them; else ``(None, None)``."""
         entry = self.cache.get(key)
         if entry is None:
-            if not self.legacy:
+            if not self.legacy and inv.code_hash not in self.crowded:
                 return None, None
             hit = self.meta.lookup_cache(key)
             if hit is None:

@@ -29,10 +29,10 @@ from typing import BinaryIO
 from flowplan.diagnostics import StoreError
 from flowplan.digests import sha256, sha256_hex
 from flowplan.messages import runtime
+from flowplan.store.checked_files import CheckedFiles
 
 ARTIFACTS_DIRNAME = "artifacts"
 CHUNK = 1 << 20  # bytes read at a time when a large file is hashed
-_FIRST_READ = 1 << 16  # bytes a digest check reads first (most artifacts are smaller)
 _INCOMING = "incoming"  # large contents being written, before their hash names them
 RECENT_ITEM = 1 << 20  # bytes: contents up to this size are kept in memory once hashed
 RECENT_TOTAL = 32 << 20  # bytes kept in memory in all
@@ -62,6 +62,7 @@ class ArtifactStore:
         # The hashes of the small ones among them, by content: writing such a content again
         # (the same output, run after run) needs no second hash.
         self._hashes: dict[bytes, str] = {}
+        self._checked = CheckedFiles(self._root)  # files whose content matched, by their status
 
     def path_for(self, content_hash: str) -> Path:
         """Where the artifact with this SHA-256 hex digest lives (whether or not it does)."""
@@ -183,29 +184,41 @@ class ArtifactStore:
             yield handle
 
     def check(self, content_hash: str) -> None:
-        """Raise ``FP503`` unless the file exists and matches its hash.  A small file (the
-        check of every cache hit, DESIGN decision 19) costs an open, one read and its hash."""
+        """Raise ``FP503`` unless the file exists and matches its hash (the check of every
+        cache hit, DESIGN decision 19).  A file whose status is the same as when this process
+        last found its content matching costs one ``stat`` (:mod:`flowplan.store.checked_files`);
+        another is read (a large one in chunks) and hashed."""
+        if self._checked.unchanged(content_hash):
+            return
         path = self._file(content_hash)
+        token = self._checked.reading(content_hash)  # changes from now on are reported
         try:
             fd = os.open(path, os.O_RDONLY)
         except FileNotFoundError:
             raise StoreError(runtime.missing_artifact_file(content_hash, path)) from None
-        try:  # a read shorter than asked for is the end of a regular file (no fstat)
-            data = os.read(fd, _FIRST_READ)
-            if len(data) == _FIRST_READ:
-                parts = [data]
-                size = len(data)
-                while size <= RECENT_ITEM and (more := os.read(fd, CHUNK)):
-                    parts.append(more)
-                    size += len(more)
+        try:
+            read_at = self._checked.read_at()
+            stat = os.fstat(fd)  # before the content: a later change shows in it
+            data: bytes | None = None
+            if stat.st_size <= RECENT_ITEM:
+                parts = []
+                while chunk := os.read(fd, CHUNK):
+                    parts.append(chunk)
                 data = b"".join(parts)
+                digest = sha256_hex(data)
+            else:
+                hashing = sha256(more=stat.st_size)
+                while chunk := os.read(fd, CHUNK):
+                    hashing.update(chunk)
+                digest = hashing.hexdigest()
         finally:
             os.close(fd)
-        if len(data) <= RECENT_ITEM and sha256_hex(data) == content_hash:
+        if digest != content_hash:
+            with self.open_verified(content_hash):  # the careful read, which says what is wrong
+                return
+        if data is not None:
             self._remember(content_hash, data)
-            return
-        with self.open_verified(content_hash):  # a large file, checked in chunks; or the
-            return  # careful read of a file that did not match, which says what is wrong
+        self._checked.matched(content_hash, path, stat, read_at, token)
 
     def sync_written(self) -> None:
         """Make the files written with ``sync=False`` durable: each file, then its folder."""
@@ -221,6 +234,7 @@ class ArtifactStore:
         """Delete the file of ``content_hash`` if its content no longer matches it (damaged
         outside flowplan), so that the next write of that content restores it."""
         path = self.path_for(content_hash)
+        self._checked.forget(content_hash)
         try:
             verified(path.read_bytes(), content_hash, str(path))
         except StoreError:

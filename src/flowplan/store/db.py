@@ -341,17 +341,23 @@ class MetadataStore(Catalog, Labels):
 
     # -- cache ----------------------------------------------------------------------------
     def run_index(
-        self, code_hashes: Sequence[str], artifact_names: Sequence[str]
+        self, code_hashes: Mapping[str, int], artifact_names: Sequence[str]
     ) -> queries.RunIndex:
-        """In one read: the cache entries that steps with these code hashes could hit, and
-        the latest version of each artifact name a run writes."""
+        """In one read: the cache entries that steps with these code hashes could hit -- of
+        each code hash, all its entries when it has no more than its limit (``code hash ->
+        limit``); none when it has more (it is ``crowded``: its steps ask for their own key),
+        so that a run's start does not grow with a step's history --, and the latest version
+        of each artifact name a run writes."""
 
         def read(conn: sqlite3.Connection) -> queries.RunIndex:
-            entries = queries.cache_index(conn, code_hashes) if code_hashes else {}
+            crowded = queries.crowded_codes(conn, code_hashes)
+            wanted = [code for code in code_hashes if code not in crowded]
+            entries = queries.cache_index(conn, wanted) if wanted else {}
             legacy = bool(code_hashes) and conn.execute(
                 "SELECT 1 FROM cache_entries WHERE code_hash IS NULL LIMIT 1"
             ).fetchone() is not None
-            return queries.RunIndex(entries, legacy, queries.latest_versions(conn, artifact_names))
+            versions = queries.latest_versions(conn, artifact_names)
+            return queries.RunIndex(entries, legacy, versions, frozenset(crowded))
 
         return self.db.read(read)
 

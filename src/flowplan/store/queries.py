@@ -131,15 +131,41 @@ class RunIndex(NamedTuple):
     entries: dict[str, tuple[str, list[sqlite3.Row]]]  # cache key -> (step run, outputs)
     legacy: bool  # entries written before they carried a code hash exist: ask for misses
     versions: dict[str, int]  # artifact name -> latest version
+    crowded: frozenset[str]  # code hashes with more entries than read: ask for their misses
 
 
 def outputs_of(rows: Sequence[sqlite3.Row]) -> dict[str, list[ArtifactRecord]]:
     """The artifact records of a cache entry's output rows (:func:`cache_index`), by output
-    name."""
+    name.  An artifact's row never changes once written, so its record is built once per
+    process (:data:`_RECORDS`) and served again to every run that reuses it."""
     outputs: dict[str, list[ArtifactRecord]] = {}
     for row in rows:
-        outputs.setdefault(row[2], []).append(ArtifactRecord.from_columns(row[3:]))
+        record = _RECORDS.get(row[3])
+        if record is None:
+            record = ArtifactRecord.from_columns(row[3:])
+            if len(_RECORDS) >= _RECORDS_KEPT:
+                _RECORDS.clear()
+            _RECORDS[row[3]] = record
+        outputs.setdefault(row[2], []).append(record)
     return outputs
+
+
+_RECORDS: dict[str, ArtifactRecord] = {}  # artifact id -> its record (frozen, shared)
+_RECORDS_KEPT = 1 << 16
+
+
+def crowded_codes(conn: sqlite3.Connection, limits: Mapping[str, int]) -> set[str]:
+    """The code hashes with more cache entries than their limit (``code hash -> limit``),
+    each counted no further than its limit (an index range of at most limit + 1 entries)."""
+    crowded = set()
+    for code_hash, limit in limits.items():
+        count = conn.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM cache_entries WHERE code_hash = ? LIMIT ?)",
+            (code_hash, limit + 1),
+        ).fetchone()[0]
+        if count > limit:
+            crowded.add(code_hash)
+    return crowded
 
 
 def cache_index(
