@@ -103,3 +103,30 @@ def test_an_idle_worker_that_was_killed_is_not_handed_out() -> None:
     run = once()
     assert run.status.value == "completed"
     assert int(run.steps["speaker"].output.load()["pid"]) != first
+
+
+@step(enable_cache=False)
+def worker_state() -> dict[str, bool]:
+    from flowplan.executor import zygote
+
+    return {
+        "sqlite3": "sqlite3" in sys.modules,
+        "database": "flowplan.store.db" in sys.modules,
+        "libc": zygote._libc is not None,
+    }
+
+
+def test_a_worker_opens_no_database_and_its_fork_server_loaded_the_c_library() -> None:
+    """A worker writes artifacts, never run metadata: neither it nor the fork server it comes
+    from loads sqlite3 or opens the store's database; the C library a worker needs (to die
+    with the server, on Linux) is loaded once by the server."""
+    from flowplan.executor.procpool import close_shared_pool
+
+    close_shared_pool()  # a fresh fork server and worker, whatever earlier tests ran
+
+    @pipeline(settings=PROCESS)
+    def look() -> None:
+        worker_state()
+
+    seen = look().steps["worker_state"].output.load()
+    assert seen == {"sqlite3": False, "database": False, "libc": sys.platform.startswith("linux")}

@@ -121,7 +121,7 @@ _CONTEXT: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar(
 def _pickle_key() -> bytes:
     from flowplan.store.local import LocalStore
 
-    return LocalStore.open().pickle_key()
+    return LocalStore.open(metadata_now=False).pickle_key()
 
 
 def current_step_context() -> StepContext | None:

@@ -100,7 +100,7 @@ def _run(request: Request) -> StepResult:
     _expose_main_types([*task.annotations.values(), *task.output_annotations])
     store = _STORES.get(request.home)
     if store is None:
-        store = _STORES[request.home] = LocalStore.open(Path(request.home))
+        store = _STORES[request.home] = LocalStore.open(Path(request.home), metadata_now=False)
     from flowplan.executor.capture import terminal_output_held
 
     result = execute_step(task, store)

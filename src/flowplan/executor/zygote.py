@@ -19,10 +19,12 @@ import signal
 import socket
 import struct
 import sys
+from typing import Any
 
 PID = struct.Struct("!q")
 PRELOAD = (
     "flowplan.executor.worker",
+    "flowplan.executor.worker_protocol",
     "flowplan.executor.runner",
     "flowplan.store.local",
     "flowplan.store.materializers",
@@ -30,9 +32,11 @@ PRELOAD = (
     "flowplan.project",
     "cloudpickle",
 )
+_libc: Any = None  # the C library, loaded here once (Linux) for every worker's prctl
 
 
 def main() -> None:
+    global _libc
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     control = socket.socket(fileno=int(sys.argv[1]))
@@ -42,6 +46,10 @@ def main() -> None:
     gc.disable()  # what loads here lives as long as the server: nothing for the collector
     for name in PRELOAD:
         importlib.import_module(name)
+    if sys.platform.startswith("linux"):
+        import ctypes  # (here, not in each worker: some 3 ms a worker)
+
+        _libc = ctypes.CDLL(None, use_errno=True)
     gc.freeze()  # workers never walk (nor copy, by touching them) the objects loaded here
     gc.enable()
     serve_forks(control)
@@ -74,12 +82,9 @@ def _die_with(server: int) -> None:
     killed driver never leaves a worker running (a hung step, forever).  Linux kills the
     worker when its parent dies (``PR_SET_PDEATHSIG``, safe here: the server has one
     thread); elsewhere a watchdog thread notices the worker was re-parented."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
+    if _libc is not None:
         pr_set_pdeathsig = 1
-        libc = ctypes.CDLL(None, use_errno=True)
-        if libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0:
+        if _libc.prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0) == 0:
             if os.getppid() != server:  # the server died before the signal was armed
                 os._exit(1)
             return

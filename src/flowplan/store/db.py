@@ -28,7 +28,6 @@ from flowplan.store.labels import Labels
 from flowplan.store.records import ArtifactRecord, StepRunRecord
 from flowplan.store.schema import MIGRATIONS, Migration
 
-DB_FILENAME = "flowplan.db"
 IdLike = queries.IdLike
 OutputIds = queries.Links
 

@@ -18,18 +18,20 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from flowplan.diagnostics import Diagnostic
 from flowplan.store.artifact_io import ArtifactIO, SavedOutput
 from flowplan.store.artifacts import ARTIFACTS_DIRNAME, ArtifactStore
-from flowplan.store.db import DB_FILENAME, MetadataStore
 from flowplan.store.identity import store_id
-from flowplan.store.location import prepare_home, resolve_home
+from flowplan.store.location import DB_FILENAME, prepare_home, resolve_home
 from flowplan.store.pickling import load_or_create_key
 from flowplan.store.records import ArtifactRecord
 from flowplan.store.remote import configured_url
+
+if TYPE_CHECKING:
+    from flowplan.store.db import MetadataStore
 
 __all__ = ["LocalStore", "SavedOutput"]
 
@@ -38,16 +40,43 @@ class LocalStore(ArtifactIO):
     """Artifact files + metadata database + pickle key, under one home folder."""
 
     def __init__(
-        self, home: Path, *, busy_timeout: float = 30.0, artifact_url: str | None = None
+        self,
+        home: Path,
+        *,
+        busy_timeout: float = 30.0,
+        artifact_url: str | None = None,
+        metadata_now: bool = True,
     ) -> None:
+        """``metadata_now=False`` opens the database when :attr:`metadata` is first asked
+        for (a worker process, which writes artifacts but no run metadata, may never)."""
         self.home = Path(home)
         self.writable = prepare_home(self.home)
         self._key: bytes | None = None
         self._key_lock = threading.Lock()
+        self._busy_timeout = busy_timeout
+        self._metadata: MetadataStore | None = None
+        self._metadata_lock = threading.Lock()
         super().__init__(ArtifactStore(self.home / ARTIFACTS_DIRNAME), artifact_url, self._read_key)
-        self.metadata = MetadataStore(
+        if metadata_now:
+            self._metadata = self._open_metadata()
+
+    @property
+    def metadata(self) -> MetadataStore:
+        """The metadata database (opened, and its schema checked, on first use at the latest)."""
+        metadata = self._metadata
+        if metadata is None:
+            with self._metadata_lock:
+                if self._metadata is None:
+                    self._metadata = self._open_metadata()
+                metadata = self._metadata
+        return metadata
+
+    def _open_metadata(self) -> MetadataStore:
+        from flowplan.store.db import MetadataStore  # (and sqlite3: not in a worker process)
+
+        return MetadataStore(
             self.home / DB_FILENAME,
-            busy_timeout=busy_timeout,
+            busy_timeout=self._busy_timeout,
             artifact_exists=self.artifact_exists,
             read_only=not self.writable,
         )
@@ -59,6 +88,7 @@ class LocalStore(ArtifactIO):
         *,
         busy_timeout: float = 30.0,
         artifact_url: str | None = None,
+        metadata_now: bool = True,
     ) -> LocalStore:
         """The store at ``home``, else at :func:`~flowplan.store.location.resolve_home`; new
         artifact files go to ``artifact_url``, else to the project's ``artifact-url``."""
@@ -68,6 +98,7 @@ class LocalStore(ArtifactIO):
             home if home is not None else resolve_home(),
             busy_timeout=busy_timeout,
             artifact_url=artifact_url,
+            metadata_now=metadata_now,
         )
 
     @classmethod
@@ -129,7 +160,8 @@ class LocalStore(ArtifactIO):
         return record, saved.warnings
 
     def close(self) -> None:
-        self.metadata.close()
+        if self._metadata is not None:
+            self._metadata.close()
 
 
 # The store the last run of this process used, by pid (a forked child opens its own).

@@ -16,6 +16,7 @@ from flowplan.project import configured_home, find_project_root, has_project_tab
 
 HOME_ENV = "FLOWPLAN_HOME"
 HOME_DIRNAME = ".flowplan"
+DB_FILENAME = "flowplan.db"  # the metadata database, in the home folder
 
 
 def resolve_home(start: Path | None = None) -> Path:

@@ -6,14 +6,16 @@ Times are timezone-aware UTC datetimes; JSON columns come back parsed.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, SafeUUID
 
 from flowplan.enums import ExecutionStatus
+
+if TYPE_CHECKING:
+    import sqlite3  # (rows' type only: a worker process, which reads no rows, never loads it)
 
 
 def to_datetime(stamp: float | None) -> datetime | None:
