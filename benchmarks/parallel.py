@@ -10,7 +10,9 @@ Run:  python benchmarks/parallel.py [--repeat N]
    run returns (target: <= 0.5 s).
 4. Start: how long after the call a one-step pipeline's step starts under process isolation,
    in the first run of the process (which starts the fork server) and later, next to how long
-   a plain ``ProcessPoolExecutor`` made in the call takes to start its first task.
+   a plain ``ProcessPoolExecutor`` made in the call takes to start its first task; then the
+   same in a new ``python`` process, from the first line of its script (before ``import
+   flowplan``) to the start of the step, next to a plain pool in a new process.
 
 Each figure is the median of ``--repeat`` runs.  The first process-isolation run of a
 process also starts the fork server: section 4 runs first and reports that cold start.
@@ -24,7 +26,10 @@ import contextlib
 import io
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
+import textwrap
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
@@ -192,6 +197,62 @@ def first_task(repeat: int) -> list[str]:
     ]
 
 
+FRESH_FLOWPLAN = textwrap.dedent("""
+    import time
+    began = time.time()
+    from flowplan import pipeline, step
+
+    @step(enable_cache=False)
+    def started_at() -> float:
+        return time.time()
+
+    @pipeline(enable_cache=False, settings={"orchestrator": {"isolation": "process"}})
+    def one_step() -> None:
+        started_at()
+
+    run = one_step()
+    print(run.steps["started_at"].output.load() - began)
+""")
+
+FRESH_PLAIN = textwrap.dedent("""
+    import time
+    began = time.time()
+    from concurrent.futures import ProcessPoolExecutor
+
+    if __name__ == "__main__":
+        with ProcessPoolExecutor(2) as pool:
+            print(pool.submit(time.time).result() - began)
+""")
+
+
+def fresh_first_task(repeat: int) -> list[str]:
+    """Seconds from a new process's first line to the start of its first task, with
+    flowplan (process isolation: its imports, compile, store and fork server) and plainly."""
+    folder = tempfile.mkdtemp(prefix="flowplan-bench-")
+    env = {**os.environ, "FLOWPLAN_HOME": os.path.join(folder, "home")}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as users run: with bytecode caches
+
+    def started(text: str, name: str) -> float:
+        script = os.path.join(folder, name)
+        with open(script, "w") as handle:
+            handle.write(text)
+        out = subprocess.run([sys.executable, script], env=env, cwd=folder, check=True,
+                             capture_output=True, text=True).stdout
+        return float(out.split()[-1])
+
+    started(FRESH_FLOWPLAN, "fresh.py")  # the step's analysis and the verdicts cached
+    ours, plain = [], []
+    for _ in range(repeat):  # alternated: both see the same moments of a drifting host
+        ours.append(started(FRESH_FLOWPLAN, "fresh.py"))
+        plain.append(started(FRESH_PLAIN, "plain.py"))
+    return [
+        f"   new process, to the first step  {statistics.median(ours) * 1e3:7.1f} ms  (imports,"
+        " compile, store, fork server)",
+        f"   new process, ProcessPoolExecutor(2): first task"
+        f" {statistics.median(plain) * 1e3:.1f} ms",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
@@ -200,6 +261,7 @@ def main() -> None:
     os.environ["FLOWPLAN_QUIET"] = "1"
     print(f"python benchmarks/parallel.py  ({os.cpu_count()} CPUs, median of {args.repeat})")
     start = first_task(args.repeat)  # first: no run has started the fork server yet
+    start += fresh_first_task(args.repeat)
     cpu_bound(args.repeat)
     sleeping(args.repeat)
     fail_fast_latency(args.repeat)
