@@ -154,10 +154,10 @@ def test_a_worker_makes_its_output_files_durable_in_the_background(
     import time
 
     from flowplan.executor import dask_checks, dask_worker
-    from flowplan.store import artifacts
+    from flowplan.store import durable_files
 
     synced: list[str] = []
-    monkeypatch.setattr(artifacts, "_fsync", synced.append)
+    monkeypatch.setattr(durable_files, "fsync", synced.append)
     location = dask_checks.artifact_location(local_store.LocalStore.open(tmp_path / "home"))
     files = dask_worker.artifact_io(location)
     saved = files.save_output(41, int, sync=False)  # as a step on a worker saves it

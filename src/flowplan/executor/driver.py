@@ -54,6 +54,7 @@ class Driver:
         # Steps run in other processes (which cannot see this one's pending records) only
         # after everything recorded before them is committed.
         self.elsewhere = not isinstance(self.backend, ThreadBackend)
+        self.ledger.writer_syncs = not self.elsewhere
         self.max_workers = settings.max_workers or 0  # 0: the backend's capacity
         self.by_id = {inv.id: inv for inv in self.plan.invocations}
         self.scheduler = Scheduler(

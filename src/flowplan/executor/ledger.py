@@ -160,6 +160,9 @@ class Ledger:
         self.progress = progress
         self.with_hooks: set[str] = set()
         self.orchestrator = "local"  # recorded with each step: `local` or `dask`
+        # Steps run in this process: their new output files are made durable by the writer,
+        # a group at a time, before the group's records commit.
+        self.writer_syncs = False
         self.step_timeout = orchestrator_settings(self.plan.config.settings).step_timeout
         self.placeholders = placeholder_values(self.plan.config.substitutions, state.named_at)
         self.run_config = PipelineRunConfig(extra=dict(self.plan.config.extra))
@@ -295,6 +298,7 @@ class Ledger:
             annotations=hints,
             output_annotations=outputs,
             timeout=inv.config.timeout or self.step_timeout,
+            sync_outputs=not self.writer_syncs,
         )
 
     # -- finishing -------------------------------------------------------------------------
