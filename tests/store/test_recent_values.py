@@ -1,6 +1,6 @@
 """Values a step saved moments ago, read back as the next step's input: a number or a short
 string comes back as it was saved (without decoding its file again); anything mutable is
-decoded anew for every reader.  The plain JSON of a lone scalar is the standard encoder's."""
+decoded anew for every reader.  Plain JSON is written as the standard encoder writes it."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from flowplan.diagnostics import StoreError
@@ -29,6 +29,13 @@ scalars = (
     | st.floats()
     | st.text()
     | st.sampled_from(["\ud800", "a\udfffb", "\x00\x1f\"\\/\u2028é€😀"])
+)
+
+
+plain_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=10,
 )
 
 
@@ -50,6 +57,14 @@ def test_a_lone_scalar_is_encoded_as_the_standard_encoder_writes_it(
         assert encoded is None
     else:
         assert encoded == (expected, "None" if value is None else type(value).__name__)
+
+
+@given(value=plain_values)
+def test_plain_json_is_encoded_as_the_standard_encoder_writes_it(value: Any) -> None:
+    expected = _reference(value)
+    assume(expected is not None)  # (what the standard encoder refuses: see the test above)
+    assert jsoncodec.encode(value) == (expected, type(value).__name__ if value is not None
+                                       else "None")
 
 
 def _saved(store: LocalStore, value: Any, annotation: Any = None) -> ArtifactRecord:

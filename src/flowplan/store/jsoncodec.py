@@ -14,6 +14,7 @@ import functools
 import json
 import math
 import typing
+from collections.abc import Callable
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING, Any
 
@@ -68,7 +69,23 @@ def is_plain_json(value: Any) -> bool:
     return True
 
 
-_plain_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+def _not_plain(value: Any) -> Any:
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+def _plain_encoder() -> Callable[[Any], str]:
+    """``JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode``,
+    its C encoder made once (``encode`` makes one per call) for values that
+    :func:`is_plain_json` accepted (no cycles: none is checked for)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # (a Python without the accelerator)
+        encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return encoder.encode
+    chunks = make(None, _not_plain, encode_basestring, None, ":", ",", False, False, False)
+    return lambda value: "".join(chunks(value, 0))
+
+
+_encode_plain = _plain_encoder()
 
 
 def _scalar_text(value: Any) -> str | None:
@@ -95,7 +112,7 @@ def encode(value: Any, annotation: Any = None) -> tuple[bytes, str] | None:
         try:
             text = _scalar_text(value)
             if text is None and is_plain_json(value):
-                text = _plain_encoder(value)
+                text = _encode_plain(value)
             if text is not None:
                 plain = type(value) if is_unannotated(annotation) else annotation
                 return text.encode(), _PLAIN_NAMES.get(plain) or format_type(plain)
