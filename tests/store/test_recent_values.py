@@ -183,3 +183,35 @@ def test_plain_json_saved_moments_ago_is_decoded_from_memory(
     assert store.load_artifact(record, recent=True) == {"a": [1, 2.5, "x"]}
     with pytest.raises(StoreError):  # read from its file: through the materializer
         store.load_artifact(record)
+
+
+def test_a_list_or_dict_that_contains_itself_is_not_plain_json() -> None:
+    """(A walk that followed it would never end; JSON cannot write it anyway.)"""
+    from flowplan.store.jsoncodec import encode, is_plain_json
+
+    looped: list[object] = [1]
+    looped.append(looped)
+    inner: dict[str, object] = {}
+    nested = {"a": [inner]}
+    inner["back"] = nested
+    shared = [1, 2]
+    assert not is_plain_json(looped) and not is_plain_json(nested)
+    assert is_plain_json([shared, shared, {"x": shared}])  # the same list twice is no loop
+    assert encode(looped) is None
+
+
+def test_a_step_returning_a_list_that_contains_itself_completes() -> None:
+    from flowplan import pipeline, step
+
+    @step
+    def loop() -> list:  # type: ignore[type-arg]
+        looped: list[object] = [1]
+        looped.append(looped)
+        return looped
+
+    @pipeline(enable_cache=False)
+    def looping() -> None:
+        loop()
+
+    value = looping().steps["loop"].output.load()
+    assert value[0] == 1 and value[1] is value

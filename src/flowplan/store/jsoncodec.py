@@ -48,8 +48,10 @@ def is_unannotated(tp: Any) -> bool:
 
 
 def is_plain_json(value: Any) -> bool:
-    """True for nested dict/list/str/int/float/bool/None with str keys and finite floats."""
-    stack = [value]
+    """True for nested dict/list/str/int/float/bool/None with str keys and finite floats,
+    without a list or dict that contains itself (JSON has no way to write it)."""
+    stack: list[Any] = [value]
+    inside: set[int] = set()  # the lists and dicts on the way from ``value`` to ``item``
     while stack:
         item = stack.pop()
         kind = type(item)
@@ -58,15 +60,28 @@ def is_plain_json(value: Any) -> bool:
         if kind is float:
             if not math.isfinite(item):
                 return False
-        elif kind is list:
-            stack.extend(item)
-        elif kind is dict:
-            if any(type(key) is not str for key in item):
+        elif kind is _Leave:
+            inside.discard(item.container)
+        elif kind is list or kind is dict:
+            if id(item) in inside:
                 return False
-            stack.extend(item.values())
+            if kind is dict and any(type(key) is not str for key in item):
+                return False
+            inside.add(id(item))
+            stack.append(_Leave(id(item)))
+            stack.extend(item if kind is list else item.values())
         else:
             return False
     return True
+
+
+class _Leave:
+    """Where :func:`is_plain_json`'s walk leaves a list or dict (by its ``id``)."""
+
+    __slots__ = ("container",)
+
+    def __init__(self, container: int) -> None:
+        self.container = container
 
 
 def _not_plain(value: Any) -> Any:
