@@ -130,3 +130,21 @@ def test_a_store_of_the_first_schema_upgrades_and_keeps_its_runs(tmp_path: Path)
     run = store.get_run("old")  # no host recorded: never taken for an orphan of this machine
     assert run.status is ExecutionStatus.RUNNING
     store.close()
+
+
+def test_opening_an_up_to_date_store_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every open but the first reads the schema's version and takes no write lock."""
+    from flowplan.store.connection import Database
+
+    path = tmp_path / "flowplan.db"
+    MetadataStore(path).close()
+
+    def no_write(self: Database, work: object) -> object:
+        raise AssertionError("an up-to-date store was opened with a write transaction")
+
+    monkeypatch.setattr(Database, "write", no_write)
+    store = MetadataStore(path)
+    assert store.db.schema_version == len(MIGRATIONS)
+    store.close()

@@ -83,6 +83,12 @@ class Database:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         _create_private(self.path)
+        # Read first: a store already up to date (every open but its first) needs no write
+        # transaction, nor waits for the write lock another process holds.
+        version = self.read(_schema_version)
+        if version == len(migrations):
+            self.schema_version = version
+            return
         self.schema_version = self.write(lambda conn: migrate(conn, str(self.path), migrations))
 
     def _check_read_only_schema(self, latest: int) -> int:
