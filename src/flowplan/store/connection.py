@@ -85,7 +85,9 @@ class Database:
         _create_private(self.path)
         # Read first: a store already up to date (every open but its first) needs no write
         # transaction, nor waits for the write lock another process holds.
-        version = self.read(_schema_version)
+        version = self._retry(
+            lambda: self._transaction("BEGIN", _schema_version, self.connection())
+        )  # (no pending records of this process are committed for it, unlike ``read``)
         if version == len(migrations):
             self.schema_version = version
             return
