@@ -63,6 +63,8 @@ class StepTemplate:
     config: StepConfig
     problems: list[Diagnostic]
     warnings: list[Diagnostic]
+    input_hints: dict[str, object]  # the type hints of the inputs, by name
+    code_hash: str  # the invocations' code hash when the closure adds nothing
 
 
 def step_template(step: BaseStep) -> StepTemplate:
@@ -109,6 +111,8 @@ def step_template(step: BaseStep) -> StepTemplate:
         ),
         problems=problems,
         warnings=[d for d in sig.diagnostics if d.severity is Severity.WARNING],
+        input_hints={k: v for k, v in hints.items() if k != "return"},
+        code_hash=_code_hash(sig.code_hash, ""),
     )
     step.template_cache = template
     return template
@@ -125,11 +129,12 @@ def build_invocation(
     """The invocation, and the warnings (FP107, FP113) compiling it produced."""
     template = step_template(step)
     sig = step.signature
-    problems = template.problems + enforce_annotations(sig)
-    if problems:
-        raise CompileError(problems)
-    closure, warning = step.closure_key()
-    code_hash = sha256_hex(f"{sig.code_hash}|{closure or ''}".encode())
+    if template.problems or sig.missing_annotations:
+        problems = template.problems + enforce_annotations(sig)
+        if problems:
+            raise CompileError(problems)
+    closure, warning = step.closure_key() if step.entrypoint.__closure__ else ("", None)
+    code_hash = _code_hash(sig.code_hash, closure) if closure else template.code_hash
     config = template.config
     if warning is not None:
         config = dataclasses.replace(config, cacheable=False)
@@ -154,4 +159,9 @@ def build_invocation(
         config=config,
         code_hash=code_hash,
     )
-    return invocation, template.warnings + ([warning] if warning else [])
+    return invocation, [*template.warnings, warning] if warning else template.warnings
+
+
+def _code_hash(code: str, closure: str | None) -> str:
+    """An invocation's code hash: the step's code and its closure's values (decision 7)."""
+    return sha256_hex(f"{code}|{closure or ''}".encode())

@@ -13,13 +13,14 @@ are refused, every field is type-checked, the step inputs are told apart by thei
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from flowplan.compiler import plan_json
+from flowplan.compiler.plan_json import fields_of, reference_checked
+from flowplan.compiler.plan_json import jsonable as jsonable  # plan parts as JSON values
 from flowplan.digests import sha256_hex
 
 if TYPE_CHECKING:
@@ -273,14 +274,14 @@ class Plan:
         return [(dep, inv.id) for inv in self.invocations for dep in inv.upstream()]
 
     def to_json(self, indent: int | None = None) -> str:
-        """The plan's JSON (the same as ``json.dumps(jsonable(plan))``, made by the json
-        module's own encoder, which asks for the fields of each dataclass)."""
+        """The plan's JSON, the same as ``json.dumps(jsonable(plan))``; the compact form is
+        written by :mod:`flowplan.compiler.plan_json`."""
         if indent is not None:
-            return json.dumps(self, indent=indent, separators=(",", ": "), default=_shallow)
+            return json.dumps(self, indent=indent, separators=(",", ": "), default=fields_of)
         try:
-            return _compact(self)
+            return plan_json.compact(self)
         except RecursionError:  # a value that holds itself: the checking encoder says so
-            return _compact_checked(self)
+            return reference_checked(self)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Plan:
@@ -297,86 +298,16 @@ def plan_hash(text: str) -> str:
     return sha256_hex(text.encode())
 
 
-def jsonable(value: Any) -> Any:
-    """The JSON form of a plan or any part of it (tuples become lists)."""
-    encode = _ENCODERS.get(type(value))
-    if encode is None:
-        encode = _encoder(type(value))
-    return encode(value)
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _sequence(value: list[Any] | tuple[Any, ...]) -> list[Any]:
-    return [jsonable(v) for v in value]
-
-
-def _mapping(value: dict[Any, Any]) -> dict[Any, Any]:
-    return {k: jsonable(v) for k, v in value.items()}
-
-
-# One encoder per concrete type, found once: a plan serialises in one pass of plain calls.
-_ENCODERS: dict[type, Callable[[Any], Any]] = {
-    str: _same,
-    int: _same,
-    float: _same,
-    bool: _same,
-    type(None): _same,
-    list: _sequence,
-    tuple: _sequence,
-    dict: _mapping,
-}
-
-
-def _encoder(cls: type) -> Callable[[Any], Any]:
-    if dataclasses.is_dataclass(cls):
-        names = tuple(f.name for f in dataclasses.fields(cls))
-
-        def fields(value: Any) -> dict[str, Any]:
-            return {name: jsonable(getattr(value, name)) for name in names}
-
-        _ENCODERS[cls] = fields
-        return fields
-    for base, encode in ((str, _same), (int, _same), (float, _same), (list, _sequence),
-                         (tuple, _sequence), (dict, _mapping)):  # fmt: skip
-        if issubclass(cls, base):  # subclasses (an IntEnum, a NamedTuple) as their base
-            return encode
-    return _fallback
-
-
-def _shallow(value: Any) -> Any:
-    """A dataclass as the dict of its fields (the encoder converts what is in them)."""
-    cls = type(value)
-    names = _FIELDS.get(cls)
-    if names is None:
-        if not dataclasses.is_dataclass(cls):
-            return _fallback(value)
-        names = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    fields = getattr(value, "__dict__", None)
-    if fields is not None and len(fields) == len(names):
-        return fields  # made by the dataclass's __init__: its fields, in their order
-    return {name: getattr(value, name) for name in names}
-
-
-_FIELDS: dict[type, tuple[str, ...]] = {}
-# A plan is a tree, and its values came through JSON checks: the encoder that runs per
-# compile skips the check for containers that hold themselves (a tenth of its time).
-_compact = json.JSONEncoder(separators=(",", ":"), default=_shallow, check_circular=False).encode
-_compact_checked = json.JSONEncoder(separators=(",", ":"), default=_shallow).encode
-
-
-def _fallback(value: Any) -> Any:
-    # Values the validator would refuse (FP301) can still reach a fingerprint: pydantic's
-    # own fallback gives them a stable JSON form.
-    from pydantic_core import to_jsonable_python
-
-    return to_jsonable_python(value, fallback=repr)
-
-
 @functools.cache
 def _plan_adapter() -> TypeAdapter[Plan]:
     from pydantic import TypeAdapter
 
     return TypeAdapter(Plan)
+
+
+plan_json.register(
+    invocation=Invocation, location=SourceLocation, ref=ArtifactRef, output=OutputDef,
+    shared=(TypeExpr, StepSource, StepConfig),  # what the calls of one step share
+    plain=(ParameterInput, ArtifactListInput, StoredArtifactInput, InputDef, HookRef, RetryDef,
+           PipelineConfig, Plan),
+)

@@ -16,6 +16,8 @@ class ArtifactReference:
     """A step output (``output`` set) or a step run without outputs (``output`` None)."""
 
     __slots__ = ("_output", "_step")
+    _output: str | None
+    _step: str
 
     def __init__(self, step: str, output: str | None) -> None:
         object.__setattr__(self, "_step", step)
@@ -23,12 +25,11 @@ class ArtifactReference:
 
     @property
     def invocation_id(self) -> str:
-        return str(object.__getattribute__(self, "_step"))
+        return str(self._step)
 
     @property
     def output_name(self) -> str | None:
-        out: str | None = object.__getattribute__(self, "_output")
-        return out
+        return self._output
 
     def __repr__(self) -> str:
         output = self.output_name

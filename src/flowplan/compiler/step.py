@@ -184,7 +184,8 @@ class BaseStep(Generic[P, R]):
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         tracer = current_tracer()
         if tracer is not None:  # recorded: the artifacts returned stand for the values
-            return cast("R", tracer.call_step(self, args, kwargs))
+            recorded: R = tracer.call_step(self, args, kwargs)
+            return recorded
         from flowplan.loader import loading, skipped_call
 
         if loading():

@@ -1,4 +1,5 @@
-"""The validator's verdicts, cached on disk by plan fingerprint."""
+"""The validator's verdicts, cached on disk by plan fingerprint (and in memory: a verdict is
+read from disk once per process)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from flowplan.diagnostics import Diagnostic, Severity
 from flowplan.env import cache_dir
 
 VERDICT_FORMAT = 1
+# Verdicts this process read or wrote, by fingerprint (a verdict depends on the plan alone).
+_KNOWN: dict[str, tuple[Diagnostic, ...]] = {}
+KNOWN_AT_MOST = 256
 
 
 def _path(fingerprint: str) -> Path:
@@ -17,17 +21,29 @@ def _path(fingerprint: str) -> Path:
 
 
 def load_verdict(fingerprint: str) -> list[Diagnostic] | None:
+    known = _KNOWN.get(fingerprint)
+    if known is not None:
+        return list(known)
     try:
         data = json.loads(_path(fingerprint).read_text())
-        return [
+        verdict = [
             Diagnostic(**{**d, "severity": Severity(d["severity"]), "notes": tuple(d["notes"])})
             for d in data
         ]
     except (OSError, ValueError, TypeError, KeyError):
         return None
+    _remember(fingerprint, verdict)
+    return verdict
+
+
+def _remember(fingerprint: str, verdict: list[Diagnostic]) -> None:
+    if len(_KNOWN) >= KNOWN_AT_MOST:
+        _KNOWN.clear()
+    _KNOWN[fingerprint] = tuple(verdict)
 
 
 def store_verdict(fingerprint: str, diagnostics: list[Diagnostic]) -> None:
+    _remember(fingerprint, diagnostics)
     target = _path(fingerprint)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler import recording
 from flowplan.compiler.binding import bind
-from flowplan.compiler.invocation import build_invocation
+from flowplan.compiler.invocation import build_invocation, step_template
 from flowplan.compiler.placeholders import Artifact, body_frame, frame_location
 from flowplan.compiler.reference import ArtifactReference
 from flowplan.compiler.step import BaseStep
@@ -36,6 +36,8 @@ class Tracer:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _counts: dict[str, int] = field(default_factory=dict)
     _ids: set[str] = field(default_factory=set)
+    _last_body: CodeType | None = None  # the body code that called the last step
+    _places: dict[tuple[int, int], Where] = field(default_factory=dict)
 
     @contextmanager
     def active(self) -> Iterator[Tracer]:
@@ -48,53 +50,67 @@ class Tracer:
 
     # -- recording a step call -------------------------------------------------------------
     def call_step(self, step: BaseStep, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-        where = self.call_location()
+        where = self._step_call_location()
         sig = step.signature
-        custom_id, after, kwargs = recording.call_keywords(kwargs, sig.input_names)
+        template = step_template(step)
+        custom_id: object = None
+        after: object = None
+        if kwargs:
+            custom_id, after, kwargs = recording.call_keywords(kwargs, sig.input_names)
         problems: list[Diagnostic] = []
         inv_id = recording.assign_id(
             step.name, custom_id, self.pipeline_name, self._counts, self._ids, where, problems
         )
-        kwargs = configured_parameters(step, inv_id, args, kwargs, where, problems)
+        if step.parameters:
+            kwargs = configured_parameters(step, inv_id, args, kwargs, where, problems)
         binding = bind(inv_id, sig.inputs, len(args), list(kwargs), where)
         problems += binding.problems
         values = dict(zip(binding.positional, args, strict=False))
-        values.update({k: kwargs[k] for k in binding.keywords})
+        for name in binding.keywords:
+            values[name] = kwargs[name]
         inputs: dict[str, StepInput] = {}
-        hints = _input_hints(step)
+        hints = template.input_hints
         for name, value in values.items():
             converted = recording.convert_input(
                 inv_id, name, value, hints, where, problems, (BaseStep,), self._foreign
             )
             if converted is not None:
                 inputs[name] = converted
-        after_ids = recording.after_ids(inv_id, after, where, problems)
+        after_ids = [] if after is None else recording.after_ids(inv_id, after, where, problems)
         if problems:
             raise CompileError(problems)
         invocation, warnings = build_invocation(
             step, inv_id, self.pipeline_name, inputs, after_ids, where
         )
-        self.diagnostics.extend(w for w in warnings if w not in self.diagnostics)
+        if warnings:
+            self.diagnostics.extend(w for w in warnings if w not in self.diagnostics)
         self.invocations.append(invocation)
         self.steps[inv_id] = step
-        outputs = [Artifact(self, inv_id, out.name) for out in invocation.outputs]
-        if not outputs:
+        if not template.outputs:
             return Artifact(self, inv_id, None)
         if sig.multi_output:
-            return tuple(outputs)
-        return outputs[0]
+            return tuple(Artifact(self, inv_id, out[0]) for out in template.outputs)
+        return Artifact(self, inv_id, template.outputs[0][0])
+
+    def _step_call_location(self) -> Where:
+        """Where the body calls a step: the caller of ``BaseStep.__call__`` (the body itself,
+        unless something sits between), its place read once per instruction."""
+        frame = sys._getframe(3)  # the body <- BaseStep.__call__ <- call_step <- here
+        code = frame.f_code
+        if code is not self._last_body and code not in self.body_codes:
+            return frame_location(body_frame(self.body_codes) or frame)
+        self._last_body = code
+        key = (id(code), frame.f_lasti)  # the code is kept alive by body_codes
+        where = self._places.get(key)
+        if where is None:
+            where = self._places[key] = frame_location(frame)
+        return where
 
     def _foreign(self, value: ArtifactReference) -> bool:
         """Whether ``value`` is a placeholder of another pipeline's (or compile's) tracer."""
         return not isinstance(value, Artifact) or (
             object.__getattribute__(value, "_tracer") is not self
         )
-
-
-def _input_hints(step: BaseStep) -> dict[str, object]:
-    hints = step.type_hints
-    hints.pop("return", None)
-    return hints
 
 
 def function_code(func: Any) -> CodeType | None:
