@@ -169,15 +169,16 @@ def test_a_step_with_more_cache_entries_than_a_run_reads_asks_for_its_own_key(
     from flowplan.store.db import MetadataStore
 
     monkeypatch.setattr(ledger, "CROWDED_FROM", 2)
-    monkeypatch.setattr(ledger, "ENTRIES_PER_USE", 1)
+    monkeypatch.setattr(ledger, "ENTRIES_PER_USE", 1)  # (a limit of 2 for its one step)
     for factor in (1, 2, 3):  # three entries for the step's code: more than 2
         scaling(factor=factor)
     asked: list[str] = []
     original = MetadataStore.lookup_cache
 
-    def spy(self: MetadataStore, key: str) -> object:
+    def spy(self: MetadataStore, key: str, *, pending: bool = True) -> object:
+        assert not pending  # the run's pending group is not committed for it
         asked.append(key)
-        return original(self, key)
+        return original(self, key, pending=pending)
 
     monkeypatch.setattr(MetadataStore, "lookup_cache", spy)
     CALLS.clear()

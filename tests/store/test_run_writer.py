@@ -337,3 +337,12 @@ def test_a_cache_entry_gives_back_the_records_of_its_artifacts(store: LocalStore
     )
     assert hit == {"output": stored} and stored[0].id == made["output"].id
     assert stored[0].step_run_id == step and stored[0].content_hash == made["output"].content_hash
+
+
+def test_a_committed_read_leaves_pending_records_pending(store: LocalStore) -> None:
+    writer, _ = _writer(store)
+    writer.start("s", "s", {})
+    count = "SELECT COUNT(*) FROM step_runs"
+    assert store.metadata.db.read_committed(lambda c: c.execute(count).fetchone()[0]) == 0
+    assert store.metadata.db.read(lambda c: c.execute(count).fetchone()[0]) == 1  # committed
+    writer.finish_run(S.STOPPED)

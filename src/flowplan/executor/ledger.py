@@ -55,8 +55,9 @@ if TYPE_CHECKING:
     from flowplan.store.run_writer import RunWriter
 
 S = ExecutionStatus
-CROWDED_FROM = 64  # cache entries of a step's code read at a run's start, at least ...
-ENTRIES_PER_USE = 4  # ... or this many per step of the run with that code
+CROWDED_FROM = 256  # cache entries of a step's code read at a run's start, at least ...
+ENTRIES_PER_USE = 32  # ... or this many per step of the run with that code (an entry read
+# costs some microseconds; a step asking for its own key, a read transaction of its own)
 Records = dict[str, Any]  # input name -> artifact record, or list of records (fan-in)
 
 
@@ -215,7 +216,7 @@ class Ledger:
         if entry is None:
             if not self.legacy and inv.code_hash not in self.crowded:
                 return None, None
-            hit = self.meta.lookup_cache(key)
+            hit = self.meta.lookup_cache(key, pending=False)  # (no commit of this run's group)
             if hit is None:
                 return None, None
             entry = ("", [])

@@ -85,9 +85,7 @@ class Database:
         _create_private(self.path)
         # Read first: a store already up to date (every open but its first) needs no write
         # transaction, nor waits for the write lock another process holds.
-        version = self._retry(
-            lambda: self._transaction("BEGIN", _schema_version, self.connection())
-        )  # (no pending records of this process are committed for it, unlike ``read``)
+        version = self.read_committed(_schema_version)
         if version == len(migrations):
             self.schema_version = version
             return
@@ -190,6 +188,12 @@ class Database:
                     writers = list(_PENDING.get(self.key, ()))
                 for writer in writers:
                     writer.flush()
+            return self._retry(lambda: self._transaction("BEGIN", work, self.connection()))
+
+    def read_committed(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """:meth:`read` without committing this process's pending records first (what they
+        hold is not seen)."""
+        with deferred_stops:
             return self._retry(lambda: self._transaction("BEGIN", work, self.connection()))
 
     def hold(self, writer: PendingWrites) -> None:

@@ -371,12 +371,17 @@ class MetadataStore(Catalog, Labels):
             )
         )
 
-    def lookup_cache(self, cache_key: str) -> dict[str, list[ArtifactRecord]] | None:
-        """The outputs of the step run cached under ``cache_key``, or ``None`` on a miss.
+    def lookup_cache(
+        self, cache_key: str, *, pending: bool = True
+    ) -> dict[str, list[ArtifactRecord]] | None:
+        """The outputs of the step run cached under ``cache_key``, or ``None`` on a miss;
+        ``pending=False``: without committing this process's pending records first (a run
+        asking for a step's key: it reads entries as they were when it started).
 
         An entry whose artifact files are gone is deleted and reported as a miss.
         """
-        found = self.db.read(lambda c: queries.cached_outputs(c, cache_key))
+        read = self.db.read if pending else self.db.read_committed
+        found = read(lambda c: queries.cached_outputs(c, cache_key))
         if found is None:
             return None
         step_run_id, outputs = found
