@@ -139,6 +139,9 @@ def digest_share(repeat: int) -> None:
     import flowplan.executor.ledger as ledger
     import flowplan.store.checked_files as checked_files
 
+    # A store of its own: the longer chains above left thousands of cache entries of the
+    # same step code, which a run's start would read (or ask for key by key) every time.
+    os.environ["FLOWPLAN_HOME"] = str(root / "digest-home")
     cached = chain(200, enable_cache=True, tag="_digest")
     cached()
     original = ledger.verify_cached

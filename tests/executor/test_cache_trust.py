@@ -187,3 +187,37 @@ def test_a_step_with_more_cache_entries_than_a_run_reads_asks_for_its_own_key(
     assert len(asked) == 1  # the run's start read none of that code's entries
     new = scaling(factor=4)
     assert CALLS == ["scaled 4"] and new.steps["scaled"].status is S.COMPLETED
+
+
+@step
+def damage_the_numbers(path: str) -> None:
+    CALLS.append("damage")
+    if path:
+        _flip_a_bit(Path(path))
+
+
+@step
+def early() -> int:
+    CALLS.append("early")
+    return 7
+
+
+@pipeline
+def damaged_on_the_way(path: str) -> None:
+    early(id="early")  # a hit checked first: the run's look at the queue of changes
+    damage_the_numbers.with_options(enable_cache=False)(path=path, id="damage", after=["early"])
+    total(numbers(after=["damage"]))
+
+
+def test_a_step_that_damages_a_file_a_later_hit_reuses_is_seen_by_that_hit() -> None:
+    """The queue of changes is looked at again after each step that ran."""
+    first = damaged_on_the_way(path="")  # numbers and total computed, cached
+    uri = first.steps["numbers"].output.uri
+    CALLS.clear()
+    damaged_on_the_way(path="")  # the files are read
+    damaged_on_the_way(path="")  # read with their folder watched: vouched for from now on
+    CALLS.clear()
+    second = damaged_on_the_way(path=uri)
+    assert CALLS == ["damage", "numbers"]  # the damaged hit recomputed, total still a hit
+    assert second.steps["numbers"].status is S.COMPLETED
+    assert second.steps["total"].status is S.CACHED

@@ -20,7 +20,7 @@ import flowplan.store.artifacts as artifacts_module
 import flowplan.store.checked_files as checked_files
 from flowplan.diagnostics import StoreError
 from flowplan.store.artifacts import ArtifactStore
-from flowplan.store.checked_files import SETTLED, CheckedFiles
+from flowplan.store.checked_files import SETTLED, CheckedFiles, look_again
 from flowplan.store.file_watch import FolderWatch, on_local_file_system
 
 TICK = 0.05  # longer than a file system's clock tick: a change after it gets a new time
@@ -108,6 +108,7 @@ def test_a_settled_file_vouched_for_by_its_status_is_then_watched(
     assert stats.count(uri) == 1
     time.sleep(TICK)
     _flip_a_bit(Path(uri))
+    look_again()
     with pytest.raises(StoreError):
         store.check(content_hash)
 
@@ -189,6 +190,7 @@ def test_a_changed_file_is_read_again_and_refused(
         store.check(content_hash)
     time.sleep(TICK)
     damage(Path(uri))
+    look_again()  # as a run starts
     with pytest.raises(StoreError) as raised:
         store.check(content_hash)
     assert raised.value.diagnostics[0].code == "FP503"
@@ -199,8 +201,10 @@ def test_a_rewritten_file_is_read_again(tmp_path: Path, opens: list[str]) -> Non
     store = ArtifactStore(tmp_path)
     content_hash, uri = store.put_bytes(b"value")
     store.check(content_hash)
+    store.check(content_hash)
     time.sleep(TICK)
     Path(uri).write_bytes(b"value")  # the same bytes: read again, and they still match
+    look_again()
     opens.clear()
     store.check(content_hash)
     store.check(content_hash)
@@ -220,6 +224,7 @@ def test_a_large_file_is_hashed_in_chunks_then_vouched_for(
     assert opens == ([uri, uri] if mechanism == "watch" else [uri])
     time.sleep(TICK)
     _flip_a_bit(Path(uri))
+    look_again()
     with pytest.raises(StoreError):
         store.check(content_hash)
 
@@ -289,3 +294,31 @@ def test_mount_points_are_read_from_mountinfo() -> None:
     if not os.path.exists("/proc/self/mountinfo"):
         pytest.skip("no /proc")
     assert not on_local_file_system("/proc/self")  # proc: not a file system of files
+
+
+def test_checks_between_two_moments_that_may_change_files_share_one_look(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's cache hits one after the other look at the queue of changes once; a run's
+    start, and each step it ran, make the next check look again."""
+    if not _watch_available() or not on_local_file_system(str(tmp_path)):
+        pytest.skip("no folder watch here")
+    store = ArtifactStore(tmp_path)
+    hashes = [store.put_bytes(value)[0] for value in (b"a", b"b", b"c")]
+    for content_hash in hashes * 2:  # read, then read with the folder watched
+        store.check(content_hash)
+    looks: list[int] = []
+    real_changes = FolderWatch.changes
+
+    def changes(self: FolderWatch) -> list[str] | None:
+        looks.append(1)
+        return real_changes(self)
+
+    monkeypatch.setattr(FolderWatch, "changes", changes)
+    look_again()
+    for content_hash in hashes * 3:
+        store.check(content_hash)
+    assert len(looks) == 1
+    look_again()
+    store.check(hashes[0])
+    assert len(looks) == 2

@@ -7,7 +7,8 @@ Two ways to know that a file has not changed:
 * **Its folder is watched** (Linux, a local file system; :mod:`flowplan.store.file_watch`):
   the kernel reports every change to a file of the folder, or to the path to it, made after
   the watch began.  The watch begins before the content is read, so a file stays vouched for
-  until a change is reported; the check costs one look at the queue of changes for all files.
+  until a change is reported.  The queue of changes is looked at when a run starts and after
+  each step that ran (:func:`look_again`): the cache hits in between share one look.
 * **Its status is the same** (elsewhere, or when the kernel refuses a watch): a file's
   status -- device, inode, size, modification and change times -- moves with every write,
   truncation, rename over it or replacement, and the change time cannot be set back by a
@@ -50,6 +51,9 @@ class _Watched:
         self.watch: FolderWatch | None = None
         self.opened = False
         self.files: dict[str, set[str]] = {}  # content hash -> stores (roots) vouched for
+        # The queue was looked at since the last moment code that could change a file ran
+        # in this process (see :func:`look_again`): checks until then need no look of their own.
+        self.fresh = False
         self.reading: dict[str, object] = {}  # content hash -> the token of a read under way
 
     def folder_watch(self) -> FolderWatch | None:
@@ -63,6 +67,7 @@ class _Watched:
         anything may have changed); call with :attr:`lock` held."""
         if self.watch is None:
             return
+        self.fresh = True
         changed = self.watch.changes()
         if changed is EVERYTHING:
             self.files.clear()
@@ -83,6 +88,16 @@ _WATCHED = _Watched()
 os.register_at_fork(after_in_child=_WATCHED.after_fork_in_child)
 
 
+def look_again() -> None:
+    """The next check looks at the queue of changes again.  Called when a run starts and
+    after each step it ran (the code that may have changed a file, or told this process
+    that another one did): a change made before that moment is then seen by every check
+    after it.  Checks in between -- a run's cache hits one after the other -- share one
+    look; a change another process makes meanwhile, unordered with them, is seen at the
+    next look."""
+    _WATCHED.fresh = False
+
+
 class CheckedFiles:
     """The files of one artifact store (folder ``root``, one folder per first two digits of
     their names) whose content matched their hash (their name)."""
@@ -100,6 +115,8 @@ class CheckedFiles:
         when it was never vouched for, is gone, or changed."""
         roots = _WATCHED.files.get(content_hash)
         if roots is not None and self.root in roots:
+            if _WATCHED.fresh:
+                return True
             with _WATCHED.lock:
                 _WATCHED.catch_up()
                 roots = _WATCHED.files.get(content_hash)
