@@ -51,9 +51,11 @@ class _Watched:
         self.watch: FolderWatch | None = None
         self.opened = False
         self.files: dict[str, set[str]] = {}  # content hash -> stores (roots) vouched for
-        # The queue was looked at since the last moment code that could change a file ran
-        # in this process (see :func:`look_again`): checks until then need no look of their own.
-        self.fresh = False
+        # Bumped by :func:`look_again`; a look records the one it began in.  While they are
+        # equal, no code that could change a file has run since the last look, and checks
+        # need no look of their own.
+        self.generation = 0
+        self.looked = -1
         self.reading: dict[str, object] = {}  # content hash -> the token of a read under way
 
     def folder_watch(self) -> FolderWatch | None:
@@ -67,15 +69,16 @@ class _Watched:
         anything may have changed); call with :attr:`lock` held."""
         if self.watch is None:
             return
-        self.fresh = True
+        began = self.generation
         changed = self.watch.changes()
         if changed is EVERYTHING:
             self.files.clear()
             self.reading.clear()
-            return
-        for name in changed:
-            self.files.pop(name, None)
-            self.reading.pop(name, None)
+        else:
+            for name in changed:
+                self.files.pop(name, None)
+                self.reading.pop(name, None)
+        self.looked = began  # (a look_again meanwhile leaves the next check a look to take)
 
     def after_fork_in_child(self) -> None:
         """The parent's watch is not the child's to read (its changes are the parent's)."""
@@ -95,7 +98,7 @@ def look_again() -> None:
     after it.  Checks in between -- a run's cache hits one after the other -- share one
     look; a change another process makes meanwhile, unordered with them, is seen at the
     next look."""
-    _WATCHED.fresh = False
+    _WATCHED.generation += 1
 
 
 class CheckedFiles:
@@ -115,7 +118,7 @@ class CheckedFiles:
         when it was never vouched for, is gone, or changed."""
         roots = _WATCHED.files.get(content_hash)
         if roots is not None and self.root in roots:
-            if _WATCHED.fresh:
+            if _WATCHED.looked == _WATCHED.generation:
                 return True
             with _WATCHED.lock:
                 _WATCHED.catch_up()
