@@ -46,10 +46,9 @@ def main() -> None:
     gc.disable()  # what loads here lives as long as the server: nothing for the collector
     for name in PRELOAD:
         importlib.import_module(name)
-    if sys.platform.startswith("linux"):
-        import ctypes  # (here, not in each worker: some 3 ms a worker)
+    from flowplan.store.durable_files import libc
 
-        _libc = ctypes.CDLL(None, use_errno=True)
+    _libc = libc()  # (here, not in each worker: some 3 ms a worker)
     gc.freeze()  # workers never walk (nor copy, by touching them) the objects loaded here
     gc.enable()
     serve_forks(control)

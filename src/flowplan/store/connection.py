@@ -188,7 +188,7 @@ class Database:
                     writers = list(_PENDING.get(self.key, ()))
                 for writer in writers:
                     writer.flush()
-            return self._retry(lambda: self._transaction("BEGIN", work, self.connection()))
+            return self.read_committed(work)
 
     def read_committed(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """:meth:`read` without committing this process's pending records first (what they

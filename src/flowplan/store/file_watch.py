@@ -17,6 +17,8 @@ import sys
 import termios
 from typing import TYPE_CHECKING
 
+from flowplan.store.durable_files import libc
+
 if TYPE_CHECKING:
     from ctypes import CDLL
 
@@ -67,16 +69,14 @@ class FolderWatch:
     @classmethod
     def open(cls) -> FolderWatch | None:
         """A new watch, or None where the kernel offers none (not Linux, no instance left)."""
-        if not sys.platform.startswith("linux"):
+        library = libc()  # only in a process that checks a file twice
+        if library is None:
             return None
-        import ctypes  # only in a process that checks a file twice
-
         try:
-            libc = ctypes.CDLL(None, use_errno=True)  # the C library this process runs on
-            fd = libc.inotify_init1(_IN_NONBLOCK | _IN_CLOEXEC)
-        except (OSError, AttributeError):
+            fd = library.inotify_init1(_IN_NONBLOCK | _IN_CLOEXEC)
+        except AttributeError:
             return None
-        return cls(fd, libc) if fd >= 0 else None
+        return cls(fd, library) if fd >= 0 else None
 
     def watch(self, folder: str) -> bool:
         """Watch the files of ``folder``, and the path to it (already watched: nothing to do);
