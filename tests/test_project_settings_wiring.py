@@ -74,3 +74,56 @@ def test_the_project_root_is_found_from_a_linked_folder_and_not_above_the_top(
     assert find_project_root(tmp_path / "link") == root.resolve()
     monkeypatch.chdir("/")
     assert find_project_root() == (Path("/") if Path("/.git").exists() or Path("/pyproject.toml").exists() else None)
+
+
+def test_one_look_answers_each_question_once_then_the_project_is_read_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flowplan.project import current_settings, find_project_root, has_project_table, one_look
+
+    root = project(tmp_path, monkeypatch, 'alerter = "webhook"')
+    with one_look():
+        assert current_settings().alerter == "webhook"
+        assert has_project_table(find_project_root())
+        (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")  # mid-look: unseen
+        (root / "sub").mkdir()
+        (root / "sub" / ".git").mkdir()
+        monkeypatch.chdir(root / "sub")
+        with one_look():  # a nested look is the outer one
+            assert current_settings().alerter == "webhook"
+            assert find_project_root() == root.resolve()
+    assert find_project_root() == (root / "sub").resolve()
+    monkeypatch.chdir(root)
+    assert not has_project_table(find_project_root())
+    assert current_settings().alerter == "log"
+
+
+def test_a_run_start_reads_the_project_once_per_look(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several parts of a run's start ask about the project (its store's home and artifact
+    URL, its settings, whether it runs synchronously, which orchestrator): a run reads the
+    pyproject.toml once as it starts and once as its driver starts, not once per question."""
+    import flowplan.project as project_module
+
+    project(tmp_path, monkeypatch, 'alerter = "log"')
+    monkeypatch.setenv("FLOWPLAN_HOME", str(tmp_path / "home"))
+    reads: list[Path] = []
+    has_table = project_module._has_table
+
+    def counted(path: Path) -> bool:
+        reads.append(path)
+        return has_table(path)
+
+    monkeypatch.setattr(project_module, "_has_table", counted)
+
+    @step
+    def one() -> int:
+        return 1
+
+    @pipeline
+    def pipe() -> None:
+        one()
+
+    pipe()
+    assert len(reads) == 2, reads

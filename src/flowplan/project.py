@@ -17,8 +17,11 @@ import functools
 import os
 import re
 import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
 from flowplan.diagnostics import ConfigError, Diagnostic, raise_if_errors
 from flowplan.env import env_value
@@ -30,13 +33,49 @@ if TYPE_CHECKING:
 PYPROJECT = "pyproject.toml"
 LIST_KEYS = ("select", "ignore", "exclude", "run_configs")
 _ROOT_MARKERS = (PYPROJECT, ".git")
+T = TypeVar("T")
+_LOOK = threading.local()  # .memo: what this thread's current look found, by question
+
+
+@contextmanager
+def one_look() -> Iterator[None]:
+    """Within: the project around the current directory (its root, its ``[tool.flowplan]``
+    table, its settings, the store's home) is looked up once per question, in this thread.
+
+    A run resolves its settings when it starts (DESIGN decision 11) and asks several of them
+    there; one look answers them all as at one moment, as if any change to the files or the
+    environment came just after it.  Nested looks are the outer one."""
+    if getattr(_LOOK, "memo", None) is not None:
+        yield
+        return
+    _LOOK.memo = {}
+    try:
+        yield
+    finally:
+        _LOOK.memo = None
+
+
+def looked_up(question: Any, answer: Callable[[], T]) -> T:
+    """``answer()``, asked once per ``question`` within :func:`one_look` (else every time)."""
+    memo: dict[Any, Any] | None = getattr(_LOOK, "memo", None)
+    if memo is None:
+        return answer()
+    if question not in memo:
+        memo[question] = answer()
+    found: T = memo[question]
+    return found
 
 
 def find_project_root(start: Path | None = None) -> Path | None:
     """The nearest folder at or above ``start`` (default: cwd) holding a project marker
     (``pyproject.toml`` or ``.git``)."""
+    if start is None:
+        return looked_up("root", lambda: _project_root(os.getcwd()))
+    return _project_root(str(start.resolve()))
+
+
+def _project_root(folder: str) -> Path | None:
     # The current directory comes back from the OS with its symbolic links resolved.
-    folder = str(start.resolve()) if start is not None else os.getcwd()
     while True:
         if any(os.path.exists(os.path.join(folder, marker)) for marker in _ROOT_MARKERS):
             return Path(folder)
@@ -51,8 +90,12 @@ def has_project_table(root: Path | None) -> bool:
     so that runs in projects without one never parse it)."""
     if root is None:
         return False
+    return looked_up(("table", root), lambda: _has_table(root / PYPROJECT))
+
+
+def _has_table(path: Path) -> bool:
     try:
-        return b"tool.flowplan" in (root / PYPROJECT).read_bytes()
+        return b"tool.flowplan" in path.read_bytes()
     except OSError:
         return False
 
@@ -232,6 +275,10 @@ def _line_of(path: Path | None, key: str) -> int | None:
 def current_settings() -> ProjectSettings:
     """``project_settings()`` for the current directory, memoised while neither the project's
     pyproject.toml nor the FLOWPLAN_* environment changes (cheap enough to ask per step)."""
+    return looked_up("settings", _current_settings)
+
+
+def _current_settings() -> ProjectSettings:
     root = find_project_root()
     path = root / PYPROJECT if root is not None else None
     try:

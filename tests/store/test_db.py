@@ -46,6 +46,17 @@ def test_run_round_trip_by_id_string_and_name(meta: MetadataStore) -> None:
     assert meta.list_pipelines() == ["train"]
 
 
+def test_an_exact_id_wins_over_a_run_named_like_it(meta: MetadataStore) -> None:
+    first = meta.create_run("first", "p", {}, None, {})
+    named = meta.create_run(str(first), "p", {}, None, {})  # another run, named as the id
+    assert meta.get_run(first).id == first and meta.get_run(str(first)).id == first
+    second = meta.create_run("second", "p", {}, None, {})
+    meta.create_run("latest", "p", {}, None, {})
+    assert meta.get_run("latest").name == "latest"  # an exact name before ``latest``
+    assert meta.get_run("latest~1").id == second
+    assert meta.get_run(named).name == str(first)
+
+
 def test_run_lifecycle(meta: MetadataStore) -> None:
     run_id = meta.create_run("r", "p", {}, None, {})
     meta.set_run_status(run_id, Status.RUNNING, pid=os.getpid())

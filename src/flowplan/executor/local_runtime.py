@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from flowplan.env import env_flag
+from flowplan.project import one_look
 
 if TYPE_CHECKING:
     from flowplan.compiler.pipeline import CompiledPipeline, Pipeline
@@ -26,10 +27,12 @@ class LocalRuntime:
         from flowplan.store.local import LocalStore
         from flowplan.store.views import PipelineRun
 
-        start_workers_early(compiled)
-        store = LocalStore.for_runs()
-        state = start_run(compiled, store)
-        if not synchronous(compiled):
+        with one_look():  # the run's settings, resolved as it starts (DESIGN decision 11)
+            start_workers_early(compiled)
+            store = LocalStore.for_runs()
+            state = start_run(compiled, store)
+            in_this_process = synchronous(compiled)
+        if not in_this_process:
             from flowplan.executor.background import start_detached
 
             start_detached(compiled, store, state)

@@ -18,7 +18,7 @@ from flowplan.executor.progress import Progress
 from flowplan.executor.worker import refuses_runs
 from flowplan.executor.worker_protocol import modules_importing_now
 from flowplan.messages import runtime
-from flowplan.project import settings_for_a_run
+from flowplan.project import one_look, settings_for_a_run
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -98,8 +98,10 @@ def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> Exe
     try:
         ledger = open_ledger(compiled, store, state, progress)
         ledger.writer.run_started(os.getpid())
+        with one_look():  # what the backend reads of the project, before any step runs
+            driver = Driver(ledger, settings, by_value)
         with capturing_run(), progress.showing_output():
-            Driver(ledger, settings, by_value).run()
+            driver.run()
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
         status = S.STOPPED if interrupted else S.FAILED

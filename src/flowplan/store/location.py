@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flowplan.diagnostics import StoreError
 from flowplan.messages import runtime
-from flowplan.project import configured_home, find_project_root, has_project_table
+from flowplan.project import configured_home, find_project_root, has_project_table, looked_up
 
 HOME_ENV = "FLOWPLAN_HOME"
 HOME_DIRNAME = ".flowplan"
@@ -26,6 +26,12 @@ def resolve_home(start: Path | None = None) -> Path:
     The project root is the nearest folder upward from ``start`` (default: the current
     directory) that holds ``pyproject.toml`` or ``.git``; without one, the start folder.
     """
+    if start is None:
+        return looked_up("home", _resolve_home)
+    return _resolve_home(start)
+
+
+def _resolve_home(start: Path | None = None) -> Path:
     configured = os.environ.get(HOME_ENV)
     if configured:
         return Path(configured).expanduser().resolve()

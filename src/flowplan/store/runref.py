@@ -18,12 +18,12 @@ MIN_PREFIX = 4  # id characters needed before a prefix is looked up
 
 def find_run(conn: sqlite3.Connection, reference: str, normalised_id: str) -> sqlite3.Row | None:
     """The run row ``reference`` names, or None; an ambiguous id prefix is ``FP545``."""
-    row: sqlite3.Row | None = conn.execute(
-        f"{RUNS} WHERE id = ? OR name = ? ORDER BY id = ? DESC LIMIT 1",
-        (normalised_id, reference, normalised_id),
-    ).fetchone()
-    if row is not None:
-        return row
+    for column, value in (("id", normalised_id), ("name", reference)):  # an id wins
+        row: sqlite3.Row | None = conn.execute(
+            f"{RUNS} WHERE runs.{column} = ?", (value,)
+        ).fetchone()
+        if row is not None:
+            return row
     latest = LATEST.fullmatch(reference)
     if latest:
         back = int(latest.group(1) or 0)
