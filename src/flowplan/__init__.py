@@ -12,7 +12,14 @@ import gc
 class _CollectorPaused:
     """Python's cyclic collector off for a block, then back as it was.  Importing makes
     classes, functions and modules that live as long as the process: the collector, which
-    would walk them again and again meanwhile, waits until the imports are done."""
+    would walk them again and again meanwhile, waits until the imports are done.
+
+    Then what the block made joins the collector's oldest generation at once (``freeze``
+    and ``unfreeze`` move every object there without walking any), as if it had survived a
+    full collection: the young collections that follow walk only what the program makes
+    next, not the thousands of objects just imported.  Nothing is exempted from collection
+    (a later full collection walks them all, as ever).  Skipped where objects are frozen
+    already: unfreezing would hand them back to the collector."""
 
     def __enter__(self) -> None:
         self.was_enabled = gc.isenabled()
@@ -20,6 +27,9 @@ class _CollectorPaused:
 
     def __exit__(self, *exc: object) -> None:
         if self.was_enabled:
+            if not gc.get_freeze_count():
+                gc.freeze()
+                gc.unfreeze()
             gc.enable()
 
 

@@ -18,6 +18,7 @@ import pytest
 
 import flowplan.store.artifacts as artifacts_module
 import flowplan.store.checked_files as checked_files
+import flowplan.store.file_watch as file_watch
 from flowplan.diagnostics import StoreError
 from flowplan.store.artifacts import ArtifactStore
 from flowplan.store.checked_files import SETTLED, CheckedFiles, look_again
@@ -49,7 +50,7 @@ def _settled(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _by_status(monkeypatch: pytest.MonkeyPatch) -> None:
     """Folders are not watched: files are vouched for by their status (settled files)."""
-    monkeypatch.setattr(checked_files, "on_local_file_system", lambda path: False)
+    monkeypatch.setattr(file_watch, "on_local_file_system", lambda path: False)
     _settled(monkeypatch)
 
 
@@ -130,7 +131,7 @@ def test_a_process_that_checks_each_file_once_starts_no_watch(tmp_path: Path) ->
 def test_by_status_a_file_changed_moments_ago_is_read_at_every_check(
     tmp_path: Path, opens: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(checked_files, "on_local_file_system", lambda path: False)
+    monkeypatch.setattr(file_watch, "on_local_file_system", lambda path: False)
     store = ArtifactStore(tmp_path)
     content_hash, uri = store.put_bytes(b"value")
     opens.clear()

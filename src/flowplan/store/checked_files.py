@@ -27,8 +27,10 @@ from __future__ import annotations
 import os
 import threading
 import time
+from typing import TYPE_CHECKING
 
-from flowplan.store.file_watch import EVERYTHING, FolderWatch, on_local_file_system
+if TYPE_CHECKING:  # loaded at a file's second check in a process (fcntl, termios, struct)
+    from flowplan.store.file_watch import FolderWatch
 
 SETTLED = 2.0  # seconds since a file's last change before its status vouches for its content
 LIMIT = 1 << 16  # files vouched for (beyond it, the oldest go first)
@@ -61,6 +63,8 @@ class _Watched:
     def folder_watch(self) -> FolderWatch | None:
         if not self.opened:
             self.opened = True
+            from flowplan.store.file_watch import FolderWatch
+
             self.watch = FolderWatch.open()
         return self.watch
 
@@ -69,6 +73,8 @@ class _Watched:
         anything may have changed); call with :attr:`lock` held."""
         if self.watch is None:
             return
+        from flowplan.store.file_watch import EVERYTHING
+
         began = self.generation
         changed = self.watch.changes()
         if changed is EVERYTHING:
@@ -149,6 +155,8 @@ class CheckedFiles:
             self._seen.add(content_hash)
             return None
         if self._local is None:
+            from flowplan.store.file_watch import on_local_file_system
+
             self._local = on_local_file_system(self.root)
         if not self._local:
             return None
