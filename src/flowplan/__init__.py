@@ -34,7 +34,8 @@ class _CollectorPaused:
 
 
 with _CollectorPaused():
-    from typing import TYPE_CHECKING
+    from collections.abc import Mapping
+    from typing import TYPE_CHECKING, Any
 
     from flowplan import dataclass_code  # noqa: F401  (first: the dataclasses below use its code)
     from flowplan.compiler.runtime import Runtime, register_runtime
@@ -52,12 +53,28 @@ def _local_runtime() -> Runtime:
     """The executor's runtime, loaded when the first pipeline or step runs (with what a run
     imports, the collector paused as above)."""
     with _CollectorPaused():
-        from flowplan.executor import run  # noqa: F401  (what a run imports)
+        from flowplan import loader  # noqa: F401  (what a run imports: its compile,
+        from flowplan.compiler import build, validate, verdict_cache  # noqa: F401
+        from flowplan.executor import errors, run  # noqa: F401  (its driver,
         from flowplan.executor.local_runtime import LocalRuntime
+        from flowplan.store import local, run_writer, runref, views  # noqa: F401  (its store)
     return LocalRuntime()
 
 
-register_runtime(_local_runtime)
+def _before_compile(settings: Mapping[str, Any]) -> None:
+    """A pipeline asking for process isolation starts its fork server now, loading while
+    this process loads the executor and compiles (see ``procpool.start_before_compile``)."""
+    if any(
+        (key == "orchestrator" or key.startswith("orchestrator."))
+        and isinstance(value, Mapping) and value.get("isolation") == "process"
+        for key, value in settings.items()
+    ):
+        from flowplan.executor.procpool import start_before_compile
+
+        start_before_compile(settings)
+
+
+register_runtime(_local_runtime, _before_compile)
 
 if TYPE_CHECKING:
     from flowplan.client import Client

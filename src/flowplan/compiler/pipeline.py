@@ -11,7 +11,7 @@ from flowplan.compiler.pipeline_definition import (
     PipelineDefinition,
     execution_mode,
 )
-from flowplan.compiler.runtime import current_runtime
+from flowplan.compiler.runtime import before_compile, current_runtime
 from flowplan.compiler.tracing_state import current_tracer
 
 if TYPE_CHECKING:
@@ -73,6 +73,7 @@ class Pipeline(PipelineDefinition[P, R]):
         if loading():
             skipped_call(f"pipeline `{self.name}`")
             return None
+        before_compile(self.settings)
         return current_runtime().run_pipeline(self.compiled(*args, **params))
 
     def __repr__(self) -> str:

@@ -37,12 +37,24 @@ class Runtime(Protocol):
 
 _factory: Callable[[], Runtime] | None = None
 _runtime: Runtime | None = None
+_before_compile: Callable[[Mapping[str, Any]], None] | None = None
 
 
-def register_runtime(factory: Callable[[], Runtime]) -> None:
-    """Make ``factory()`` (called once, on first use) the runtime of every call and snapshot."""
-    global _factory, _runtime
-    _factory, _runtime = factory, None
+def register_runtime(
+    factory: Callable[[], Runtime],
+    before_compile: Callable[[Mapping[str, Any]], None] | None = None,
+) -> None:
+    """Make ``factory()`` (called once, on first use) the runtime of every call and snapshot;
+    ``before_compile(settings)`` is told of a pipeline call's settings before its runtime
+    loads and its compile begins (to start, meanwhile, what the run will need)."""
+    global _factory, _runtime, _before_compile
+    _factory, _runtime, _before_compile = factory, None, before_compile
+
+
+def before_compile(settings: Mapping[str, Any]) -> None:
+    """A pipeline is about to be compiled and run with these (its own) settings."""
+    if _before_compile is not None:
+        _before_compile(settings)
 
 
 def current_runtime() -> Runtime:

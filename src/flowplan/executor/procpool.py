@@ -18,11 +18,17 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from flowplan.compiler.settings import normalise_settings
 from flowplan.diagnostics import FlowplanError
+from flowplan.env import env_value
+from flowplan.executor.worker import refuses_runs
 from flowplan.executor.worker_protocol import receive_message, send_message
 from flowplan.messages import runtime, settings
+from flowplan.project import find_project_root, has_project_table
 
 _ZYGOTE_CODE = "from flowplan.executor.zygote import main; main()"
 
@@ -207,6 +213,28 @@ def shared_pool() -> ProcessPool:
         if _SHARED is None:
             _SHARED = ProcessPool()
         return _SHARED
+
+
+def start_before_compile(pipeline_settings: Mapping[str, Any]) -> None:
+    """Start the shared fork server for a pipeline whose own settings ask for process
+    isolation, before its compile (and, in a new process, before the executor loads): the
+    server's interpreter starts and imports beside this process's work instead of after it.
+    Only where nothing else decides (no Dask address, no ``synchronous: false``, no
+    ``[tool.flowplan]`` table nor environment variable that may choose otherwise, fork
+    available); otherwise ``run.start_workers_early`` decides after the compile."""
+    orchestrator = normalise_settings(pipeline_settings).get("orchestrator")
+    if not isinstance(orchestrator, Mapping) or orchestrator.get("isolation") != "process":
+        return
+    if orchestrator.get("dask_address") or orchestrator.get("synchronous", True) is not True:
+        return
+    if not hasattr(os, "fork") or not hasattr(socket, "send_fds") or refuses_runs():
+        return
+    if any(env_value(name) is not None for name in ("ORCHESTRATOR", "SYNCHRONOUS")):
+        return
+    if has_project_table(find_project_root()):
+        return
+    with contextlib.suppress(OSError):  # the run reports a server that cannot start
+        shared_pool().start()
 
 
 def close_shared_pool() -> None:
