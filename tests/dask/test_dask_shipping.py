@@ -56,17 +56,17 @@ def test_steps_of_one_function_share_its_pickle(tasks: list[StepTask]) -> None:
     shipments = [shipping.pack(task, NoWorkers()) for task in tasks]
     first = shipments[0]
     assert set(first.shared) == {
-        "func", "annotations", "output_annotations", "context.pipeline_run", "context.pipeline"
+        "func", "annotations", "output_annotations", "run_info", "pipeline_info"
     }  # fmt: skip
     for shipment in shipments[1:]:
         assert shipment.shared == first.shared  # the same digests ...
         for digest, blob in shipment.parts.items():
             assert blob is first.parts[digest]  # ... pickled once, for the first step
-    own_fields, own_context = pickle.loads(first.own)  # plain pickle: no code in it
+    own_fields = pickle.loads(first.own)  # plain pickle: no code in it
     assert "func" not in own_fields and own_fields["invocation"] == tasks[0].invocation
     assert own_fields["on_success"] is None and own_fields["retry"] is None
-    assert own_context["step_run"] == tasks[0].context.step_run
-    assert "pipeline_run" not in own_context
+    assert own_fields["parameters"] == tasks[0].context.step_run.config.parameters
+    assert "run_info" not in own_fields and "built_context" not in own_fields
 
 
 def test_a_worker_loads_each_shared_part_once(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import contextvars
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from flowplan.diagnostics import StepContextError
 from flowplan.messages import runtime
 
 if TYPE_CHECKING:
+    from flowplan.compiler.plan import Invocation
     from flowplan.store.materializers import BaseMaterializer
 
 
@@ -113,7 +114,35 @@ class StepContext:
         return m.create_materializer(cls, pickle_key=_pickle_key)
 
 
-_CONTEXT: contextvars.ContextVar[StepContext | None] = contextvars.ContextVar(
+def build_context(
+    inv: Invocation,
+    parameters: dict[str, Any],
+    run_info: PipelineRunInfo,
+    pipeline_info: PipelineInfo,
+) -> StepContext:
+    """The context of invocation ``inv`` (``parameters``: as recorded, given and defaulted;
+    copied, like its ``extra``, so that a step changing its context changes nothing else)."""
+    return StepContext(
+        step_run=StepRunInfo(
+            name=inv.id,
+            config=StepRunConfig(parameters=dict(parameters), extra=dict(inv.config.extra)),
+        ),
+        pipeline_run=run_info,
+        pipeline=pipeline_info,
+        output_names=tuple(o.name for o in inv.outputs),
+        output_materializers={o.name: o.materializer for o in inv.outputs},
+    )
+
+
+class ContextSource(Protocol):
+    """What builds a step's context when the step (or its hook) first asks for it (a step's
+    task: most steps never ask)."""
+
+    @property
+    def context(self) -> StepContext: ...
+
+
+_CONTEXT: contextvars.ContextVar[StepContext | ContextSource | None] = contextvars.ContextVar(
     "flowplan_step_context", default=None
 )
 
@@ -126,29 +155,32 @@ def _pickle_key() -> bytes:
 
 def current_step_context() -> StepContext | None:
     """The context of the step (or hook) running now, or None outside one."""
-    return _CONTEXT.get()
+    ctx = _CONTEXT.get()
+    if ctx is None or type(ctx) is StepContext:
+        return ctx
+    return ctx.context  # type: ignore[union-attr]  # (a source: built now, the first time)
 
 
 def get_step_context() -> StepContext:
     """The context of the step (or hook) that is running now."""
-    ctx = _CONTEXT.get()
+    ctx = current_step_context()
     if ctx is None:
         raise StepContextError(runtime.no_step_context())
     return ctx
 
 
 class step_context:
-    """``ctx`` is what ``get_step_context()`` returns inside the ``with`` block (a class, not
-    a generator: it runs around every step)."""
+    """``get_step_context()`` returns ``ctx`` inside the ``with`` block -- or, when ``ctx`` is
+    a :class:`ContextSource`, the context it builds when first asked (a class, not a
+    generator: it runs around every step)."""
 
     __slots__ = ("_ctx", "_token")
 
-    def __init__(self, ctx: StepContext) -> None:
+    def __init__(self, ctx: StepContext | ContextSource) -> None:
         self._ctx = ctx
 
-    def __enter__(self) -> StepContext:
+    def __enter__(self) -> None:
         self._token = _CONTEXT.set(self._ctx)
-        return self._ctx
 
     def __exit__(self, *exc: object) -> None:
         _CONTEXT.reset(self._token)

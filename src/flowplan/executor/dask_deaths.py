@@ -126,7 +126,7 @@ def _gave_up(task: StepTask, lost: list[Attempt]) -> StepResult:
     from flowplan.executor.hook_calls import run_failure_hook
 
     error = lost[-1].error or ""
-    with step_context(task.context):
+    with step_context(task):
         warnings = run_failure_hook(task.on_failure, task.invocation.id, WorkerDied(error))
     return StepResult(
         id=task.invocation.id, ok=False, attempts=lost, error=error, warnings=warnings

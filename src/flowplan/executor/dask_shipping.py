@@ -2,10 +2,10 @@
 
 A step's ``StepTask`` is sent as a :class:`~flowplan.executor.dask_worker.Shipment`.  What
 its steps have in common -- the step function, hooks, retry settings and type hints, the
-run's and pipeline's context -- is cloudpickled once per run and object, and loaded once per
-worker process, by digest; what is the step's own -- its invocation, input records and
-parameters, all flowplan's records and JSON values -- is pickled for each step, with plain
-pickle (cloudpickle should anything there need it).  Per tiny step this was most of the
+run's and pipeline's part of its context -- is cloudpickled once per run and object, and
+loaded once per worker process, by digest; what is the step's own -- its invocation, input
+records and parameters, all flowplan's records and JSON values -- is pickled for each step,
+with plain pickle (cloudpickle should anything there need it).  Per tiny step this was most of the
 driver's work (cloudpickle asks about every object it meets).
 
 Step code goes to the workers with cloudpickle: ``__main__`` by value (cloudpickle's rule),
@@ -37,9 +37,11 @@ from flowplan.executor.dask_worker import Shipment, module_origins
 if TYPE_CHECKING:
     from flowplan.executor.runner import StepTask
 
-# The fields of a step's task (and of its context) that steps share: sent as parts.
-SHARED = ("func", "on_success", "on_failure", "retry", "annotations", "output_annotations")
-SHARED_CONTEXT = ("pipeline_run", "pipeline")
+# The fields of a step's task that steps share: sent as parts.
+SHARED = (
+    "func", "on_success", "on_failure", "retry", "annotations", "output_annotations",
+    "run_info", "pipeline_info",
+)  # fmt: skip
 
 
 class ShippedModules:
@@ -69,22 +71,17 @@ class ShippedModules:
                 self._decide(client)  # modules were imported since
                 now = _modules_now()
             self._seen = now
-        task_fields, context_fields = _field_names()
         shared: dict[str, str] = {}
         parts: dict[str, bytes] = {}
-        own: tuple[dict[str, Any], dict[str, Any]] = ({}, {})
-        context = task.context
-        for owner, names, prefix, mine in (
-            (task, task_fields, "", own[0]), (context, context_fields, "context.", own[1])
-        ):
-            for name in names:
-                value = getattr(owner, name)
-                if value is None or name not in (SHARED_CONTEXT if prefix else SHARED):
-                    mine[name] = value
-                    continue
-                digest, blob = self._part(value)
-                shared[prefix + name] = digest
-                parts[digest] = blob
+        own: dict[str, Any] = {}
+        for name in _field_names():
+            value = getattr(task, name)
+            if value is None or name not in SHARED:
+                own[name] = value
+                continue
+            digest, blob = self._part(value)
+            shared[name] = digest
+            parts[digest] = blob
         try:
             body = pickle.dumps(own, 5)
         except (pickle.PicklingError, TypeError, AttributeError):
@@ -121,15 +118,11 @@ class ShippedModules:
 
 
 @lru_cache(maxsize=1)
-def _field_names() -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The fields of ``StepTask`` (but its context) and of ``StepContext``."""
-    from flowplan.executor.context import StepContext
+def _field_names() -> tuple[str, ...]:
+    """The fields of ``StepTask`` that travel (its context is built where the step runs)."""
     from flowplan.executor.runner import StepTask
 
-    return (
-        tuple(f.name for f in fields(StepTask) if f.name != "context"),
-        tuple(f.name for f in fields(StepContext)),
-    )
+    return tuple(f.name for f in fields(StepTask) if f.name != "built_context")
 
 
 def _modules_now() -> tuple[int, str | None]:

@@ -55,11 +55,11 @@ _ABSENT = object()
 
 
 class Shipment:
-    """What one step's task carries: ``own``, the fields of its ``StepTask`` and
-    ``StepContext`` that are the step's alone (its invocation, input records, parameters),
-    pickled for it; ``shared``, field name -> digest of the objects it has in common with
-    other steps of the run (its code, hooks, retry settings and type hints; the run's and
-    pipeline's context), each cloudpickled once by the driver; ``parts``, digest -> those
+    """What one step's task carries: ``own``, the fields of its ``StepTask`` that are the
+    step's alone (its invocation, input records, parameters), pickled for it; ``shared``,
+    field name -> digest of the objects it has in common with other steps of the run (its
+    code, hooks, retry settings and type hints; the run's and pipeline's part of its
+    context), each cloudpickled once by the driver; ``parts``, digest -> those
     pickles.  A worker process loads each part once and keeps it (``KEPT_PARTS`` at most)."""
 
     __slots__ = ("own", "parts", "shared")
@@ -71,10 +71,9 @@ class Shipment:
 
     def unpack(self) -> StepTask:
         """The step's task (call while user code may be imported: see ``run_task``)."""
-        from flowplan.executor.context import StepContext
         from flowplan.executor.runner import StepTask
 
-        fields, context_fields = pickle.loads(self.own)
+        fields = pickle.loads(self.own)
         for name, digest in self.shared.items():
             value = _PARTS.get(digest, _ABSENT)
             if value is _ABSENT:
@@ -82,9 +81,8 @@ class Shipment:
                 while len(_PARTS) >= KEPT_PARTS:
                     _PARTS.pop(next(iter(_PARTS)), None)
                 _PARTS[digest] = value
-            kind, _, field = name.partition(".")
-            (context_fields if kind == "context" else fields)[field or kind] = value
-        return StepTask(context=StepContext(**context_fields), **fields)
+            fields[name] = value
+        return StepTask(**fields)
 
 
 def run_tasks(

@@ -38,9 +38,6 @@ from flowplan.executor.context import (
     PipelineInfo,
     PipelineRunConfig,
     PipelineRunInfo,
-    StepContext,
-    StepRunConfig,
-    StepRunInfo,
 )
 from flowplan.executor.naming import fill, placeholder_values
 from flowplan.executor.runner import StepResult, StepTask
@@ -196,14 +193,14 @@ class Ledger:
             self.state.produced[inv.id] = {name: recs[0] for name, recs in hit.items()}
             self.progress.step_finished(inv.id, S.CACHED, 0.0)
             return None
+        parameters = self._recorded_parameters(inv)
         step_run = self.writer.start(
-            inv.id, inv.step, self._recorded_parameters(inv), key, inputs=inputs,
-            orchestrator=self.orchestrator,
+            inv.id, inv.step, parameters, key, inputs=inputs, orchestrator=self.orchestrator,
         )  # fmt: skip
         self.state.step_run_ids[inv.id] = step_run
         self.state.keys[inv.id] = key
         self.progress.step_started(inv.id)
-        task = self._task(inv, records)
+        task = self._task(inv, records, parameters)
         if task.on_success is not None or task.on_failure is not None:
             self.with_hooks.add(inv.id)
             self.writer.hooks_started()
@@ -269,7 +266,7 @@ class Ledger:
             return None
         return cache_key(inv, _flat(records, "content_hash"), self._parameters(inv))
 
-    def _task(self, inv: Invocation, records: Records) -> StepTask:
+    def _task(self, inv: Invocation, records: Records, parameters: dict[str, Any]) -> StepTask:
         step = self.compiled.steps[inv.id]
         pipe = self.compiled.pipeline
         annotations = self._annotations.get(id(step))
@@ -278,18 +275,6 @@ class Ledger:
             hints.pop("return", None)
             annotations = self._annotations[id(step)] = (hints, output_types(step))
         hints, outputs = annotations
-        context = StepContext(
-            step_run=StepRunInfo(
-                name=inv.id,
-                config=StepRunConfig(
-                    parameters=dict(self._recorded_parameters(inv)), extra=dict(inv.config.extra)
-                ),
-            ),
-            pipeline_run=self.run_info,
-            pipeline=self.pipeline_info,
-            output_names=tuple(o.name for o in inv.outputs),
-            output_materializers={o.name: o.materializer for o in inv.outputs},
-        )
         return StepTask(
             invocation=inv,
             func=step.entrypoint,
@@ -297,7 +282,9 @@ class Ledger:
             retry=step.retry or pipe.retry,
             on_success=step.on_success or pipe.on_success,
             on_failure=step.on_failure or pipe.on_failure,
-            context=context,
+            parameters=parameters,
+            run_info=self.run_info,
+            pipeline_info=self.pipeline_info,
             annotations=hints,
             output_annotations=outputs,
             timeout=inv.config.timeout or self.step_timeout,

@@ -22,7 +22,14 @@ from flowplan.compiler.plan import (
 from flowplan.config.artifact_config import artifact_config
 from flowplan.diagnostics import Diagnostic, FlowplanError, StoreError
 from flowplan.executor.capture import capture_step
-from flowplan.executor.context import LoggedLabels, StepContext, step_context
+from flowplan.executor.context import (
+    LoggedLabels,
+    PipelineInfo,
+    PipelineRunInfo,
+    StepContext,
+    build_context,
+    step_context,
+)
 from flowplan.executor.hook_calls import run_failure_hook, run_success_hook
 from flowplan.executor.values import fits, parameter_value
 from flowplan.interrupts import StepStopped, StepTimedOut, user_code
@@ -59,7 +66,10 @@ class Attempt:
 
 @dataclass
 class StepTask:
-    """Everything a worker needs to run one invocation (picklable for worker processes)."""
+    """Everything a worker needs to run one invocation (picklable for worker processes).
+
+    Its step context (``get_step_context()``) is built from ``parameters``, ``run_info`` and
+    ``pipeline_info`` when the step or its hook first asks for it: most steps never do."""
 
     invocation: Invocation
     func: Callable[..., Any]
@@ -67,13 +77,26 @@ class StepTask:
     retry: StepRetryConfig | None
     on_success: Callable[..., Any] | None
     on_failure: Callable[..., Any] | None
-    context: StepContext
+    parameters: dict[str, Any]  # as recorded: given, and defaults of the others
+    run_info: PipelineRunInfo  # the run's and the pipeline's (shared by its steps)
+    pipeline_info: PipelineInfo
     annotations: dict[str, Any] = field(default_factory=dict)
     output_annotations: list[Any] = field(default_factory=list)
     timeout: float | None = None  # seconds the step may run
     # False: a new output file is made durable by the run's writer, with its group, before
     # the group's records commit (a step run in the driver's own process)
     sync_outputs: bool = True
+    built_context: StepContext | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def context(self) -> StepContext:
+        """The step's context (built on first use, then kept with what the step logged)."""
+        built = self.built_context
+        if built is None:
+            built = self.built_context = build_context(
+                self.invocation, self.parameters, self.run_info, self.pipeline_info
+            )
+        return built
 
 
 @dataclass
@@ -203,7 +226,7 @@ def execute_step(
     False: the run's writer then makes the new files of a group durable at once, before it
     commits the group's records."""
     result = StepResult(id=task.invocation.id, ok=False)
-    with capture_step() as captured, step_context(task.context):
+    with capture_step() as captured, step_context(task):
         last, values = _attempts(task, store, result, should_stop)
         if _stopping_now(should_stop):  # no hook for a step the run stopped meanwhile
             result.stopped = True
@@ -217,8 +240,9 @@ def execute_step(
             result.error = _format(last)
             result.warnings += run_failure_hook(task.on_failure, task.invocation.id, last)
         result.stdout, result.stderr = captured.text(0), captured.text(1)
-        if result.ok and task.context.labels:
-            result.labels = task.context.labels
+        built = task.built_context  # (a step that never asked for it logged nothing)
+        if result.ok and built is not None and built.labels:
+            result.labels = built.labels
     return result
 
 
