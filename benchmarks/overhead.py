@@ -8,9 +8,11 @@ loaded machine disturbs less) of
   * a run with the durable store (caching off: compile, run, artifact files and SQLite),
   * a fully cached rerun (compile, one cache query, a digest check and a record per step),
   * the same functions called plainly, in a loop,
-then how 5,000 steps compare with 100 per step, what share of a cached 200-step rerun the
-digest check of DESIGN decision 19 costs, the first (cold) durable run, `import flowplan`,
-and a 100-step chain as a whole `python` process once its analysis is cached.  The
+then how 5,000 steps compare with 100 per step (from the table, and measured side by side:
+rounds of one 5,000-step run and fifty 100-step runs, whose ratios a drifting host disturbs
+less), what share of a cached 200-step rerun the digest check of DESIGN decision 19 costs,
+the first (cold) durable run, `import flowplan`, and a 100-step chain as a whole `python`
+process once its analysis is cached.  The
 processes run with flowplan's bytecode compiled beforehand (``compileall``) and with
 ``PYTHONDONTWRITEBYTECODE`` unset, as users run: where it is set, every start would
 otherwise compile flowplan's modules again.
@@ -130,6 +132,24 @@ def chains(sizes: list[int], repeat: int) -> tuple[dict[int, float], dict[int, f
     return durable, durable_cpu
 
 
+def linearity(large: int, repeat: int) -> tuple[float, float]:
+    """Per-step cost of a ``large``-step durable chain over a 100-step one's, measured side
+    by side: each round times one large run, then as many 100-step runs as make the same
+    number of steps, so that both see the same moments of a host whose speed drifts by a
+    quarter within minutes (the table's rows are minutes apart).  Returns the median of the
+    rounds' ratios, by wall and by CPU time."""
+    small_run, large_run = chain(100, enable_cache=False), chain(large, enable_cache=False)
+    small_run()
+    large_run()  # warm: the tables above leave these runs' stores already grown
+    walls, cpus = [], []
+    for _ in range(max(3, repeat)):
+        big_wall, big_cpu = median_times(large_run, repeat=1)
+        small_wall, small_cpu = median_times(small_run, repeat=max(3, large // 100))
+        walls.append(big_wall / large / (small_wall / 100))
+        cpus.append(big_cpu / large / (small_cpu / 100))
+    return statistics.median(walls), statistics.median(cpus)
+
+
 def digest_share(repeat: int) -> None:
     """The digest check's share of a fully cached 200-step rerun: the rerun timed as it is,
     and with the check replaced by one that trusts every hit.  Measured twice: as it is (a
@@ -227,7 +247,11 @@ def main() -> None:
     if 100 in durable and 5000 in durable:
         ratio = durable[5000] / durable[100]
         cpu_ratio = durable_cpu[5000] / durable_cpu[100]
-        print(f"5,000 vs 100 steps, durable, per step: {ratio:.2f}x (cpu {cpu_ratio:.2f}x)")
+        print(f"5,000 vs 100 steps, durable, per step, from the table: {ratio:.2f}x"
+              f" (cpu {cpu_ratio:.2f}x)")  # fmt: skip
+        ratio, cpu_ratio = linearity(5000, args.repeat)
+        print(f"5,000 vs 100 steps, durable, per step, side by side: {ratio:.2f}x"
+              f" (cpu {cpu_ratio:.2f}x)")  # fmt: skip
     digest_share(args.repeat)
     processes()
 

@@ -346,3 +346,27 @@ def test_a_committed_read_leaves_pending_records_pending(store: LocalStore) -> N
     assert store.metadata.db.read_committed(lambda c: c.execute(count).fetchone()[0]) == 0
     assert store.metadata.db.read(lambda c: c.execute(count).fetchone()[0]) == 1  # committed
     writer.finish_run(S.STOPPED)
+
+
+def test_the_records_a_writer_returns_are_the_records_read_back(store: LocalStore) -> None:
+    """The writer builds its artifact records without the dataclass's ``__init__``: they
+    must be the very records the store gives back, frozen like them."""
+    import dataclasses
+
+    from flowplan.store.records import ArtifactRecord
+
+    writer, _ = _writer(store)
+    step = writer.start("a", "s", {})
+    made = writer.finish(step, S.COMPLETED, artifacts=[_output(store, [1, 2])])
+    writer.finish_run(S.COMPLETED)
+    assert made is not None
+    (stored,) = store.metadata.db.read(
+        lambda conn: [ArtifactRecord.from_row(r) for r in conn.execute("SELECT * FROM artifacts")]
+    )
+    record = made["output"]
+    assert type(record) is ArtifactRecord
+    assert record == stored and hash(record) == hash(stored) and repr(record) == repr(stored)
+    assert dataclasses.asdict(record) == dataclasses.asdict(stored)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        record.version = 2  # type: ignore[misc]
+    assert dataclasses.replace(record, version=2).version == 2

@@ -87,6 +87,30 @@ class ArtifactRecord:
     created: datetime
 
     @classmethod
+    def recorded(
+        cls,
+        id: UUID,  # noqa: A002  (the field's name)
+        name: str,
+        version: int,
+        uri: str,
+        content_hash: str,
+        data_type: str,
+        materializer: str,
+        step_run_id: UUID | None,
+        output_name: str | None,
+        created: datetime,
+    ) -> ArtifactRecord:
+        """The record ``ArtifactRecord(...)`` makes, built in one step instead of a frozen
+        assignment per field (a run writer makes one for each new output of every step)."""
+        record = object.__new__(cls)
+        record.__dict__.update(
+            id=id, name=name, version=version, uri=uri, content_hash=content_hash,
+            data_type=data_type, materializer=materializer, step_run_id=step_run_id,
+            output_name=output_name, created=created,
+        )  # fmt: skip
+        return record
+
+    @classmethod
     def from_columns(cls, values: Sequence[Any]) -> ArtifactRecord:
         """From the artifact's columns in the order of this record's fields (a query that
         names them so; cheaper than looking each up by name)."""

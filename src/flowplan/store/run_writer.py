@@ -42,6 +42,7 @@ from flowplan.store.records import ArtifactRecord, RecordId, required_datetime
 S = ExecutionStatus
 BATCH_WINDOW = 0.05  # seconds a group stays open at most (other readers see it after that)
 _UNFINISHED = ("running", "initializing")
+_UNFINISHED_STATUSES = (S.RUNNING, S.INITIALIZING)
 Attempts = Sequence[tuple[int, float, float | None, str | None]]
 
 
@@ -102,7 +103,7 @@ class RunWriter:
         now = time.time()
         started = now if status in (S.RUNNING, S.CACHED) else None
         ended = now if status is S.CACHED else None
-        row = (owner, self.run_id, invocation_id, step_name, status.value, cache_key, started,
+        row = (owner, self.run_id, invocation_id, step_name, status._value_, cache_key, started,
                ended, dumps(parameters) if parameters else "{}", "{}", None, None, None,
                self._position)  # fmt: skip
         self._position += 1
@@ -113,7 +114,7 @@ class RunWriter:
             ops.append(("original", (original, owner)))
         ops += _links("input", owner, inputs or {})
         ops += _links("output", owner, outputs or {})
-        if status.is_finished:
+        if status not in _UNFINISHED_STATUSES:
             self._finished.add(owner)
         self._record(ops)
         return step_run
@@ -143,7 +144,7 @@ class RunWriter:
             return None
         self._finished.add(owner)
         now = time.time()
-        ops: list[Op] = [("end", (status.value, now, stdout, stderr, error, cache_key, owner))]
+        ops: list[Op] = [("end", (status._value_, now, stdout, stderr, error, cache_key, owner))]
         if worker is not None:
             ops.append(("placed", (None, worker, owner)))
         ops += [("attempt", (owner, *attempt)) for attempt in attempts]
@@ -157,7 +158,7 @@ class RunWriter:
                         new.content_hash, new.data_type, new.materializer, owner,
                         new.output_name, now)))  # fmt: skip
             ops.append(("output", (owner, new.output_name, 0, str(artifact_id))))
-            records[new.output_name] = ArtifactRecord(
+            records[new.output_name] = ArtifactRecord.recorded(
                 artifact_id, new.name, version, new.uri, new.content_hash, new.data_type,
                 new.materializer, step_run, new.output_name, created,
             )  # fmt: skip
