@@ -18,6 +18,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -146,6 +147,39 @@ def test_fail_fast_kills_the_worker_processes_it_stops(tmp_path: Path) -> None:
     (tmp_path / "second").mkdir()
     again = run_eight(M.CONTINUE_ON_FAILURE, "process", tmp_path / "second")
     assert statuses(again) == EXPECTED[M.CONTINUE_ON_FAILURE]
+
+
+@pytest.mark.parametrize("isolation", ["thread", "process"])
+def test_fail_fast_stops_the_running_steps_before_it_records_the_failure(
+    isolation: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Steps 3 and 4 wait to see step 2's failure recorded: FAIL_FAST must stop them before
+    that record is committed (else one may see it, and end, before its stop arrives)."""
+    from flowplan.executor import backends
+    from flowplan.store.run_writer import RunWriter
+
+    events: list[str] = []
+    for backend in (backends.ThreadBackend, backends.ProcessBackend):
+
+        def stop(self: object, ids: object, original: Any = backend.stop) -> None:
+            events.append("stop " + ",".join(sorted(ids)))  # type: ignore[call-overload]
+            original(self, ids)
+
+        monkeypatch.setattr(backend, "stop", stop)
+    commit = RunWriter._commit
+
+    def committing(self: RunWriter, run_end: Any) -> None:
+        with self._lock:
+            failed = any(name == "end" and ops[0] == "failed" for name, ops in self._pending)
+        if failed:
+            events.append("commit failure")
+        commit(self, run_end)
+
+    monkeypatch.setattr(RunWriter, "_commit", committing)
+    run = run_eight(M.FAIL_FAST, isolation, tmp_path)
+    assert statuses(run) == EXPECTED[M.FAIL_FAST]
+    assert events.index("stop step_3,step_4") < events.index("commit failure")
+    assert not (tmp_path / "step_3.ended").exists() and not (tmp_path / "step_4.ended").exists()
 
 
 def _alive(pid: int) -> bool:

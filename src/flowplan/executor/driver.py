@@ -197,10 +197,21 @@ class Driver:
                 self.progress.tick()
 
     def _finish(self, result: StepResult) -> None:
+        if not result.ok and not result.stopped and self._stops_the_others():
+            # FAIL_FAST: the steps running beside this failure stop before it is recorded
+            # (and committed), so none of them goes on to see it; ``_stop`` records them.
+            others = [inv_id for inv_id in self.scheduler.running if inv_id != result.id]
+            if others:
+                self.state.stop_event.set()
+                self.backend.stop(others)
         status = self.ledger.finish(self.by_id[result.id], result)
         if status is S.FAILED and self.first_failure is None:
             self.first_failure = result.id
         self.scheduler.finish(result.id, status)
+
+    def _stops_the_others(self) -> bool:
+        """Whether a failure now stops the steps running beside it (FAIL_FAST, first one)."""
+        return self.scheduler.mode is ExecutionMode.FAIL_FAST and not self.scheduler.halted
 
     def _fail_fast_tripped(self) -> bool:
         return self.scheduler.halted and self.scheduler.mode is ExecutionMode.FAIL_FAST

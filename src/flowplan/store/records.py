@@ -89,7 +89,7 @@ class ArtifactRecord:
     @classmethod
     def recorded(
         cls,
-        id: UUID,  # noqa: A002  (the field's name)
+        id: UUID,
         name: str,
         version: int,
         uri: str,
