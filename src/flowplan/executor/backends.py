@@ -87,6 +87,8 @@ class ThreadBackend(LocalMachine):
     def run(self, task: StepTask, should_stop: StopFlag) -> StepResult:
         if should_stop():
             return StepResult(id=task.invocation.id, ok=False, stopped=True)
+        if task.timeout is None:  # (run_in_a_thread's first case, one call less per step)
+            return _stoppable_run(task, self.store, should_stop, self.threads)
         return run_in_a_thread(task, self.store, should_stop, self.threads)
 
     def stop(self, ids: Iterable[str]) -> None:

@@ -26,29 +26,7 @@ from typing import Any, TextIO
 Echo = Callable[[int, str], None]  # (0 for stdout or 1 for stderr, whole lines without "\n")
 
 
-class _StepCapture:
-    """One step's captured output (a buffer per stream, made at its first write), and the
-    unfinished last line of each stream."""
-
-    __slots__ = ("buffers", "pending")
-
-    def __init__(self) -> None:
-        self.buffers: list[io.StringIO | None] = [None, None]
-        self.pending = ["", ""]
-
-    def write(self, index: int, text: str) -> None:
-        buffer = self.buffers[index]
-        if buffer is None:
-            buffer = self.buffers[index] = io.StringIO()
-        buffer.write(text)
-
-    def text(self, index: int) -> str:
-        """What was written to stdout (0) or stderr (1)."""
-        buffer = self.buffers[index]
-        return "" if buffer is None else buffer.getvalue()
-
-
-_BUFFERS: contextvars.ContextVar[_StepCapture | None] = contextvars.ContextVar(
+_BUFFERS: contextvars.ContextVar[capture_step | None] = contextvars.ContextVar(
     "flowplan_capture", default=None
 )
 _ECHO: Echo | None = None
@@ -184,25 +162,40 @@ def echo_lines(echo: Echo) -> Iterator[None]:
                     (sys.stdout, sys.stderr)[index].write(text)
 
 
-def capture_step() -> _CapturingStep:
+class capture_step:
     """``with capture_step() as captured``: what the step prints goes to
-    ``captured.text(0)``/``captured.text(1)`` (and on to the terminal, as the run echoes it)."""
-    return _CapturingStep()
+    ``captured.text(0)``/``captured.text(1)`` (and on to the terminal, as the run echoes it).
 
+    It holds a buffer per stream (made at its first write) and the unfinished last line of
+    each stream.  A class, not a generator: it runs around every step."""
 
-class _CapturingStep:
-    """:func:`capture_step`'s context manager (a class: it runs around every step)."""
+    __slots__ = ("_token", "buffers", "pending")
 
-    __slots__ = ("_capture", "_token")
+    def __init__(self) -> None:
+        self.buffers: list[io.StringIO | None] = [None, None]
+        self.pending = ["", ""]
 
-    def __enter__(self) -> _StepCapture:
-        self._capture = capture = _StepCapture()
-        self._token = _BUFFERS.set(capture)
-        return capture
+    def write(self, index: int, text: str) -> None:
+        buffer = self.buffers[index]
+        if buffer is None:
+            buffer = self.buffers[index] = io.StringIO()
+        buffer.write(text)
+
+    def text(self, index: int) -> str:
+        """What was written to stdout (0) or stderr (1)."""
+        buffer = self.buffers[index]
+        return "" if buffer is None else buffer.getvalue()
+
+    def __enter__(self) -> capture_step:
+        self._token = _BUFFERS.set(self)
+        return self
 
     def __exit__(self, *exc: object) -> None:
         _BUFFERS.reset(self._token)
-        for index, text in enumerate(self._capture.pending):
+        pending = self.pending
+        if not (pending[0] or pending[1]):
+            return
+        for index, text in enumerate(pending):
             if text:  # a last line without its newline is ended with the step
                 stream = (sys.stdout, sys.stderr)[index]
                 if isinstance(stream, _Proxy):

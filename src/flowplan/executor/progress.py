@@ -78,7 +78,8 @@ class Progress:
 
     def step_started(self, step: str) -> None:
         self.running[step] = None
-        self._event(f"Step {step} has started.")
+        if not self.quiet:
+            self._event(f"Step {step} has started.")
 
     def step_finished(
         self, step: str, status: ExecutionStatus, seconds: float, error: str | None = None
@@ -87,6 +88,9 @@ class Progress:
         self.running.pop(step, None)
         if status is S.FAILED:
             self.failed.append(step)
+        if self.quiet:  # (no line to write, nor a status line to redraw)
+            return
+        if status is S.FAILED:
             last = (error or "").strip().splitlines()[-1:] or [""]
             self._line(f"Step {step} failed: {last[0]}", "red")
         elif status is S.COMPLETED:

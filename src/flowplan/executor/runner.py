@@ -127,7 +127,10 @@ def _arguments(task: StepTask, store: ArtifactIO) -> dict[str, Any]:
             args[name] = parameter_value(spec.value, annotation)
         elif isinstance(spec, (ArtifactRef, StoredArtifactInput)):
             value = _load(store, task.inputs[name], annotation)
-            args[name] = _checked(value, annotation, inv.id, name)
+            if annotation is not None and not fits(value, annotation):
+                raise FlowplanError(runtime.input_type_mismatch(
+                    inv.id, name, type(value).__name__, annotation))
+            args[name] = value
         elif isinstance(spec, ArtifactListInput):
             item = typing.get_args(annotation)[0] if typing.get_args(annotation) else None
             args[name] = [_load(store, rec, item) for rec in task.inputs[name]]
@@ -146,19 +149,10 @@ def _load(store: ArtifactIO, record: ArtifactRecord, annotation: Any) -> Any:
         return store.load_artifact(record, data_type=annotation, recent=True)
 
 
-def _checked(value: Any, annotation: Any, step: str, name: str) -> Any:
-    if annotation is not None and not fits(value, annotation):
-        raise FlowplanError(runtime.input_type_mismatch(step, name, type(value).__name__,
-                                                        annotation))
-    return value
-
-
-def _check_output(value: Any, annotation: Any, step: str, name: str) -> None:
+def _output_mismatch(value: Any, annotation: Any, step: str, name: str) -> FlowplanError:
     """FP518: the producing step fails when a value does not fit its return annotation."""
-    if annotation is None or fits(value, annotation):
-        return
-    raise FlowplanError(runtime.output_type_mismatch(step, name, type(value).__name__,
-                                                     _type_name(annotation)))
+    return FlowplanError(runtime.output_type_mismatch(step, name, type(value).__name__,
+                                                      _type_name(annotation)))
 
 
 def _type_name(annotation: Any) -> str:
@@ -194,7 +188,8 @@ def _attempt(task: StepTask, store: ArtifactIO, result: StepResult) -> list[Any]
         task.output_annotations or [None] * len(values),
         strict=True,
     ):
-        _check_output(value, annotation, task.invocation.id, out.name)
+        if annotation is not None and not fits(value, annotation):
+            raise _output_mismatch(value, annotation, task.invocation.id, out.name)
         # (a plain class carries no ArtifactConfig: most annotations)
         config = None if type(annotation) is type else artifact_config(annotation)
         if config is not None:
