@@ -1,7 +1,12 @@
 """The driver's side of process isolation: a pool of reusable worker processes.
 
 Workers are forked by the fork server of :mod:`flowplan.executor.zygote`, which is started
-lazily, once per driver process, and shared by every run (so is the pool of idle workers).
+once per driver process, by the first run that needs it, and shared by every run (so is the
+pool of idle workers).  A new interpreter importing flowplan takes longer to start than the
+rest of a short run before its first step, so the server starts as early as the run knows it
+needs one: before the compile when the pipeline's own settings ask for process isolation
+(:func:`start_before_compile`), else once the compiled plan says so
+(``run.start_workers_early``).
 Each worker talks to the driver over its own Unix socket.  A worker that is killed (FAIL_FAST)
 or dies is dropped; the next request forks a fresh one in about a millisecond.
 
