@@ -71,6 +71,7 @@ class RunWriter:
         self._pending: list[Op] = []
         self._unjournaled: list[Sequence[Op]] = []  # records of the group not in the journal
         self._opened: float | None = None  # when the pending group got its first record
+        self._opened_at = 0.0  # the same moment, as a record's time.time() reading
         self._lock = threading.Lock()
         self._committing = threading.Lock()  # one group's transaction at a time, in order
         self._closed = False
@@ -81,7 +82,8 @@ class RunWriter:
         """The run is ``running`` in process ``pid`` of this host: committed with the first
         step's start, so a reader that sees the run running sees that step."""
         self._first = True
-        self._record([("run", (pid, this_host(), time.time(), self.run_id))], urgent=False)
+        now = time.time()
+        self._record([("run", (pid, this_host(), now, self.run_id))], now)
 
     def start(
         self,
@@ -98,9 +100,9 @@ class RunWriter:
     ) -> UUID:
         """A step run in start order: ``running``, ``cached`` (with the ``outputs`` it
         reuses), or one that never started (``skipped``); ``orchestrator`` runs it."""
-        step_run = new_id()
-        owner = str(step_run)
         now = time.time()
+        step_run = new_id(now)
+        owner = str(step_run)
         started = now if status in (S.RUNNING, S.CACHED) else None
         ended = now if status is S.CACHED else None
         row = (owner, self.run_id, invocation_id, step_name, status._value_, cache_key, started,
@@ -116,7 +118,7 @@ class RunWriter:
         ops += _links("output", owner, outputs or {})
         if status not in _UNFINISHED_STATUSES:
             self._finished.add(owner)
-        self._record(ops)
+        self._record(ops, now)
         return step_run
 
     def finish(
@@ -153,7 +155,7 @@ class RunWriter:
         for new in artifacts:
             version = self._versions.get(new.name, 0) + 1
             self._versions[new.name] = version
-            artifact_id = new_id()
+            artifact_id = new_id(now)
             ops.append(("artifact", (str(artifact_id), new.name, version, new.uri,
                         new.content_hash, new.data_type, new.materializer, owner,
                         new.output_name, now)))  # fmt: skip
@@ -164,7 +166,7 @@ class RunWriter:
             )  # fmt: skip
         if cache_key is not None and status is S.COMPLETED:
             ops.append(("cache", (cache_key, owner, now, code_hash)))
-        self._record(ops, urgent=status is S.FAILED)
+        self._record(ops, now, urgent=status is S.FAILED)
         return records
 
     def stop(self, step_run: UUID, reason: str) -> None:
@@ -181,15 +183,17 @@ class RunWriter:
         self._eager -= 1
 
     # -- groups ----------------------------------------------------------------------------
-    def _record(self, ops: list[Op], *, urgent: bool = False) -> None:
+    def _record(self, ops: list[Op], now: float, *, urgent: bool = False) -> None:
+        """Add ``ops`` (made at ``now``, a ``time.time()`` reading: one clock read serves a
+        record, as clock reads cost a microsecond on some virtual machines) to the group."""
         with self._lock:
             self._pending += ops
             self._unjournaled.append(ops)
             if self._opened is None:
-                self._opened = time.monotonic()
+                self._opened, self._opened_at = time.monotonic(), now
                 if not self._closed:
                     _CLOCK.watch(self, self._opened + self.window)
-            due = urgent or self._eager > 0 or time.monotonic() - self._opened >= self.window
+            due = urgent or self._eager > 0 or now - self._opened_at >= self.window
         if due or (self._first and ops[0][0] != "run"):
             self._first = False
             self.flush()
@@ -240,7 +244,8 @@ class RunWriter:
             except BaseException:
                 with self._lock:  # keep the group for the next attempt
                     self._pending[:0] = ops
-                    self._opened = self._opened or time.monotonic()
+                    if self._opened is None:
+                        self._opened, self._opened_at = time.monotonic(), time.time()
                 raise
 
     def _tick(self) -> None:
@@ -305,24 +310,27 @@ class _Clock:
 _CLOCK = _Clock()
 
 
-def new_id() -> UUID:
+def new_id(now: float | None = None) -> UUID:
     """A time-ordered UUID (the version 7 layout: 48 bits of Unix milliseconds, then random
     bits), so that the rows a run adds -- keyed by these ids in their tables and indexes --
     land at the end of each B-tree: a group's commit writes a few pages instead of one page
     per row, however many rows the store already holds.  The random part is cut from a block
     of OS randomness fetched 256 ids at a time (one system call per id costs more than the
-    rest of a record); a forked child fetches its own.  The id keeps its text (a record
-    names it several times)."""
+    rest of a record); a forked child fetches its own.  ``now``: the caller's ``time.time()``
+    reading, if it has one.  The id keeps its text (a record names it several times)."""
     global _random_block, _random_at
     with _random_lock:
         if _random_at >= len(_random_block):
             _random_block, _random_at = os.urandom(10 * 256), 0
         chunk = _random_block[_random_at : _random_at + 10]
         _random_at += 10
-    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(chunk, "big")
+    millis = time.time_ns() // 1_000_000 if now is None else int(now * 1000)
+    value = millis << 80 | int.from_bytes(chunk, "big")
     value = value & ~(0xF << 76) | 0x7 << 76  # version 7
     value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC 4122 variant
-    return RecordId(value)
+    digits = "%032x" % value
+    text = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
+    return RecordId(value, text)
 
 
 _random_block, _random_at = b"", 0
