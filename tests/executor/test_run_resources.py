@@ -45,8 +45,18 @@ def short_window(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+def _earlier_step_threads_ended(timeout: float = 10.0) -> None:
+    """Wait for step threads that earlier tests stopped (a stopped step's thread may outlive
+    its run until its step returns): what they leave as they end is not this run's."""
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread.name.startswith("flowplan-step") and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+
 def test_a_finished_run_leaves_no_cyclic_garbage() -> None:
     short_chain()  # imports and caches filled
+    _earlier_step_threads_ended()
     gc.collect()
     flags = gc.get_debug()
     gc.set_debug(gc.DEBUG_SAVEALL)
