@@ -370,3 +370,21 @@ def test_the_records_a_writer_returns_are_the_records_read_back(store: LocalStor
     with pytest.raises(dataclasses.FrozenInstanceError):
         record.version = 2  # type: ignore[misc]
     assert dataclasses.replace(record, version=2).version == 2
+
+
+def test_a_cache_entry_of_several_outputs_gives_them_in_output_order(store: LocalStore) -> None:
+    from flowplan.store import queries
+
+    writer, _ = _writer(store)
+    step = writer.start("a", "s", {})
+    outputs = [_output(store, value)._replace(name=f"p::s::{name}", output_name=name)
+               for name, value in (("z", 1), ("a", 2), ("m", 3))]  # fmt: skip
+    writer.finish(step, S.COMPLETED, artifacts=outputs, cache_key="k", code_hash="c")
+    writer.finish_run(S.COMPLETED)
+    entries = store.metadata.db.read(lambda conn: queries.cache_index(conn, ["c"]))
+    _, rows = entries["k"]
+    assert [row[2] for row in rows] == ["a", "m", "z"]
+    hit = queries.outputs_of(rows)
+    assert list(hit) == ["a", "m", "z"]
+    assert [hit[name][0].version for name in hit] == [1, 1, 1]
+    assert [store.load_artifact(hit[name][0]) for name in hit] == [2, 3, 1]

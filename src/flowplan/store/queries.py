@@ -142,7 +142,7 @@ def outputs_of(rows: Sequence[sqlite3.Row]) -> dict[str, list[ArtifactRecord]]:
     for row in rows:
         record = _RECORDS.get(row[3])
         if record is None:
-            record = ArtifactRecord.from_columns(row[3:])
+            record = ArtifactRecord.from_columns(row[3:_POSITION])
             if len(_RECORDS) >= _RECORDS_KEPT:
                 _RECORDS.clear()
             _RECORDS[row[3]] = record
@@ -173,24 +173,36 @@ def cache_index(
 ) -> dict[str, tuple[str, list[sqlite3.Row]]]:
     """The cache entries of steps with these code hashes: ``cache_key -> (step_run_id,
     output rows)``, each row an artifact (its output's name third, then the artifact's
-    columns in :meth:`ArtifactRecord.from_columns` order), in output order."""
+    columns in :meth:`ArtifactRecord.from_columns` order, then its position in the output),
+    in output order.  The rows are put in that order here, entry by entry: an ``ORDER BY``
+    of the whole result sorted every entry of the code (a fifth of the query)."""
     entries: dict[str, tuple[str, list[sqlite3.Row]]] = {}
     for chunk in _chunks(code_hashes):
         marks = ", ".join("?" * len(chunk))
         rows = conn.execute(
             "SELECT c.cache_key, c.step_run_id, o.output_name, a.id, a.name, a.version, a.uri,"
             " a.content_hash, a.data_type, a.materializer, a.step_run_id, a.output_name,"
-            " a.created FROM cache_entries c"
+            " a.created, o.position FROM cache_entries c"
             " LEFT JOIN step_outputs o ON o.step_run_id = c.step_run_id"
             " LEFT JOIN artifacts a ON a.id = o.artifact_id"
-            f" WHERE c.code_hash IN ({marks}) ORDER BY c.cache_key, o.output_name, o.position",
+            f" WHERE c.code_hash IN ({marks})",
             list(chunk),
         )
         for row in rows:
             _, found = entries.setdefault(row[0], (row[1], []))
             if row[3] is not None:
                 found.append(row)
+    for _, found in entries.values():
+        if len(found) > 1:
+            found.sort(key=_output_order)
     return entries
+
+
+def _output_order(row: sqlite3.Row) -> tuple[str, int]:
+    return row[2], row[_POSITION]
+
+
+_POSITION = 13  # an output row's position in its output (after the artifact's columns)
 
 
 def latest_versions(conn: sqlite3.Connection, names: Sequence[str]) -> dict[str, int]:

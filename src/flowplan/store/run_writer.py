@@ -328,7 +328,7 @@ def new_id(now: float | None = None) -> UUID:
     value = millis << 80 | int.from_bytes(chunk, "big")
     value = value & ~(0xF << 76) | 0x7 << 76  # version 7
     value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC 4122 variant
-    digits = "%032x" % value
+    digits = f"{value:032x}"
     text = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
     return RecordId(value, text)
 
