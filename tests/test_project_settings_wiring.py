@@ -103,7 +103,7 @@ def test_a_run_start_reads_the_project_once_per_look(
 ) -> None:
     """Several parts of a run's start ask about the project (its store's home and artifact
     URL, its settings, whether it runs synchronously, which orchestrator): a run reads the
-    pyproject.toml once as it starts and once as its driver starts, not once per question."""
+    pyproject.toml once as it starts, not once per question."""
     import flowplan.project as project_module
 
     project(tmp_path, monkeypatch, 'alerter = "log"')
@@ -126,4 +126,4 @@ def test_a_run_start_reads_the_project_once_per_look(
         one()
 
     pipe()
-    assert len(reads) == 2, reads
+    assert len(reads) == 1, reads

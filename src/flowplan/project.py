@@ -37,27 +37,32 @@ T = TypeVar("T")
 _LOOK = threading.local()  # .memo: what this thread's current look found, by question
 
 
+Look = dict[Any, Any]  # what a look found, by question
+
+
 @contextmanager
-def one_look() -> Iterator[None]:
+def one_look(again: Look | None = None) -> Iterator[Look]:
     """Within: the project around the current directory (its root, its ``[tool.flowplan]``
-    table, its settings, the store's home) is looked up once per question, in this thread.
+    table, its settings, the store's home) is looked up once per question, in this thread;
+    ``again``: a look yielded before, taken up again (its answers stand).
 
     A run resolves its settings when it starts (DESIGN decision 11) and asks several of them
     there; one look answers them all as at one moment, as if any change to the files or the
     environment came just after it.  Nested looks are the outer one."""
-    if getattr(_LOOK, "memo", None) is not None:
-        yield
+    current: Look | None = getattr(_LOOK, "memo", None)
+    if current is not None:
+        yield current
         return
-    _LOOK.memo = {}
+    _LOOK.memo = {} if again is None else again
     try:
-        yield
+        yield _LOOK.memo
     finally:
         _LOOK.memo = None
 
 
 def looked_up(question: Any, answer: Callable[[], T]) -> T:
     """``answer()``, asked once per ``question`` within :func:`one_look` (else every time)."""
-    memo: dict[Any, Any] | None = getattr(_LOOK, "memo", None)
+    memo: Look | None = getattr(_LOOK, "memo", None)
     if memo is None:
         return answer()
     if question not in memo:

@@ -87,8 +87,10 @@ class Artifact(ArtifactReference):
     __slots__ = ("_tracer",)
 
     def __init__(self, tracer: ActiveTracer, step: str, output: str | None) -> None:
-        super().__init__(step, output)
-        object.__setattr__(self, "_tracer", tracer)
+        setattr_ = object.__setattr__  # (the base class refuses attributes set on it)
+        setattr_(self, "_step", step)
+        setattr_(self, "_output", output)
+        setattr_(self, "_tracer", tracer)
 
     def _refuse(self, what: str) -> NoReturn:
         tracer: ActiveTracer = object.__getattribute__(self, "_tracer")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -294,8 +295,27 @@ class Plan:
 
 
 def plan_hash(text: str) -> str:
-    """The hash of a plan's JSON (:meth:`Plan.to_json`): its fingerprint."""
-    return sha256_hex(text.encode())
+    """The hash of a plan's JSON (:meth:`Plan.to_json`): its fingerprint.
+
+    The latest plans' hashes are kept by their text: a run of an unchanged pipeline writes
+    the same text, and finding it (one pass of the string hash, one comparison) costs a
+    tenth of hashing it again."""
+    known = _HASHED.get(text)
+    if known is not None:
+        return known
+    digest = sha256_hex(text.encode())
+    if len(text) <= HASHED_TEXT:
+        with _HASHED_LOCK:
+            _HASHED[text] = digest
+            while len(_HASHED) > HASHED_PLANS or sum(map(len, _HASHED)) > HASHED_TEXT:
+                del _HASHED[next(iter(_HASHED))]  # the oldest
+    return digest
+
+
+HASHED_PLANS = 8  # plans whose hash is kept
+HASHED_TEXT = 1 << 24  # characters of JSON they may hold in all
+_HASHED: dict[str, str] = {}
+_HASHED_LOCK = threading.Lock()
 
 
 @functools.cache

@@ -34,6 +34,8 @@ def call_keywords(
 ) -> tuple[object, object, dict[str, Any]]:
     """``(id, after, the step's own keyword arguments)``; ``step_name=`` is an alias of
     ``id=`` when the step has no input of that name."""
+    if "id" not in kwargs and "after" not in kwargs and "step_name" not in kwargs:
+        return None, None, dict(kwargs)
     rest = dict(kwargs)
     custom = rest.pop("id", None)
     if custom is None and "step_name" in rest and "step_name" not in input_names:

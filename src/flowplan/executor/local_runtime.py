@@ -27,7 +27,9 @@ class LocalRuntime:
         from flowplan.store.local import LocalStore
         from flowplan.store.views import PipelineRun
 
-        with one_look():  # the run's settings, resolved as it starts (DESIGN decision 11)
+        # The run's settings, resolved as it starts (DESIGN decision 11), in one look that
+        # its driver takes up again before the first step runs.
+        with one_look() as look:
             start_workers_early(compiled)
             store = LocalStore.for_runs()
             state = start_run(compiled, store)
@@ -40,7 +42,7 @@ class LocalRuntime:
                 print(f"Pipeline run {state.run_name} goes on in the background.",
                       file=sys.stderr)
             return PipelineRun(store.metadata.get_run(state.run_id), store)
-        drive(compiled, store, state)
+        drive(compiled, store, state, look)
         run = PipelineRun(store.metadata.get_run(state.run_id), store)
         if state.failures:
             raise RunFailedError(run, state.failures)

@@ -18,7 +18,7 @@ from flowplan.executor.progress import Progress
 from flowplan.executor.worker import refuses_runs
 from flowplan.executor.worker_protocol import modules_importing_now
 from flowplan.messages import runtime
-from flowplan.project import one_look, settings_for_a_run
+from flowplan.project import Look, one_look, settings_for_a_run
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -82,8 +82,11 @@ def _timed(template: str | None) -> bool:
     return not template or "{time}" in template
 
 
-def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> ExecutionStatus:
-    """Run every step of the plan; returns the run's final status.
+def drive(
+    compiled: CompiledPipeline, store: LocalStore, state: RunState, look: Look | None = None
+) -> ExecutionStatus:
+    """Run every step of the plan; returns the run's final status.  ``look``: the look at the
+    project that started the run (:func:`flowplan.project.one_look`), if it is still its start.
 
     If the driver itself fails (or is interrupted), the run is closed as failed (stopped)
     and the error propagates."""
@@ -98,7 +101,7 @@ def drive(compiled: CompiledPipeline, store: LocalStore, state: RunState) -> Exe
     try:
         ledger = open_ledger(compiled, store, state, progress)
         ledger.writer.run_started(os.getpid())
-        with one_look():  # what the backend reads of the project, before any step runs
+        with one_look(look):  # what the backend reads of the project, before any step runs
             driver = Driver(ledger, settings, by_value)
         with capturing_run(), progress.showing_output():
             driver.run()

@@ -11,7 +11,7 @@ from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler import recording
-from flowplan.compiler.binding import bind
+from flowplan.compiler.binding import Binding, bind
 from flowplan.compiler.invocation import build_invocation, step_template
 from flowplan.compiler.placeholders import Artifact, body_frame, frame_location
 from flowplan.compiler.reference import ArtifactReference
@@ -20,6 +20,7 @@ from flowplan.compiler.tracing_state import tracing
 from flowplan.diagnostics import CompileError, Diagnostic
 
 if TYPE_CHECKING:
+    from flowplan.analyzer.signature import StepSignature
     from flowplan.compiler.plan import Invocation, StepInput
 
 Where = tuple[str | None, int | None, int | None]
@@ -38,6 +39,9 @@ class Tracer:
     _ids: set[str] = field(default_factory=set)
     _last_body: CodeType | None = None  # the body code that called the last step
     _places: dict[tuple[int, int], Where] = field(default_factory=dict)
+    _bindings: dict[tuple[Any, ...], tuple[StepSignature, Binding]] = field(
+        default_factory=dict
+    )
 
     @contextmanager
     def active(self) -> Iterator[Tracer]:
@@ -63,7 +67,7 @@ class Tracer:
         )
         if step.parameters:
             kwargs = configured_parameters(step, inv_id, args, kwargs, where, problems)
-        binding = bind(inv_id, sig.inputs, len(args), list(kwargs), where)
+        binding = self._bind(inv_id, sig, len(args), kwargs, where)
         problems += binding.problems
         values = dict(zip(binding.positional, args, strict=False))
         for name in binding.keywords:
@@ -91,6 +95,20 @@ class Tracer:
         if sig.multi_output:
             return tuple(Artifact(self, inv_id, out[0]) for out in template.outputs)
         return Artifact(self, inv_id, template.outputs[0][0])
+
+    def _bind(
+        self, inv_id: str, sig: StepSignature, n_args: int, kwargs: dict[str, Any], where: Where
+    ) -> Binding:
+        """:func:`bind`, whose answer for a step's call shape is the same every time it
+        finds no problem (it names the call only in problems)."""
+        key = (id(sig), n_args, *kwargs)
+        known = self._bindings.get(key)
+        if known is not None and known[0] is sig:
+            return known[1]
+        binding = bind(inv_id, sig.inputs, n_args, list(kwargs), where)
+        if not binding.problems:
+            self._bindings[key] = (sig, binding)
+        return binding
 
     def _step_call_location(self) -> Where:
         """Where the body calls a step: the caller of ``BaseStep.__call__`` (the body itself,
