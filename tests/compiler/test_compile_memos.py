@@ -123,3 +123,26 @@ def test_a_call_shape_is_bound_once_per_compile_and_a_wrong_one_names_its_call(
         wrong.compile()
     assert [d.code for d in info.value.diagnostics] == ["FP208"]  # unknown input
     assert "unknown_input" in info.value.diagnostics[0].message
+
+
+def test_a_pipeline_without_parameters_resolves_no_annotations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flowplan.compiler import build
+
+    resolved: list[object] = []
+    type_hints = build.type_hints
+
+    def counted(func: object) -> dict[str, object]:
+        resolved.append(func)
+        return type_hints(func)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(build, "type_hints", counted)
+
+    @pipeline
+    def bare() -> None:
+        inc(x=0)
+
+    bare.compile()
+    assert resolved == []
+    assert chain.compile().parameters == {"n": 3} and resolved == [chain.entrypoint]

@@ -46,6 +46,8 @@ def bind_parameters(
 def _json_parameters(
     pipe: PipelineDefinition, bound: inspect.BoundArguments
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
+    if not bound.arguments:  # (resolving the hints evaluates every annotation again)
+        return {}, []
     path, line = pipe.location
     hints = type_hints(pipe.entrypoint)
     out: dict[str, Any] = {}
