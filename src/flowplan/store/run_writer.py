@@ -42,7 +42,6 @@ from flowplan.store.records import ArtifactRecord, RecordId, required_datetime
 S = ExecutionStatus
 BATCH_WINDOW = 0.05  # seconds a group stays open at most (other readers see it after that)
 _UNFINISHED = ("running", "initializing")
-_UNFINISHED_STATUSES = (S.RUNNING, S.INITIALIZING)
 Attempts = Sequence[tuple[int, float, float | None, str | None]]
 
 
@@ -116,7 +115,7 @@ class RunWriter:
             ops.append(("original", (original, owner)))
         ops += _links("input", owner, inputs or {})
         ops += _links("output", owner, outputs or {})
-        if status not in _UNFINISHED_STATUSES:
+        if status.is_finished:
             self._finished.add(owner)
         self._record(ops, now)
         return step_run
