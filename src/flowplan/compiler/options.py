@@ -3,46 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import Any, TypedDict
 
 from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic
+from flowplan.enums import ExecutionMode
 from flowplan.messages import definitions
 
-if TYPE_CHECKING:
-    from flowplan.enums import ExecutionMode
+# The options of ``@step(...)``, ``configure`` and ``with_options``, as typed keywords.  Written
+# in the functional form, whose types are objects: the class form's annotations would be text
+# here, and ``TypedDict`` compiles each text into a ``ForwardRef`` (some 2M instructions for
+# the two of them at every ``import flowplan``).
+StepOptions = TypedDict("StepOptions", {  # noqa: UP013
+    "name": str,
+    "enable_cache": bool | None,
+    "retry": StepRetryConfig | Mapping[str, float] | None,
+    "on_success": Callable[..., Any] | None,
+    "on_failure": Callable[..., Any] | None,
+    "settings": Mapping[str, Any],
+    "output_materializers": Any,
+    "extra": Mapping[str, Any],
+    "parameters": Mapping[str, Any],
+    "timeout": float | None,
+}, total=False)
 
-class StepOptions(TypedDict, total=False):
-    """The options of ``@step(...)``, ``configure`` and ``with_options``, as typed keywords."""
-
-    name: str
-    enable_cache: bool | None
-    retry: StepRetryConfig | Mapping[str, float] | None
-    on_success: Callable[..., Any] | None
-    on_failure: Callable[..., Any] | None
-    settings: Mapping[str, Any]
-    output_materializers: Any
-    extra: Mapping[str, Any]
-    parameters: Mapping[str, Any]
-    timeout: float | None
-
-
-class PipelineOptions(TypedDict, total=False):
-    """The options of ``@pipeline(...)``, ``configure`` and ``with_options``."""
-
-    name: str
-    enable_cache: bool | None
-    retry: StepRetryConfig | Mapping[str, float] | None
-    on_success: Callable[..., Any] | None
-    on_failure: Callable[..., Any] | None
-    settings: Mapping[str, Any]
-    execution_mode: ExecutionMode | str
-    substitutions: Mapping[str, str]
-    run_name: str | None
-    config_path: str | None
-    extra: Mapping[str, Any]
-    tags: str | Sequence[str]
-    parameters: Mapping[str, Any]
+# The options of ``@pipeline(...)``, ``configure`` and ``with_options``.
+PipelineOptions = TypedDict("PipelineOptions", {  # noqa: UP013
+    "name": str,
+    "enable_cache": bool | None,
+    "retry": StepRetryConfig | Mapping[str, float] | None,
+    "on_success": Callable[..., Any] | None,
+    "on_failure": Callable[..., Any] | None,
+    "settings": Mapping[str, Any],
+    "execution_mode": ExecutionMode | str,
+    "substitutions": Mapping[str, str],
+    "run_name": str | None,
+    "config_path": str | None,
+    "extra": Mapping[str, Any],
+    "tags": str | Sequence[str],
+    "parameters": Mapping[str, Any],
+}, total=False)
 
 
 # The names accepted at run time are the typed ones: one list for both.

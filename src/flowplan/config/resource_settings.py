@@ -13,6 +13,7 @@ dict, on a step or a pipeline (its steps inherit them; a step's own win).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -30,8 +31,13 @@ MEMORY_UNITS = {
     "PB": 10**15,
     "PiB": 2**50,
 }
-_MEMORY = re.compile(r"^([0-9]+)(" + "|".join(MEMORY_UNITS) + r")$")
 FIELDS = ("cpu_count", "gpu_count", "memory")
+
+
+@functools.cache
+def _memory() -> re.Pattern[str]:
+    """The pattern of a memory size, compiled when a process first reads one."""
+    return re.compile(r"^([0-9]+)(" + "|".join(MEMORY_UNITS) + r")$")
 
 
 @dataclass(frozen=True)
@@ -56,7 +62,7 @@ class ResourceSettings:
 
 def memory_bytes(text: str) -> int:
     """``"4GB"`` -> 4_000_000_000 (ValueError for anything else)."""
-    match = _MEMORY.match(text)
+    match = _memory().match(text)
     if match is None:
         raise ValueError(text)
     return int(match[1]) * MEMORY_UNITS[match[2]]
@@ -78,7 +84,7 @@ def resource_problems(raw: Any) -> Iterator[str]:
             yield f"`cpu_count` must be a number > 0, not {value!r}"
         elif key == "gpu_count" and not (type(value) is int and value >= 0):
             yield f"`gpu_count` must be an integer >= 0, not {value!r}"
-        elif key == "memory" and not (isinstance(value, str) and _MEMORY.match(value)):
+        elif key == "memory" and not (isinstance(value, str) and _memory().match(value)):
             yield f"`memory` must be a size such as \"512MB\" or \"4GiB\", not {value!r}"
 
 

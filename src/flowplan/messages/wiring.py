@@ -13,12 +13,11 @@ from flowplan.messages import closest
 _Column = int | None
 
 
-class At(TypedDict):
-    """Where a step call is: the keywords of ``make`` that locate a diagnostic."""
-
-    path: str | None
-    line: int | None
-    column: int | None
+# Where a step call is: the keywords of ``make`` that locate a diagnostic.  (The functional
+# form: class-form fields are text here, which TypedDict compiles one by one.)
+At = TypedDict("At", {  # noqa: UP013
+    "path": str | None, "line": int | None, "column": int | None,
+})
 
 
 # -- FP203 duplicate-id ------------------------------------------------------------------------

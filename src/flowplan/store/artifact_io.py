@@ -48,12 +48,14 @@ class Blobs(Protocol):
     def has_marker(self, name: str) -> bool: ...
 
 
-class SavedOutput(NamedTuple):
-    content_hash: str
-    uri: str
-    data_type: str
-    materializer: str
-    warnings: tuple[Diagnostic, ...]
+# (The functional form: class-form fields are text here, which NamedTuple compiles one by one.)
+SavedOutput = NamedTuple("SavedOutput", [  # noqa: UP014
+    ("content_hash", str),
+    ("uri", str),
+    ("data_type", str),
+    ("materializer", str),
+    ("warnings", tuple[Diagnostic, ...]),
+])
 
 
 class ArtifactIO:

@@ -20,7 +20,6 @@ import contextlib
 import io
 import os
 import platform
-import re
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -40,7 +39,13 @@ RECENT_ITEM = 1 << 20  # bytes: contents up to this size are kept in memory once
 RECENT_TOTAL = 32 << 20  # bytes kept in memory in all
 HASHED_ITEM = 1 << 12  # bytes: the hash of contents up to this size is found by content
 _ENTRY_COST = 256  # bytes of memory each content kept costs besides itself (keys, entries)
-_HASH = re.compile("[0-9a-f]{64}")
+_HEX = "0123456789abcdef"
+
+
+def is_content_hash(text: str) -> bool:
+    """Whether ``text`` is a SHA-256 hex digest as the store writes it (64 of ``[0-9a-f]``);
+    a string method, where a pattern would be compiled by every process that imports this."""
+    return len(text) == 64 and not text.strip(_HEX)
 _TEMP_PREFIX = ".tmp-"
 # Which machine wrote a temporary file (its pid means something only there).
 _HOST_TAG = sha256_hex(platform.node().encode())[:8]
@@ -68,7 +73,7 @@ class ArtifactStore:
 
     def path_for(self, content_hash: str) -> Path:
         """Where the artifact with this SHA-256 hex digest lives (whether or not it does)."""
-        if _HASH.fullmatch(content_hash) is None:
+        if not is_content_hash(content_hash):
             raise StoreError(
                 runtime.not_a_content_hash(content_hash)
             )
@@ -76,7 +81,7 @@ class ArtifactStore:
 
     def _file(self, content_hash: str) -> str:
         """:meth:`path_for` as text (what each read of an artifact asks for)."""
-        if _HASH.fullmatch(content_hash) is None:
+        if not is_content_hash(content_hash):
             return str(self.path_for(content_hash))  # raises
         return os.path.join(self._root, content_hash[:2], content_hash)
 

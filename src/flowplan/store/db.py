@@ -32,15 +32,16 @@ IdLike = queries.IdLike
 OutputIds = queries.Links
 
 
-class NewArtifact(NamedTuple):
-    """An output artifact whose file is written, to be recorded with its step's end."""
-
-    name: str
-    uri: str
-    content_hash: str
-    data_type: str
-    materializer: str
-    output_name: str
+# An output artifact whose file is written, to be recorded with its step's end.
+# (The functional form: class-form fields are text here, which NamedTuple compiles one by one.)
+NewArtifact = NamedTuple("NewArtifact", [  # noqa: UP014
+    ("name", str),
+    ("uri", str),
+    ("content_hash", str),
+    ("data_type", str),
+    ("materializer", str),
+    ("output_name", str),
+])
 
 
 def _close_step(

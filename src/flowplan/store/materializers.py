@@ -240,12 +240,14 @@ def create_materializer(
         ) from exc
 
 
-class Materialized(NamedTuple):
-    data: bytes  # empty when ``write`` writes the content instead
-    materializer: str  # import path, "module:Class"
-    data_type: str  # the type the value was stored as, see flowplan.store.typespec
-    warnings: tuple[Diagnostic, ...]
-    write: Callable[[BinaryIO], None] | None = None  # writes the content as it goes
+# (The functional form: class-form fields are text here, which NamedTuple compiles one by one.)
+Materialized = NamedTuple("Materialized", [  # noqa: UP014
+    ("data", bytes),  # empty when ``write`` writes the content instead
+    ("materializer", str),  # import path, "module:Class"
+    ("data_type", str),  # the type the value was stored as, see flowplan.store.typespec
+    ("warnings", tuple[Diagnostic, ...]),
+    ("write", Callable[[BinaryIO], None] | None),  # writes the content as it goes, or None
+])
 
 
 def materialize(
@@ -268,7 +270,7 @@ def materialize(
         return _save_with(cls, value, annotation, pickle_key, streamed)
     encoded = jsoncodec.encode(value, annotation)
     if encoded is not None:
-        return Materialized(encoded[0], JSON_PATH, encoded[1], ())
+        return Materialized(encoded[0], JSON_PATH, encoded[1], (), None)
     return _save_with(CloudpickleMaterializer, value, annotation, pickle_key, streamed)
 
 
@@ -279,7 +281,7 @@ def _save_with(
     if cls is JsonMaterializer:
         encoded = jsoncodec.encode(value, annotation)
         if encoded is not None:
-            return Materialized(encoded[0], JSON_PATH, encoded[1], ())
+            return Materialized(encoded[0], JSON_PATH, encoded[1], (), None)
     instance = create_materializer(cls, pickle_key=pickle_key)
     pickled = issubclass(cls, CloudpickleMaterializer)
     stored_as = type(value) if pickled or jsoncodec.is_unannotated(annotation) else annotation
@@ -301,7 +303,7 @@ def _save_with(
         return Materialized(b"", materializer_path(cls), type_name, warnings, write)
     buffer = io.BytesIO()
     write(buffer)
-    return Materialized(buffer.getvalue(), materializer_path(cls), type_name, warnings)
+    return Materialized(buffer.getvalue(), materializer_path(cls), type_name, warnings, None)
 
 
 def _pickle_warning(type_name: str) -> Diagnostic:

@@ -20,6 +20,7 @@ that has checked the bytes against the content hash the driver recorded for them
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import re
 import sys
@@ -37,13 +38,18 @@ if TYPE_CHECKING:
 KEY_FILENAME = "secret.key"
 _KEY_BYTES = 32
 _FORMAT = "flowplan-pickle/1"
-_HEADER = re.compile(
-    rb"flowplan-pickle/1 python=(?P<major>\d+)\.(?P<minor>\d+) "
-    rb"(?:hmac-sha256=(?P<mac>[0-9a-f]{64})|digest-checked)\n"
-)
 _MAX_HEADER = 200  # bytes: longer than any header
 CHUNK = 1 << 20  # bytes read at a time when a file is checked
 _UNTRUSTED_WHY = "unpickling runs arbitrary code, so a pickle of unknown origin is never loaded"
+
+
+@functools.cache
+def _header() -> re.Pattern[bytes]:
+    """The pattern of a pickle's header line, compiled when a process first reads a pickle."""
+    return re.compile(
+        rb"flowplan-pickle/1 python=(?P<major>\d+)\.(?P<minor>\d+) "
+        rb"(?:hmac-sha256=(?P<mac>[0-9a-f]{64})|digest-checked)\n"
+    )
 
 
 def python_version() -> str:
@@ -79,7 +85,7 @@ def open_signed(data: bytes, key: bytes | None, *, digest_checked: bool = False)
     store recorded for it: then a ``digest-checked`` pickle is accepted, and so is a signed one
     where no key is at hand.
     """
-    match = _HEADER.match(data)
+    match = _header().match(data)
     body = data[match.end() :] if match is not None else b""
     _check(match, key, digest_checked, lambda signer: signer.update(body))
     return body
@@ -88,7 +94,7 @@ def open_signed(data: bytes, key: bytes | None, *, digest_checked: bool = False)
 def check_signed_file(handle: BinaryIO, key: bytes | None, *, digest_checked: bool) -> None:
     """:func:`open_signed` for a payload in a file, read in chunks (a large pickle is never
     held in memory to be checked); ``handle`` is left at the start of the pickle body."""
-    match = _HEADER.fullmatch(handle.readline(_MAX_HEADER))
+    match = _header().fullmatch(handle.readline(_MAX_HEADER))
     body_start = handle.tell()
 
     def feed(signer: hmac.HMAC) -> None:

@@ -125,13 +125,14 @@ def cached_outputs(
     return step_run_id, outputs
 
 
-class RunIndex(NamedTuple):
-    """What a run reads once, before its first step (see ``MetadataStore.run_index``)."""
-
-    entries: dict[str, tuple[str, list[sqlite3.Row]]]  # cache key -> (step run, outputs)
-    legacy: bool  # entries written before they carried a code hash exist: ask for misses
-    versions: dict[str, int]  # artifact name -> latest version
-    crowded: frozenset[str]  # code hashes with more entries than read: ask for their misses
+# What a run reads once, before its first step (see ``MetadataStore.run_index``).
+# (The functional form: class-form fields are text here, which NamedTuple compiles one by one.)
+RunIndex = NamedTuple("RunIndex", [  # noqa: UP014
+    ("entries", dict[str, tuple[str, list[sqlite3.Row]]]),  # cache key -> (step run, outputs)
+    ("legacy", bool),  # entries written before they carried a code hash exist: ask for misses
+    ("versions", dict[str, int]),  # artifact name -> latest version
+    ("crowded", frozenset[str]),  # code hashes with more entries than read: ask for misses
+])
 
 
 def outputs_of(rows: Sequence[sqlite3.Row]) -> dict[str, list[ArtifactRecord]]:

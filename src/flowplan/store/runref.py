@@ -4,16 +4,27 @@ always wins, so a run named ``latest`` stays reachable by its name."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
 
 from flowplan.diagnostics import StoreError
 from flowplan.messages import store as store_messages
 from flowplan.store.queries import RUNS
 
-LATEST = re.compile(r"latest(?:~(\d+))?")
-ID_PREFIX = re.compile(r"[0-9a-f-]{4,36}")
 MIN_PREFIX = 4  # id characters needed before a prefix is looked up
+_ID_CHARACTERS = "0123456789abcdef-"
+
+
+def latest_back(reference: str) -> int | None:
+    """N for ``latest~N`` (0 for ``latest``), None for any other reference."""
+    if reference == "latest":
+        return 0
+    back = reference.removeprefix("latest~")
+    return int(back) if back != reference and back.isdecimal() else None
+
+
+def is_id_prefix(text: str) -> bool:
+    """Whether ``text`` may start an id: 4 to 36 of ``[0-9a-f-]``."""
+    return MIN_PREFIX <= len(text) <= 36 and not text.strip(_ID_CHARACTERS)
 
 
 def find_run(conn: sqlite3.Connection, reference: str, normalised_id: str) -> sqlite3.Row | None:
@@ -24,16 +35,15 @@ def find_run(conn: sqlite3.Connection, reference: str, normalised_id: str) -> sq
         ).fetchone()
         if row is not None:
             return row
-    latest = LATEST.fullmatch(reference)
-    if latest:
-        back = int(latest.group(1) or 0)
+    back = latest_back(reference)
+    if back is not None:
         found: sqlite3.Row | None = conn.execute(
             f"{RUNS} WHERE unlisted = 0 ORDER BY created DESC, runs.rowid DESC LIMIT 1 OFFSET ?",
             (back,),
         ).fetchone()
         return found
     prefix = reference.lower()
-    if not ID_PREFIX.fullmatch(prefix):
+    if not is_id_prefix(prefix):
         return None
     rows = conn.execute(
         f"{RUNS} WHERE id LIKE ? ORDER BY created DESC LIMIT 6", (prefix + "%",)

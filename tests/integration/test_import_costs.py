@@ -1,0 +1,67 @@
+"""What ``import flowplan`` and a first run's imports cost beyond loading code: no annotation
+text compiled by ``typing`` (a ``ForwardRef`` per field of a class-form ``NamedTuple`` or
+``TypedDict`` in a module with postponed annotations), no regular expression compiled by a
+flowplan module before it is used."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from flowplan.store.artifacts import is_content_hash
+from flowplan.store.runref import is_id_prefix, latest_back
+
+PROBE = """
+import re, sys, typing
+forward_refs = []
+made = typing.ForwardRef.__init__
+def counting(self, arg, *args, **kwargs):
+    forward_refs.append(arg)
+    made(self, arg, *args, **kwargs)
+typing.ForwardRef.__init__ = counting
+patterns = []
+compile_pattern = re.compile
+def recording(pattern, flags=0):
+    module = sys._getframe(1).f_globals.get("__name__", "")
+    if module.startswith("flowplan"):
+        patterns.append((module, pattern))
+    return compile_pattern(pattern, flags)
+re.compile = recording
+import flowplan
+flowplan._local_runtime()  # what the first run imports
+print(len([m for m in sys.modules if m.startswith("flowplan")]) > 60)
+print(forward_refs)
+print(patterns)
+"""
+
+
+def test_import_flowplan_and_the_runtime_compile_no_annotation_text_nor_pattern() -> None:
+    out = subprocess.run([sys.executable, "-c", PROBE], text=True, capture_output=True,
+                         timeout=60, check=True).stdout
+    assert out.split("\n")[:3] == ["True", "[]", "[]"]
+
+
+@given(st.text(alphabet="0123456789abcdefABx-~ \n\u0660", max_size=70))
+def test_content_hashes_are_told_as_the_pattern_told_them(text: str) -> None:
+    assert is_content_hash(text) == bool(re.fullmatch("[0-9a-f]{64}", text))
+    assert is_content_hash("0a" * 32)
+
+
+@given(st.one_of(
+    st.text(alphabet="latest~0123456789\u0660\u00b2x-", max_size=12),
+    st.from_regex(r"latest(~\d+)?", fullmatch=True),
+))
+def test_run_references_are_read_as_the_patterns_read_them(reference: str) -> None:
+    latest = re.fullmatch(r"latest(?:~(\d+))?", reference)
+    assert latest_back(reference) == (int(latest.group(1) or 0) if latest else None)
+    prefix = reference.lower()
+    assert is_id_prefix(prefix) == bool(re.fullmatch(r"[0-9a-f-]{4,36}", prefix))
+
+
+@given(st.text(alphabet="0123456789abcdef-g", min_size=0, max_size=40))
+def test_id_prefixes_are_told_as_the_pattern_told_them(text: str) -> None:
+    assert is_id_prefix(text) == bool(re.fullmatch(r"[0-9a-f-]{4,36}", text))
