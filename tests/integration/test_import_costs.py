@@ -65,3 +65,24 @@ def test_run_references_are_read_as_the_patterns_read_them(reference: str) -> No
 @given(st.text(alphabet="0123456789abcdef-g", min_size=0, max_size=40))
 def test_id_prefixes_are_told_as_the_pattern_told_them(text: str) -> None:
     assert is_id_prefix(text) == bool(re.fullmatch(r"[0-9a-f-]{4,36}", text))
+
+
+LAZY_MESSAGES = """
+import sys
+from flowplan.messages import runtime, store as store_messages
+print(type(runtime).__name__, "flowplan.messages.runtime" in sys.modules)
+diagnostic = runtime.run_from_worker("p")  # the first message loads its module
+print(diagnostic.code, "flowplan.messages.runtime" in sys.modules)
+import flowplan.messages as messages
+print(messages.runtime is sys.modules["flowplan.messages.runtime"], type(store_messages).__name__)
+from flowplan.messages import runtime as again
+print(again is messages.runtime, hasattr(messages, "nothing"))
+"""
+
+
+def test_a_message_module_loads_at_its_first_message() -> None:
+    out = subprocess.run([sys.executable, "-c", LAZY_MESSAGES], text=True,
+                         capture_output=True, timeout=60, check=True).stdout
+    assert out.split("\n")[:4] == [
+        "LazyModule False", "FP502 True", "True LazyModule", "True False"
+    ]

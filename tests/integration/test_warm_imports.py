@@ -37,7 +37,11 @@ print("LATE", sorted(m for m in set(sys.modules) - loaded if m.startswith("flowp
 print("HEAVY", sorted(m for m in ("libcst", "networkx", "pydantic", "rich") if m in sys.modules))
 DEFERRED = ("ctypes", "pickle", "cloudpickle", "secrets", "random", "typing_extensions",
             "traceback", "textwrap", "importlib.util", "hmac", "hashlib", "_hashlib", "numbers",
-            "flowplan.store.file_watch", "termios", "fcntl")
+            "flowplan.store.file_watch", "termios", "fcntl", "flowplan.callsite",
+            "flowplan.executor.hook_calls", "flowplan.analyzer.fallback",
+            "flowplan.store.durable_files", *(f"flowplan.messages.{m}" for m in (
+                "definitions", "files", "internal", "lint", "runtime", "settings", "store",
+                "wiring")))
 print("DEFERRED", sorted(m for m in DEFERRED if m in sys.modules))
 '''
 

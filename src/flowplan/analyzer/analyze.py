@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Any
 
 from flowplan.analyzer import analysis_cache
-from flowplan.analyzer.fallback import signature_without_source
 from flowplan.analyzer.module_analysis import ModuleAnalysis
 from flowplan.analyzer.signature import StepSignature
 from flowplan.diagnostics import CompileError, Diagnostic
@@ -37,12 +36,16 @@ def analyze_function(func: Callable[..., Any]) -> StepSignature:
     filename = code.co_filename
     analysis = _analysis_of_file(filename)
     if analysis is None:
+        from flowplan.analyzer.fallback import signature_without_source
+
         return signature_without_source(func, f"no source file `{filename}`")
     sig = analysis.by_line.get(code.co_firstlineno)
     if sig is None or sig.name != code.co_name:
         reason = f"no def `{code.co_name}` at {filename}:{code.co_firstlineno}"
         if analysis.syntax_error is not None:
             reason = f"{filename} does not parse ({analysis.syntax_error.message})"
+        from flowplan.analyzer.fallback import signature_without_source
+
         return signature_without_source(func, f"{reason}; was the file changed after import?")
     if any(o.name_expression for o in sig.outputs):
         from flowplan.analyzer.name_folding import fold_names, live_fold

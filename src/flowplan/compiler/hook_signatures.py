@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from flowplan.diagnostics import Diagnostic
-from flowplan.messages.definitions import bad_hook, unusable_hook
+from flowplan.messages import definitions
 
 HookKind = Literal["on_success", "on_failure"]
 SUCCESS_PARAMETERS = ("step_name", "step_output")
@@ -78,11 +78,11 @@ def check_hook(
         func = resolve_hook(hook)
         params = [HookParam.of(p) for p in inspect.signature(func).parameters.values()]
     except (ImportError, AttributeError, TypeError, ValueError) as exc:
-        return None, [unusable_hook(kind, owner, location, str(exc))]
+        return None, [definitions.unusable_hook(kind, owner, location, str(exc))]
     problem = hook_problem(kind, params)
     if problem is None:
         return func, []
-    return None, [bad_hook(kind, owner, location, hook_path(func), problem)]
+    return None, [definitions.bad_hook(kind, owner, location, hook_path(func), problem)]
 
 
 def hook_problem(kind: HookKind, params: Sequence[HookParam]) -> str | None:

@@ -10,7 +10,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic
 
-from flowplan.callsite import caller_location
 from flowplan.compiler import options as opts
 from flowplan.compiler.generics import P, R
 from flowplan.compiler.hook_signatures import Hook, check_hook
@@ -61,6 +60,8 @@ class PipelineDefinition(Generic[P, R]):
 
     def __init__(self, func: Callable[P, R], **options: Unpack[PipelineOptions]) -> None:
         if not inspect.isfunction(func):
+            from flowplan.callsite import caller_location
+
             path, line = caller_location()
             raise CompileError(
                 definitions.decorated_non_function("pipeline", type(func).__name__, path, line)

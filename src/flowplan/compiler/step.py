@@ -10,7 +10,6 @@ import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
-from flowplan.callsite import caller_location
 from flowplan.compiler import options as opts
 from flowplan.compiler.generics import FuncP, FuncR, P, R
 from flowplan.compiler.hook_signatures import Hook, check_hook
@@ -39,6 +38,8 @@ def _definition_problems(func: object) -> list[Diagnostic]:
     """FP109: why ``func`` cannot be a step, found when ``@step`` is applied (FP110:
     :func:`_check_parameters`)."""
     if not inspect.isfunction(func):
+        from flowplan.callsite import caller_location
+
         path, line = caller_location()
         return [
             definitions.decorated_non_function("step", type(func).__name__, path, line)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from flowplan.callsite import caller_location
 from flowplan.diagnostics import CompileError, Diagnostic
 from flowplan.messages import definitions
 
@@ -24,6 +23,8 @@ class StepRetryConfig:
     def __post_init__(self) -> None:
         problems = retry_problems(self.max_retries, self.delay, self.backoff)
         if problems:
+            from flowplan.callsite import caller_location
+
             path, line = caller_location()  # the user's StepRetryConfig(...) call
             raise CompileError([p.with_location(path, line, None) for p in problems])
         object.__setattr__(self, "delay", float(self.delay))

@@ -30,7 +30,6 @@ from flowplan.executor.context import (
     build_context,
     step_context,
 )
-from flowplan.executor.hook_calls import run_failure_hook, run_success_hook
 from flowplan.executor.values import fits, parameter_value
 from flowplan.interrupts import StepStopped, StepTimedOut, user_code
 from flowplan.messages import runtime
@@ -228,10 +227,14 @@ def execute_step(
         elif result.ok:
             result.values = values
             if task.on_success is not None:
+                from flowplan.executor.hook_calls import run_success_hook
+
                 hook_value = values[0] if len(values) == 1 else (tuple(values) or None)
                 result.warnings += run_success_hook(task.on_success, task.invocation.id,
                                                     hook_value)
         elif last is not None:
+            from flowplan.executor.hook_calls import run_failure_hook
+
             result.error = _format(last)
             result.warnings += run_failure_hook(task.on_failure, task.invocation.id, last)
         result.stdout, result.stderr = captured.text(0), captured.text(1)

@@ -14,6 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flowplan.lazy import lazy_submodules
+
+# The messages of a problem are needed once it happens: ``from flowplan.messages import
+# runtime`` binds a stand-in, and the module loads at its first message.
+__getattr__ = lazy_submodules(
+    __name__, ("definitions", "files", "internal", "lint", "runtime", "settings", "store", "wiring")
+)
+
 
 def closest(word: str, known: Iterable[str]) -> str | None:
     """The known word nearest to ``word`` for a did-you-mean hint (difflib's ratio of at

@@ -28,7 +28,6 @@ from typing import BinaryIO
 from flowplan.diagnostics import StoreError
 from flowplan.digests import sha256, sha256_hex
 from flowplan.messages import runtime
-from flowplan.store import durable_files
 from flowplan.store.checked_files import CheckedFiles
 
 ARTIFACTS_DIRNAME = "artifacts"
@@ -235,6 +234,10 @@ class ArtifactStore:
         with self._syncing:  # a caller returns only once files written before it are synced
             with self._unsynced_lock:
                 paths, self._unsynced = self._unsynced, set()
+            if not paths:
+                return
+            from flowplan.store import durable_files  # (loaded by the first run that syncs)
+
             if len(paths) >= SYNCFS_FROM and durable_files.syncfs(self._root):
                 return
             for path in paths:

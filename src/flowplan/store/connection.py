@@ -37,9 +37,8 @@ from typing import Protocol, TypeVar
 
 from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.interrupts import deferred_stops
-from flowplan.messages import internal
+from flowplan.messages import internal, runtime
 from flowplan.messages import store as store_messages
-from flowplan.messages.runtime import store_read_only
 from flowplan.store.schema import MIGRATIONS, Migration, migrate
 
 T = TypeVar("T")
@@ -275,7 +274,7 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
 
 
 def read_only_store(path: Path, doing: str) -> Diagnostic:
-    return store_read_only(str(path.parent), doing)
+    return runtime.store_read_only(str(path.parent), doing)
 
 
 def _create_private(path: Path) -> None:
