@@ -102,24 +102,28 @@ def test_a_cached_step_records_what_it_reused() -> None:
     ]
 
 
-def test_the_plan_is_serialised_once_and_stored_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flowplan.compiler.plan import Plan
+def test_the_plan_is_serialised_once_then_not_again_and_stored_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from flowplan.compiler import plan_json
+    from flowplan.compiler.plan import Invocation, Plan
 
-    calls: list[int] = []
-    original = Plan.to_json
-
-    def counted(self: Plan, indent: int | None = None) -> str:
-        calls.append(1)
-        return original(self, indent)
-
-    monkeypatch.setattr(Plan, "to_json", counted)
-    first, second = summed(), summed()
-    assert len(calls) == 2  # one per run: the verdict's key and the stored plan share it
+    written: list[str] = []
+    write = plan_json._ENCODERS[Invocation]
+    monkeypatch.setitem(plan_json._ENCODERS, Invocation,
+                        lambda inv, memo: written.append(inv.id) or write(inv, memo))
+    summed.trace_record = None  # (as if never run in this process)
+    first = summed()
+    assert written == ["numbers", "total"]  # one serialisation: the verdict's key and the
+    second = summed()                       # stored plan share it; then, unchanged, none
+    assert written == ["numbers", "total"]
     assert first.id != second.id
     store = LocalStore.open()
     plans = store.metadata.db.read(lambda c: c.execute("SELECT COUNT(*) FROM plans").fetchone())
     assert plans[0] == 1  # content-addressed: the unchanged plan is stored once
-    assert Plan.from_json(store.metadata.get_run(second.id).plan or "").pipeline == "summed"
+    stored = store.metadata.get_run(second.id).plan or ""
+    assert stored == store.metadata.get_run(first.id).plan == summed.compiled().plan_json
+    assert Plan.from_json(stored).pipeline == "summed"
     store.close()
 
 

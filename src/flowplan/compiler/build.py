@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from flowplan.compiler.frontends.replay import TraceRecord
 from flowplan.compiler.frontends.trace import Tracer, Where, function_code
 from flowplan.compiler.invocation import hook_ref
 from flowplan.compiler.params import to_parameter
@@ -18,7 +20,7 @@ from flowplan.messages import wiring
 if TYPE_CHECKING:
     from traceback import FrameSummary
 
-    from flowplan.compiler.plan import ArtifactRef
+    from flowplan.compiler.plan import ArtifactRef, Plan
     from flowplan.compiler.runconfig import RunConfiguration
     from flowplan.compiler.tracing_state import ActiveTracer
 
@@ -145,9 +147,16 @@ def compile_pipeline(
     args: Sequence[Any],
     params: dict[str, Any],
     run_config: RunConfiguration | None = None,
+    *,
+    for_run: bool = False,
 ) -> CompiledPipeline:
-    """Compile ``pipe``; a run configuration (given, or from ``config_path``) applies on top."""
-    from flowplan.compiler.plan import Plan, StepSource, plan_hash
+    """Compile ``pipe``; a run configuration (given, or from ``config_path``) applies on top.
+
+    ``for_run``: the plan goes to this process's run of it and never to the caller; then the
+    pipeline's previous trace is followed while its calls are the same (see
+    :mod:`flowplan.compiler.frontends.replay`).  Otherwise the plan is the caller's own: it
+    shares nothing that can change with the steps' templates, which later compiles read."""
+    from flowplan.compiler.plan import Plan, StepSource
     from flowplan.compiler.validate import validate
 
     config = _run_config(pipe, run_config)
@@ -163,6 +172,12 @@ def compile_pipeline(
     if problems:
         raise CompileError(problems)
     tracer = Tracer(pipe.name)
+    record = None
+    if for_run and config is None:  # (a run configuration changes the traced invocations)
+        tracer.shapes = []
+        record = pipe.trace_record
+        if isinstance(record, TraceRecord) and record.pipeline_name == pipe.name:
+            tracer.replay = record
     with tracer.active():
         result = _trace_body(pipe, tracer, bound)
     outputs, problems = _output_refs(pipe, result)
@@ -190,13 +205,17 @@ def compile_pipeline(
         invocations=tracer.invocations,
         outputs=outputs,
     )
-    # The plan's one serialisation: its hash keys the validator's verdict and the run's
-    # stored plan (content-addressed: a rerun of an unchanged pipeline stores none).
-    plan_json = plan.to_json()
-    fingerprint = plan_hash(plan_json)
+    # The plan's one serialisation (none when the trace followed the previous one): its
+    # hash keys the validator's verdict and the run's stored plan (content-addressed: a
+    # rerun of an unchanged pipeline stores none).
+    plan_json, fingerprint, recorded = _serialised(plan, tracer)
     diagnostics = validate(plan, fingerprint=fingerprint)
     raise_if_errors(diagnostics)
     warnings = tracer.diagnostics + [d for d in diagnostics if d.severity is Severity.WARNING]
+    if recorded is not None:
+        pipe.trace_record = recorded
+    elif not for_run:
+        _own_parts(plan)
     return CompiledPipeline(
         plan=plan,
         steps=tracer.steps,
@@ -205,6 +224,60 @@ def compile_pipeline(
         plan_json=plan_json,
         plan_hash=fingerprint,
     )
+
+
+def _serialised(plan: Plan, tracer: Tracer) -> tuple[str, str, TraceRecord | None]:
+    """The plan's compact JSON and hash, and the record of its trace when there is a new one
+    to keep (for a run's compile).  A trace that followed the previous one made the very
+    invocations written then: their text is taken up, and the whole text, when equal, with
+    its hash."""
+    from flowplan.compiler.plan import plan_hash
+    from flowplan.compiler.plan_json import compact_parts
+
+    if tracer.shapes is None:
+        text = plan.to_json()
+        return text, plan_hash(text), None
+    replay = tracer.replay
+    if replay is not None and tracer.replayed():
+        text, _ = compact_parts(plan, replay.invocations_text)
+        if text == replay.plan_json:
+            return replay.plan_json, replay.plan_hash, None
+        fingerprint = plan_hash(text)
+        return text, fingerprint, TraceRecord(
+            plan.pipeline, replay.calls, replay.invocations_text, text, fingerprint
+        )
+    try:
+        text, invocations = compact_parts(plan)
+    except RecursionError:  # a value that holds itself: said by the checking writer
+        text = plan.to_json()
+        return text, plan_hash(text), None
+    fingerprint = plan_hash(text)
+    return text, fingerprint, TraceRecord(
+        plan.pipeline, tuple(tracer.shapes), invocations, text, fingerprint
+    )
+
+
+def _own_parts(plan: Plan) -> None:
+    """Give ``plan`` its own copies of what its invocations share with their steps'
+    templates (source, input definitions, configuration), which every later compile of
+    those steps reads: changing the plan changes no other.  The calls of one step still
+    share one copy (one text in the JSON)."""
+    copies: dict[int, Any] = {}
+
+    def own(part: Any) -> Any:
+        copied = copies.get(id(part))
+        if copied is None:
+            try:
+                copied = copy.deepcopy(part)
+            except Exception:  # a value in ``extra`` that cannot be copied: shared, as it was
+                copied = part
+            copies[id(part)] = copied
+        return copied
+
+    for inv in plan.invocations:
+        inv.source, inv.input_defs, inv.config = (
+            own(inv.source), own(inv.input_defs), own(inv.config)
+        )
 
 
 def _pipeline_config(pipe: PipelineDefinition) -> Any:

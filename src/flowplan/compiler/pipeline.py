@@ -74,7 +74,9 @@ class Pipeline(PipelineDefinition[P, R]):
             skipped_call(f"pipeline `{self.name}`")
             return None
         before_compile(self.settings)
-        return current_runtime().run_pipeline(self.compiled(*args, **params))
+        from flowplan.compiler.build import compile_pipeline
+
+        return current_runtime().run_pipeline(compile_pipeline(self, args, params, for_run=True))
 
     def __repr__(self) -> str:
         return f"<pipeline {self.name}>"

@@ -81,6 +81,8 @@ class PipelineDefinition(Generic[P, R]):
         self.tags: list[str] = []
         self.parameters: dict[str, Any] = {}  # default call parameters (``parameters=``)
         self.run_config: RunConfiguration | None = None  # loaded from ``config_path``
+        # the last run's trace (compiler.frontends.replay.TraceRecord), followed by the next
+        self.trace_record: object | None = None
         functools.update_wrapper(self, func)  # type: ignore[arg-type]  # a Pipeline is callable
         self._apply(options)
 

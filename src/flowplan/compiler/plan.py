@@ -326,8 +326,8 @@ def _plan_adapter() -> TypeAdapter[Plan]:
 
 
 plan_json.register(
-    invocation=Invocation, location=SourceLocation, ref=ArtifactRef, output=OutputDef,
+    plan=Plan, invocation=Invocation, location=SourceLocation, ref=ArtifactRef, output=OutputDef,
     shared=(TypeExpr, StepSource, StepConfig),  # what the calls of one step share
     plain=(ParameterInput, ArtifactListInput, StoredArtifactInput, InputDef, HookRef, RetryDef,
-           PipelineConfig, Plan),
+           PipelineConfig),
 )

@@ -116,6 +116,23 @@ def compact(plan: Any) -> str:
     return _value(plan, {})
 
 
+def compact_parts(plan: Any, invocations: str | None = None) -> tuple[str, str]:
+    """``compact(plan)`` of a plan of the Plan class, and the text of its invocations in it.
+    ``invocations``: that text, known already (written before, of these very invocations,
+    unchanged since): it is not written again."""
+    memo: dict[int, str] = {}
+    parts = []
+    for key, name in _PLAN_FIELDS:
+        if name == "invocations":
+            if invocations is None:
+                invocations = _value(plan.invocations, memo)
+            parts.append(key + invocations)
+        else:
+            parts.append(key + _value(getattr(plan, name), memo))
+    assert invocations is not None  # (every Plan has the field)
+    return "{" + ",".join(parts) + "}", invocations
+
+
 def _value(value: Any, memo: dict[int, str]) -> str:
     kind = type(value)
     if kind is str:
@@ -258,17 +275,19 @@ _ENCODERS: dict[type, Encode] = {
 _LOCATION: Any = None
 _REF: Any = None
 _OUTPUT: Any = None
+_PLAN_FIELDS: tuple[tuple[str, str], ...] = ()  # the Plan's ("key":, field name), in order
 
 
 def register(
-    *, invocation: type, location: type, ref: type, output: type,
+    *, plan: type, invocation: type, location: type, ref: type, output: type,
     shared: tuple[type, ...], plain: tuple[type, ...],
 ) -> None:
-    """Learn the plan's classes (:mod:`flowplan.compiler.plan` calls this once): those
-    written inline, those the calls of one step share, and the other dataclasses."""
-    global _LOCATION, _REF, _OUTPUT
+    """Learn the plan's classes (:mod:`flowplan.compiler.plan` calls this once): the plan,
+    those written inline, those the calls of one step share, and the other dataclasses."""
+    global _LOCATION, _REF, _OUTPUT, _PLAN_FIELDS
     _LOCATION, _REF, _OUTPUT = location, ref, output
-    for cls in (location, ref, output, *plain):
+    _PLAN_FIELDS = tuple((_string(f.name) + ":", f.name) for f in dataclasses.fields(plan))
+    for cls in (plan, location, ref, output, *plain):
         _ENCODERS[cls] = _fields_encoder(cls, shared=False)
     for cls in shared:
         _ENCODERS[cls] = _fields_encoder(cls, shared=True)

@@ -7,11 +7,12 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from types import CodeType
+from types import CodeType, FrameType
 from typing import TYPE_CHECKING, Any
 
 from flowplan.compiler import recording
 from flowplan.compiler.binding import Binding, bind
+from flowplan.compiler.frontends.replay import CallShape, TraceRecord, call_key, shape_of
 from flowplan.compiler.invocation import build_invocation, step_template
 from flowplan.compiler.placeholders import Artifact, body_frame, frame_location
 from flowplan.compiler.reference import ArtifactReference
@@ -21,6 +22,7 @@ from flowplan.diagnostics import CompileError, Diagnostic
 
 if TYPE_CHECKING:
     from flowplan.analyzer.signature import StepSignature
+    from flowplan.compiler.invocation import StepTemplate
     from flowplan.compiler.plan import Invocation, StepInput
 
 Where = tuple[str | None, int | None, int | None]
@@ -42,6 +44,10 @@ class Tracer:
     _bindings: dict[tuple[Any, ...], tuple[StepSignature, Binding]] = field(
         default_factory=dict
     )
+    # A run's own compile: the pipeline's previous trace, followed while the calls are the
+    # same (:mod:`flowplan.compiler.frontends.replay`), and this trace's calls, recorded.
+    replay: TraceRecord | None = None
+    shapes: list[CallShape | None] | None = None
 
     @contextmanager
     def active(self) -> Iterator[Tracer]:
@@ -54,7 +60,13 @@ class Tracer:
 
     # -- recording a step call -------------------------------------------------------------
     def call_step(self, step: BaseStep, args: Sequence[Any], kwargs: dict[str, Any]) -> Any:
-        where = self._step_call_location()
+        frame = sys._getframe(2)  # the body <- BaseStep.__call__ <- here
+        if self.replay is not None:
+            made = self._follow(step, frame, args, kwargs)
+            if made is not None:
+                return made
+        key = call_key(self, args, kwargs) if self.shapes is not None else None
+        where, body = self._step_call_location(frame)
         sig = step.signature
         template = step_template(step)
         custom_id: object = None
@@ -90,11 +102,56 @@ class Tracer:
             self.diagnostics.extend(w for w in warnings if w not in self.diagnostics)
         self.invocations.append(invocation)
         self.steps[inv_id] = step
+        if self.shapes is not None:
+            self.shapes.append(shape_of(
+                step, template, body, frame.f_lasti, key, invocation,
+                self._counts.get(step.name), warnings,
+            ))
+        return self._placeholders(inv_id, template, sig.multi_output)
+
+    def _placeholders(self, inv_id: str, template: StepTemplate, multi: bool) -> Any:
+        """What a step call returns in the body: its outputs' placeholders."""
         if not template.outputs:
             return Artifact(self, inv_id, None)
-        if sig.multi_output:
+        if multi:
             return tuple(Artifact(self, inv_id, out[0]) for out in template.outputs)
         return Artifact(self, inv_id, template.outputs[0][0])
+
+    def _follow(
+        self, step: BaseStep, frame: FrameType, args: Sequence[Any], kwargs: dict[str, Any]
+    ) -> Any:
+        """The call's placeholders when it is the previous trace's call at this place (its
+        invocation joins the plan as it was), else None: the trace goes the full way."""
+        assert self.replay is not None
+        index = len(self.invocations)
+        calls = self.replay.calls
+        shape = calls[index] if index < len(calls) else None
+        code = frame.f_code
+        if (
+            shape is None or step is not shape.step or step.template_cache is not shape.template
+            or code is not shape.code or frame.f_lasti != shape.offset or step.name != shape.name
+            or step.parameters or (code is not self._last_body and code not in self.body_codes)
+            or call_key(self, args, kwargs) != shape.key
+        ):
+            self.replay = None
+            return None
+        self._last_body = code
+        invocation = shape.invocation
+        inv_id = invocation.id
+        self._ids.add(inv_id)
+        if shape.count is not None:
+            self._counts[shape.name] = shape.count
+        if shape.warnings:
+            self.diagnostics.extend(w for w in shape.warnings if w not in self.diagnostics)
+        self.invocations.append(invocation)
+        self.steps[inv_id] = step
+        if self.shapes is not None:
+            self.shapes.append(shape)
+        return self._placeholders(inv_id, shape.template, step.signature.multi_output)
+
+    def replayed(self) -> bool:
+        """Whether every call was the previous trace's, and no more were made."""
+        return self.replay is not None and len(self.invocations) == len(self.replay.calls)
 
     def _bind(
         self, inv_id: str, sig: StepSignature, n_args: int, kwargs: dict[str, Any], where: Where
@@ -110,19 +167,19 @@ class Tracer:
             self._bindings[key] = (sig, binding)
         return binding
 
-    def _step_call_location(self) -> Where:
-        """Where the body calls a step: the caller of ``BaseStep.__call__`` (the body itself,
-        unless something sits between), its place read once per instruction."""
-        frame = sys._getframe(3)  # the body <- BaseStep.__call__ <- call_step <- here
+    def _step_call_location(self, frame: FrameType) -> tuple[Where, CodeType | None]:
+        """Where the body calls a step, and the body's code if it called directly: ``frame``
+        is the caller of ``BaseStep.__call__`` (the body itself, unless something sits
+        between), its place read once per instruction."""
         code = frame.f_code
         if code is not self._last_body and code not in self.body_codes:
-            return frame_location(body_frame(self.body_codes) or frame)
+            return frame_location(body_frame(self.body_codes) or frame), None
         self._last_body = code
         key = (id(code), frame.f_lasti)  # the code is kept alive by body_codes
         where = self._places.get(key)
         if where is None:
             where = self._places[key] = frame_location(frame)
-        return where
+        return where, code
 
     def _foreign(self, value: ArtifactReference) -> bool:
         """Whether ``value`` is a placeholder of another pipeline's (or compile's) tracer."""
