@@ -79,6 +79,11 @@ class _StepThread(threading.local):
 _here = _StepThread()
 
 
+def in_a_step() -> bool:
+    """Whether the calling thread runs a step that its registry may stop."""
+    return _here.registry is not None
+
+
 class StepThreadRegistry:
     """Which thread runs which step's code, so that a step can be stopped in its own thread;
     a stop asked for while the step runs no user code waits until it does."""

@@ -39,13 +39,13 @@ def tasks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> list[StepTask]:
     """The tasks of a run of ``five``, as the driver builds them."""
     monkeypatch.setenv("FLOWPLAN_HOME", str(tmp_path / "home"))
     seen: list[StepTask] = []
-    original = backends.ThreadBackend.run
+    original = backends.execute_step
 
-    def recording(self: Any, task: StepTask, should_stop: Any) -> Any:
+    def recording(task: StepTask, store: Any, should_stop: Any) -> Any:
         seen.append(task)
-        return original(self, task, should_stop)
+        return original(task, store, should_stop)
 
-    monkeypatch.setattr(backends.ThreadBackend, "run", recording)
+    monkeypatch.setattr(backends, "execute_step", recording)
     five()
     assert len(seen) == 5
     return seen

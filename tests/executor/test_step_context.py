@@ -42,13 +42,13 @@ def both() -> None:
 def tasks(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> dict[str, StepTask]:
     monkeypatch.setenv("FLOWPLAN_HOME", str(tmp_path / "home"))
     seen: dict[str, StepTask] = {}
-    original = backends.ThreadBackend.run
+    original = backends.execute_step
 
-    def recording(self: Any, task: StepTask, should_stop: Any) -> Any:
+    def recording(task: StepTask, store: Any, should_stop: Any) -> Any:
         seen[task.invocation.step] = task
-        return original(self, task, should_stop)
+        return original(task, store, should_stop)
 
-    monkeypatch.setattr(backends.ThreadBackend, "run", recording)
+    monkeypatch.setattr(backends, "execute_step", recording)
     SEEN.clear()
     both()
     return seen

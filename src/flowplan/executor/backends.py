@@ -23,7 +23,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Protocol
 
 from flowplan.executor.runner import Attempt, StepResult, StepTask, execute_step
-from flowplan.interrupts import StepStopped, StepThreadRegistry, StepTimedOut, stoppable_steps
+from flowplan.interrupts import (
+    StepStopped,
+    StepThreadRegistry,
+    StepTimedOut,
+    in_a_step,
+    stoppable_steps,
+)
 from flowplan.messages import runtime
 
 if TYPE_CHECKING:
@@ -90,6 +96,17 @@ class ThreadBackend(LocalMachine):
         if task.timeout is None:  # (run_in_a_thread's first case, one call less per step)
             return _stoppable_run(task, self.store, should_stop, self.threads)
         return run_in_a_thread(task, self.store, should_stop, self.threads)
+
+    def run_alone(self, task: StepTask, should_stop: StopFlag) -> StepResult:
+        """:meth:`run` in the driver's own thread, while no other step of the run goes on:
+        nothing but that thread can stop the step then (the driver stops steps from it), so
+        the step runs without registering its thread -- unless the run itself is called by a
+        step of an outer run, whose stops that thread still takes (or the step has a timeout)."""
+        if task.timeout is not None or in_a_step():
+            return self.run(task, should_stop)
+        if should_stop():
+            return StepResult(id=task.invocation.id, ok=False, stopped=True)
+        return execute_step(task, self.store, should_stop)
 
     def stop(self, ids: Iterable[str]) -> None:
         """Stop the steps ``ids`` in their threads (their retry waits end on the stop flag)."""

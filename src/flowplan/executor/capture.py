@@ -164,7 +164,7 @@ def echo_lines(echo: Echo) -> Iterator[None]:
 
 class capture_step:
     """``with capture_step() as captured``: what the step prints goes to
-    ``captured.text(0)``/``captured.text(1)`` (and on to the terminal, as the run echoes it).
+    ``captured.texts()`` (stdout, stderr; and on to the terminal, as the run echoes it).
 
     It holds a buffer per stream (made at its first write) and the unfinished last line of
     each stream.  A class, not a generator: it runs around every step."""
@@ -181,10 +181,10 @@ class capture_step:
             buffer = self.buffers[index] = io.StringIO()
         buffer.write(text)
 
-    def text(self, index: int) -> str:
-        """What was written to stdout (0) or stderr (1)."""
-        buffer = self.buffers[index]
-        return "" if buffer is None else buffer.getvalue()
+    def texts(self) -> tuple[str, str]:
+        """What was written to stdout and to stderr."""
+        out, err = self.buffers
+        return "" if out is None else out.getvalue(), "" if err is None else err.getvalue()
 
     def __enter__(self) -> capture_step:
         self._token = _BUFFERS.set(self)

@@ -113,9 +113,8 @@ def run_with_deaths(
         if wait_or_stop(task.retry.wait_before(number), should_stop):
             return StepResult(id=step_id, ok=False, stopped=True, attempts=lost)
         current = replace(task, retry=replace(task.retry, max_retries=total - number - 1))
-    for attempt in outcome.attempts:
-        attempt.number += len(lost)
-    outcome.attempts[:0] = lost
+    renumbered = [a._replace(number=a.number + len(lost)) for a in outcome.attempts]
+    outcome.attempts[:] = [*lost, *renumbered]
     return outcome
 
 

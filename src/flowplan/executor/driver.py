@@ -21,7 +21,13 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from flowplan.enums import ExecutionMode, ExecutionStatus
-from flowplan.executor.backends import Backend, ThreadBackend, default_workers, make_backend
+from flowplan.executor.backends import (
+    Backend,
+    StopFlag,
+    ThreadBackend,
+    default_workers,
+    make_backend,
+)
 from flowplan.executor.dask_target import dask_target
 from flowplan.executor.ledger import Ledger
 from flowplan.executor.runner import StepResult, StepTask
@@ -50,6 +56,10 @@ class Driver:
         self.progress = ledger.progress
         self.ledger = ledger
         self.backend = _backend(self.plan, settings, ledger.store, by_value)
+        # How a step runs in the driver's own thread, while no other step runs beside it.
+        self.run_alone: Callable[[StepTask, StopFlag], StepResult] = getattr(
+            self.backend, "run_alone", self.backend.run
+        )
         self.ledger.orchestrator = self.backend.orchestrator
         # Steps run in other processes (which cannot see this one's pending records) only
         # after everything recorded before them is committed.
@@ -121,7 +131,7 @@ class Driver:
                 elif self.inline and not running and len(self.scheduler.running) == 1:
                     running.add(inv_id)  # so an interrupt stops its worker process
                     self._before_steps_run()
-                    result = self._execute(task)
+                    result = self._execute(task, self.run_alone)
                     running.discard(inv_id)
                     self._finish(result)
                 else:
@@ -155,14 +165,16 @@ class Driver:
 
     def _work(self, task: StepTask) -> None:
         try:
-            result = self._execute(task)
+            result = self._execute(task, self.backend.run)
         except BaseException as exc:  # a step thread must always report back
             result = failure(task.invocation.id, f"{type(exc).__name__}: {exc}")
         self.results.put(result)
 
-    def _execute(self, task: StepTask) -> StepResult:
+    def _execute(
+        self, task: StepTask, run: Callable[[StepTask, StopFlag], StepResult]
+    ) -> StepResult:
         try:
-            return self.backend.run(task, self.state.stop_event.is_set)
+            return run(task, self.state.stop_event.is_set)
         except Exception as exc:
             return failure(task.invocation.id, f"{type(exc).__name__}: {exc}")
 

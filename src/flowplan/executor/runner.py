@@ -10,7 +10,7 @@ import time
 import typing
 from dataclasses import dataclass, field
 from types import MethodType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from flowplan.compiler.plan import (
     ArtifactListInput,
@@ -42,25 +42,27 @@ if TYPE_CHECKING:
     from flowplan.store.records import ArtifactRecord
 
 
-@dataclass
-class SavedOutput:
-    """One output a step wrote: its name, content hash, location, type and materializer."""
-
-    name: str
-    content_hash: str
-    uri: str
-    data_type: str
-    materializer: str
-
-
-@dataclass
-class Attempt:
-    """One attempt of a step: when it started and ended, and the error that ended it, if any."""
-
-    number: int
-    started: float
-    ended: float
-    error: str | None = None
+# Named tuples (cheaper to make than dataclasses, one of each per step), in the functional
+# form: class-form fields are text here, which NamedTuple would compile one by one.
+SavedOutput = NamedTuple("SavedOutput", [  # noqa: UP014
+    ("name", str),
+    ("content_hash", str),
+    ("uri", str),
+    ("data_type", str),
+    ("materializer", str),
+])
+SavedOutput.__doc__ = (
+    "One output a step wrote: its name, content hash, location, type and materializer."
+)
+Attempt = NamedTuple("Attempt", [  # noqa: UP014
+    ("number", int),
+    ("started", float),
+    ("ended", float),
+    ("error", str | None),
+])
+Attempt.__doc__ = (
+    "One attempt of a step: when it started and ended, and the error that ended it (or None)."
+)
 
 
 @dataclass
@@ -125,7 +127,11 @@ def _arguments(task: StepTask, store: ArtifactIO) -> dict[str, Any]:
         if isinstance(spec, ParameterInput):
             args[name] = parameter_value(spec.value, annotation)
         elif isinstance(spec, (ArtifactRef, StoredArtifactInput)):
-            value = _load(store, task.inputs[name], annotation)
+            record = task.inputs[name]
+            try:
+                value = store.load_artifact(record, recent=True)
+            except StoreError as exc:
+                value = _load_as_annotated(store, record, annotation, exc)
             if annotation is not None and not fits(value, annotation):
                 raise FlowplanError(runtime.input_type_mismatch(
                     inv.id, name, type(value).__name__, annotation))
@@ -137,15 +143,22 @@ def _arguments(task: StepTask, store: ArtifactIO) -> dict[str, Any]:
 
 
 def _load(store: ArtifactIO, record: ArtifactRecord, annotation: Any) -> Any:
-    """An input's value.  A recorded type that cannot be imported here (a script's
-    ``__main__``, which a worker process never imports; a module that a Dask worker received
-    by value) is taken from the step's annotation."""
+    """An input's value (see :func:`_load_as_annotated`)."""
     try:
         return store.load_artifact(record, recent=True)
     except StoreError as exc:
-        if annotation is None or exc.code != "FP511":
-            raise
-        return store.load_artifact(record, data_type=annotation, recent=True)
+        return _load_as_annotated(store, record, annotation, exc)
+
+
+def _load_as_annotated(
+    store: ArtifactIO, record: ArtifactRecord, annotation: Any, error: StoreError
+) -> Any:
+    """An input whose recorded type cannot be imported here (a script's ``__main__``, which
+    a worker process never imports; a module that a Dask worker received by value), loaded
+    as the step's annotation says; else ``error`` again."""
+    if annotation is None or error.code != "FP511":
+        raise error
+    return store.load_artifact(record, data_type=annotation, recent=True)
 
 
 def _output_mismatch(value: Any, annotation: Any, step: str, name: str) -> FlowplanError:
@@ -176,13 +189,14 @@ def _split_outputs(task: StepTask, value: Any) -> list[Any]:
 
 
 def _attempt(task: StepTask, store: ArtifactIO, result: StepResult) -> list[Any]:
-    arguments = _arguments(task, store)
+    outputs = task.invocation.outputs
+    arguments = _arguments(task, store) if task.invocation.inputs else {}
     with user_code:  # a stop (FAIL_FAST, timeout) reaches the step's code only
         returned = task.func(**arguments)
-    values = _split_outputs(task, returned)
+    values = [returned] if len(outputs) == 1 else _split_outputs(task, returned)
     saved = []
     for out, value, annotation in zip(
-        task.invocation.outputs,
+        outputs,
         values,
         task.output_annotations or [None] * len(values),
         strict=True,
@@ -203,7 +217,8 @@ def _attempt(task: StepTask, store: ArtifactIO, result: StepResult) -> list[Any]
                 out.name, stored.content_hash, stored.uri, stored.data_type, stored.materializer
             )
         )
-        result.warnings.extend(stored.warnings)
+        if stored.warnings:
+            result.warnings.extend(stored.warnings)
     result.outputs = saved
     return values
 
@@ -237,7 +252,7 @@ def execute_step(
 
             result.error = _format(last)
             result.warnings += run_failure_hook(task.on_failure, task.invocation.id, last)
-        result.stdout, result.stderr = captured.text(0), captured.text(1)
+        result.stdout, result.stderr = captured.texts()
         built = task.built_context  # (a step that never asked for it logged nothing)
         if result.ok and built is not None and built.labels:
             result.labels = built.labels
@@ -267,7 +282,7 @@ def _attempts(
             last = exc
             result.attempts.append(Attempt(number, started, time.time(), _format(exc)))
             continue
-        result.attempts.append(Attempt(number, started, time.time()))
+        result.attempts.append(Attempt(number, started, time.time(), None))
         result.ok = True
         return None, values
     return last, []

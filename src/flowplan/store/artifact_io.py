@@ -131,11 +131,12 @@ class ArtifactIO:
         )
 
     def _keep_scalar(self, key: tuple[str, str, str], value: Any) -> None:
-        with self._scalars_lock:
-            scalars = self._scalars
-            scalars[key] = value
-            if len(scalars) > _SCALARS_KEPT:  # the oldest go first
-                del scalars[next(iter(scalars))]
+        scalars = self._scalars
+        scalars[key] = value  # (one step of the interpreter: no lock needed)
+        if len(scalars) > _SCALARS_KEPT:  # the oldest go first
+            with self._scalars_lock:
+                while len(scalars) > _SCALARS_KEPT:
+                    del scalars[next(iter(scalars))]
 
     def _recent_input(self, record: ArtifactRecord) -> Any:
         """A step input that this process saved or checked moments ago, in plain JSON: a

@@ -96,9 +96,7 @@ class ArtifactStore:
             content_hash = sha256_hex(data)
         folder = self._prefix + content_hash[:2]
         target = f"{folder}{os.sep}{content_hash}"
-        try:
-            os.stat(target)  # one call: the same content is there already
-        except OSError:
+        if not os.access(target, os.F_OK):  # one call (a file already there: done)
             self._write_atomically(folder, target, data, sync)
             if not sync:
                 with self._unsynced_lock:

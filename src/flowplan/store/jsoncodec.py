@@ -123,13 +123,17 @@ def _scalar_text(value: Any) -> str | None:
 
 def encode(value: Any, annotation: Any = None) -> tuple[bytes, str] | None:
     """``(json bytes, recorded type)`` when ``value`` round-trips through JSON, else ``None``."""
-    if is_plain_type(annotation):
+    try:
+        plain_annotation = annotation in PLAIN_TYPES  # (is_plain_type, one call less)
+    except TypeError:  # unhashable annotation objects
+        plain_annotation = False
+    if plain_annotation:
         try:
             text = _scalar_text(value)
             if text is None and is_plain_json(value):
                 text = _encode_plain(value)
             if text is not None:
-                plain = type(value) if is_unannotated(annotation) else annotation
+                plain = type(value) if annotation in _UNANNOTATED else annotation
                 return text.encode(), _PLAIN_NAMES.get(plain) or format_type(plain)
         except ValueError:  # an int beyond Python's int/str conversion limit, a lone surrogate
             return None

@@ -171,7 +171,7 @@ def materializer_for(value_or_type: Any, annotation: Any = None) -> type[BaseMat
 
 
 def _registered(kind: type, annotation: Any) -> type[BaseMaterializer] | None:
-    for tp in (kind, annotation):
+    for tp in (kind,) if annotation is kind else (kind, annotation):
         if isinstance(tp, type):
             for base in tp.__mro__:
                 found = _REGISTRY.get(base)
