@@ -34,6 +34,11 @@ def pair() -> tuple[int, int]:
     return 1, 2
 
 
+@step
+def note() -> None:
+    pass
+
+
 @pipeline
 def chain(n: int = 3) -> None:
     v = inc(x=0, id="first")
@@ -147,7 +152,7 @@ def test_the_same_place_reached_from_two_branches_and_a_helper() -> None:
         if through_helper:
             helper(v)
         a, b = pair()
-        take([a, b], after=[v])
+        take([a, b], after=[v, note()])
 
     for flag, through_helper in ((True, False), (False, False), (True, True), (True, True),
                                  (False, False), (True, False)):

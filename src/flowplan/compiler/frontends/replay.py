@@ -48,6 +48,7 @@ class CallShape:
     invocation: Invocation
     count: int | None  # the step name's call count after the call (ids it took)
     warnings: tuple[Diagnostic, ...]
+    made: str | tuple[str, ...] | None  # its placeholders' output names (a tuple: several)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,14 +74,19 @@ _SCALARS = frozenset((str, int, bool, type(None)))
 def call_key(tracer: object, args: Sequence[Any], kwargs: dict[str, Any]) -> tuple[Any, ...] | None:
     """The arguments of a step call, as a key equal to another call's key only when the
     calls give the same values (None: not known)."""
+    key: list[Any] = [len(args), *kwargs]
     try:
-        return (
-            len(args), *kwargs,
-            *[_key(value, tracer) for value in args],
-            *[_key(value, tracer) for value in kwargs.values()],
-        )
+        for value in (*args, *kwargs.values()):
+            kind = type(value)  # (the most common two first, written out)
+            if kind is Artifact and value._tracer is tracer:
+                key.append((kind, value._step, value._output))
+            elif kind is str:
+                key.append((kind, value))
+            else:
+                key.append(_key(value, tracer))
     except (_Unknown, RecursionError):
         return None
+    return tuple(key)
 
 
 def _key(value: Any, tracer: object) -> tuple[Any, ...]:
@@ -103,7 +109,7 @@ def _key(value: Any, tracer: object) -> tuple[Any, ...]:
 def shape_of(
     step: BaseStep, template: StepTemplate, code: CodeType | None, offset: int,
     key: tuple[Any, ...] | None, invocation: Invocation, count: int | None,
-    warnings: Sequence[Diagnostic],
+    warnings: Sequence[Diagnostic], multi: bool,
 ) -> CallShape | None:
     """The shape of a call the tracer just recorded the full way (None: not known).
     ``code``: the body making it directly (None: something between them)."""
@@ -112,5 +118,7 @@ def shape_of(
         or step.signature.missing_annotations  # (the environment decides on those)
     ):
         return None
+    names = tuple(out[0] for out in template.outputs)
+    made = (names if multi else names[0]) if names else None
     return CallShape(step, template, step.name, code, offset, key, invocation, count,
-                     tuple(warnings))
+                     tuple(warnings), made)

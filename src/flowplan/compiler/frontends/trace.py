@@ -105,7 +105,7 @@ class Tracer:
         if self.shapes is not None:
             self.shapes.append(shape_of(
                 step, template, body, frame.f_lasti, key, invocation,
-                self._counts.get(step.name), warnings,
+                self._counts.get(step.name), warnings, sig.multi_output,
             ))
         return self._placeholders(inv_id, template, sig.multi_output)
 
@@ -147,7 +147,10 @@ class Tracer:
         self.steps[inv_id] = step
         if self.shapes is not None:
             self.shapes.append(shape)
-        return self._placeholders(inv_id, shape.template, step.signature.multi_output)
+        made = shape.made
+        if isinstance(made, tuple):
+            return tuple(Artifact(self, inv_id, name) for name in made)
+        return Artifact(self, inv_id, made)
 
     def replayed(self) -> bool:
         """Whether every call was the previous trace's, and no more were made."""
