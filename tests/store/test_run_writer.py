@@ -207,6 +207,28 @@ def test_record_ids_are_time_ordered(store: LocalStore) -> None:
     assert rows == [("a",), ("b",)] and str(first) < str(second)
 
 
+def test_a_forked_child_makes_ids_of_its_own() -> None:
+    """The random parts kept for the next ids are the parent's: a child fetches its own."""
+    import os
+
+    from flowplan.store.run_writer import new_id
+
+    new_id()  # parts for the next ids are kept
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child
+        try:
+            os.write(write, str(new_id()).encode())
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    child = os.read(read, 64).decode()
+    os.close(read)
+    os.close(write)
+    parent = str(new_id())
+    assert len(child) == 36 and child[14:] != parent[14:]  # the random parts differ
+
+
 def test_a_record_id_is_a_uuid_that_keeps_its_text() -> None:
     import copy
     import pickle

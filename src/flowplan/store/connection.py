@@ -6,6 +6,12 @@ writes, WAL, bounded waits.
   so a crash of the *application* (exception, ``kill -9``) never loses or corrupts a committed
   transaction; only a power failure or OS crash may roll back the last few commits, leaving a
   consistent older database.  That saves an fsync per commit (most of a write's cost).
+* The WAL is copied back into the database by a thread of its own
+  (:mod:`flowplan.store.checkpoints`), not inside a commit.
+* A read goes through the process's write connection when no thread writes through it, else
+  through a connection of the reading thread.  A connection keeps the pages it has read while
+  only it commits: one that reads what another connection changed reads those pages again
+  (some 70 per run), and each connection reads the schema when it opens.
 * Every write is a short ``BEGIN IMMEDIATE`` transaction: the write lock is taken up front, so
   two writers never deadlock upgrading a read lock (the case SQLite cannot wait out).  The
   threads of a process write through one connection, one transaction at a time: a run's
@@ -39,11 +45,32 @@ from flowplan.diagnostics import Diagnostic, StoreError
 from flowplan.interrupts import deferred_stops
 from flowplan.messages import internal, runtime
 from flowplan.messages import store as store_messages
+from flowplan.store import checkpoints
 from flowplan.store.schema import MIGRATIONS, Migration, migrate
 
 T = TypeVar("T")
 
 _BUSY_CODES = (5, 6)  # SQLITE_BUSY, SQLITE_LOCKED (their extended codes share the low byte)
+
+
+def _bind_none_directly() -> None:
+    """Bind ``None`` as NULL without the sqlite3 module's search for an adapter.
+
+    The module binds ``int``, ``float`` and ``str`` parameters as they are, but looks for an
+    adapter of any other value: in its registry, then as ``PrepareProtocol.__adapt__`` (a
+    failed attribute lookup that builds and drops an ``AttributeError``), then as the value's
+    ``__conform__`` -- some 3,000 instructions for every ``None`` a statement binds, and a run
+    binds several per step (a step's error, cache key, worker ...).  An adapter registered
+    for ``NoneType`` ends the search at its first look: ``{}.get`` returns ``None`` for any
+    value, so ``None`` still binds as NULL.  An adapter the program registered for
+    ``NoneType`` itself is kept."""
+    if (type(None), sqlite3.PrepareProtocol) not in sqlite3.adapters:
+        nothing: dict[object, None] = {}
+        null: Callable[[None], None] = nothing.get
+        sqlite3.register_adapter(type(None), null)
+
+
+_bind_none_directly()
 
 
 class PendingWrites(Protocol):
@@ -170,7 +197,9 @@ class Database:
         # A step calling the store: no stop lands in a transaction.
         with deferred_stops, self._writing_lock():
             conn = self._write_connection()
-            return self._retry(lambda: self._transaction("BEGIN IMMEDIATE", work, conn))
+            result = self._retry(lambda: self._transaction("BEGIN IMMEDIATE", work, conn))
+        checkpoints.CHECKPOINTS.committed(self.key, self.busy_timeout)
+        return result
 
     def _writing_lock(self) -> threading.RLock:
         """``_writing``, made anew in a forked child (where another thread may have held it)."""
@@ -193,6 +222,14 @@ class Database:
         """:meth:`read` without committing this process's pending records first (what they
         hold is not seen)."""
         with deferred_stops:
+            writing = self._writing_lock()
+            if writing.acquire(blocking=False):  # the write connection is free: read there
+                try:
+                    conn = self._write_connection()
+                    if not conn.in_transaction:  # (not a read inside this thread's write)
+                        return self._retry(lambda: self._transaction("BEGIN", work, conn))
+                finally:
+                    writing.release()
             return self._retry(lambda: self._transaction("BEGIN", work, self.connection()))
 
     def hold(self, writer: PendingWrites) -> None:

@@ -37,7 +37,7 @@ from flowplan.store.catalog import dumps, this_host
 from flowplan.store.db import MetadataStore, NewArtifact
 from flowplan.store.journal import ORDER, STATEMENTS, Journal, Op, journal_path
 from flowplan.store.queries import Links, end_run
-from flowplan.store.records import ArtifactRecord, RecordId, required_datetime
+from flowplan.store.records import ArtifactRecord, known_id, required_datetime
 
 S = ExecutionStatus
 BATCH_WINDOW = 0.05  # seconds a group stays open at most (other readers see it after that)
@@ -113,8 +113,10 @@ class RunWriter:
             ops.append(("placed", (orchestrator, None, owner)))
         if original:
             ops.append(("original", (original, owner)))
-        ops += _links("input", owner, inputs or {})
-        ops += _links("output", owner, outputs or {})
+        if inputs:
+            ops += _links("input", owner, inputs)
+        if outputs:
+            ops += _links("output", owner, outputs)
         if status.is_finished:
             self._finished.add(owner)
         self._record(ops, now)
@@ -313,32 +315,42 @@ def new_id(now: float | None = None) -> UUID:
     """A time-ordered UUID (the version 7 layout: 48 bits of Unix milliseconds, then random
     bits), so that the rows a run adds -- keyed by these ids in their tables and indexes --
     land at the end of each B-tree: a group's commit writes a few pages instead of one page
-    per row, however many rows the store already holds.  The random part is cut from a block
-    of OS randomness fetched 256 ids at a time (one system call per id costs more than the
-    rest of a record); a forked child fetches its own.  ``now``: the caller's ``time.time()``
-    reading, if it has one.  The id keeps its text (a record names it several times)."""
-    global _random_block, _random_at
-    with _random_lock:
-        if _random_at >= len(_random_block):
-            _random_block, _random_at = os.urandom(10 * 256), 0
-        chunk = _random_block[_random_at : _random_at + 10]
-        _random_at += 10
+    per row, however many rows the store already holds.  The random parts are cut from a
+    block of OS randomness fetched 256 ids at a time (one system call per id costs more than
+    the rest of a record), with their version and variant bits and their text made at once;
+    a forked child fetches its own.  ``now``: the caller's ``time.time()`` reading, if it has
+    one.  The id keeps its text (a record names it several times)."""
+    try:
+        random_part, tail = _random_parts.pop()  # (atomic: no lock)
+    except IndexError:
+        fresh = _fresh_random_parts()
+        random_part, tail = fresh.pop()
+        _random_parts.extend(fresh)
     millis = time.time_ns() // 1_000_000 if now is None else int(now * 1000)
-    value = millis << 80 | int.from_bytes(chunk, "big")
-    value = value & ~(0xF << 76) | 0x7 << 76  # version 7
-    value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC 4122 variant
-    digits = f"{value:032x}"
-    text = f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:20]}-{digits[20:]}"
-    return RecordId(value, text)
+    head = f"{millis:012x}"
+    return known_id(millis << 80 | random_part, f"{head[:8]}-{head[8:]}-{tail}")
 
 
-_random_block, _random_at = b"", 0
-_random_lock = threading.Lock()
+def _fresh_random_parts(count: int = 256) -> list[tuple[int, str]]:
+    """The low 80 bits of ``count`` ids: random, with the version (7) and the RFC 4122
+    variant set, and their text (the id's last three groups)."""
+    block = os.urandom(10 * count)
+    parts = []
+    for at in range(0, 10 * count, 10):
+        value = int.from_bytes(block[at : at + 10], "big")
+        value = value & ~(0xF << 76) | 0x7 << 76  # version 7
+        value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC 4122 variant
+        digits = f"{value:020x}"
+        parts.append((value, f"{digits[:4]}-{digits[4:8]}-{digits[8:]}"))
+    return parts
+
+
+_random_parts: list[tuple[int, str]] = []
 
 
 def _after_fork_in_child() -> None:
-    global _random_block, _random_at, _random_lock, _CLOCK
-    _random_block, _random_at, _random_lock = b"", 0, threading.Lock()
+    global _CLOCK
+    _random_parts.clear()  # the parent's: a child makes ids of its own
     _CLOCK = _Clock()  # a forked child has no clock thread: its first group starts one
 
 
