@@ -67,9 +67,10 @@ def test_a_database_that_cannot_be_checkpointed_leaves_the_thread_working(
     """A checkpoint that fails (here: no database at that path any more) is left to the
     database's own; the thread goes on serving the others."""
     monkeypatch.setattr(checkpoints, "COMMITS", 4)
-    gone = tmp_path / "gone" / "m.db"
+    gone = tmp_path / "m-gone.db"
     checkpoints.CHECKPOINTS.request(str(gone), 1.0)
     assert checkpoints.CHECKPOINTS.wait_idle(10)
+    assert not gone.exists()  # not made anew
     db = Database(tmp_path / "m.db", migrations=())
     try:
         _notes(db, 20)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
+import urllib.parse
 
 COMMITS = 8  # commits to a database between two checkpoints of it
 
@@ -80,11 +81,13 @@ class Checkpoints:
 
 def checkpoint(path: str, busy_timeout: float) -> None:
     """A passive checkpoint of ``path``, through a connection of its own (opened for it: a
-    checkpoint comes every few hundred pages, and a process may write to many stores).  A
-    database that cannot be checkpointed now is checkpointed by a later commit (SQLite's own
-    threshold), where a real fault shows."""
+    checkpoint comes every few commits, and a process may write to many stores; opened to an
+    existing file only: a store removed meanwhile is not made anew).  A database that cannot
+    be checkpointed now is checkpointed by a later commit (SQLite's own threshold), where a
+    real fault shows."""
+    uri = "file:" + urllib.parse.quote(path) + "?mode=rw"
     try:
-        conn = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+        conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout, isolation_level=None)
     except sqlite3.Error:
         return
     try:
