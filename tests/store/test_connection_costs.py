@@ -1,4 +1,5 @@
-"""What a commit costs: WAL checkpoints off the committing thread, None bound without a search."""
+"""What reads and commits cost: WAL checkpoints off the committing thread, None bound
+without a search, one connection for a thread's reads and writes."""
 
 from __future__ import annotations
 
@@ -22,6 +23,11 @@ def _notes(db: Database, count: int) -> None:
     db.write(lambda c: c.execute("CREATE TABLE IF NOT EXISTS notes (n INTEGER, text TEXT)"))
     for n in range(count):
         db.write(lambda c, n=n: c.execute("INSERT INTO notes VALUES (?, ?)", (n, "x" * 2000)))
+
+
+def _count(conn: sqlite3.Connection) -> int:
+    """The rows of table ``t`` (the read the connection tests make)."""
+    return int(conn.execute("SELECT count(*) FROM t").fetchone()[0])
 
 
 def _stored_notes(path: Path) -> int:
@@ -120,7 +126,7 @@ def test_reads_and_writes_of_one_thread_share_the_write_connection(tmp_path: Pat
         db.write(lambda c: c.execute("CREATE TABLE t (a)"))
         for n in range(3):
             db.write(lambda c, n=n: c.execute("INSERT INTO t VALUES (?)", (n,)))
-            assert db.read(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0]) == n + 1
+            assert db.read(_count) == n + 1
         assert len(db._connections) == 1
     finally:
         db.close()
@@ -144,11 +150,11 @@ def test_a_read_while_another_thread_writes_does_not_wait_for_it(tmp_path: Path)
         try:
             assert inside.wait(10)
             # the write connection is busy: the read goes through this thread's own
-            assert db.read_committed(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0]) == 0
+            assert db.read_committed(_count) == 0
         finally:
             leave.set()
             writer.join(10)
-        assert db.read(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0]) == 1
+        assert db.read(_count) == 1
         assert len(db._connections) == 2
     finally:
         db.close()
@@ -161,7 +167,7 @@ def test_a_read_inside_a_write_of_the_same_thread_reads_beside_it(tmp_path: Path
 
         def write_then_read(conn: sqlite3.Connection) -> int:
             conn.execute("INSERT INTO t VALUES (1)")
-            return int(db.read_committed(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0]))
+            return db.read_committed(_count)
 
         assert db.write(write_then_read) == 0  # the write is not committed yet
     finally:
@@ -190,6 +196,6 @@ def test_another_process_opening_the_store_beside_this_one_reads_what_it_committ
             out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "m.db")],
                                  capture_output=True, text=True, check=True)
             assert out.stdout.strip() == str(n + 1)
-            assert db.read(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0]) == n + 1
+            assert db.read(_count) == n + 1
     finally:
         db.close()
