@@ -157,6 +157,30 @@ def test_registered_materializer_is_found_by_mro(
     assert Path(saved.uri).read_bytes() == b"HEY" and loaded.text == "hey"
 
 
+def test_a_materializer_registered_after_a_save_of_its_type_is_used_from_then_on(
+    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(materializers, "_REGISTRY", dict(materializers._REGISTRY))
+
+    class Loud(Shout):
+        pass
+
+    before, _ = _round_trip(store, Loud("a"), Loud)  # (what it found for Loud is remembered)
+    assert before.materializer == PICKLE
+    register_materializer(Loud, ShoutMaterializer)
+    after, loaded = _round_trip(store, Loud("a"), Loud)
+    assert after.materializer == materializer_path(ShoutMaterializer) and loaded.text == "a"
+    monkeypatch.undo()  # the registry without it, in place again: forgotten too
+    again, _ = _round_trip(store, Loud("a"), Loud)
+    assert again.materializer == PICKLE
+
+
+def test_a_saved_output_carries_the_name_it_was_saved_for(store: LocalStore) -> None:
+    saved = store.save_output(3, int, name="total")
+    assert (saved.name, saved.data_type, saved.materializer) == ("total", "int", JSON)
+    assert store.save_output(3, int).name == ""
+
+
 def test_materializer_by_import_path(store: LocalStore) -> None:
     saved, loaded = _round_trip(store, Shout("hi"), Shout, f"{__name__}:ShoutMaterializer")
     assert saved.materializer == f"{__name__}:ShoutMaterializer"

@@ -165,9 +165,10 @@ def test_contents_kept_in_memory_stay_within_their_budget(
     store = ArtifactStore(tmp_path / "artifacts")
     written = [store.put_bytes(str(i).encode(), sync=False) for i in range(500)]
     assert 0 < len(store._hashes) == len(store._recent) < 100  # each entry costs memory
-    for data, content_hash in store._hashes.items():
+    for data, (content_hash, path) in store._hashes.items():
         assert store._recent[content_hash] == data
         assert hashlib.sha256(data).hexdigest() == content_hash
+        assert path == str(store.path_for(content_hash))
     assert store.put_bytes(b"0") == written[0]  # forgotten: hashed and found on disk again
 
 

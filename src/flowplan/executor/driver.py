@@ -31,7 +31,7 @@ from flowplan.executor.backends import (
 from flowplan.executor.dask_target import dask_target
 from flowplan.executor.ledger import Ledger
 from flowplan.executor.runner import StepResult, StepTask
-from flowplan.executor.scheduler import Scheduler
+from flowplan.executor.scheduler import Scheduler, graph_of
 from flowplan.executor.worker import failure
 
 if TYPE_CHECKING:
@@ -66,14 +66,10 @@ class Driver:
         self.elsewhere = not isinstance(self.backend, ThreadBackend)
         self.ledger.writer_syncs = not self.elsewhere
         self.max_workers = settings.max_workers or 0  # 0: the backend's capacity
-        self.by_id = {inv.id: inv for inv in self.plan.invocations}
-        self.scheduler = Scheduler(
-            {
-                inv.id: [d for d in inv.upstream() if d in self.by_id]
-                for inv in self.plan.invocations
-            },
-            ExecutionMode(self.plan.config.execution_mode),
-        )
+        graph = graph_of(self.plan)
+        self.by_id = graph.invocations
+        self.scheduler = Scheduler(graph, ExecutionMode(self.plan.config.execution_mode))
+        self.should_stop: StopFlag = self.state.stop_event.is_set
         # A live view needs the driver awake to redraw, so no step runs in its thread then.
         self.inline = not self.progress.live
         self.first_failure: str | None = None
@@ -149,7 +145,7 @@ class Driver:
         self._before_steps_run()
         hand_over = getattr(self.backend, "hand_over", None)
         if hand_over is not None:
-            hand_over(tasks, self.state.stop_event.is_set, self.results.put)
+            hand_over(tasks, self.should_stop, self.results.put)
             return
         assert self.threads is not None
         for task in tasks:
@@ -174,7 +170,7 @@ class Driver:
         self, task: StepTask, run: Callable[[StepTask, StopFlag], StepResult]
     ) -> StepResult:
         try:
-            return run(task, self.state.stop_event.is_set)
+            return run(task, self.should_stop)
         except Exception as exc:
             return failure(task.invocation.id, f"{type(exc).__name__}: {exc}")
 

@@ -38,22 +38,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from flowplan.config.retry_config import StepRetryConfig
-    from flowplan.store.artifact_io import ArtifactIO
+    from flowplan.store.artifact_io import ArtifactIO, SavedOutput
     from flowplan.store.records import ArtifactRecord
 
 
-# Named tuples (cheaper to make than dataclasses, one of each per step), in the functional
-# form: class-form fields are text here, which NamedTuple would compile one by one.
-SavedOutput = NamedTuple("SavedOutput", [  # noqa: UP014
-    ("name", str),
-    ("content_hash", str),
-    ("uri", str),
-    ("data_type", str),
-    ("materializer", str),
-])
-SavedOutput.__doc__ = (
-    "One output a step wrote: its name, content hash, location, type and materializer."
-)
+# A named tuple (cheaper to make than a dataclass, one per attempt), in the functional form:
+# class-form fields are text here, which NamedTuple would compile one by one.
 Attempt = NamedTuple("Attempt", [  # noqa: UP014
     ("number", int),
     ("started", float),
@@ -100,7 +90,7 @@ class StepTask:
         return built
 
 
-@dataclass
+@dataclass(slots=True)
 class StepResult:
     """What running one invocation gave: outputs, attempts, captured output, error, warnings."""
 
@@ -189,12 +179,14 @@ def _split_outputs(task: StepTask, value: Any) -> list[Any]:
 
 
 def _attempt(task: StepTask, store: ArtifactIO, result: StepResult) -> list[Any]:
-    outputs = task.invocation.outputs
-    arguments = _arguments(task, store) if task.invocation.inputs else {}
+    inv = task.invocation
+    outputs = inv.outputs
+    arguments = _arguments(task, store) if inv.inputs else {}
     with user_code:  # a stop (FAIL_FAST, timeout) reaches the step's code only
         returned = task.func(**arguments)
     values = [returned] if len(outputs) == 1 else _split_outputs(task, returned)
     saved = []
+    sync = task.sync_outputs
     for out, value, annotation in zip(
         outputs,
         values,
@@ -202,7 +194,7 @@ def _attempt(task: StepTask, store: ArtifactIO, result: StepResult) -> list[Any]
         strict=True,
     ):
         if annotation is not None and not fits(value, annotation):
-            raise _output_mismatch(value, annotation, task.invocation.id, out.name)
+            raise _output_mismatch(value, annotation, inv.id, out.name)
         # (a plain class carries no ArtifactConfig: most annotations)
         config = None if type(annotation) is type else artifact_config(annotation)
         if config is not None:
@@ -211,12 +203,8 @@ def _attempt(task: StepTask, store: ArtifactIO, result: StepResult) -> list[Any]
                 labels.artifact_tags.setdefault(out.name, []).extend(config.tags)
             if config.run_metadata:
                 labels.artifact_metadata.setdefault(out.name, {}).update(config.run_metadata)
-        stored = store.save_output(value, annotation, out.materializer, sync=task.sync_outputs)
-        saved.append(
-            SavedOutput(
-                out.name, stored.content_hash, stored.uri, stored.data_type, stored.materializer
-            )
-        )
+        stored = store.save_output(value, annotation, out.materializer, sync=sync, name=out.name)
+        saved.append(stored)
         if stored.warnings:
             result.warnings.extend(stored.warnings)
     result.outputs = saved
@@ -234,7 +222,7 @@ def execute_step(
     durable (written, fsync'd, renamed) before it returns, unless ``task.sync_outputs`` is
     False: the run's writer then makes the new files of a group durable at once, before it
     commits the group's records."""
-    result = StepResult(id=task.invocation.id, ok=False)
+    result = StepResult(task.invocation.id, False)
     with capture_step() as captured, step_context(task):
         last, values = _attempts(task, store, result, should_stop)
         if _stopping_now(should_stop):  # no hook for a step the run stopped meanwhile
@@ -291,9 +279,11 @@ def _attempts(
 def _stopping_now(should_stop: Callable[[], bool]) -> bool:
     """``should_stop()`` asked anew: a flag that answers from a recent look (a Dask
     worker's, which asks the scheduler at most every so often) offers ``fresh()``."""
-    # (the run's ``Event.is_set``, a bound method, answers afresh: no attribute to look up)
-    fresh = None if type(should_stop) is MethodType else getattr(should_stop, "fresh", None)
-    return bool(fresh()) if callable(fresh) else should_stop()
+    if type(should_stop) is not MethodType:  # (the run's ``Event.is_set`` answers afresh)
+        fresh = getattr(should_stop, "fresh", None)
+        if callable(fresh):
+            return bool(fresh())
+    return should_stop()
 
 
 def wait_or_stop(seconds: float, should_stop: Callable[[], bool]) -> bool:

@@ -55,7 +55,12 @@ SavedOutput = NamedTuple("SavedOutput", [  # noqa: UP014
     ("data_type", str),
     ("materializer", str),
     ("warnings", tuple[Diagnostic, ...]),
+    ("name", str),  # the step's output it holds ("" when saved for no step output)
 ])
+SavedOutput.__doc__ = (
+    "One value saved: its content hash, location, type, materializer, the warnings saving "
+    "it gave (FP512), and the step output it was saved for."
+)
 
 
 class ArtifactIO:
@@ -76,9 +81,10 @@ class ArtifactIO:
             raise ValueError("an ArtifactIO needs a local folder or a URL")
         self._pickle_key = pickle_key
         self._local_target = self.artifacts if isinstance(self.artifacts, ArtifactStore) else None
-        # Immutable values (a number, a short string) this process saved moments ago, by
-        # (uri, materializer, recorded type): the next step's input, without decoding it again.
-        self._scalars: dict[tuple[str, str, str], Any] = {}
+        # Immutable values (a number, a short string) this process saved moments ago as plain
+        # JSON, by uri (whose content alone then says what value it holds): the next step's
+        # input, without decoding it again.
+        self._scalars: dict[str, Any] = {}
         self._scalars_lock = threading.Lock()
 
     def pickle_key(self) -> bytes | None:
@@ -109,8 +115,10 @@ class ArtifactIO:
         materializer_path: str | None = None,
         *,
         sync: bool = True,
+        name: str = "",
     ) -> SavedOutput:
-        """Materialize one output and write its file; the caller then records its metadata.
+        """Materialize one output (``name``, of a step) and write its file; the caller then
+        records its metadata.
 
         ``warnings`` holds ``FP512`` when the value fell back to cloudpickle.  ``sync=False``
         leaves a new local file for the run's writer to make durable with its group.
@@ -118,33 +126,37 @@ class ArtifactIO:
         local = self._local_target
         result = materialize(value, annotation, materializer_path, pickle_key=self.pickle_key,
                              streamed=local is not None)
-        if local is not None and result.write is not None:  # large values never held twice
+        data = result.data
+        if local is None:
+            content_hash, uri = self.artifacts.put_bytes(data, sync=sync)
+        elif result.write is not None:  # large values never held twice
             content_hash, uri = local.put_stream(result.write, sync=sync)
         else:
-            content_hash, uri = self.artifacts.put_bytes(result.data, sync=sync)
-            if (local is not None and type(value) in _SCALARS and result.materializer == JSON_PATH
+            content_hash, uri = local.put_bytes(data, sync=sync)
+            if (type(value) in _SCALARS and result.materializer == JSON_PATH
                     and result.data_type in jsoncodec.PLAIN_TYPE_NAMES
-                    and len(result.data) <= _SCALAR_BYTES):
-                self._keep_scalar((uri, JSON_PATH, result.data_type), value)
-        return SavedOutput(
-            content_hash, uri, result.data_type, result.materializer, result.warnings
-        )
+                    and len(data) <= _SCALAR_BYTES):
+                scalars = self._scalars
+                scalars[uri] = value  # (one step of the interpreter: no lock needed)
+                if len(scalars) > _SCALARS_KEPT:
+                    self._forget_oldest_scalars()
+        return SavedOutput(content_hash, uri, result.data_type, result.materializer,
+                           result.warnings, name)
 
-    def _keep_scalar(self, key: tuple[str, str, str], value: Any) -> None:
+    def _forget_oldest_scalars(self) -> None:
         scalars = self._scalars
-        scalars[key] = value  # (one step of the interpreter: no lock needed)
-        if len(scalars) > _SCALARS_KEPT:  # the oldest go first
-            with self._scalars_lock:
-                while len(scalars) > _SCALARS_KEPT:
-                    del scalars[next(iter(scalars))]
+        with self._scalars_lock:
+            while len(scalars) > _SCALARS_KEPT:
+                del scalars[next(iter(scalars))]
 
     def _recent_input(self, record: ArtifactRecord) -> Any:
         """A step input that this process saved or checked moments ago, in plain JSON: a
         number or a string as it was saved, anything else decoded from the content in memory
         (``_NONE`` when it is not one)."""
-        value = self._scalars.get((record.uri, record.materializer, record.data_type), _NONE)
-        if (value is not _NONE or record.materializer != JSON_PATH
-                or record.data_type not in jsoncodec.PLAIN_TYPE_NAMES):
+        if record.materializer != JSON_PATH or record.data_type not in jsoncodec.PLAIN_TYPE_NAMES:
+            return _NONE
+        value = self._scalars.get(record.uri, _NONE)
+        if value is not _NONE:
             return value
         local = self.local_artifacts
         data = None if local is None or is_url(record.uri) else local.recent(record.content_hash)

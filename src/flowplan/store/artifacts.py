@@ -65,9 +65,9 @@ class ArtifactStore:
         # next step's input) needs neither the file nor a second hash.
         self._recent: dict[str, bytes] = {}
         self._recent_size = 0
-        # The hashes of the small ones among them, by content: writing such a content again
-        # (the same output, run after run) needs no second hash.
-        self._hashes: dict[bytes, str] = {}
+        # The hashes (and file paths) of the small ones among them, by content: writing such a
+        # content again (the same output, run after run) needs no second hash.
+        self._hashes: dict[bytes, tuple[str, str]] = {}
         self._checked = CheckedFiles(self._root)  # files whose content matched, by their status
 
     def path_for(self, content_hash: str) -> Path:
@@ -91,18 +91,19 @@ class ArtifactStore:
         """Store ``data``; return ``(content_hash, uri)``.  Writing the same bytes twice is free.
 
         ``sync=False`` leaves the new file to :meth:`sync_written`."""
-        content_hash = self._hashes.get(data) if type(data) is bytes else None
-        if content_hash is None:
+        known = self._hashes.get(data) if type(data) is bytes else None
+        if known is None:
             content_hash = sha256_hex(data)
-        folder = self._prefix + content_hash[:2]
-        target = f"{folder}{os.sep}{content_hash}"
+            target = f"{self._prefix}{content_hash[:2]}{os.sep}{content_hash}"
+        else:
+            content_hash, target = known
         if not os.access(target, os.F_OK):  # one call (a file already there: done)
-            self._write_atomically(folder, target, data, sync)
+            self._write_atomically(os.path.dirname(target), target, data, sync)
             if not sync:
                 with self._unsynced_lock:
                     self._unsynced.add(target)
-        if content_hash not in self._recent:
-            self._remember(content_hash, data)
+        if known is None:
+            self._remember(content_hash, data, target)
         return content_hash, target
 
     def put_stream(
@@ -276,14 +277,14 @@ class ArtifactStore:
         self._remember(content_hash, verified(data, content_hash, path))
         return data
 
-    def _remember(self, content_hash: str, data: bytes) -> None:
+    def _remember(self, content_hash: str, data: bytes, path: str = "") -> None:
         if len(data) > RECENT_ITEM or content_hash in self._recent:
             return
         with self._unsynced_lock:
             self._recent[content_hash] = data
             self._recent_size += len(data) + _ENTRY_COST
             if len(data) <= HASHED_ITEM and type(data) is bytes:
-                self._hashes[data] = content_hash
+                self._hashes[data] = (content_hash, path or self._file(content_hash))
             while self._recent_size > RECENT_TOTAL:  # the oldest go first
                 oldest = self._recent.pop(next(iter(self._recent)))
                 self._recent_size -= len(oldest) + _ENTRY_COST

@@ -159,6 +159,7 @@ def register_materializer(type_: type, materializer_cls: type[BaseMaterializer])
     if not (isinstance(materializer_cls, type) and issubclass(materializer_cls, BaseMaterializer)):
         raise TypeError(f"{materializer_cls!r} is not a BaseMaterializer subclass")
     _REGISTRY[type_] = materializer_cls
+    _FOUND.clear()
 
 
 def materializer_for(value_or_type: Any, annotation: Any = None) -> type[BaseMaterializer] | None:
@@ -171,13 +172,33 @@ def materializer_for(value_or_type: Any, annotation: Any = None) -> type[BaseMat
 
 
 def _registered(kind: type, annotation: Any) -> type[BaseMaterializer] | None:
-    for tp in (kind,) if annotation is kind else (kind, annotation):
-        if isinstance(tp, type):
-            for base in tp.__mro__:
-                found = _REGISTRY.get(base)
-                if found is not None:
-                    return found
-    return None
+    if _FOUND_IN[0] is not _REGISTRY:  # (a registry put in its place: a test's)
+        _FOUND.clear()
+        _FOUND_IN[0] = _REGISTRY
+    try:
+        found = _FOUND[kind]
+    except KeyError:
+        found = _by_mro(kind)
+    if found is None and annotation is not kind and isinstance(annotation, type):
+        return _by_mro(annotation)
+    return found
+
+
+def _by_mro(tp: type) -> type[BaseMaterializer] | None:
+    """The materializer registered for ``tp`` or its nearest base (remembered by type)."""
+    if tp in _FOUND:
+        return _FOUND[tp]
+    found = next((_REGISTRY[base] for base in tp.__mro__ if base in _REGISTRY), None)
+    if len(_FOUND) >= _FOUND_KEPT:
+        _FOUND.clear()
+    _FOUND[tp] = found
+    return found
+
+
+# What _by_mro found, by type (cleared when a materializer is registered), in _FOUND_IN[0].
+_FOUND: dict[type, type[BaseMaterializer] | None] = {}
+_FOUND_IN = [_REGISTRY]
+_FOUND_KEPT = 1024
 
 
 def materializer_path(cls: type[BaseMaterializer]) -> str:
