@@ -21,7 +21,8 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 VOCABULARY = frozenset({
     "flowplan.callsite", "flowplan.codes", "flowplan.diagnostics", "flowplan.enums",
     "flowplan.env", "flowplan.interrupts", "flowplan.dataclass_code", "flowplan.digests",
-    "flowplan.lazy", "flowplan.loader", "flowplan.project", "flowplan.version",
+    "flowplan.lazy", "flowplan.loader", "flowplan.plain_functions", "flowplan.project",
+    "flowplan.version",
     "flowplan.config", "flowplan.config.retry_config", "flowplan.config.resource_settings",
     "flowplan.config.artifact_config",
 })

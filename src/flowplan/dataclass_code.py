@@ -24,15 +24,46 @@ from __future__ import annotations
 
 import builtins
 import contextlib
-import dataclasses
 import marshal
 import os
 import sys
 import threading
-from types import CodeType
+from types import CodeType, ModuleType
 from typing import Any
 
-FORMAT = 2
+
+class _InspectOnUse(ModuleType):
+    """Stands for :mod:`inspect` in module :mod:`dataclasses`, which imports it for one use:
+    the signature it writes into the ``__doc__`` of a class without a docstring.  Importing
+    :mod:`inspect` loads :mod:`ast`, :mod:`dis` and :mod:`tokenize` (about a tenth of a whole
+    100-step process) that a run otherwise never needs.  The first use loads the real module
+    and hands it to :mod:`dataclasses`."""
+
+    def __getattr__(self, name: str) -> Any:
+        import inspect
+
+        dataclasses.inspect = inspect  # type: ignore[attr-defined]
+        return getattr(inspect, name)
+
+
+def _import_dataclasses() -> None:
+    """Import :mod:`dataclasses` with :class:`_InspectOnUse` for :mod:`inspect` (unless either
+    is loaded already); the stand-in is in ``sys.modules`` only while it imports."""
+    if "dataclasses" in sys.modules or "inspect" in sys.modules:
+        return
+    stand_in = _InspectOnUse("inspect")
+    sys.modules["inspect"] = stand_in
+    try:
+        import dataclasses  # noqa: F401
+    finally:
+        if sys.modules.get("inspect") is stand_in:
+            del sys.modules["inspect"]
+
+
+_import_dataclasses()
+import dataclasses  # noqa: E402
+
+FORMAT = 3  # 3: compiled without this module's ``from __future__`` flags
 
 _lock = threading.Lock()
 _groups: dict[str, bytes] | None = None  # module -> its marshalled group, as read
@@ -107,7 +138,7 @@ def _code(module: str, text: str) -> CodeType:
         _used.setdefault(module, set()).add(text)
         code = codes.get(text)
     if code is None:
-        code = compile(text, "<string>", "exec")
+        code = compile(text, "<string>", "exec", dont_inherit=True)
         with _lock:
             codes[text] = code
             if not _changed:
@@ -121,8 +152,11 @@ def _code(module: str, text: str) -> CodeType:
 def _exec(source: Any, globals: dict[str, Any] | None = None, locals: Any = None) -> None:
     """``exec`` for module :mod:`dataclasses`: flowplan's classes run stored code."""
     module = globals.get("__name__") if globals is not None else None
-    if isinstance(source, str) and isinstance(module, str) and module.split(".")[0] == "flowplan":
-        source = _code(module, source)
+    if isinstance(source, str):
+        if isinstance(module, str) and module.split(".")[0] == "flowplan":
+            source = _code(module, source)
+        else:  # as module dataclasses would: not with this module's postponed annotations
+            source = compile(source, "<string>", "exec", dont_inherit=True)
     builtins.exec(source, globals, locals)
 
 

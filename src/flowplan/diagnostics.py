@@ -8,7 +8,6 @@ library raises diagnostics inside a :class:`FlowplanError`; ``flow check`` print
 from __future__ import annotations
 
 import enum
-import linecache
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
@@ -82,6 +81,8 @@ class Diagnostic:
     def source_line(self) -> str | None:
         if self.path is None or self.line is None:
             return None
+        import linecache  # (with :mod:`tokenize`: loaded when a diagnostic is shown)
+
         text = linecache.getline(self.path, self.line)
         return text or None
 

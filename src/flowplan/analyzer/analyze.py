@@ -9,8 +9,6 @@ Without readable source it falls back to the live objects (:mod:`flowplan.analyz
 
 from __future__ import annotations
 
-import inspect
-import linecache
 import os
 from collections.abc import Callable
 from typing import Any
@@ -21,13 +19,14 @@ from flowplan.analyzer.signature import StepSignature
 from flowplan.diagnostics import CompileError, Diagnostic
 from flowplan.env import env_flag, env_value
 from flowplan.messages import definitions
+from flowplan.plain_functions import unwrap
 
 __all__ = ["ModuleAnalysis", "analyze_function", "analyze_source", "enforce_annotations"]
 
 
 def analyze_function(func: Callable[..., Any]) -> StepSignature:
     """The signature of a step function, from the source of the file that defines it."""
-    func = inspect.unwrap(func)
+    func = unwrap(func)
     code = getattr(func, "__code__", None)
     if code is None:
         raise CompileError(
@@ -92,6 +91,8 @@ def _analysis_of_file(filename: str) -> ModuleAnalysis | None:
     try:
         stat = os.stat(filename)
     except (OSError, ValueError):
+        import linecache
+
         lines = linecache.getlines(filename)  # e.g. notebook cells registered by IPython
         return _analysis_of_bytes(filename, "".join(lines).encode()) if lines else None
     token = ("stat", os.path.abspath(filename), stat.st_mtime_ns, stat.st_size)

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import ast
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import ast
 
 
 def dotted_parts(expr: ast.expr) -> list[str] | None:
     """``["a", "b", "c"]`` for ``a.b.c``; None unless ``expr`` is a name with attributes."""
+    import ast  # (loaded by whatever made ``expr``; here only looked up)
+
     parts: list[str] = []
     while isinstance(expr, ast.Attribute):
         parts.append(expr.attr)

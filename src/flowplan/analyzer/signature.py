@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from flowplan.diagnostics import Diagnostic, Severity
+
+if TYPE_CHECKING:
+    import ast
 
 ParamKind = Literal["positional_only", "positional_or_keyword", "keyword_only"]
 

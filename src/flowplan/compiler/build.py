@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import inspect
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ from flowplan.compiler.placeholders import Artifact, _is_unpacking
 from flowplan.compiler.typeforms import type_hints
 from flowplan.diagnostics import CompileError, Diagnostic, Severity, raise_if_errors
 from flowplan.messages import wiring
+from flowplan.plain_functions import BoundCall, bind, parameters
 
 if TYPE_CHECKING:
     from traceback import FrameSummary
@@ -30,23 +30,21 @@ def bind_parameters(
     args: Sequence[Any],
     params: dict[str, Any],
     where: Where | None = None,
-) -> inspect.BoundArguments:
-    """Bind a pipeline's arguments; FP213 at ``where`` (the call inside an outer pipeline's
-    body), else at the pipeline's def."""
+) -> BoundCall:
+    """Bind a pipeline's arguments, defaults applied; FP213 at ``where`` (the call inside an
+    outer pipeline's body), else at the pipeline's def."""
     path, line, column = where or (*pipe.location, None)
     try:
-        bound = inspect.signature(pipe.entrypoint).bind(*args, **params)
+        return bind(pipe.entrypoint, args, params)
     except TypeError as exc:
-        known = list(inspect.signature(pipe.entrypoint).parameters)
+        known = [p.name for p in parameters(pipe.entrypoint)]
         raise CompileError(
             wiring.pipeline_arguments(pipe.name, exc, known, params, path, line, column)
         ) from None
-    bound.apply_defaults()
-    return bound
 
 
 def _json_parameters(
-    pipe: PipelineDefinition, bound: inspect.BoundArguments
+    pipe: PipelineDefinition, bound: BoundCall
 ) -> tuple[dict[str, Any], list[Diagnostic]]:
     if not bound.arguments:  # (resolving the hints evaluates every annotation again)
         return {}, []
@@ -64,7 +62,7 @@ def _json_parameters(
 
 
 def _trace_body(
-    pipe: PipelineDefinition, tracer: Tracer, bound: inspect.BoundArguments
+    pipe: PipelineDefinition, tracer: Tracer, bound: BoundCall
 ) -> Any:
     code = function_code(pipe.entrypoint)
     if code is not None:

@@ -5,7 +5,6 @@ The rules are documented in :func:`is_compatible` and, for users, in ``docs/type
 
 from __future__ import annotations
 
-import ast
 import functools
 from collections.abc import Sequence
 
@@ -156,6 +155,8 @@ def _elements(expr: TypeExpr) -> list[TypeExpr]:
 
 def _literal_type(value: str) -> TypeExpr:
     """The type of a ``Literal`` value given as its ``repr`` (or ``module.Enum.MEMBER``)."""
+    import ast
+
     try:
         return TypeExpr(name=qualified(type(ast.literal_eval(value))))
     except (ValueError, SyntaxError):

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import importlib
-import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from flowplan.diagnostics import Diagnostic
 from flowplan.messages import definitions
+
+if TYPE_CHECKING:
+    import inspect
 
 HookKind = Literal["on_success", "on_failure"]
 SUCCESS_PARAMETERS = ("step_name", "step_output")
@@ -43,7 +45,12 @@ def hook_path(hook: Hook) -> str:
 
 
 def hook_parameters(hook: Hook) -> list[str]:
-    return list(inspect.signature(hook).parameters)
+    from flowplan.plain_functions import parameters
+
+    return [p.name for p in parameters(hook)]
+
+
+EMPTY: object = object()  # a parameter without annotation (``inspect.Parameter.empty``)
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ class HookParam:
     name: str
     kind: Literal["positional", "keyword_only", "variadic"]
     has_default: bool
-    annotation: object = inspect.Parameter.empty
+    annotation: object = EMPTY
 
     @classmethod
     def of(cls, p: inspect.Parameter) -> HookParam:
@@ -64,16 +71,16 @@ class HookParam:
             kind = "variadic"
         elif p.kind is p.KEYWORD_ONLY:
             kind = "keyword_only"
-        return cls(p.name, kind, p.default is not p.empty, p.annotation)
-
-
-EMPTY = inspect.Parameter.empty
+        annotation = EMPTY if p.annotation is p.empty else p.annotation
+        return cls(p.name, kind, p.default is not p.empty, annotation)
 
 
 def check_hook(
     hook: object, kind: HookKind, owner: str, location: tuple[str | None, int | None]
 ) -> tuple[Hook | None, list[Diagnostic]]:
     """Resolve ``hook`` and check its signature; return it with every problem found."""
+    import inspect
+
     try:
         func = resolve_hook(hook)
         params = [HookParam.of(p) for p in inspect.signature(func).parameters.values()]

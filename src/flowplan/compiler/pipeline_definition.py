@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic
@@ -17,6 +16,7 @@ from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic
 from flowplan.enums import ExecutionMode
 from flowplan.messages import definitions, settings
+from flowplan.plain_functions import is_function
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -59,7 +59,7 @@ class PipelineDefinition(Generic[P, R]):
     """
 
     def __init__(self, func: Callable[P, R], **options: Unpack[PipelineOptions]) -> None:
-        if not inspect.isfunction(func):
+        if not is_function(func):
             from flowplan.callsite import caller_location
 
             path, line = caller_location()

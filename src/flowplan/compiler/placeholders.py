@@ -6,9 +6,9 @@ Artifacts exist only when the pipeline runs, so using a placeholder as a value -
 
 from __future__ import annotations
 
-import dis
 import functools
 import sys
+from opcode import opmap  # (what ``dis.opmap`` is, without loading dis)
 from types import CodeType, FrameType
 from typing import TYPE_CHECKING, NoReturn
 
@@ -19,14 +19,14 @@ from flowplan.messages import wiring
 if TYPE_CHECKING:
     from flowplan.compiler.tracing_state import ActiveTracer
 
-_UNPACK = dis.opmap["UNPACK_SEQUENCE"]
-_UNPACK_EX = dis.opmap["UNPACK_EX"]
+_UNPACK = opmap["UNPACK_SEQUENCE"]
+_UNPACK_EX = opmap["UNPACK_EX"]
 # Instructions whose position is their whole statement (``if``/``while``/``for``/``assert``)
 # rather than the value they test or iterate: that value is what the previous one pushed.
 _STATEMENT_OPS = frozenset(
-    op for name, op in dis.opmap.items() if "JUMP_IF" in name or name.startswith("POP_JUMP")
-) | {dis.opmap["GET_ITER"]}
-_NOT_INSTRUCTIONS = frozenset(dis.opmap[n] for n in ("CACHE", "EXTENDED_ARG") if n in dis.opmap)
+    op for name, op in opmap.items() if "JUMP_IF" in name or name.startswith("POP_JUMP")
+) | {opmap["GET_ITER"]}
+_NOT_INSTRUCTIONS = frozenset(opmap[n] for n in ("CACHE", "EXTENDED_ARG") if n in opmap)
 
 
 def frame_location(frame: FrameType) -> tuple[str, int, int | None]:

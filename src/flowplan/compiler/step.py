@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import copy
 import functools
-import inspect
 import json
 import math
+import types
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, cast, overload
 
@@ -19,6 +19,7 @@ from flowplan.config.retry_config import StepRetryConfig
 from flowplan.diagnostics import CompileError, Diagnostic
 from flowplan.env import env_flag
 from flowplan.messages import definitions
+from flowplan.plain_functions import is_function, is_generator_or_coroutine, parameters
 
 if TYPE_CHECKING:
     from typing_extensions import Self, Unpack
@@ -37,7 +38,7 @@ def _location(func: Callable[..., Any]) -> tuple[str | None, int | None]:
 def _definition_problems(func: object) -> list[Diagnostic]:
     """FP109: why ``func`` cannot be a step, found when ``@step`` is applied (FP110:
     :func:`_check_parameters`)."""
-    if not inspect.isfunction(func):
+    if not is_function(func):
         from flowplan.callsite import caller_location
 
         path, line = caller_location()
@@ -46,7 +47,7 @@ def _definition_problems(func: object) -> list[Diagnostic]:
         ]
     path, line = _location(func)
     name = func.__name__
-    if inspect.iscoroutinefunction(func) or inspect.isgeneratorfunction(func):
+    if is_generator_or_coroutine(func):
         return [
             definitions.step_not_plain_function(name, path, line)
         ]
@@ -170,7 +171,7 @@ class BaseStep(Generic[P, R]):
                 value = cell.cell_contents
             except ValueError:
                 continue
-            if isinstance(value, BaseStep) or inspect.isfunction(value) or inspect.ismodule(value):
+            if isinstance(value, (BaseStep, types.FunctionType, types.ModuleType)):
                 values[name] = f"<{type(value).__name__} {getattr(value, '__qualname__', name)}>"
                 continue
             try:
@@ -207,9 +208,9 @@ def _check_parameters(func: Callable[..., Any]) -> None:
     """FP110: steps take named inputs only, and none named like a call keyword."""
     path, line = _location(func)
     problems = []
-    for param in inspect.signature(func).parameters.values():
-        if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-            star = "*" if param.kind is param.VAR_POSITIONAL else "**"
+    for param in parameters(func):
+        if param.kind in ("var_positional", "var_keyword"):
+            star = "*" if param.kind == "var_positional" else "**"
             problems.append(
                 definitions.star_input(func.__name__, star, param.name, path, line)
             )

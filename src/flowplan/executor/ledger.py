@@ -10,7 +10,6 @@ decision 19).  A damaged or missing artifact drops the entry, and the step runs 
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import threading
 from collections import Counter
@@ -41,6 +40,7 @@ from flowplan.executor.context import (
 )
 from flowplan.executor.naming import fill, placeholder_values
 from flowplan.executor.runner import StepResult, StepTask
+from flowplan.plain_functions import defaults
 from flowplan.store.checked_files import look_again
 from flowplan.store.db import NewArtifact
 from flowplan.store.queries import outputs_of
@@ -116,11 +116,9 @@ def open_ledger(
 def defaulted_parameters(func: Callable[..., Any]) -> dict[str, Any]:
     """A step function's parameters that have a JSON default value, with that value."""
     found = {}
-    for param in inspect.signature(func).parameters.values():
-        if param.default is param.empty:
-            continue
+    for name, default in defaults(func).items():
         try:
-            found[param.name] = json.loads(json.dumps(param.default))
+            found[name] = json.loads(json.dumps(default))
         except (TypeError, ValueError):
             continue
     return found

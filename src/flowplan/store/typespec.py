@@ -9,15 +9,17 @@ names -- nothing else is executed.
 
 from __future__ import annotations
 
-import ast
 import builtins
 import enum
 import importlib
 import types
 import typing
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flowplan.analyzer.names import dotted_name
+
+if TYPE_CHECKING:
+    import ast
 
 
 class TypeSpecError(ValueError):
@@ -100,6 +102,8 @@ def resolve_type(text: str) -> Any:
     known = _STANDARD.get(text)
     if known is not None:
         return known
+    import ast  # (loaded once a type is read from its text)
+
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError:
@@ -120,6 +124,8 @@ _STANDARD_ROOTS = frozenset(
 
 
 def _evaluate(node: ast.expr, text: str) -> Any:
+    import ast
+
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, (ast.Name, ast.Attribute)):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from flowplan.compiler.reference import ArtifactReference
 from flowplan.compiler.step import BaseStep
 from flowplan.compiler.tracing_state import tracing
 from flowplan.diagnostics import CompileError, Diagnostic
+from flowplan.plain_functions import unwrap
 
 if TYPE_CHECKING:
     from flowplan.analyzer.signature import StepSignature
@@ -192,7 +192,7 @@ class Tracer:
 
 
 def function_code(func: Any) -> CodeType | None:
-    code = getattr(inspect.unwrap(func), "__code__", None)
+    code = getattr(unwrap(func), "__code__", None)
     return code if isinstance(code, CodeType) else None
 
 
