@@ -44,7 +44,7 @@ with _CollectorPaused():
     from flowplan.config.retry_config import StepRetryConfig
     from flowplan.diagnostics import CompileError, Diagnostic, FlowplanError
     from flowplan.enums import ExecutionMode, ExecutionStatus
-    from flowplan.lazy import lazy_exports
+    from flowplan.lazy import import_uuid, lazy_exports
     from flowplan.pipelines import Pipeline, pipeline
     from flowplan.version import __version__
 
@@ -53,6 +53,7 @@ def _local_runtime() -> Runtime:
     """The executor's runtime, loaded when the first pipeline or step runs (with what a run
     imports, the collector paused as above)."""
     with _CollectorPaused():
+        import_uuid()  # (before the run's modules import it)
         from flowplan import loader  # noqa: F401  (what a run imports: its compile,
         from flowplan.compiler import build, validate, verdict_cache  # noqa: F401
         from flowplan.executor import errors, run  # noqa: F401  (its driver,

@@ -28,39 +28,15 @@ import marshal
 import os
 import sys
 import threading
-from types import CodeType, ModuleType
+from types import CodeType
 from typing import Any
 
+from flowplan.lazy import import_standing_in
 
-class _InspectOnUse(ModuleType):
-    """Stands for :mod:`inspect` in module :mod:`dataclasses`, which imports it for one use:
-    the signature it writes into the ``__doc__`` of a class without a docstring.  Importing
-    :mod:`inspect` loads :mod:`ast`, :mod:`dis` and :mod:`tokenize` (about a tenth of a whole
-    100-step process) that a run otherwise never needs.  The first use loads the real module
-    and hands it to :mod:`dataclasses`."""
-
-    def __getattr__(self, name: str) -> Any:
-        import inspect
-
-        dataclasses.inspect = inspect  # type: ignore[attr-defined]
-        return getattr(inspect, name)
-
-
-def _import_dataclasses() -> None:
-    """Import :mod:`dataclasses` with :class:`_InspectOnUse` for :mod:`inspect` (unless either
-    is loaded already); the stand-in is in ``sys.modules`` only while it imports."""
-    if "dataclasses" in sys.modules or "inspect" in sys.modules:
-        return
-    stand_in = _InspectOnUse("inspect")
-    sys.modules["inspect"] = stand_in
-    try:
-        import dataclasses  # noqa: F401
-    finally:
-        if sys.modules.get("inspect") is stand_in:
-            del sys.modules["inspect"]
-
-
-_import_dataclasses()
+# Module dataclasses imports inspect for one use: the signature it writes into the ``__doc__``
+# of a class without a docstring.  Importing inspect loads ast, dis and tokenize (about a tenth
+# of a whole 100-step process) that a run otherwise never needs: it loads at that first use.
+import_standing_in("dataclasses", "inspect")
 import dataclasses  # noqa: E402
 
 FORMAT = 3  # 3: compiled without this module's ``from __future__`` flags

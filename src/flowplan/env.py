@@ -32,3 +32,13 @@ def cache_dir() -> Path:
         return Path(explicit)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "flowplan"
+
+
+def host_name() -> str:
+    """``platform.node()``, without loading module platform where ``os.uname`` answers."""
+    if hasattr(os, "uname"):
+        name = os.uname().nodename
+        return "" if name == "unknown" else name  # (platform blanks "unknown")
+    import platform
+
+    return platform.node()

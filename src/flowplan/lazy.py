@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from collections.abc import Callable, Collection, Mapping
 from types import ModuleType
@@ -42,3 +43,51 @@ def lazy_submodules(package: str, names: Collection[str]) -> Callable[[str], Any
         return loaded if loaded is not None else LazyModule(f"{package}.{name}")
 
     return __getattr__
+
+
+class StandIn(ModuleType):
+    """Stands for module ``name`` in one standard module that imports it at its top but seldom
+    needs it (:func:`import_standing_in`).  ``answers`` are the few names that module uses
+    as it loads, answered as the real module would; the first use of any other name loads the
+    real module (imported then, as ever) and gives it to ``owner`` in the stand-in's place."""
+
+    def __init__(self, name: str, owner: str, answers: Mapping[str, Any]) -> None:
+        super().__init__(name)
+        self.__dict__.update(answers)
+        self._owner = owner
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:  # asked while the owner still loads
+            del sys.modules[self.__name__]
+        real = importlib.import_module(self.__name__)
+        owner = sys.modules.get(self._owner)
+        if owner is not None and owner.__dict__.get(self.__name__) is self:
+            setattr(owner, self.__name__, real)
+        return getattr(real, name)
+
+
+def import_standing_in(module: str, stand_in: str, **answers: Any) -> None:
+    """Import ``module`` while a :class:`StandIn` is ``sys.modules[stand_in]`` (only while it
+    imports; nothing is done when either is loaded already)."""
+    if module in sys.modules or stand_in in sys.modules:
+        return
+    standing = StandIn(stand_in, module, answers)
+    sys.modules[stand_in] = standing
+    try:
+        importlib.import_module(module)
+    finally:
+        if sys.modules.get(stand_in) is standing:
+            del sys.modules[stand_in]
+
+
+def import_uuid() -> None:
+    """Import module uuid with a :class:`StandIn` for module platform (which compiles a dozen
+    patterns as it loads): on the systems where uuid imports it, it asks only
+    ``platform.system()``, which is ``os.uname()``'s system name there."""
+    if hasattr(os, "uname"):
+        import_standing_in("uuid", "platform", system=_system)
+
+
+def _system() -> str:
+    name = os.uname().sysname
+    return "" if name == "unknown" else name  # (platform blanks "unknown")

@@ -106,7 +106,7 @@ def chain(start: int = 0) -> None:
 
 chain()
 chain(start=2)
-print(sorted({"inspect", "ast", "dis", "tokenize", "linecache"} & set(sys.modules)))
+print(sorted({"inspect", "ast", "dis", "tokenize", "linecache", "platform"} & set(sys.modules)))
 """
 
 DOCLESS = """
@@ -128,11 +128,12 @@ print(Point.__init__.__annotations__["x"] is int, Diagnostic.__init__.__annotati
 """
 
 
-def test_a_run_whose_analysis_is_cached_loads_no_inspect_ast_dis_nor_tokenize(
+def test_a_run_whose_analysis_is_cached_loads_no_inspect_ast_dis_tokenize_nor_platform(
     tmp_path: Path,
 ) -> None:
-    """They cost a tenth of a whole 100-step process: a warm run reads its functions'
-    parameters from their code (flowplan.plain_functions) and never parses source."""
+    """They cost an eighth of a whole 100-step process: a warm run reads its functions'
+    parameters from their code (flowplan.plain_functions) and never parses source; uuid
+    asks platform only its system's name (flowplan.lazy.import_uuid)."""
     script = tmp_path / "warm.py"
     script.write_text(WARM_RUN)
     env = {**os.environ, "FLOWPLAN_HOME": str(tmp_path / "home"),

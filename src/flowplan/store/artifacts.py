@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import platform
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from typing import BinaryIO
 
 from flowplan.diagnostics import StoreError
 from flowplan.digests import sha256, sha256_hex
+from flowplan.env import host_name
 from flowplan.messages import runtime
 from flowplan.store.checked_files import CheckedFiles
 
@@ -47,7 +47,7 @@ def is_content_hash(text: str) -> bool:
     return len(text) == 64 and not text.strip(_HEX)
 _TEMP_PREFIX = ".tmp-"
 # Which machine wrote a temporary file (its pid means something only there).
-_HOST_TAG = sha256_hex(platform.node().encode())[:8]
+_HOST_TAG = sha256_hex(host_name().encode())[:8]
 
 
 class ArtifactStore:
