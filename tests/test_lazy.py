@@ -48,3 +48,20 @@ def test_the_host_tag_of_temporary_files_names_the_host_as_platform_does() -> No
     from flowplan.env import host_name
 
     assert host_name() == platform.node()
+
+
+CLOUDPICKLE = """
+import sys
+from flowplan.lazy import import_cloudpickle
+import_cloudpickle()
+import cloudpickle, pickle
+print("platform" in sys.modules, pickle.loads(cloudpickle.dumps(lambda x: x + 1))(1))
+import platform
+print(cloudpickle.cloudpickle.PYPY == (platform.python_implementation() == "PyPy"))
+"""
+
+
+def test_cloudpickle_loads_without_platform_and_knows_which_python_this_is() -> None:
+    out = subprocess.run([sys.executable, "-c", CLOUDPICKLE], text=True, capture_output=True,
+                         timeout=60, check=True).stdout
+    assert out.split("\n")[:2] == ["False 2", "True"]

@@ -88,6 +88,24 @@ def import_uuid() -> None:
         import_standing_in("uuid", "platform", system=_system)
 
 
+def import_cloudpickle() -> None:
+    """Import cloudpickle with a :class:`StandIn` for module platform, of which it asks only
+    ``platform.python_implementation()`` (whether this is PyPy) as it loads (and imports
+    uuid: :func:`import_uuid` first)."""
+    import_uuid()
+    import_standing_in("cloudpickle.cloudpickle", "platform",
+                       python_implementation=_implementation)  # fmt: skip
+
+
+def _implementation() -> str:
+    known = {"cpython": "CPython", "pypy": "PyPy"}.get(sys.implementation.name)
+    if known is not None:
+        return known
+    import platform
+
+    return platform.python_implementation()
+
+
 def _system() -> str:
     name = os.uname().sysname
     return "" if name == "unknown" else name  # (platform blanks "unknown")

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+from flowplan.lazy import import_cloudpickle
+
 if TYPE_CHECKING:
     import socket
 
@@ -70,6 +72,7 @@ def modules_importing_now() -> list[ModuleType]:
 @contextmanager
 def pickled_by_value(modules: list[ModuleType]) -> Iterator[None]:
     """Have cloudpickle ship the functions of ``modules`` by value while the block runs."""
+    import_cloudpickle()
     import cloudpickle
 
     added: list[ModuleType] = []

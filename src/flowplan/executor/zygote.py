@@ -44,9 +44,9 @@ def main() -> None:
     import importlib
 
     gc.disable()  # what loads here lives as long as the server: nothing for the collector
-    from flowplan.lazy import import_uuid
+    from flowplan.lazy import import_cloudpickle
 
-    import_uuid()
+    import_cloudpickle()  # (and uuid: without module platform, which no worker needs)
     for name in PRELOAD:
         importlib.import_module(name)
     from flowplan.store.durable_files import libc

@@ -30,6 +30,8 @@ from collections.abc import Callable
 from functools import cache
 from typing import IO, Any, Protocol
 
+from flowplan.lazy import import_cloudpickle
+
 _CLOUDPICKLE = "cloudpickle.cloudpickle"
 
 
@@ -63,6 +65,7 @@ def load(file: IO[bytes], like: Any = None) -> Any:
 
 @cache
 def _pickler() -> type[pickle.Pickler]:
+    import_cloudpickle()
     import cloudpickle
 
     by_name: dict[type, Callable[[Any], str]] = {
