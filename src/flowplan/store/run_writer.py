@@ -235,8 +235,7 @@ class RunWriter:
             def write(conn: Any) -> None:
                 for name in ORDER:
                     if statements[name]:
-                        statement = _STEP_ROW if name == "step" else STATEMENTS[name]
-                        conn.executemany(statement, statements[name])
+                        _execute(conn, name, statements[name])
                 if run_end is not None:
                     end_run(conn, self.run_id, run_end[0].value, dumps(list(run_end[1])))
 
@@ -371,6 +370,31 @@ _STEP_ROW = STATEMENTS["step"].replace(
     "position)", "position, orchestrator, worker, original_step_run_id)"
 ).replace("?)", "?, ?, ?, ?)")
 _ORCHESTRATOR, _WORKER, _ORIGINAL = 14, 15, 16
+
+# Link and attempt rows, which a group sends many at a time, go several to a statement
+# (``INSERT ... VALUES (...), (...)``): SQLite opens the table's cursors and looks up the
+# parent rows' tables once for them all instead of once a row.  One size of statement (the
+# rest row by row), so each is prepared once per connection and kept in the module's
+# statement cache; a step row's statement is not among them: wide, it costs more to prepare
+# than a process with a few runs saves with it.
+_ROWS_AT_ONCE = 16
+_AT_ONCE = {
+    name: "{} VALUES {}".format(head, ", ".join([values] * _ROWS_AT_ONCE))
+    for name in ("attempt", "output", "input")
+    for head, values in [STATEMENTS[name].split(" VALUES ")]
+}
+
+
+def _execute(conn: Any, name: str, rows: list[Sequence[Any]]) -> None:
+    """Run statement ``name`` (:data:`_STEP_ROW` for ``step``) once for each of ``rows``."""
+    at = 0
+    at_once = _AT_ONCE.get(name)
+    if at_once is not None:
+        while len(rows) - at >= _ROWS_AT_ONCE:
+            conn.execute(at_once, [value for row in rows[at : at + _ROWS_AT_ONCE] for value in row])
+            at += _ROWS_AT_ONCE
+    if at < len(rows):
+        conn.executemany(_STEP_ROW if name == "step" else STATEMENTS[name], rows[at:])
 
 
 def _grouped(ops: Sequence[Op]) -> dict[str, list[Sequence[Any]]]:
