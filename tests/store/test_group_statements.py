@@ -60,7 +60,9 @@ def test_links_and_attempts_go_sixteen_rows_to_a_statement(
         return [
             text.count("), (") + 1
             for text in executed
-            if text.startswith(("INSERT OR IGNORE INTO " + table, "INSERT OR REPLACE INTO " + table))
+            if text.startswith(
+                ("INSERT OR IGNORE INTO " + table, "INSERT OR REPLACE INTO " + table)
+            )
         ]
 
     assert statements("step_outputs") == [16, 16, *[1] * 8]
