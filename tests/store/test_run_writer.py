@@ -207,6 +207,35 @@ def test_record_ids_are_time_ordered(store: LocalStore) -> None:
     assert rows == [("a",), ("b",)] and str(first) < str(second)
 
 
+def test_record_ids_are_canonical_and_distinct_across_threads() -> None:
+    """Ids made at once by several threads (each run writer's, the step threads') are all
+    distinct, ascend in each thread, and are spelled as ``UUID`` spells them."""
+    import threading
+    from uuid import UUID
+
+    from flowplan.store.run_writer import new_id
+
+    made: list[list[UUID]] = [[] for _ in range(4)]
+
+    def make(into: list[UUID]) -> None:
+        for _ in range(5000):
+            into.append(new_id())
+
+    threads = [threading.Thread(target=make, args=(into,)) for into in made]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    every = [i for into in made for i in into]
+    assert len(set(every)) == len(set(map(str, every))) == 20000
+    for into in made:
+        assert [str(i) for i in into] == sorted(str(i) for i in into)
+    for i in every[::97]:
+        plain = UUID(str(i))
+        assert str(plain) == str(i) and plain.int == i.int and plain.version == 7
+        assert plain.variant == "specified in RFC 4122"
+
+
 def test_a_forked_child_makes_ids_of_its_own() -> None:
     """The random parts kept for the next ids are the parent's: a child fetches its own."""
     import os

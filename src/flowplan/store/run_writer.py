@@ -25,6 +25,7 @@ reads the earlier rows of its run.
 
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 import time
@@ -311,45 +312,54 @@ _CLOCK = _Clock()
 
 
 def new_id(now: float | None = None) -> UUID:
-    """A time-ordered UUID (the version 7 layout: 48 bits of Unix milliseconds, then random
-    bits), so that the rows a run adds -- keyed by these ids in their tables and indexes --
-    land at the end of each B-tree: a group's commit writes a few pages instead of one page
-    per row, however many rows the store already holds.  The random parts are cut from a
-    block of OS randomness fetched 256 ids at a time (one system call per id costs more than
-    the rest of a record), with their version and variant bits and their text made at once;
-    a forked child fetches its own.  ``now``: the caller's ``time.time()`` reading, if it has
-    one.  The id keeps its text (a record names it several times)."""
-    try:
-        random_part, tail = _random_parts.pop()  # (atomic: no lock)
-    except IndexError:
-        fresh = _fresh_random_parts()
-        random_part, tail = fresh.pop()
-        _random_parts.extend(fresh)
+    """A time-ordered UUID (version 7: 48 bits of Unix milliseconds, then 74 other bits), so
+    that the rows a run adds -- keyed by these ids in their tables and indexes -- land at the
+    end of each B-tree: a group's commit writes a few pages instead of one page per row,
+    however many rows the store already holds.  Its other bits are the process's: 26 random
+    bits drawn once, then a counter started at a random 47-bit number (RFC 9562's monotonic
+    random method), so ids a process makes ascend even within a millisecond, and making one
+    costs an increment and the text of its last 12 digits; a forked child draws its own.
+    ``now``: the caller's ``time.time()`` reading, if it has one.  The id keeps its text (a
+    record names it several times)."""
     millis = time.time_ns() // 1_000_000 if now is None else int(now * 1000)
-    head = f"{millis:012x}"
-    return known_id(millis << 80 | random_part, f"{head[:8]}-{head[8:]}-{tail}")
+    low = next(_counter) & _LOW
+    head = _head
+    if head[0] != millis:  # (the ids of a millisecond share their first 24 digits' text)
+        head = _made_head(millis)
+    return known_id(head[1] | low, f"{head[2]}{low:012x}")
 
 
-def _fresh_random_parts(count: int = 256) -> list[tuple[int, str]]:
-    """The low 80 bits of ``count`` ids: random, with the version (7) and the RFC 4122
-    variant set, and their text (the id's last three groups)."""
-    block = os.urandom(10 * count)
-    parts = []
-    for at in range(0, 10 * count, 10):
-        value = int.from_bytes(block[at : at + 10], "big")
-        value = value & ~(0xF << 76) | 0x7 << 76  # version 7
-        value = value & ~(0x3 << 62) | 0x2 << 62  # the RFC 4122 variant
-        digits = f"{value:020x}"
-        parts.append((value, f"{digits[:4]}-{digits[4:8]}-{digits[8:]}"))
-    return parts
+_LOW = (1 << 48) - 1
 
 
-_random_parts: list[tuple[int, str]] = []
+def _made_head(millis: int) -> tuple[int, int, str]:
+    """The millisecond, and the id's bits but the counter's, as a number and as text."""
+    global _head
+    value = millis << 80 | _random_bits
+    digits = f"{value >> 48:020x}"
+    _head = head = (millis, value, f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:]}-")
+    return head
+
+
+def _draw() -> None:
+    """This process's random bits: 26 beside the version (7) and the RFC 4122 variant, and
+    the counter's start."""
+    global _random_bits, _counter, _head
+    drawn = int.from_bytes(os.urandom(10), "big")
+    _random_bits = 0x7 << 76 | (drawn >> 68 & 0xFFF) << 64 | 0x2 << 62 | (drawn & 0x3FFF) << 48
+    _counter = itertools.count(drawn >> 20 & (_LOW >> 1))
+    _head = (-1, 0, "")
+
+
+_random_bits = 0
+_counter = itertools.count()
+_head: tuple[int, int, str] = (-1, 0, "")
+_draw()
 
 
 def _after_fork_in_child() -> None:
     global _CLOCK
-    _random_parts.clear()  # the parent's: a child makes ids of its own
+    _draw()  # the parent's: a child makes ids of its own
     _CLOCK = _Clock()  # a forked child has no clock thread: its first group starts one
 
 
