@@ -9,7 +9,9 @@ import sys
 import textwrap
 import weakref
 
-from flowplan.executor.capture import capturing_run
+import pytest
+
+from flowplan.executor.capture import capture_step, capturing_run
 
 
 def test_a_removed_proxy_stays_alive_and_is_reused() -> None:
@@ -54,3 +56,21 @@ def test_printing_while_other_threads_swap_the_streams() -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Error" not in done.stderr
+
+
+def test_a_step_capture_keeps_what_it_printed_and_ends_its_unfinished_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with capturing_run():
+        with capture_step() as silent:
+            pass
+        with capture_step() as step:
+            print("first line")
+            print("half", end="")
+            print(" a line", end="")
+            print("oops", end="", file=sys.stderr)
+        print("outside")
+    assert silent.texts() == ("", "") and silent.buffers is None  # nothing made for it
+    assert step.texts() == ("first line\nhalf a line", "oops")
+    out, err = capsys.readouterr()
+    assert out == "first line\nhalf a line\noutside\n" and err == "oops\n"

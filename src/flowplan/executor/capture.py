@@ -52,8 +52,7 @@ class _Proxy(io.TextIOBase):
             if pending is None:
                 pending = _THREAD_PENDING.lines = ["", ""]
         else:
-            capture.write(self.index, text)
-            pending = capture.pending
+            pending = capture.write(self.index, text)
         head, sep, tail = (pending[self.index] + text).rpartition("\n")
         pending[self.index] = tail
         if sep:
@@ -166,23 +165,30 @@ class capture_step:
     """``with capture_step() as captured``: what the step prints goes to
     ``captured.texts()`` (stdout, stderr; and on to the terminal, as the run echoes it).
 
-    It holds a buffer per stream (made at its first write) and the unfinished last line of
-    each stream.  A class, not a generator: it runs around every step."""
+    It holds a buffer per stream and the unfinished last line of each stream, made at the
+    step's first write (most steps print nothing).  A class without ``__init__``, not a
+    generator: it runs around every step."""
 
-    __slots__ = ("_token", "buffers", "pending")
+    buffers: list[io.StringIO | None] | None = None
+    pending: list[str] | None = None
+    _token: contextvars.Token[capture_step | None]
 
-    def __init__(self) -> None:
-        self.buffers: list[io.StringIO | None] = [None, None]
-        self.pending = ["", ""]
-
-    def write(self, index: int, text: str) -> None:
-        buffer = self.buffers[index]
+    def write(self, index: int, text: str) -> list[str]:
+        """Keep ``text``; return the unfinished last lines (stdout's, stderr's) to extend."""
+        buffers, pending = self.buffers, self.pending
+        if buffers is None or pending is None:
+            buffers = self.buffers = [None, None]
+            pending = self.pending = ["", ""]
+        buffer = buffers[index]
         if buffer is None:
-            buffer = self.buffers[index] = io.StringIO()
+            buffer = buffers[index] = io.StringIO()
         buffer.write(text)
+        return pending
 
     def texts(self) -> tuple[str, str]:
         """What was written to stdout and to stderr."""
+        if self.buffers is None:
+            return "", ""
         out, err = self.buffers
         return "" if out is None else out.getvalue(), "" if err is None else err.getvalue()
 
@@ -193,7 +199,7 @@ class capture_step:
     def __exit__(self, *exc: object) -> None:
         _BUFFERS.reset(self._token)
         pending = self.pending
-        if not (pending[0] or pending[1]):
+        if pending is None or not (pending[0] or pending[1]):
             return
         for index, text in enumerate(pending):
             if text:  # a last line without its newline is ended with the step

@@ -55,7 +55,7 @@ Attempt.__doc__ = (
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class StepTask:
     """Everything a worker needs to run one invocation (picklable for worker processes).
 
@@ -122,7 +122,10 @@ def _arguments(task: StepTask, store: ArtifactIO) -> dict[str, Any]:
                 value = store.load_artifact(record, recent=True)
             except StoreError as exc:
                 value = _load_as_annotated(store, record, annotation, exc)
-            if annotation is not None and not fits(value, annotation):
+            # (a value of exactly the annotated class fits: no call to find it out)
+            if annotation is not None and type(value) is not annotation and not fits(
+                value, annotation
+            ):
                 raise FlowplanError(runtime.input_type_mismatch(
                     inv.id, name, type(value).__name__, annotation))
             args[name] = value
@@ -193,7 +196,9 @@ def _attempt(task: StepTask, store: ArtifactIO, result: StepResult) -> list[Any]
         task.output_annotations or [None] * len(values),
         strict=True,
     ):
-        if annotation is not None and not fits(value, annotation):
+        if annotation is not None and type(value) is not annotation and not fits(
+            value, annotation
+        ):
             raise _output_mismatch(value, annotation, inv.id, out.name)
         # (a plain class carries no ArtifactConfig: most annotations)
         config = None if type(annotation) is type else artifact_config(annotation)
