@@ -116,3 +116,15 @@ def test_quiet_silences_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     for stream in (io.StringIO(), Terminal()):
         run_with_stderr(monkeypatch, stream, quiet=True)
         assert stream.getvalue() == ""
+
+
+def test_a_quiet_run_keeps_no_tally_of_its_steps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLOWPLAN_QUIET", "1")
+    stream = io.StringIO()
+    progress = Progress("run-1", 2, stream)
+    progress.step_started("a")
+    progress.step_finished("a", S.FAILED, 0.1, "boom")
+    progress.step_finished("b", S.COMPLETED, 0.1)
+    assert (progress.counts, progress.running, progress.failed) == ({}, {}, [])
+    progress.run_finished(S.FAILED)
+    assert stream.getvalue() == ""

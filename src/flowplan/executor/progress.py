@@ -76,21 +76,22 @@ class Progress:
         with echo_lines(self._echo):
             yield
 
+    # (Quiet, a run shows nothing: its steps are not even counted.)
     def step_started(self, step: str) -> None:
+        if self.quiet:
+            return
         self.running[step] = None
-        if not self.quiet:
-            self._event(f"Step {step} has started.")
+        self._event(f"Step {step} has started.")
 
     def step_finished(
         self, step: str, status: ExecutionStatus, seconds: float, error: str | None = None
     ) -> None:
+        if self.quiet:
+            return
         self.counts[status] = self.counts.get(status, 0) + 1
         self.running.pop(step, None)
         if status is S.FAILED:
             self.failed.append(step)
-        if self.quiet:  # (no line to write, nor a status line to redraw)
-            return
-        if status is S.FAILED:
             last = (error or "").strip().splitlines()[-1:] or [""]
             self._line(f"Step {step} failed: {last[0]}", "red")
         elif status is S.COMPLETED:
