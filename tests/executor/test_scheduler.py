@@ -120,3 +120,16 @@ def test_a_pipelines_next_run_takes_up_the_graph_of_its_previous_one(
         _plus(_plus(_plus(_one())))
 
     assert len(longer().steps) == 4 and len(made) == 2
+
+
+def test_a_step_result_starts_with_lists_of_its_own_and_pickles_whole() -> None:
+    import pickle
+
+    from flowplan.executor.runner import StepResult
+
+    first, second = StepResult("a", False), StepResult("b", True, stdout="hi", stopped=True)
+    first.attempts.append("x")  # type: ignore[arg-type]
+    first.warnings.append("w")  # type: ignore[arg-type]
+    assert second.attempts == [] and second.warnings == [] and second.outputs == []
+    assert (second.stdout, second.stopped, second.echoed, second.error) == ("hi", True, True, None)
+    assert pickle.loads(pickle.dumps(second)) == second

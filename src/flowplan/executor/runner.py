@@ -90,23 +90,53 @@ class StepTask:
         return built
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class StepResult:
     """What running one invocation gave: outputs, attempts, captured output, error, warnings."""
 
     id: str
     ok: bool
-    outputs: list[SavedOutput] = field(default_factory=list)
-    attempts: list[Attempt] = field(default_factory=list)
-    stdout: str = ""
-    stderr: str = ""
-    error: str | None = None
-    warnings: list[Diagnostic] = field(default_factory=list)
-    values: list[Any] = field(default_factory=list)  # the outputs themselves (thread workers)
-    stopped: bool = False  # the run stopped the step before it finished (FAIL_FAST)
-    echoed: bool = True  # what it printed was shown as it went (else the driver shows it)
-    worker: str | None = None  # the Dask worker that ran it (None: the driver's machine)
-    labels: LoggedLabels | None = None  # metadata and tags the step logged
+    outputs: list[SavedOutput]
+    attempts: list[Attempt]
+    stdout: str
+    stderr: str
+    error: str | None
+    warnings: list[Diagnostic]
+    values: list[Any]  # the outputs themselves (thread workers)
+    stopped: bool  # the run stopped the step before it finished (FAIL_FAST)
+    echoed: bool  # what it printed was shown as it went (else the driver shows it)
+    worker: str | None  # the Dask worker that ran it (None: the driver's machine)
+    labels: LoggedLabels | None  # metadata and tags the step logged
+
+    def __init__(  # (by hand: one per step, and cheaper than dataclass's default factories)
+        self,
+        id: str,
+        ok: bool,
+        outputs: list[SavedOutput] | None = None,
+        attempts: list[Attempt] | None = None,
+        stdout: str = "",
+        stderr: str = "",
+        error: str | None = None,
+        warnings: list[Diagnostic] | None = None,
+        values: list[Any] | None = None,
+        stopped: bool = False,
+        echoed: bool = True,
+        worker: str | None = None,
+        labels: LoggedLabels | None = None,
+    ) -> None:
+        self.id = id
+        self.ok = ok
+        self.outputs = [] if outputs is None else outputs
+        self.attempts = [] if attempts is None else attempts
+        self.stdout = stdout
+        self.stderr = stderr
+        self.error = error
+        self.warnings = [] if warnings is None else warnings
+        self.values = [] if values is None else values
+        self.stopped = stopped
+        self.echoed = echoed
+        self.worker = worker
+        self.labels = labels
 
 
 def _arguments(task: StepTask, store: ArtifactIO) -> dict[str, Any]:
