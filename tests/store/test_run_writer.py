@@ -14,6 +14,7 @@ from flowplan.diagnostics import StoreError
 from flowplan.enums import ExecutionStatus as S
 from flowplan.store.db import MetadataStore, NewArtifact
 from flowplan.store.journal import (
+    STEP_ROWS,
     Journal,
     frame,
     read_records,
@@ -152,7 +153,7 @@ def _journaled(writer: RunWriter) -> list[str]:
     if not writer.journal.path.exists():
         return []
     records = read_records(writer.journal.path.read_bytes())
-    return [p[2] for record in records for name, p in record if name == "step"]
+    return [p[2] for record in records for name, p in record if name in STEP_ROWS]
 
 
 def test_records_are_journaled_before_a_step_runs_in_one_write(store: LocalStore) -> None:

@@ -43,7 +43,14 @@ STATEMENTS: dict[str, str] = {
     "step": "INSERT OR IGNORE INTO step_runs (id, run_id, invocation_id, step_name, status,"
     " cache_key, started, ended, parameters, config, stdout, stderr, error, position)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    # A cached step run names the step run whose outputs it reused.
+    # A step's row with where it runs (its orchestrator; the Dask worker comes with its end)
+    # and, for a cached one, the step run whose outputs it reused: one op for its start.
+    "started": "INSERT OR IGNORE INTO step_runs (id, run_id, invocation_id, step_name, status,"
+    " cache_key, started, ended, parameters, config, stdout, stderr, error, position,"
+    " orchestrator, worker, original_step_run_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    # A cached step run names the step run whose outputs it reused (journals of earlier
+    # versions: ``started`` holds it now).
     "original": "UPDATE step_runs SET original_step_run_id = ? WHERE id = ?",
     "end": "UPDATE step_runs SET status = ?, ended = ?, stdout = ?, stderr = ?, error = ?,"
     " cache_key = COALESCE(?, cache_key) WHERE id = ? AND status IN ('running', 'initializing')",
@@ -64,10 +71,14 @@ STATEMENTS: dict[str, str] = {
     "placed": "UPDATE step_runs SET orchestrator = COALESCE(?, orchestrator),"
     " worker = COALESCE(?, worker) WHERE id = ?",
 }
-#: The order in which a group's statements run: rows before what refers to them.
+#: The order in which a group's statements run: rows before what refers to them (a group
+#: makes none of ``step`` and ``original``, which ``started`` replaced).
 ORDER = (
-    "run", "step", "original", "end", "placed", "attempt", "artifact", "output", "input", "cache",
+    "run", "started", "end", "placed", "attempt", "artifact", "output", "input", "cache",
 )  # fmt: skip
+
+#: The ops that insert a step's row.
+STEP_ROWS = ("step", "started")
 
 Op = tuple[str, Sequence[Any]]
 _HEAD = struct.Struct("<II")  # a frame's length and CRC-32
@@ -181,7 +192,7 @@ def replay(conn: sqlite3.Connection, path: Path) -> int:
         if _apply(conn, ops):
             applied += 1
         else:  # it refers to a record that was skipped: keep at least the step's row
-            _apply(conn, [(name, params) for name, params in ops if name == "step"])
+            _apply(conn, [(name, params) for name, params in ops if name in STEP_ROWS])
     return applied
 
 

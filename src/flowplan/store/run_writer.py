@@ -107,13 +107,9 @@ class RunWriter:
         ended = now if status is S.CACHED else None
         row = (owner, self.run_id, invocation_id, step_name, status._value_, cache_key, started,
                ended, dumps(parameters) if parameters else "{}", "{}", None, None, None,
-               self._position)  # fmt: skip
+               self._position, orchestrator, None, original or None)  # fmt: skip
         self._position += 1
-        ops: list[Op] = [("step", row)]
-        if orchestrator is not None:
-            ops.append(("placed", (orchestrator, None, owner)))
-        if original:
-            ops.append(("original", (original, owner)))
+        ops: list[Op] = [("started", row)]
         if inputs:
             ops += _links("input", owner, inputs)
         if outputs:
@@ -374,12 +370,7 @@ def _links(kind: str, owner: str, links: Links) -> list[Op]:
     ]
 
 
-# A step's row as a group inserts it: the journal's columns, then where it ran (orchestrator,
-# worker) and the step run it reused, which the group folds in.
-_STEP_ROW = STATEMENTS["step"].replace(
-    "position)", "position, orchestrator, worker, original_step_run_id)"
-).replace("?)", "?, ?, ?, ?)")
-_ORCHESTRATOR, _WORKER, _ORIGINAL = 14, 15, 16
+_ORCHESTRATOR, _WORKER = 14, 15  # in a ``started`` row
 
 # Link and attempt rows, which a group sends many at a time, go several to a statement
 # (``INSERT ... VALUES (...), (...)``): SQLite opens the table's cursors and looks up the
@@ -396,7 +387,7 @@ _AT_ONCE = {
 
 
 def _execute(conn: Any, name: str, rows: list[Sequence[Any]]) -> None:
-    """Run statement ``name`` (:data:`_STEP_ROW` for ``step``) once for each of ``rows``."""
+    """Run statement ``name`` once for each of ``rows``."""
     at = 0
     at_once = _AT_ONCE.get(name)
     if at_once is not None:
@@ -404,19 +395,18 @@ def _execute(conn: Any, name: str, rows: list[Sequence[Any]]) -> None:
             conn.execute(at_once, [value for row in rows[at : at + _ROWS_AT_ONCE] for value in row])
             at += _ROWS_AT_ONCE
     if at < len(rows):
-        conn.executemany(_STEP_ROW if name == "step" else STATEMENTS[name], rows[at:])
+        conn.executemany(STATEMENTS[name], rows[at:])
 
 
 def _grouped(ops: Sequence[Op]) -> dict[str, list[Sequence[Any]]]:
-    """The group's parameters by statement (``step`` rows for :data:`_STEP_ROW`); a step's
-    end, where it ran and the step run it reused fold into its row when the row is inserted
-    by the same group."""
+    """The group's parameters by statement; a step's end and the worker that ran it fold into
+    its row when the row is inserted by the same group."""
     statements: dict[str, list[Sequence[Any]]] = {name: [] for name in ORDER}
     rows: dict[str, list[Any]] = {}
     for name, params in ops:
-        if name == "step":
-            rows[params[0]] = row = [*params, None, None, None]
-            statements["step"].append(row)
+        if name == "started":
+            rows[params[0]] = row = [*params]
+            statements[name].append(row)
         elif name == "end" and params[6] in rows and rows[params[6]][4] in _UNFINISHED:
             row = rows[params[6]]
             row[4], row[7], row[10], row[11], row[12] = params[:5]
@@ -425,8 +415,6 @@ def _grouped(ops: Sequence[Op]) -> dict[str, list[Sequence[Any]]]:
             row = rows[params[2]]
             row[_ORCHESTRATOR] = params[0] if params[0] is not None else row[_ORCHESTRATOR]
             row[_WORKER] = params[1] if params[1] is not None else row[_WORKER]
-        elif name == "original" and params[1] in rows:
-            rows[params[1]][_ORIGINAL] = params[0]
         else:
             statements[name].append(params)
     return statements
