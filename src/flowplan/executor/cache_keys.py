@@ -48,6 +48,42 @@ def cache_key(
     return sha256_hex(text.encode())
 
 
+def step_cache_key(
+    inv: Invocation,
+    inputs: Mapping[str, Any],
+    parameters: Callable[[Invocation], Mapping[str, Any]],
+) -> str:
+    """:func:`cache_key` of ``inv`` run on ``inputs`` (input name -> artifact record, or a
+    list of them: fan-in), with ``parameters(inv)``.
+
+    A key is a function of the invocation and its inputs' contents only, so each
+    invocation's last key is kept with those contents: a run of an unchanged pipeline takes
+    up its previous run's invocations (:mod:`flowplan.compiler.frontends.replay`; compiled
+    invocations are never changed), and its steps, given inputs of the same content, find
+    their keys here instead of hashing them again."""
+    contents = tuple(
+        tuple([r.content_hash for r in value]) if isinstance(value, list) else value.content_hash
+        for value in inputs.values()
+    )
+    last = _LAST_KEYS.get(id(inv))
+    if last is not None and last[0] is inv and last[1] == contents:
+        return last[2]
+    hashes = {
+        name: list(found) if isinstance(found, tuple) else [found]
+        for name, found in zip(inputs, contents, strict=True)
+    }
+    key = cache_key(inv, hashes, parameters(inv))
+    if len(_LAST_KEYS) >= LAST_KEYS_KEPT:
+        _LAST_KEYS.clear()
+    _LAST_KEYS[id(inv)] = (inv, contents, key)  # (the invocation kept: its id stays its own)
+    return key
+
+
+LAST_KEYS_KEPT = 1 << 14
+# id of an invocation -> (the invocation, its inputs' content hashes, its key)
+_LAST_KEYS: dict[int, tuple[Invocation, tuple[Any, ...], str]] = {}
+
+
 @functools.lru_cache(maxsize=1024)
 def _outputs_text(outputs: tuple[tuple[str, str | None, TypeExpr | None], ...]) -> str:
     """The outputs' part of a key (the same few shapes come back for every step)."""

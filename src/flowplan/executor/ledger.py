@@ -30,7 +30,7 @@ from flowplan.compiler.plan import (
 from flowplan.compiler.settings import orchestrator_settings
 from flowplan.diagnostics import Diagnostic
 from flowplan.enums import ExecutionStatus
-from flowplan.executor.cache_keys import cache_key, caching_enabled, verify_cached
+from flowplan.executor.cache_keys import caching_enabled, step_cache_key, verify_cached
 from flowplan.executor.capture import replay
 from flowplan.executor.context import (
     LoggedLabels,
@@ -262,7 +262,7 @@ class Ledger:
     def _cache_key(self, inv: Invocation, records: Records) -> str | None:
         if not caching_enabled(inv, self.plan.config.enable_cache):
             return None
-        return cache_key(inv, _flat(records, "content_hash"), self._parameters(inv))
+        return step_cache_key(inv, records, self._parameters)
 
     def _task(self, inv: Invocation, records: Records, parameters: dict[str, Any]) -> StepTask:
         step = self.compiled.steps[inv.id]
