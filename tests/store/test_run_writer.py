@@ -191,7 +191,7 @@ def test_a_group_is_journaled_before_its_transaction(
 
 def test_record_ids_are_time_ordered(store: LocalStore) -> None:
     """Rows keyed by these ids are appended to their indexes (a commit writes few pages)."""
-    from flowplan.store.run_writer import new_id
+    from flowplan.store.records import new_id
 
     earlier = [new_id() for _ in range(300)]  # more than one block of randomness
     time.sleep(0.002)
@@ -214,7 +214,7 @@ def test_record_ids_are_canonical_and_distinct_across_threads() -> None:
     import threading
     from uuid import UUID
 
-    from flowplan.store.run_writer import new_id
+    from flowplan.store.records import new_id
 
     made: list[list[UUID]] = [[] for _ in range(4)]
 
@@ -241,7 +241,7 @@ def test_a_forked_child_makes_ids_of_its_own() -> None:
     """The random parts kept for the next ids are the parent's: a child fetches its own."""
     import os
 
-    from flowplan.store.run_writer import new_id
+    from flowplan.store.records import new_id
 
     new_id()  # parts for the next ids are kept
     read, write = os.pipe()
@@ -264,7 +264,7 @@ def test_a_record_id_is_a_uuid_that_keeps_its_text() -> None:
     import pickle
     import uuid
 
-    from flowplan.store.run_writer import new_id
+    from flowplan.store.records import new_id
 
     made = new_id()
     plain = uuid.UUID(str(made))

@@ -25,7 +25,6 @@ reads the earlier rows of its run.
 
 from __future__ import annotations
 
-import itertools
 import os
 import threading
 import time
@@ -38,7 +37,7 @@ from flowplan.store.catalog import dumps, this_host
 from flowplan.store.db import MetadataStore, NewArtifact
 from flowplan.store.journal import ORDER, STATEMENTS, Journal, Op, journal_path
 from flowplan.store.queries import Links, end_run
-from flowplan.store.records import ArtifactRecord, known_id, required_datetime
+from flowplan.store.records import ArtifactRecord, new_id, required_datetime
 
 S = ExecutionStatus
 BATCH_WINDOW = 0.05  # seconds a group stays open at most (other readers see it after that)
@@ -307,55 +306,8 @@ class _Clock:
 _CLOCK = _Clock()
 
 
-def new_id(now: float | None = None) -> UUID:
-    """A time-ordered UUID (version 7: 48 bits of Unix milliseconds, then 74 other bits), so
-    that the rows a run adds -- keyed by these ids in their tables and indexes -- land at the
-    end of each B-tree: a group's commit writes a few pages instead of one page per row,
-    however many rows the store already holds.  Its other bits are the process's: 26 random
-    bits drawn once, then a counter started at a random 47-bit number (RFC 9562's monotonic
-    random method), so ids a process makes ascend even within a millisecond, and making one
-    costs an increment and the text of its last 12 digits; a forked child draws its own.
-    ``now``: the caller's ``time.time()`` reading, if it has one.  The id keeps its text (a
-    record names it several times)."""
-    millis = time.time_ns() // 1_000_000 if now is None else int(now * 1000)
-    low = next(_counter) & _LOW
-    head = _head
-    if head[0] != millis:  # (the ids of a millisecond share their first 24 digits' text)
-        head = _made_head(millis)
-    return known_id(head[1] | low, f"{head[2]}{low:012x}")
-
-
-_LOW = (1 << 48) - 1
-
-
-def _made_head(millis: int) -> tuple[int, int, str]:
-    """The millisecond, and the id's bits but the counter's, as a number and as text."""
-    global _head
-    value = millis << 80 | _random_bits
-    digits = f"{value >> 48:020x}"
-    _head = head = (millis, value, f"{digits[:8]}-{digits[8:12]}-{digits[12:16]}-{digits[16:]}-")
-    return head
-
-
-def _draw() -> None:
-    """This process's random bits: 26 beside the version (7) and the RFC 4122 variant, and
-    the counter's start."""
-    global _random_bits, _counter, _head
-    drawn = int.from_bytes(os.urandom(10), "big")
-    _random_bits = 0x7 << 76 | (drawn >> 68 & 0xFFF) << 64 | 0x2 << 62 | (drawn & 0x3FFF) << 48
-    _counter = itertools.count(drawn >> 20 & (_LOW >> 1))
-    _head = (-1, 0, "")
-
-
-_random_bits = 0
-_counter = itertools.count()
-_head: tuple[int, int, str] = (-1, 0, "")
-_draw()
-
-
 def _after_fork_in_child() -> None:
     global _CLOCK
-    _draw()  # the parent's: a child makes ids of its own
     _CLOCK = _Clock()  # a forked child has no clock thread: its first group starts one
 
 
