@@ -1,4 +1,5 @@
-"""Frozen records returned by the metadata store (the ``Client`` builds its objects on them).
+"""Frozen records returned by the metadata store (the ``Client`` builds its objects on them),
+and the ids of the rows a run adds (:func:`new_id`).
 
 Times are timezone-aware UTC datetimes; JSON columns come back parsed.
 """
