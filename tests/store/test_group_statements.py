@@ -6,8 +6,6 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import pytest
-
 from flowplan.enums import ExecutionStatus as S
 from flowplan.store.db import MetadataStore, NewArtifact
 from flowplan.store.journal import Journal, read_records, replay
@@ -15,30 +13,11 @@ from flowplan.store.local import LocalStore
 from flowplan.store.run_writer import RunWriter
 
 
-def _traced(store: LocalStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    executed: list[str] = []
-    original = store.metadata.db.write
-
-    def traced(work: Any) -> Any:
-        def run(conn: sqlite3.Connection) -> Any:
-            conn.set_trace_callback(executed.append)
-            try:
-                return work(conn)
-            finally:
-                conn.set_trace_callback(None)
-
-        return original(run)
-
-    monkeypatch.setattr(store.metadata.db, "write", traced)
-    return executed
-
-
 def test_links_and_attempts_go_sixteen_rows_to_a_statement(
-    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+    store: LocalStore, written_sql: list[str]
 ) -> None:
     run_id = store.metadata.create_run("r", "p", {}, None, {})
     writer = RunWriter(store.metadata, run_id, window=3600.0)
-    executed = _traced(store, monkeypatch)
     saved = store.save_output(1, sync=False)
     expected_inputs, expected_outputs, expected_attempts = [], [], []
     previous: list[str] = []
@@ -61,7 +40,7 @@ def test_links_and_attempts_go_sixteen_rows_to_a_statement(
         """The rows each statement that inserted into ``table`` carried."""
         return [
             text.count("), (") + 1
-            for text in executed
+            for text in written_sql
             if text.startswith(
                 ("INSERT OR IGNORE INTO " + table, "INSERT OR REPLACE INTO " + table)
             )

@@ -286,24 +286,10 @@ def test_a_record_id_is_a_uuid_that_keeps_its_text() -> None:
 
 
 def test_a_step_started_and_ended_in_one_group_is_one_insert(
-    store: LocalStore, monkeypatch: pytest.MonkeyPatch
+    store: LocalStore, written_sql: list[str]
 ) -> None:
     """Where it ran and the step run it reused are part of its row: no update per step."""
     writer, _ = _writer(store)
-    executed: list[str] = []
-    original = store.metadata.db.write
-
-    def traced(work: Any) -> Any:
-        def run(conn: sqlite3.Connection) -> Any:
-            conn.set_trace_callback(executed.append)
-            try:
-                return work(conn)
-            finally:
-                conn.set_trace_callback(None)
-
-        return original(run)
-
-    monkeypatch.setattr(store.metadata.db, "write", traced)
     reused = writer.start("a", "s", {}, "k", orchestrator="local")
     writer.finish(reused, S.COMPLETED, attempts=[(1, 1.0, 2.0, None)], worker="w1")
     for i in range(20):
@@ -311,7 +297,7 @@ def test_a_step_started_and_ended_in_one_group_is_one_insert(
                             original=str(reused))
         assert writer.finish(step, S.COMPLETED) is None  # a cached step is finished
     writer.flush()
-    assert not [s for s in executed if s.startswith("UPDATE step_runs")]
+    assert not [s for s in written_sql if s.startswith("UPDATE step_runs")]
     rows = _raw(store.metadata.path, "SELECT invocation_id, orchestrator, worker,"
                 " original_step_run_id FROM step_runs ORDER BY position")
     assert rows[0] == ("a", "local", "w1", None)
